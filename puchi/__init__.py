@@ -1,0 +1,70 @@
+"""Puchi: a language-learning platform. ``create_app()`` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from puchi.config import check_production_config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from defaults, then the environment, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=False,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    check_production_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from puchi.core import cli, error_pages, i18n, security, templating
+    from puchi.core.db import db
+    from puchi.core.extensions import csrf, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    error_pages.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    from puchi.accounts import auth
+
+    auth.init_login(app, login_manager)
+    # Import every domain's models and outbox handlers so metadata and the job registry are complete.
+    import puchi.accounts.models
+    import puchi.accounts.tasks
+    import puchi.core.events
+    import puchi.core.outbox  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from puchi.accounts.views import bp as accounts_bp
+    from puchi.core.health import bp as health_bp
+    from puchi.core.pages import bp as pages_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)

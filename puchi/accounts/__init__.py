@@ -1,0 +1,1 @@
+"""Accounts: who a learner is, how they sign in, and what they prefer."""

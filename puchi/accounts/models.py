@@ -1,0 +1,98 @@
+"""Users, their sign-in sessions, and the single-use tokens already spent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from puchi.core.db import UTCDateTime, db, now
+
+DAILY_GOALS = {10: "casual", 20: "regular", 30: "serious", 50: "intense"}
+THEMES = ("system", "light", "dark")
+AVATAR_COLORS = ("coral", "amber", "leaf", "teal", "sky", "violet", "rose", "slate")
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased, see normalize_email
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    daily_goal: Mapped[int] = mapped_column(default=20)
+    theme: Mapped[str] = mapped_column(String(8), default="system")
+    sound_effects: Mapped[bool] = mapped_column(Boolean, default=True)
+    avatar_color: Mapped[str] = mapped_column(String(16), default="teal")
+    course_interest: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    # flask-login: set by the session loader to the raw key of the session this request belongs to.
+    current_session_key = None  # type: str | None  (not a column)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The login cookie names a server-side session, so logging out revokes exactly that session.
+        return f"{self.id}:{self.current_session_key}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def initials(self) -> str:
+        words = [word for word in self.display_name.split() if word]
+        letters = "".join(word[0] for word in words[:2]) or self.display_name[:1] or "?"
+        return letters.upper()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its key lives in the cookie; only its hash is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship(back_populates="sessions", lazy="joined")
+
+
+class UsedToken(db.Model):
+    """A spent single-use token (email verification, password reset): its id may never be used again."""
+
+    __tablename__ = "used_tokens"
+
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -1,0 +1,428 @@
+"""The accounts domain's public API: sign-up, sign-in sessions, email and password changes, preferences.
+
+Every function that changes something commits once through ``puchi.core.db.commit`` and records a
+domain event; emails leave through the outbox, so none is sent for a change that did not commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from puchi.accounts import passwords, tokens
+from puchi.accounts.models import UsedToken, User, UserSession
+from puchi.accounts.validation import (
+    COURSE_LANGUAGES,
+    FieldErrors,
+    check_avatar_color,
+    check_choice,
+    check_new_password,
+    check_preferences,
+    clean_display_name,
+    normalize_email,
+    timezones,
+)
+from puchi.core import events, outbox
+from puchi.core.db import commit, db, now
+from puchi.core.errors import Invalid, NotFound
+
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
+
+EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
+
+
+# --- Sign-up -------------------------------------------------------------------------------------
+
+def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
+            course_interest: str | None = None) -> User:
+    """Create a learner account and email them a verification link. Commits.
+
+    :raises Invalid: a field breaks a rule, or the email is already used (in any letter case).
+    """
+    errors = FieldErrors()
+    email = normalize_email(email, errors)
+    name = clean_display_name(display_name, errors)
+    check_new_password(password, errors, email=email)
+    if locale not in current_app.config["SUPPORTED_LOCALES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if timezone not in timezones():
+        timezone = "UTC"  # a browser guess we do not know is no reason to refuse a sign-up
+    if course_interest:
+        check_choice(course_interest, COURSE_LANGUAGES, errors, "course_interest")
+    if email and _email_in_use(email):
+        errors.add("email", EMAIL_TAKEN)
+    errors.raise_if_any()
+
+    user = User(
+        email=email,
+        display_name=name,
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+        timezone=timezone,
+        course_interest=course_interest or None,
+        avatar_color=_avatar_color_for(email),
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # two sign-ups with one address raced past the check above
+        db.session.rollback()
+        raise Invalid(fields={"email": [str(EMAIL_TAKEN)]}) from error
+    events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
+                  payload={"locale": locale, "course_interest": course_interest})
+    outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
+    commit()
+    return user
+
+
+def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
+    # Addresses are stored lower-cased, so plain equality uses the unique index.
+    query = select(User.id).where((User.email == email) | (User.pending_email == email))
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _avatar_color_for(email: str) -> str:
+    from puchi.accounts.models import AVATAR_COLORS
+
+    return AVATAR_COLORS[int(hashlib.sha256(email.encode()).hexdigest(), 16) % len(AVATAR_COLORS)]
+
+
+def resend_verification(user: User) -> None:
+    """Email a fresh verification link for the address waiting to be confirmed. Commits."""
+    email = user.pending_email or (None if user.email_verified else user.email)
+    if email is None:
+        return
+    outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
+    commit()
+
+
+def verify_email(token: str) -> User:
+    """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
+
+    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
+    :raises tokens.TokenExpired: too old; the learner can ask for a new link.
+    """
+    claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
+    user = db.session.get(User, claims.user_id)
+    if user is None:
+        raise tokens.TokenInvalid
+    _spend(claims)
+    if user.pending_email and user.pending_email == claims.email:
+        if _email_in_use(claims.email, except_user_id=user.id):
+            db.session.rollback()
+            raise tokens.TokenInvalid
+        old_email = user.email
+        user.email, user.pending_email = claims.email, None
+        user.email_verified_at = now()
+        events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
+                      payload={"old": old_email, "new": claims.email})
+    elif user.email == claims.email and not user.email_verified:
+        user.email_verified_at = now()
+        events.record("user.email_verified", actor_id=user.id, subject=("user", user.id))
+    else:
+        db.session.rollback()
+        raise tokens.TokenInvalid
+    commit()
+    return user
+
+
+def _spend(claims: tokens.TokenClaims) -> None:
+    """Mark a token used; its primary key makes a second use (even a concurrent one) fail."""
+    db.session.add(UsedToken(jti=claims.jti, purpose=claims.purpose, user_id=claims.user_id))
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise tokens.TokenInvalid from error
+
+
+# --- Sign-in sessions ----------------------------------------------------------------------------
+
+def authenticate(email: str, password: str) -> User:
+    """The user these credentials belong to. Commits only to upgrade an outdated password hash.
+
+    :raises Invalid: the same message whether the email is unknown or the password wrong.
+    """
+    errors = FieldErrors()
+    address = normalize_email(email, errors)
+    if not password:
+        errors.add("password", _l("Enter your password."))
+    errors.raise_if_any()
+    user = db.session.scalar(select(User).where(User.email == address))
+    if user is None:
+        passwords.dummy_verify(password)
+        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+    if not passwords.verify_password(user.password_hash, password):
+        events.record("user.login_failed", subject=("user", user.id))
+        commit()
+        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
+    """Open a new server-side session for ``user`` and return its key for the cookie. Commits."""
+    key = secrets.token_urlsafe(32)
+    current = now()
+    lifetime = (timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]) if remember
+                else UNREMEMBERED_SESSION_IDLE)
+    db.session.add(UserSession(
+        user_id=user.id, key_hash=_hash_key(key), user_agent=user_agent[:200], remember=remember,
+        created_at=current, last_seen_at=current, expires_at=current + lifetime,
+    ))
+    user.last_login_at = current
+    events.record("user.logged_in", actor_id=user.id, subject=("user", user.id),
+                  payload={"remember": remember})
+    commit()
+    user.current_session_key = key
+    return key
+
+
+def load_session_user(login_id: str) -> User | None:
+    """The user of a live session named by the login cookie (``"<user id>:<key>"``), or None."""
+    user_part, _, key = login_id.partition(":")
+    if not user_part.isdigit() or not key:
+        return None
+    session = db.session.scalar(
+        select(UserSession).where(UserSession.key_hash == _hash_key(key),
+                                  UserSession.user_id == int(user_part))
+    )
+    current = now()
+    if session is None or session.revoked_at is not None or session.expires_at <= current:
+        return None
+    if current - session.last_seen_at > SESSION_TOUCH_INTERVAL:
+        session.last_seen_at = current
+        if not session.remember:
+            session.expires_at = current + UNREMEMBERED_SESSION_IDLE
+        db.session.commit()
+    user = session.user
+    user.current_session_key = key
+    return user
+
+
+def end_session(user: User) -> None:
+    """Log out this browser: its server-side session stops working even if the cookie is replayed."""
+    if user.current_session_key:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash_key(user.current_session_key))
+            .values(revoked_at=now())
+        )
+    events.record("user.logged_out", actor_id=user.id, subject=("user", user.id))
+    commit()
+
+
+def active_sessions(user: User) -> list[UserSession]:
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+               UserSession.expires_at > now())
+        .order_by(UserSession.last_seen_at.desc())
+    ))
+
+
+def is_current_session(user: User, session: UserSession) -> bool:
+    return bool(user.current_session_key) and session.key_hash == _hash_key(user.current_session_key or "")
+
+
+def revoke_other_sessions(user: User) -> int:
+    """Log out every other browser of this user. Commits; returns how many sessions ended."""
+    count = _revoke_sessions(user, keep_current=True)
+    events.record("user.sessions_revoked", actor_id=user.id, subject=("user", user.id),
+                  payload={"count": count})
+    commit()
+    return count
+
+
+def _revoke_sessions(user: User, *, keep_current: bool) -> int:
+    query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    if keep_current and user.current_session_key:
+        query = query.where(UserSession.key_hash != _hash_key(user.current_session_key))
+    return db.session.execute(query.values(revoked_at=now())).rowcount or 0
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- Passwords -----------------------------------------------------------------------------------
+
+def request_password_reset(email: str, *, locale: str) -> None:
+    """Email a reset link, or, for an unknown address, a note saying no account uses it. Commits.
+
+    Both paths do the same work, so neither the page nor its timing reveals whether an account exists.
+
+    :raises Invalid: the address is not an email address at all.
+    """
+    errors = FieldErrors()
+    address = normalize_email(email, errors)
+    errors.raise_if_any()
+    user = db.session.scalar(select(User).where(User.email == address))
+    if user is not None:
+        events.record("user.password_reset_requested", subject=("user", user.id))
+        outbox.add("accounts.password_reset_email", {"user_id": user.id})
+    else:
+        outbox.add("accounts.no_account_email", {"email": address, "locale": locale})
+    commit()
+
+
+def check_reset_token(token: str) -> User:
+    """The user a reset link belongs to, without spending it.
+
+    :raises tokens.TokenInvalid: forged, used, or outdated by a later password change.
+    """
+    claims = tokens.read_token(tokens.RESET_PASSWORD, token)
+    user = db.session.get(User, claims.user_id)
+    used = db.session.get(UsedToken, claims.jti)
+    if user is None or used is not None or claims.email != user.email:
+        raise tokens.TokenInvalid
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link and end every session of the account. Commits.
+
+    :raises tokens.TokenInvalid: as for :func:`check_reset_token`.
+    :raises Invalid: the new password breaks a rule.
+    """
+    user = check_reset_token(token)
+    errors = FieldErrors()
+    check_new_password(new_password, errors, email=user.email)
+    errors.raise_if_any()
+    _spend(tokens.read_token(tokens.RESET_PASSWORD, token))
+    user.password_hash = passwords.hash_password(new_password)
+    if user.email_verified_at is None:
+        user.email_verified_at = now()  # the link arrived at this address, which proves it
+    _revoke_sessions(user, keep_current=False)
+    events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
+    commit()
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Change the password and log out every other session. Commits.
+
+    :raises Invalid: the current password is wrong, or the new one breaks a rule.
+    """
+    errors = FieldErrors()
+    if not passwords.verify_password(user.password_hash, current_password or ""):
+        errors.add("current_password", _l("That is not your current password."))
+    check_new_password(new_password, errors, field="new_password", email=user.email)
+    errors.raise_if_any()
+    user.password_hash = passwords.hash_password(new_password)
+    _revoke_sessions(user, keep_current=True)
+    events.record("user.password_changed", actor_id=user.id, subject=("user", user.id))
+    outbox.add("accounts.password_changed_email", {"user_id": user.id})
+    commit()
+
+
+# --- Email change --------------------------------------------------------------------------------
+
+def request_email_change(user: User, *, password: str, new_email: str) -> None:
+    """Ask to move the account to a new address; it changes once the learner follows the link. Commits.
+
+    :raises Invalid: wrong password, invalid address, or an address another account uses.
+    """
+    errors = FieldErrors()
+    if not passwords.verify_password(user.password_hash, password or ""):
+        errors.add("password", _l("That is not your current password."))
+    address = normalize_email(new_email, errors, field="new_email")
+    if address and address == user.email:
+        errors.add("new_email", _l("That is already your email address."))
+    elif address and _email_in_use(address, except_user_id=user.id):
+        errors.add("new_email", EMAIL_TAKEN)
+    errors.raise_if_any()
+    user.pending_email = address
+    events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
+                  payload={"new": address})
+    outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
+    outbox.add("accounts.email_change_notice", {"user_id": user.id, "new_email": address})
+    commit()
+
+
+def cancel_email_change(user: User) -> None:
+    if user.pending_email:
+        user.pending_email = None
+        commit()
+
+
+# --- Profile and preferences ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Preferences:
+    locale: str
+    timezone: str
+    daily_goal: int | None
+    theme: str
+    sound_effects: bool
+
+
+def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
+    """Change how the learner appears to others. Commits. :raises Invalid: a field breaks a rule."""
+    errors = FieldErrors()
+    name = clean_display_name(display_name, errors)
+    check_avatar_color(avatar_color, errors)
+    errors.raise_if_any()
+    user.display_name, user.avatar_color = name, avatar_color
+    events.record("user.profile_changed", actor_id=user.id, subject=("user", user.id))
+    commit()
+
+
+def update_preferences(user: User, preferences: Preferences) -> None:
+    """Save the learner's preferences. Commits. :raises Invalid: a value is not one of the choices."""
+    errors = FieldErrors()
+    check_preferences(errors, locale=preferences.locale, timezone=preferences.timezone,
+                      daily_goal=preferences.daily_goal, theme=preferences.theme,
+                      supported_locales=current_app.config["SUPPORTED_LOCALES"])
+    errors.raise_if_any()
+    changed = {
+        name: getattr(preferences, name)
+        for name in ("locale", "timezone", "daily_goal", "theme", "sound_effects")
+        if getattr(user, name) != getattr(preferences, name)
+    }
+    for name, value in changed.items():
+        setattr(user, name, value)
+    if changed:
+        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
+                      payload=changed)
+    commit()
+
+
+def get_user(user_id: int) -> User:
+    """:raises NotFound: no such user."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
+    return user
+
+
+def create_verified_user(*, email: str, display_name: str, password: str, is_admin: bool = False,
+                         locale: str = "en", timezone: str = "UTC") -> User:
+    """An account ready to use at once, for demo data and the admin CLI. Commits."""
+    errors = FieldErrors()
+    address = normalize_email(email, errors)
+    name = clean_display_name(display_name, errors)
+    check_new_password(password, errors, email=address)
+    if address and _email_in_use(address):
+        errors.add("email", EMAIL_TAKEN)
+    errors.raise_if_any()
+    user = User(email=address, display_name=name, password_hash=passwords.hash_password(password),
+                email_verified_at=now(), is_admin=is_admin, locale=locale, timezone=timezone,
+                avatar_color=_avatar_color_for(address))
+    db.session.add(user)
+    db.session.flush()
+    events.record("user.created", subject=("user", user.id), payload={"is_admin": is_admin})
+    commit()
+    return user
+

@@ -1,0 +1,324 @@
+"""Pages for signing up, in and out, confirming an email, resetting a password, and account settings."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from puchi.accounts import services, tokens
+from puchi.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LogInForm,
+    PreferencesForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
+from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, THEMES
+from puchi.accounts.validation import COURSE_LANGUAGES, timezones
+from puchi.core.errors import Invalid
+from puchi.core.extensions import limiter
+from puchi.core.forms import apply_errors, rerenders_on_csrf_error
+from puchi.core.htmx import render_page
+
+bp = Blueprint("accounts", __name__)
+
+
+def _limit(setting: str) -> Any:
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+def _status(form: Any) -> int:
+    if form.errors or getattr(form, "form_errors", None):
+        csrf = getattr(form, "csrf_token", None)
+        return 400 if csrf is not None and csrf.errors else 422
+    return 200
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never let a link send a learner elsewhere after logging in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("pages.home")
+
+
+def _log_in(user: Any, remember: bool) -> None:
+    session.clear()  # a fresh session on log-in: nothing from before survives (fixation)
+    services.start_session(user, remember=remember, user_agent=request.user_agent.string)
+    login_user(user, remember=remember)
+
+
+# --- Sign up, log in, log out --------------------------------------------------------------------
+
+@bp.route("/signup", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@_limit("RATELIMIT_SIGNUP")
+def sign_up() -> ResponseReturnValue:
+    """Create an account; the learner is signed in at once and asked to confirm their email."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    form = SignUpForm()
+    if request.method == "GET":
+        form.locale.data = str(get_locale() or "en")
+        form.course_interest.data = request.args.get("learn", "")
+    if form.validate_on_submit():
+        try:
+            user = services.sign_up(
+                email=form.email.data or "", display_name=form.display_name.data or "",
+                password=form.password.data or "", locale=form.locale.data or "en",
+                timezone=form.timezone.data or "UTC", course_interest=form.course_interest.data or None,
+            )
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            _log_in(user, remember=True)
+            flash(_("Welcome to Puchi! We sent a link to %(email)s to confirm your address.",
+                    email=user.email), "success")
+            return redirect(url_for("pages.home"))
+    return render_page("accounts/sign_up.html", "sign_up_form", status=_status(form), form=form,
+                       course_languages=COURSE_LANGUAGES)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@_limit("RATELIMIT_LOGIN")
+def log_in() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LogInForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            _log_in(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")))
+    form.password.data = ""
+    return render_page("accounts/log_in.html", "log_in_form", status=_status(form), form=form)
+
+
+@bp.post("/logout")
+@login_required
+def log_out() -> ResponseReturnValue:
+    services.end_session(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash(_("You are logged out. See you soon!"), "info")
+    return redirect(url_for("pages.index"))
+
+
+# --- Email verification --------------------------------------------------------------------------
+
+@bp.get("/verify-email/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    """Follow the emailed link. Verifying on GET is safe: the only effect is the one the link promises."""
+    try:
+        user = services.verify_email(token)
+    except tokens.TokenExpired:
+        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="verify")
+    except tokens.TokenInvalid:
+        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="verify")
+    flash(_("Thank you! %(email)s is confirmed.", email=user.email), "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    return redirect(url_for("accounts.log_in"))
+
+
+@bp.post("/verify-email/resend")
+@login_required
+@_limit("RATELIMIT_RESET")
+def resend_verification() -> ResponseReturnValue:
+    services.resend_verification(current_user._get_current_object())
+    flash(_("We sent you a new confirmation link."), "info")
+    return redirect(_safe_next(request.form.get("next")))
+
+
+# --- Forgotten password --------------------------------------------------------------------------
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@_limit("RATELIMIT_RESET")
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.request_password_reset(form.email.data or "", locale=str(get_locale() or "en"))
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            return render_page("accounts/forgot_password_sent.html", email=form.email.data.strip())
+    return render_page("accounts/forgot_password.html", "forgot_password_form", status=_status(form),
+                       form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@_limit("RATELIMIT_RESET")
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        user = services.check_reset_token(token)
+    except tokens.TokenExpired:
+        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="reset")
+    except tokens.TokenInvalid:
+        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except tokens.TokenInvalid:
+            return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.log_in"))
+    return render_page("accounts/reset_password.html", "reset_password_form", status=_status(form),
+                       form=form, user=user, token=token)
+
+
+# --- Account settings ----------------------------------------------------------------------------
+
+def _account_page(status: int = 200, block: str | None = None, **forms: Any) -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    profile = forms.get("profile_form") or ProfileForm(
+        formdata=None, display_name=user.display_name, avatar_color=user.avatar_color)
+    email = forms.get("email_form") or ChangeEmailForm(formdata=None)
+    password = forms.get("password_form") or ChangePasswordForm(formdata=None)
+    return render_page(
+        "accounts/account.html", block, status=status,
+        profile_form=profile, email_form=email, password_form=password,
+        avatar_colors=AVATAR_COLORS, sessions=services.active_sessions(user),
+        is_current_session=lambda s: services.is_current_session(user, s),
+    )
+
+
+@bp.get("/account")
+@login_required
+def account() -> ResponseReturnValue:
+    return _account_page()
+
+
+@bp.post("/account/profile")
+@rerenders_on_csrf_error
+@login_required
+def update_profile() -> ResponseReturnValue:
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user._get_current_object(),
+                                    display_name=form.display_name.data or "",
+                                    avatar_color=form.avatar_color.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(_status(form), "profile_form", profile_form=form)
+
+
+@bp.post("/account/email")
+@rerenders_on_csrf_error
+@login_required
+@_limit("RATELIMIT_RESET")
+def change_email() -> ResponseReturnValue:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user._get_current_object(),
+                                          password=form.password.data or "",
+                                          new_email=form.new_email.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Almost done: follow the link we sent to %(email)s to switch to it.",
+                    email=current_user.pending_email), "info")
+            return redirect(url_for("accounts.account"))
+    return _account_page(_status(form), "email_form", email_form=form)
+
+
+@bp.post("/account/email/cancel")
+@login_required
+def cancel_email_change() -> ResponseReturnValue:
+    services.cancel_email_change(current_user._get_current_object())
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/password")
+@rerenders_on_csrf_error
+@login_required
+@_limit("RATELIMIT_LOGIN")
+def change_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user._get_current_object(),
+                                     current_password=form.current_password.data or "",
+                                     new_password=form.new_password.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Your password is changed, and your other devices are logged out."), "success")
+            return redirect(url_for("accounts.account"))
+    return _account_page(_status(form), "password_form", password_form=form)
+
+
+@bp.post("/account/sessions/revoke-others")
+@login_required
+def revoke_other_sessions() -> ResponseReturnValue:
+    count = services.revoke_other_sessions(current_user._get_current_object())
+    flash(_("Logged out of %(count)s other session(s).", count=count), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/preferences", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@login_required
+def preferences() -> ResponseReturnValue:
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        form = PreferencesForm(formdata=None, locale=user.locale, timezone=user.timezone,
+                               daily_goal=str(user.daily_goal), theme=user.theme,
+                               sound_effects=user.sound_effects)
+    else:
+        form = PreferencesForm()
+    if form.validate_on_submit():
+        goal = form.daily_goal.data or ""
+        try:
+            services.update_preferences(user, services.Preferences(
+                locale=form.locale.data or "", timezone=form.timezone.data or "",
+                daily_goal=int(goal) if goal.isdigit() else None, theme=form.theme.data or "",
+                sound_effects=bool(form.sound_effects.data),
+            ))
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            flash(_("Your preferences are saved."), "success")
+            return redirect(url_for("accounts.preferences"))
+    return render_page("accounts/preferences.html", "preferences_form", status=_status(form), form=form,
+                       timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
+                       goal_options=_goal_options(), theme_options=_theme_options())
+
+
+def _goal_options() -> list[tuple[str, str]]:
+    names = {"casual": _("Casual"), "regular": _("Regular"), "serious": _("Serious"), "intense": _("Intense")}
+    return [(str(xp), _("%(level)s · %(xp)s XP a day", level=names[level], xp=xp))
+            for xp, level in DAILY_GOALS.items()]
+
+
+def _theme_options() -> list[tuple[str, str]]:
+    names = {"system": _("Same as my device"), "light": _("Light"), "dark": _("Dark")}
+    return [(theme, names[theme]) for theme in THEMES]

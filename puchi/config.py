@@ -1,0 +1,89 @@
+"""Configuration read from the environment (12-factor), with embedded defaults that need nothing installed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET = "dev-only-not-secret"  # noqa: S105 - refused in production, see check_production_config
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _intervals(value: str | None, default: list[int]) -> list[int]:
+    if not value:
+        return default
+    return [int(part) for part in value.split(",") if part.strip()]
+
+
+def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then the environment: the settings create_app() starts from."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+    production = env.get("PUCHI_ENV", "development") == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'puchi.db'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs name the old driver
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "ENV_NAME": "production" if production else env.get("PUCHI_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("PUCHI_MAIL_FROM", "Puchi <hello@puchi.localhost>"),
+        "MAIL_DIR": env.get("PUCHI_MAIL_DIR", str(instance / "mail")),
+        "BASE_URL": env.get("PUCHI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SUPPORTED_LOCALES": ["en", "es"],
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        # Cookies: Secure and __Host- only where TLS terminates in front of us.
+        "SESSION_COOKIE_NAME": "__Host-puchi" if production else "puchi_session",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_NAME": "__Host-puchi_remember" if production else "puchi_remember",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "SESSION_DAYS": int(env.get("PUCHI_SESSION_DAYS", "30")),
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "RATELIMIT_ENABLED": _bool(env.get("PUCHI_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_LOGIN": env.get("PUCHI_RATELIMIT_LOGIN", "10 per minute;60 per hour"),
+        "RATELIMIT_SIGNUP": env.get("PUCHI_RATELIMIT_SIGNUP", "5 per minute;30 per hour"),
+        "RATELIMIT_RESET": env.get("PUCHI_RATELIMIT_RESET", "5 per minute;20 per hour"),
+        "TOKEN_MAX_AGE_VERIFY": int(env.get("PUCHI_TOKEN_MAX_AGE_VERIFY", str(60 * 60 * 48))),
+        "TOKEN_MAX_AGE_RESET": int(env.get("PUCHI_TOKEN_MAX_AGE_RESET", str(60 * 60))),
+        "JOB_RETRY_INTERVALS": _intervals(env.get("PUCHI_JOB_RETRY_INTERVALS"), [10, 60, 300]),
+        "JOB_TIMEOUT": int(env.get("PUCHI_JOB_TIMEOUT", "60")),
+        "OUTBOX_STALE_SECONDS": int(env.get("PUCHI_OUTBOX_STALE_SECONDS", "120")),
+        "OUTBOX_RELAY_GRACE_SECONDS": float(env.get("PUCHI_OUTBOX_RELAY_GRACE_SECONDS", "20")),
+        "RELAY_INTERVAL": float(env.get("PUCHI_RELAY_INTERVAL", "5")),
+        "ARGON2_TIME_COST": int(env.get("PUCHI_ARGON2_TIME_COST", "2")),
+        "ARGON2_MEMORY_COST": int(env.get("PUCHI_ARGON2_MEMORY_COST", str(19 * 1024))),
+        "ARGON2_PARALLELISM": int(env.get("PUCHI_ARGON2_PARALLELISM", "1")),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def check_production_config(config: Mapping[str, Any]) -> None:
+    """Refuse to start a production app on settings that are only safe on a laptop."""
+    if config["ENV_NAME"] != "production":
+        return
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET or len(secret) < 32:
+        raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters in production")

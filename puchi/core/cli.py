@@ -1,0 +1,81 @@
+"""``flask puchi …`` commands for operators: jobs, demo data, accounts."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from puchi.core import outbox
+
+puchi_cli = AppGroup("puchi", help="Puchi operations.")
+jobs_cli = AppGroup("jobs", help="The outbox and the job queue.")
+puchi_cli.add_command(jobs_cli)
+
+
+@jobs_cli.command("relay")
+def relay_command() -> None:
+    """Hand over every outbox message that is due (after a Redis outage, or retries)."""
+    count = outbox.relay_due()
+    click.echo(f"handed over {count} message(s)")
+
+
+@jobs_cli.command("failed")
+def failed_command() -> None:
+    """List messages whose every attempt failed."""
+    messages = outbox.failed_messages()
+    if not messages:
+        click.echo("no failed jobs")
+    for message in messages:
+        click.echo(f"{message.id}\t{message.job}\tattempts={message.attempts}\t{message.created_at:%Y-%m-%d %H:%M}"
+                   f"\t{message.last_error}")
+
+
+@jobs_cli.command("retry")
+@click.argument("message_id", type=int)
+def retry_command(message_id: int) -> None:
+    """Give a failed message a fresh set of attempts."""
+    if outbox.retry_failed(message_id):
+        click.echo(f"message {message_id} handed over again")
+    else:
+        raise click.ClickException(f"message {message_id} is not a failed message")
+
+
+@puchi_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Give the account the admin role.")
+def create_user_command(email: str, display_name: str, password: str, admin: bool) -> None:
+    """Create a verified account (an admin, with --admin)."""
+    from puchi.accounts import services
+    from puchi.core.errors import Invalid
+
+    try:
+        user = services.create_verified_user(email=email, display_name=display_name, password=password,
+                                             is_admin=admin)
+    except Invalid as error:
+        raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())) from error
+    click.echo(f"created user {user.id} <{user.email}>{' (admin)' if admin else ''}")
+
+
+@puchi_cli.command("demo-data")
+def demo_data_command() -> None:
+    """Load the demo accounts (idempotent): a learner and an admin, both with the password 'puchi-demo-1'."""
+    from sqlalchemy import select
+
+    from puchi.accounts import services
+    from puchi.accounts.models import User
+    from puchi.core.db import db
+
+    for email, name, admin in (("learner@puchi.localhost", "Demo Learner", False),
+                               ("admin@puchi.localhost", "Demo Admin", True)):
+        if db.session.scalar(select(User.id).where(User.email == email)) is None:
+            services.create_verified_user(email=email, display_name=name, password="puchi-demo-1", is_admin=admin)
+            click.echo(f"created {email}")
+        else:
+            click.echo(f"{email} already there")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(puchi_cli)

@@ -1,0 +1,54 @@
+"""How errors look to a person: a page (or the fragment HTMX swaps) in their language, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from puchi.core.errors import ServiceError
+from puchi.core.htmx import render_page
+
+log = logging.getLogger(__name__)
+
+PAGES = {400, 403, 404, 405, 413, 429, 500}
+
+
+def _render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+    template = f"errors/{status if status in PAGES else 400 if status < 500 else 500}.html"
+    return render_page(template, status=status, message=message)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> ResponseReturnValue:
+        # A form view that validates its own CSRF token re-renders itself with the user's input and a
+        # message by the form; everything else gets a clear 400 page.
+        view = current_app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "rerenders_on_csrf_error", False):
+            response = current_app.make_response(view(**(request.view_args or {})))
+            response.status_code = 400
+            return response
+        return _render_error(400, "csrf")
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError) -> ResponseReturnValue:
+        return _render_error(error.status_code, error.message or None)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if error.code is None or error.code < 400:
+            return error
+        if isinstance(error, InternalServerError):
+            log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render_error(500)

@@ -1,0 +1,40 @@
+"""One error vocabulary for services, mapped to pages, JSON problems and job log lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ServiceError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str = "", *, fields: Mapping[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields: dict[str, list[str]] = dict(fields or {})
+
+
+class Invalid(ServiceError):
+    """The input breaks a rule; ``fields`` maps each field name to its messages."""
+
+    status_code = 422
+
+
+class NotFound(ServiceError):
+    status_code = 404
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+
+
+class Conflict(ServiceError):
+    status_code = 409
+
+
+class RateLimited(ServiceError):
+    status_code = 429
+
+
+class PaymentRequired(ServiceError):
+    status_code = 402

@@ -1,0 +1,42 @@
+"""Locale and timezone selection for flask-babel: the user's preference, then the browser, then English."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from puchi.core.extensions import babel
+
+LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ja": "日本語", "ar": "العربية"}
+RTL_LOCALES = {"ar", "he", "fa", "ur"}
+
+
+def supported_locales() -> list[str]:
+    return list(current_app.config["SUPPORTED_LOCALES"])
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in supported_locales():
+        return str(current_user.locale)
+    return request.accept_languages.best_match(supported_locales()) or "en"
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return str(current_user.timezone)
+    return "UTC"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.context_processor
+    def locale_context() -> dict[str, object]:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or "en")
+        return {
+            "current_locale": locale,
+            "text_direction": "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
+            "locale_names": {code: LOCALE_NAMES.get(code, code) for code in supported_locales()},
+        }

@@ -1,0 +1,185 @@
+"""The transactional outbox: work for outside the database, written with the change that causes it.
+
+A service calls :func:`add` inside its transaction; :func:`puchi.core.db.commit` hands the new rows to
+the job queue after the commit (RQ when Redis is configured, otherwise run inline). Each row is run by
+:func:`run_message`, which claims it atomically, so a row enqueued twice still runs once. A relay
+(:func:`relay_due`, run by the worker every few seconds and by ``flask puchi jobs relay``) picks up
+rows whose hand-over failed (Redis down), rows whose worker died, and retries that came due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from puchi.core.db import JSONType, UTCDateTime, db, now
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+
+Handler = Callable[[dict[str, Any]], None]
+_handlers: dict[str, Handler] = {}
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=4)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    """Register the function that carries out outbox messages of kind ``name``."""
+
+    def register(fn: Handler) -> Handler:
+        _handlers[name] = fn
+        return fn
+
+    return register
+
+
+def add(job: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record work to do after the current transaction commits. Does not commit."""
+    if job not in _handlers:
+        raise LookupError(f"no outbox handler called {job!r}")
+    retries = len(current_app.config["JOB_RETRY_INTERVALS"])
+    message = OutboxMessage(job=job, payload=payload, max_attempts=retries + 1, next_attempt_at=now())
+    db.session.add(message)
+    db.session.info.setdefault("outbox_new", []).append(message)
+    return message
+
+
+def take_new_message_ids(session: Session) -> list[int]:
+    """Flush and return the ids of the messages added in this unit of work (called before commit)."""
+    messages: list[OutboxMessage] = session.info.pop("outbox_new", [])
+    if not messages:
+        return []
+    session.flush()
+    return [m.id for m in messages if m.id is not None]
+
+
+def dispatch(message_ids: Iterable[int]) -> None:
+    """Hand committed messages to RQ, or run them here when there is no Redis. Never raises."""
+    from puchi.core import jobs
+
+    for message_id in message_ids:
+        if jobs.queue_available():
+            try:
+                jobs.enqueue_message(message_id)
+            except Exception:  # Redis down: the row stays pending and the relay hands it over later
+                log.warning("outbox %s: could not reach the queue; the relay will retry", message_id)
+        else:
+            run_message(message_id, raise_errors=False)
+
+
+def run_message(message_id: int, *, raise_errors: bool = True) -> str:
+    """Carry out one outbox message exactly once per successful run; returns what happened.
+
+    The row is claimed with a conditional UPDATE, so a duplicate delivery of the same id finds it
+    already running or done and does nothing.
+    """
+    claimed_at = now()
+    claim = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
+        .values(status=RUNNING, claimed_at=claimed_at, attempts=OutboxMessage.attempts + 1)
+    )
+    db.session.commit()
+    if claim.rowcount != 1:
+        return "skipped"
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    try:
+        _handlers[message.job](message.payload)
+    except Exception as error:
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if message.attempts >= message.max_attempts:
+            message.status = FAILED
+        else:
+            intervals = current_app.config["JOB_RETRY_INTERVALS"]
+            delay = intervals[min(message.attempts - 1, len(intervals) - 1)]
+            message.status = PENDING
+            message.next_attempt_at = now() + timedelta(seconds=delay)
+        db.session.commit()
+        log.warning("outbox %s (%s) attempt %s failed: %s", message_id, message.job,
+                    message.attempts, message.last_error)
+        if raise_errors:
+            raise
+        return message.status
+    message.status = DONE
+    message.done_at = now()
+    message.last_error = None
+    db.session.commit()
+    return DONE
+
+
+def relay_due() -> int:
+    """Hand over every message that should be running and is not; returns how many were handed over."""
+    current = now()
+    # A message handed to RQ normally runs within moments; the relay leaves it alone a while so it does
+    # not enqueue every message twice. (A duplicate would be harmless: run_message claims rows atomically.)
+    grace = timedelta(seconds=current_app.config["OUTBOX_RELAY_GRACE_SECONDS"])
+    stale = current - timedelta(seconds=current_app.config["OUTBOX_STALE_SECONDS"])
+    # A RUNNING row whose worker died long ago goes back to PENDING (its claim lapsed).
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == RUNNING, OutboxMessage.claimed_at < stale)
+        .values(status=PENDING)
+    )
+    db.session.commit()
+    due_ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= current - grace,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(500)
+    ).all()
+    if due_ids:
+        dispatch(due_ids)
+    return len(due_ids)
+
+
+def failed_messages(limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == FAILED)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def retry_failed(message_id: int) -> bool:
+    """Give a failed message a fresh set of attempts and hand it over again."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
+        .values(status=PENDING, attempts=0, next_attempt_at=now())
+    )
+    db.session.commit()
+    if result.rowcount == 1:
+        dispatch([message_id])
+        return True
+    return False

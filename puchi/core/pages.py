@@ -1,0 +1,27 @@
+"""The front door: what Puchi is for a visitor, and the signed-in learner's home."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from puchi.core.htmx import render_page
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Visitors see what Puchi is; signed-in learners go straight to their home."""
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    from puchi.accounts.validation import COURSE_LANGUAGES
+
+    return render_page("pages/landing.html", course_languages=COURSE_LANGUAGES)
+
+
+@bp.get("/home")
+@login_required
+def home() -> ResponseReturnValue:
+    return render_page("pages/home.html")

@@ -1,0 +1,30 @@
+// Small progressive enhancements; every page works without them.
+
+// Fill hidden time-zone fields from the browser, so a new account's day starts at local midnight.
+function fillTimezones(root) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone) return;
+  root.querySelectorAll("input[data-fill-timezone]").forEach((input) => {
+    if (!input.value) input.value = zone;
+  });
+}
+
+// After HTMX swaps content in, move focus where a keyboard or screen-reader user expects it:
+// the first invalid field, else the new page's main region.
+function focusAfterSwap(event) {
+  const target = event.detail && event.detail.target;
+  if (!target) return;
+  const invalid = target.querySelector("[aria-invalid='true']");
+  if (invalid) {
+    invalid.focus();
+    return;
+  }
+  if (event.detail.boosted) {
+    const main = document.getElementById("main");
+    if (main) main.focus({ preventScroll: true });
+  }
+}
+
+fillTimezones(document);
+document.addEventListener("htmx:load", (event) => fillTimezones(event.target));
+document.addEventListener("htmx:afterSettle", focusAfterSwap);
