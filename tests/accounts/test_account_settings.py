@@ -1,0 +1,110 @@
+"""Account settings: profile, email change with re-verification, preferences, other sessions."""
+
+from sqlalchemy import select
+
+from puchi.accounts.models import User
+from puchi.core.db import db
+from tests.conftest import AuthActions, link_in, post_form
+
+
+def _user(app, email):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_a_learner_changes_name_and_avatar_colour(app, logged_in):
+    client, user = logged_in(email="ana@example.com", display_name="Ana")
+
+    response = post_form(client, "/account", {"display_name": "  Ana   María ", "avatar_color": "violet"},
+                         action="/account/profile")
+    assert response.status_code == 302
+    page = client.get("/account").text
+    assert "Your profile is saved." in page
+    assert 'value="Ana María"' in page
+    assert _user(app, "ana@example.com").avatar_color == "violet"
+    assert "avatar--violet" in page
+
+
+def test_an_unknown_avatar_colour_is_refused(logged_in):
+    client, _ = logged_in()
+    response = post_form(client, "/account", {"display_name": "Ana", "avatar_color": "plaid"},
+                         action="/account/profile")
+    assert response.status_code == 422
+    assert "Choose one of the options." in response.text
+
+
+def test_changing_email_takes_effect_only_after_the_new_address_is_confirmed(app, logged_in, mailbox):
+    client, user = logged_in(email="ana@example.com")
+
+    response = post_form(client, "/account", {"new_email": "Ana.New@Example.com",
+                                              "password": "correct-horse-battery"}, action="/account/email")
+    assert response.status_code == 302
+    assert _user(app, "ana@example.com").pending_email == "ana.new@example.com"
+    notice = mailbox.wait_for("ana@example.com")[0]
+    assert notice["Subject"] == "Your Puchi email address is about to change"
+    confirm = mailbox.wait_for("ana.new@example.com")[0]
+
+    assert client.get(link_in(confirm, "/verify-email/")).status_code == 302
+    assert _user(app, "ana.new@example.com") is not None
+    assert _user(app, "ana@example.com") is None
+    AuthActions(client).log_out()
+    assert AuthActions(client).log_in("ana.new@example.com").status_code == 302
+
+
+def test_an_email_change_can_be_cancelled(app, logged_in):
+    client, _ = logged_in(email="ana@example.com")
+    post_form(client, "/account", {"new_email": "ana.new@example.com", "password": "correct-horse-battery"},
+              action="/account/email")
+    post_form(client, "/account", {}, action="/account/email/cancel")
+    assert _user(app, "ana@example.com").pending_email is None
+
+
+def test_email_change_needs_the_password_and_a_free_address(logged_in, make_user):
+    make_user("taken@example.com")
+    client, _ = logged_in(email="ana@example.com")
+
+    wrong_password = post_form(client, "/account", {"new_email": "new@example.com", "password": "nope-nope-nope"},
+                               action="/account/email")
+    assert wrong_password.status_code == 422
+    assert "That is not your current password." in wrong_password.text
+
+    taken = post_form(client, "/account", {"new_email": "TAKEN@example.com", "password": "correct-horse-battery"},
+                      action="/account/email")
+    assert taken.status_code == 422
+    assert "An account already uses this email address" in taken.text
+
+
+def test_preferences_are_saved_and_change_the_interface(app, logged_in):
+    client, _ = logged_in(email="ana@example.com")
+
+    response = post_form(client, "/account/preferences", {
+        "locale": "es", "timezone": "America/Mexico_City", "daily_goal": "50", "theme": "dark",
+        "sound_effects": "",
+    })
+    assert response.status_code == 302
+    user = _user(app, "ana@example.com")
+    assert (user.locale, user.timezone, user.daily_goal, user.theme, user.sound_effects) == (
+        "es", "America/Mexico_City", 50, "dark", False)
+    page = client.get("/account/preferences")
+    assert '<html lang="es" dir="ltr" data-theme="dark">' in page.text
+
+
+def test_preferences_outside_the_choices_are_refused_next_to_their_fields(app, logged_in):
+    client, _ = logged_in(email="ana@example.com")
+    response = post_form(client, "/account/preferences", {
+        "locale": "xx", "timezone": "Mars/Olympus", "daily_goal": "7", "theme": "neon",
+    })
+    assert response.status_code == 422
+    assert response.text.count("Choose one of the options.") == 4
+    assert _user(app, "ana@example.com").locale == "en"
+
+
+def test_a_learner_logs_out_every_other_session(app, logged_in):
+    phone, user = logged_in(email="ana@example.com")
+    laptop = app.test_client()
+    AuthActions(laptop).log_in("ana@example.com")
+    assert "Log out everywhere else" in laptop.get("/account").text
+
+    post_form(laptop, "/account", {}, action="/account/sessions/revoke-others")
+    assert laptop.get("/home").status_code == 200
+    assert phone.get("/home").status_code == 302

@@ -1,0 +1,339 @@
+"""Fixtures: the app on SQLite or PostgreSQL, a real Redis and RQ worker, a real SMTP sink, and helpers.
+
+``PUCHI_TEST_DB=postgresql`` runs the suite against a throwaway PostgreSQL 15 cluster; the default is a
+SQLite file. Redis and the SMTP sink are started once per session on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from puchi import create_app
+from puchi.core.db import db
+from tests.services import PostgresServer, RedisServer, SmtpSink, free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PASSWORD = "correct-horse-battery"
+
+
+# --- Servers (one per session) -------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    backend = os.environ.get("PUCHI_TEST_DB", "sqlite")
+    if backend == "postgresql":
+        server = PostgresServer()
+        try:
+            url = server.start()
+            _migrate(url)
+            yield url
+        finally:
+            server.stop()
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="puchi-sqlite-"))
+        url = f"sqlite:///{folder / 'puchi.db'}"
+        _migrate(url)
+        yield url
+
+
+def _migrate(url: str) -> None:
+    """Build the schema with the real Alembic migrations, exactly as a deployment does."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink: SmtpSink) -> SmtpSink:
+    smtp_sink.clear()
+    return smtp_sink
+
+
+# --- The app -------------------------------------------------------------------------------------
+
+def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SMTP_URL": smtp_url,
+        "BASE_URL": "http://localhost",
+        "REDIS_URL": None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN": "1000 per minute",
+        "RATELIMIT_SIGNUP": "1000 per minute",
+        "RATELIMIT_RESET": "1000 per minute",
+        # Cheap hashes keep the suite fast; test_passwords checks the production parameters.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "JOB_RETRY_INTERVALS": [1, 2],
+        "OUTBOX_RELAY_GRACE_SECONDS": 0.5,
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Override in a test module (or parametrize) to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, smtp_sink: SmtpSink, app_settings: dict[str, Any]) -> Iterator[Flask]:
+    smtp_sink.clear()
+    flask_app = create_app(settings_for_tests(database_url, smtp_sink.url, **app_settings))
+    yield flask_app
+    with flask_app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class HtmxClient:
+    """A test client whose requests look like HTMX's: HX-Request, and optionally HX-Boosted."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def get(self, url: str, boosted: bool = False, **kwargs: Any) -> Any:
+        return self.client.get(url, headers=self._headers(boosted), **kwargs)
+
+    def post(self, url: str, boosted: bool = False, **kwargs: Any) -> Any:
+        return self.client.post(url, headers=self._headers(boosted), **kwargs)
+
+    @staticmethod
+    def _headers(boosted: bool) -> dict[str, str]:
+        headers = {"HX-Request": "true"}
+        if boosted:
+            headers["HX-Boosted"] = "true"
+        return headers
+
+
+@pytest.fixture
+def htmx(client: FlaskClient) -> HtmxClient:
+    return HtmxClient(client)
+
+
+# --- People and their actions --------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str) -> str:
+    response = client.get(page)
+    match = CSRF_RE.search(response.text)
+    assert match, f"no CSRF token on {page} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, page: str, data: dict[str, Any], action: str | None = None,
+              **kwargs: Any) -> Any:
+    """Open ``page`` like a browser, then submit its form with ``data`` and the page's CSRF token."""
+    token = csrf_token(client, page)
+    return client.post(action or page, data={"csrf_token": token, **data}, **kwargs)
+
+
+@dataclass
+class AuthActions:
+    client: FlaskClient
+
+    def sign_up(self, email: str = "ana@example.com", password: str = DEFAULT_PASSWORD,
+                display_name: str = "Ana", **extra: Any) -> Any:
+        data = {"email": email, "password": password, "display_name": display_name, "locale": "en",
+                "timezone": "Europe/Madrid", **extra}
+        return post_form(self.client, "/signup", data)
+
+    def log_in(self, email: str = "ana@example.com", password: str = DEFAULT_PASSWORD,
+               remember: bool = False) -> Any:
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return post_form(self.client, "/login", data)
+
+    def log_out(self) -> Any:
+        return post_form(self.client, "/home", {}, action="/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Factory: a verified account, ready to log in with DEFAULT_PASSWORD."""
+    from puchi.accounts import services
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, display_name: str = "Learner", password: str = DEFAULT_PASSWORD,
+             **kwargs: Any) -> Any:
+        with app.app_context():
+            user = services.create_verified_user(
+                email=email or f"learner{next(counter)}@example.com", display_name=display_name,
+                password=password, **kwargs)
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def logged_in(app: Flask, make_user: Callable[..., Any]) -> Callable[..., FlaskClient]:
+    """Factory: a fresh client logged in as a new learner; returns (client, user)."""
+
+    def log_in_as(**kwargs: Any) -> tuple[FlaskClient, Any]:
+        user = make_user(**kwargs)
+        client = app.test_client()
+        response = AuthActions(client).log_in(user.email)
+        assert response.status_code == 302, response.text
+        return client, user
+
+    return log_in_as
+
+
+def link_in(message: Any, path_prefix: str) -> str:
+    """The path of the first link in an email's text part that starts with ``path_prefix``."""
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", body)
+    assert match, f"no {path_prefix} link in: {body}"
+    return match.group(1)
+
+
+# --- A real RQ worker ----------------------------------------------------------------------------
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = Path(tempfile.mkstemp(prefix="puchi-worker-", suffix=".log")[1])
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.env,
+                                        stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def worker(database_url: str, redis_server: RedisServer, smtp_sink: SmtpSink) -> Iterator[WorkerProcess]:
+    """``python worker.py`` against the test Redis, database and SMTP sink."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_server.url,
+        "SMTP_URL": smtp_sink.url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "PUCHI_BASE_URL": "http://localhost",
+        "PUCHI_RELAY_INTERVAL": "0.5",
+        "PUCHI_OUTBOX_RELAY_GRACE_SECONDS": "0.5",
+        "PUCHI_JOB_RETRY_INTERVALS": "1,2",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = WorkerProcess(env)
+    process.start()
+    yield process
+    process.stop()
+
+
+# --- A live server for the browser ---------------------------------------------------------------
+
+@pytest.fixture
+def live_server(database_url: str, smtp_sink: SmtpSink, app_settings: dict[str, Any]) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    flask_app = create_app(settings_for_tests(database_url, smtp_sink.url, BASE_URL=base_url, TESTING=False,
+                                         **app_settings))
+    server = make_server("127.0.0.1", port, flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    yield base_url
+    server.shutdown()
+    thread.join(timeout=10)
+    with flask_app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
