@@ -44,11 +44,11 @@ def render_message(template: str, *, to: str, locale: str, subject: str | None =
     message["To"] = to
     message["Date"] = format_datetime(now())
     message["Message-ID"] = make_msgid(domain="puchi.localhost")
-    message["Content-Language"] = locale
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = locale  # after the body: set_content drops Content-* headers
     return message
 
 
