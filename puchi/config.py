@@ -63,6 +63,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "RATELIMIT_ENABLED": _bool(env.get("PUCHI_RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # A Redis outage must not lock people out: limits fall back to this process's memory meanwhile.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("PUCHI_RATELIMIT_LOGIN", "10 per minute;60 per hour"),
         "RATELIMIT_SIGNUP": env.get("PUCHI_RATELIMIT_SIGNUP", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": env.get("PUCHI_RATELIMIT_RESET", "5 per minute;20 per hour"),
