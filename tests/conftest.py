@@ -31,6 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PASSWORD = "correct-horse-battery"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the translation catalogs, as installing Puchi does, so pages render translated."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (ROOT / "puchi" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as source:
+            catalog = read_po(source)
+        with po_path.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
+
+
 # --- Servers (one per session) -------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

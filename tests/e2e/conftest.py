@@ -1,0 +1,40 @@
+"""Browser tests: Playwright driving the system Chromium, headless, against a live server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:
+    """A fresh browser context; any CSP violation or page error fails the test."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    context.close()
+    assert problems == [], f"the page reported errors: {problems}"

@@ -1,0 +1,96 @@
+"""Who may open what: one table for every route, checked for a visitor, a learner and another learner.
+
+A new route fails ``test_every_route_has_an_access_rule`` until it is added to ACCESS below.
+"""
+
+import pytest
+
+from tests.conftest import post_form
+
+ANONYMOUS, LEARNER = "anonymous", "learner"
+
+# (method, rule) → expected status for a visitor and for a signed-in learner. 302 to /login means
+# "log in first"; 302 elsewhere is the normal redirect after a form or for someone already signed in.
+ACCESS: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/"): {ANONYMOUS: 200, LEARNER: 302},
+    ("GET", "/home"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/healthz"): {ANONYMOUS: 200, LEARNER: 200},
+    ("GET", "/readyz"): {ANONYMOUS: 200, LEARNER: 200},
+    ("GET", "/signup"): {ANONYMOUS: 200, LEARNER: 302},
+    ("POST", "/signup"): {ANONYMOUS: 422, LEARNER: 302},
+    ("GET", "/login"): {ANONYMOUS: 200, LEARNER: 302},
+    ("POST", "/login"): {ANONYMOUS: 422, LEARNER: 302},
+    ("POST", "/logout"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/verify-email/<token>"): {ANONYMOUS: 400, LEARNER: 400},
+    ("POST", "/verify-email/resend"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/forgot-password"): {ANONYMOUS: 200, LEARNER: 200},
+    ("POST", "/forgot-password"): {ANONYMOUS: 422, LEARNER: 422},
+    ("GET", "/reset-password/<token>"): {ANONYMOUS: 400, LEARNER: 400},
+    ("POST", "/reset-password/<token>"): {ANONYMOUS: 400, LEARNER: 400},
+    ("GET", "/account"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/account/profile"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/email"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/email/cancel"): {ANONYMOUS: 302, LEARNER: 302},
+    ("POST", "/account/password"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/sessions/revoke-others"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/account/preferences"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/account/preferences"): {ANONYMOUS: 302, LEARNER: 422},
+}
+PUBLIC_ONLY_FOR_LOGGED_OUT = {"/", "/signup", "/login"}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = sorted(set(_routes(app)) - ACCESS.keys())
+    assert missing == [], f"add these routes to ACCESS: {missing}"
+
+
+def _request(client, method, rule):
+    url = rule.replace("<token>", "not-a-real-token")
+    if method == "GET":
+        return client.get(url)
+    # Every POST carries a valid CSRF token and empty fields, as a browser submitting a blank form would.
+    return post_form(client, "/forgot-password", {}, action=url)
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(ACCESS))
+@pytest.mark.parametrize("who", [ANONYMOUS, LEARNER])
+def test_route_access(client, logged_in, method, rule, who):
+    if who == LEARNER:
+        client, _ = logged_in()
+    response = _request(client, method, rule)
+
+    assert response.status_code == ACCESS[(method, rule)][who], response.text[:500]
+    location = response.headers.get("Location", "")
+    needs_login = who == ANONYMOUS and response.status_code == 302 and rule not in {"/logout"}
+    if needs_login and rule != "/":
+        assert location.startswith("/login"), location
+
+
+@pytest.mark.parametrize("page", ["/home", "/account", "/account/preferences"])
+def test_another_learner_sees_only_their_own_account(logged_in, page):
+    ana_client, ana = logged_in(email="ana@example.com", display_name="Anastasia Quill")
+    ben_client, ben = logged_in(email="ben@example.com", display_name="Benedikt Zorn")
+
+    ana_page = ana_client.get(page).text
+    ben_page = ben_client.get(page).text
+    assert "ben@example.com" not in ana_page and "Benedikt" not in ana_page and "BZ" not in ana_page
+    assert "ana@example.com" not in ben_page and "Anastasia" not in ben_page and "AQ" not in ben_page
+
+
+def test_one_learners_change_never_touches_another(app, logged_in):
+    ana_client, _ = logged_in(email="ana@example.com", display_name="Ana")
+    ben_client, _ = logged_in(email="ben@example.com", display_name="Ben")
+
+    post_form(ana_client, "/account", {"display_name": "Ana Maria", "avatar_color": "rose"},
+              action="/account/profile")
+    post_form(ana_client, "/account", {}, action="/account/sessions/revoke-others")
+    assert "Ana Maria" not in ben_client.get("/account").text
+    assert ben_client.get("/home").status_code == 200
