@@ -10,7 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, THEMES
-from puchi.accounts.passwords import MAX_LENGTH as PASSWORD_MAX, MIN_LENGTH as PASSWORD_MIN
+from puchi.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
+from puchi.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
 from puchi.core.errors import Invalid
 
 DISPLAY_NAME_MAX = 50
