@@ -299,7 +299,14 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def worker(database_url: str, redis_server: RedisServer, smtp_sink: SmtpSink) -> Iterator[WorkerProcess]:
+def worker_env() -> dict[str, str]:
+    """Override to change the worker's environment."""
+    return {}
+
+
+@pytest.fixture
+def worker(database_url: str, redis_server: RedisServer, smtp_sink: SmtpSink,
+           worker_env: dict[str, str]) -> Iterator[WorkerProcess]:
     """``python worker.py`` against the test Redis, database and SMTP sink."""
     env = {
         **os.environ,
@@ -312,6 +319,7 @@ def worker(database_url: str, redis_server: RedisServer, smtp_sink: SmtpSink) ->
         "PUCHI_OUTBOX_RELAY_GRACE_SECONDS": "0.5",
         "PUCHI_JOB_RETRY_INTERVALS": "1,2",
         "PYTHONUNBUFFERED": "1",
+        **worker_env,
     }
     process = WorkerProcess(env)
     process.start()

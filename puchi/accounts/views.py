@@ -201,7 +201,7 @@ def _account_page(status: int = 200, block: str | None = None, **forms: Any) -> 
     return render_page(
         "accounts/account.html", block, status=status,
         profile_form=profile, email_form=email, password_form=password,
-        avatar_colors=AVATAR_COLORS, sessions=services.active_sessions(user),
+        avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
     )
 
@@ -311,6 +311,11 @@ def preferences() -> ResponseReturnValue:
     return render_page("accounts/preferences.html", "preferences_form", status=_status(form), form=form,
                        timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
                        goal_options=_goal_options(), theme_options=_theme_options())
+
+
+def _avatar_color_names() -> dict[str, str]:
+    return {"coral": _("Coral"), "amber": _("Amber"), "leaf": _("Leaf green"), "teal": _("Teal"),
+            "sky": _("Sky blue"), "violet": _("Violet"), "rose": _("Rose"), "slate": _("Slate grey")}
 
 
 def _goal_options() -> list[tuple[str, str]]:

@@ -118,3 +118,14 @@ def test_a_boosted_navigation_gets_the_whole_page_and_a_form_request_gets_its_fr
     assert fragment.text.lstrip().startswith('<form id="sign_up_form"')
     assert "<html" not in fragment.text
     assert "Enter a valid email address" in fragment.text
+
+
+def test_an_unexpected_error_shows_the_500_page_without_details(app):
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/explode")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
