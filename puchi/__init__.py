@@ -50,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     error_pages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    import puchi.learning.cli  # noqa: F401 - registers its commands on the puchi group
 
     from puchi.accounts import auth
 
@@ -58,7 +59,8 @@ def _init_extensions(app: Flask) -> None:
     import puchi.accounts.models
     import puchi.accounts.tasks
     import puchi.core.events
-    import puchi.core.outbox  # noqa: F401
+    import puchi.core.outbox
+    import puchi.learning.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

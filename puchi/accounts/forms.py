@@ -50,3 +50,4 @@ class PreferencesForm(FlaskForm):
     daily_goal = StringField()
     theme = StringField()
     sound_effects = BooleanField()
+    desired_retention = StringField()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from puchi.core.db import UTCDateTime, db, now
 
 DAILY_GOALS = {10: "casual", 20: "regular", 30: "serious", 50: "intense"}
 THEMES = ("system", "light", "dark")
+RETENTION_CHOICES = (0.8, 0.85, 0.9, 0.95)
 AVATAR_COLORS = ("coral", "amber", "leaf", "teal", "sky", "violet", "rose", "slate")
 
 
@@ -29,6 +30,8 @@ class User(db.Model):
     daily_goal: Mapped[int] = mapped_column(default=20)
     theme: Mapped[str] = mapped_column(String(8), default="system")
     sound_effects: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How likely the learner wants to be to remember a word when it comes back (FSRS's target).
+    desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
     avatar_color: Mapped[str] = mapped_column(String(16), default="teal")
     course_interest: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -366,6 +366,7 @@ class Preferences:
     daily_goal: int | None
     theme: str
     sound_effects: bool
+    desired_retention: float | None = 0.9
 
 
 def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
@@ -384,11 +385,12 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     errors = FieldErrors()
     check_preferences(errors, locale=preferences.locale, timezone=preferences.timezone,
                       daily_goal=preferences.daily_goal, theme=preferences.theme,
-                      supported_locales=current_app.config["SUPPORTED_LOCALES"])
+                      supported_locales=current_app.config["SUPPORTED_LOCALES"],
+                      desired_retention=preferences.desired_retention)
     errors.raise_if_any()
     changed = {
         name: getattr(preferences, name)
-        for name in ("locale", "timezone", "daily_goal", "theme", "sound_effects")
+        for name in ("locale", "timezone", "daily_goal", "theme", "sound_effects", "desired_retention")
         if getattr(user, name) != getattr(preferences, name)
     }
     for name, value in changed.items():

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, THEMES
+from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
 from puchi.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
 from puchi.core.errors import Invalid
@@ -94,8 +94,9 @@ def check_choice(value: object, choices: object, errors: FieldErrors, field: str
 
 
 def check_preferences(errors: FieldErrors, *, locale: str, timezone: str, daily_goal: int | None,
-                      theme: str, supported_locales: list[str]) -> None:
+                      theme: str, supported_locales: list[str], desired_retention: float | None) -> None:
     check_choice(locale, supported_locales, errors, "locale")
+    check_choice(desired_retention, RETENTION_CHOICES, errors, "desired_retention")
     check_choice(timezone, timezones(), errors, "timezone")
     check_choice(daily_goal, DAILY_GOALS, errors, "daily_goal")
     check_choice(theme, THEMES, errors, "theme")

@@ -22,7 +22,7 @@ from puchi.accounts.forms import (
     ResetPasswordForm,
     SignUpForm,
 )
-from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, THEMES
+from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
 from puchi.core.errors import Invalid
 from puchi.core.extensions import limiter
@@ -292,7 +292,7 @@ def preferences() -> ResponseReturnValue:
     if request.method == "GET":
         form = PreferencesForm(formdata=None, locale=user.locale, timezone=user.timezone,
                                daily_goal=str(user.daily_goal), theme=user.theme,
-                               sound_effects=user.sound_effects)
+                               sound_effects=user.sound_effects, desired_retention=str(user.desired_retention))
     else:
         form = PreferencesForm()
     if form.validate_on_submit():
@@ -302,6 +302,7 @@ def preferences() -> ResponseReturnValue:
                 locale=form.locale.data or "", timezone=form.timezone.data or "",
                 daily_goal=int(goal) if goal.isdigit() else None, theme=form.theme.data or "",
                 sound_effects=bool(form.sound_effects.data),
+                desired_retention=_retention(form.desired_retention.data),
             ))
         except Invalid as error:
             apply_errors(form, error)
@@ -310,7 +311,22 @@ def preferences() -> ResponseReturnValue:
             return redirect(url_for("accounts.preferences"))
     return render_page("accounts/preferences.html", "preferences_form", status=_status(form), form=form,
                        timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
-                       goal_options=_goal_options(), theme_options=_theme_options())
+                       goal_options=_goal_options(), theme_options=_theme_options(),
+                       retention_options=_retention_options())
+
+
+def _retention(raw: str | None) -> float | None:
+    try:
+        return float(raw or "")
+    except ValueError:
+        return None
+
+
+def _retention_options() -> list[tuple[str, str]]:
+    names = {0.8: _("Relaxed: fewer reviews"), 0.85: _("Light"), 0.9: _("Recommended"),
+             0.95: _("Thorough: more reviews")}
+    return [(str(value), _("%(name)s · remember %(percent)s%%", name=names[value], percent=round(value * 100)))
+            for value in RETENTION_CHOICES]
 
 
 def _avatar_color_names() -> dict[str, str]:

@@ -60,8 +60,9 @@ def create_user_command(email: str, display_name: str, password: str, admin: boo
 
 
 @puchi_cli.command("demo-data")
-def demo_data_command() -> None:
-    """Load the demo accounts (idempotent): a learner and an admin, both with the password 'puchi-demo-1'."""
+@click.pass_context
+def demo_data_command(context: click.Context) -> None:
+    """Load the bundled courses and the demo accounts (idempotent); the accounts' password is 'puchi-demo-1'."""
     from sqlalchemy import select
 
     from puchi.accounts import services
@@ -75,6 +76,7 @@ def demo_data_command() -> None:
             click.echo(f"created {email}")
         else:
             click.echo(f"{email} already there")
+    context.invoke(puchi_cli.get_command(context, "load-courses"))
 
 
 def init_app(app: Flask) -> None:

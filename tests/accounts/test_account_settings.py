@@ -79,12 +79,12 @@ def test_preferences_are_saved_and_change_the_interface(app, logged_in):
 
     response = post_form(client, "/account/preferences", {
         "locale": "es", "timezone": "America/Mexico_City", "daily_goal": "50", "theme": "dark",
-        "sound_effects": "",
+        "sound_effects": "", "desired_retention": "0.95",
     })
     assert response.status_code == 302
     user = _user(app, "ana@example.com")
-    assert (user.locale, user.timezone, user.daily_goal, user.theme, user.sound_effects) == (
-        "es", "America/Mexico_City", 50, "dark", False)
+    assert (user.locale, user.timezone, user.daily_goal, user.theme, user.sound_effects, user.desired_retention) == (
+        "es", "America/Mexico_City", 50, "dark", False, 0.95)
     page = client.get("/account/preferences")
     assert '<html lang="es" dir="ltr" data-theme="dark">' in page.text
 
@@ -92,10 +92,10 @@ def test_preferences_are_saved_and_change_the_interface(app, logged_in):
 def test_preferences_outside_the_choices_are_refused_next_to_their_fields(app, logged_in):
     client, _ = logged_in(email="ana@example.com")
     response = post_form(client, "/account/preferences", {
-        "locale": "xx", "timezone": "Mars/Olympus", "daily_goal": "7", "theme": "neon",
+        "locale": "xx", "timezone": "Mars/Olympus", "daily_goal": "7", "theme": "neon", "desired_retention": "2",
     })
     assert response.status_code == 422
-    assert response.text.count("Choose one of the options.") == 4
+    assert response.text.count("Choose one of the options.") == 5
     assert _user(app, "ana@example.com").locale == "en"
 
 

@@ -1,0 +1,1 @@
+"""Learning: courses, lessons, grading and spaced repetition."""

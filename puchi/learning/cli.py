@@ -1,0 +1,59 @@
+"""``flask puchi import-course`` / ``export-course`` / ``load-courses``: courses as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from puchi.core.cli import puchi_cli
+from puchi.learning.course_format import CourseFormatError
+
+BUNDLED_COURSES = Path(__file__).resolve().parent / "courses"
+
+
+@puchi_cli.command("import-course")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_course_command(path: Path) -> None:
+    """Import (or update) the course in the folder PATH. Learners' progress is kept."""
+    from puchi.learning.course_import import import_course_folder
+
+    try:
+        report = import_course_folder(path)
+    except CourseFormatError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException(f"nothing was imported: {len(error.problems)} problem(s)") from error
+    if report.created:
+        click.echo(f"created course {report.course_slug}")
+    elif report.changes:
+        click.echo(f"updated course {report.course_slug}: {len(report.changes)} change(s)")
+        for change in report.changes[:50]:
+            click.echo(f"  {change}")
+    else:
+        click.echo(f"course {report.course_slug} is up to date")
+
+
+@puchi_cli.command("export-course")
+@click.argument("slug")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def export_course_command(slug: str, path: Path) -> None:
+    """Write the course SLUG as a course folder at PATH."""
+    from puchi.learning.course_import import export_course
+
+    try:
+        folder = export_course(slug, path)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"exported {slug} to {folder}")
+
+
+@puchi_cli.command("load-courses")
+def load_courses_command() -> None:
+    """Import (or update) every course bundled with Puchi."""
+    from puchi.learning.course_import import import_course_folder
+
+    for folder in sorted(p for p in BUNDLED_COURSES.iterdir() if (p / "course.yaml").is_file()):
+        report = import_course_folder(folder)
+        state = "created" if report.created else "updated" if report.changes else "up to date"
+        click.echo(f"{report.course_slug}: {state}")

@@ -1,0 +1,498 @@
+"""Read and write course folders in the LibreLingo layout, with Puchi's extensions (docs/course-format.md).
+
+Reading is liberal (key spelling and case, missing optional sections, extra fields) and reports every real
+problem with its file and line; writing produces the same layout, so an export reads back to the same course.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+# Languages written without spaces between words: compared by characters, tiles are characters.
+NO_SPACE_LANGUAGES = ("ja", "zh", "th", "lo", "km", "my")
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class CourseFormatError(Exception):
+    """The folder cannot be imported; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class ItemData:
+    kind: str  # "word" or "phrase"
+    text: str
+    translation: str
+    alternatives: list[str] = field(default_factory=list)
+    alternative_translations: list[str] = field(default_factory=list)
+    romanisation: str | None = None
+    pronunciation: str | None = None
+    audio: str | None = None
+    images: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExerciseData:
+    kind: str  # "fill_blank"
+    data: dict[str, Any]
+
+
+@dataclass
+class SkillData:
+    slug: str
+    title: str
+    file_name: str
+    items: list[ItemData] = field(default_factory=list)
+    exercises: list[ExerciseData] = field(default_factory=list)
+    tips_markdown: str = ""
+    dictionary: dict[str, dict[str, list[str]]] = field(default_factory=lambda: {"target": {}, "source": {}})
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UnitData:
+    slug: str
+    title: str
+    skills: list[SkillData] = field(default_factory=list)
+
+
+@dataclass
+class CourseData:
+    slug: str
+    title: str
+    description: str
+    target_language: str
+    target_language_name: str
+    source_language: str
+    source_language_name: str
+    licence_name: str = ""
+    licence_short_name: str = ""
+    licence_link: str = ""
+    repository: str = ""
+    special_characters: list[str] = field(default_factory=list)
+    version: int = 1
+    settings: dict[str, Any] = field(default_factory=dict)
+    units: list[UnitData] = field(default_factory=list)
+
+    def item_count(self) -> int:
+        return sum(len(skill.items) for unit in self.units for skill in unit.skills)
+
+
+def key(name: object) -> str:
+    """Keys match whatever their case and separators: "New words", "new_words" and "NEW-WORDS" are one."""
+    return re.sub(r"[\s_\-]+", " ", str(name)).strip().lower()
+
+
+def _get(mapping: Any, *names: str, default: Any = None) -> Any:
+    if not isinstance(mapping, dict):
+        return default
+    wanted = {key(n) for n in names}
+    for k, value in mapping.items():
+        if key(k) in wanted:
+            return value
+    return default
+
+
+def _line(node: Any, name: str | int | None = None) -> int | None:
+    """1-based line of a mapping key or list entry in a ruamel node, when known."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if name is None:
+            return int(lc.line) + 1
+        if isinstance(node, dict):
+            for k in node:
+                if k == name or key(k) == key(name):
+                    return int(lc.key(k)[0]) + 1
+            return int(lc.line) + 1
+        return int(lc.item(name)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return int(lc.line) + 1 if hasattr(lc, "line") else None
+
+
+def _strings(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value).strip()
+    return [text] if text else []
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class _Reader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.yaml = YAML(typ="rt")
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def problem(self, path: Path, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.rel(path), line, message))
+
+    def load(self, path: Path, reference: tuple[Path, int | None] | None = None) -> Any:
+        if not path.is_file():
+            where = reference or (path, None)
+            self.problem(where[0], where[1], f"{self.rel(path)} does not exist")
+            return None
+        try:
+            data = self.yaml.load(path.read_text(encoding="utf-8"))
+        except MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 1 if mark is not None else None
+            self.problem(path, line, f"this is not valid YAML: {error.problem or error.context}")
+            return None
+        except UnicodeDecodeError:
+            self.problem(path, None, "this file is not UTF-8 text")
+            return None
+        if not isinstance(data, dict):
+            self.problem(path, 1, "expected a mapping of keys at the top of the file")
+            return None
+        return data
+
+
+def read_course(folder: str | Path) -> CourseData:
+    """Read a course folder. :raises CourseFormatError: with every problem found, when any is fatal."""
+    root = Path(folder)
+    if (root / "course" / "course.yaml").is_file() and not (root / "course.yaml").is_file():
+        root = root / "course"  # a course repository holds the course in course/
+    reader = _Reader(root)
+    course_path = root / "course.yaml"
+    document = reader.load(course_path)
+    if document is None:
+        raise CourseFormatError(reader.problems)
+    course_node = _get(document, "Course")
+    if not isinstance(course_node, dict):
+        reader.problem(course_path, _line(document), "the file needs a Course: section")
+        raise CourseFormatError(reader.problems)
+
+    language = _get(course_node, "Language") or {}
+    source = _get(course_node, "For speakers of", "Source language") or {}
+    target_code = _text(_get(language, "IETF BCP 47", "Code", "IETF"))
+    target_name = _text(_get(language, "Name"))
+    source_code = _text(_get(source, "IETF BCP 47", "Code", "IETF"))
+    source_name = _text(_get(source, "Name"))
+    for value, label, node in ((target_code, "Language: IETF BCP 47", language),
+                               (target_name, "Language: Name", language),
+                               (source_code, "For speakers of: IETF BCP 47", source),
+                               (source_name, "For speakers of: Name", source)):
+        if not value:
+            reader.problem(course_path, _line(node) or _line(course_node), f"{label} is missing")
+    licence = _get(course_node, "License", "Licence") or {}
+    version_raw = _get(course_node, "Version", default=1)
+    try:
+        version = int(version_raw)
+    except (TypeError, ValueError):
+        reader.problem(course_path, _line(course_node, "Version"), f"Version must be a whole number, not {version_raw!r}")
+        version = 1
+    known = {key(k) for k in ("Language", "For speakers of", "Source language", "License", "Licence", "Repository",
+                              "Special characters", "Slug", "Title", "Description", "Version")}
+    course = CourseData(
+        slug=_slug(_text(_get(course_node, "Slug")) or f"{target_code}-from-{source_code}"),
+        title=_text(_get(course_node, "Title")) or f"{target_name} for {source_name} speakers",
+        description=_text(_get(course_node, "Description")),
+        target_language=target_code,
+        target_language_name=target_name,
+        source_language=source_code,
+        source_language_name=source_name,
+        licence_name=_text(_get(licence, "Name")),
+        licence_short_name=_text(_get(licence, "Short name")),
+        licence_link=_text(_get(licence, "Link")),
+        repository=_text(_get(course_node, "Repository")),
+        special_characters=_strings(_get(course_node, "Special characters")),
+        version=version,
+        settings={
+            "course": _plain({k: v for k, v in course_node.items() if key(k) not in known}),
+            **({"settings": _plain(_get(document, "Settings"))} if _get(document, "Settings") is not None else {}),
+        },
+    )
+
+    modules = _get(document, "Modules")
+    if not isinstance(modules, list) or not modules:
+        reader.problem(course_path, _line(document, "Modules"), "Modules: must list at least one module folder")
+        raise CourseFormatError(reader.problems)
+    seen_skills: dict[str, str] = {}
+    for index, module_name in enumerate(modules):
+        module_dir = root / str(module_name).strip().strip("/")
+        module_line = _line(modules, index)
+        if not (module_dir / "module.yaml").is_file():
+            reader.problem(course_path, module_line, f"unknown module {str(module_name)!r}: "
+                           f"{reader.rel(module_dir / 'module.yaml')} does not exist")
+            continue
+        unit = _read_module(reader, module_dir, seen_skills, course)
+        if unit is not None:
+            course.units.append(unit)
+    if reader.problems:
+        raise CourseFormatError(reader.problems)
+    return course
+
+
+def _read_module(reader: _Reader, module_dir: Path, seen_skills: dict[str, str],
+                 course: CourseData) -> UnitData | None:
+    path = module_dir / "module.yaml"
+    document = reader.load(path)
+    if document is None:
+        return None
+    module_node = _get(document, "Module") or {}
+    title = _text(_get(module_node, "Name", "Title")) or module_dir.name
+    unit = UnitData(slug=module_dir.name, title=title)
+    skills = _get(document, "Skills")
+    if not isinstance(skills, list):
+        reader.problem(path, _line(document), "Skills: must list the module's skill files")
+        return None
+    for index, skill_file in enumerate(skills):
+        skill_path = module_dir / "skills" / str(skill_file).strip()
+        line = _line(skills, index)
+        if not skill_path.is_file():
+            reader.problem(path, line, f"skill file {reader.rel(skill_path)} does not exist")
+            continue
+        skill = _read_skill(reader, skill_path, course)
+        if skill is None:
+            continue
+        if skill.slug in seen_skills:
+            reader.problem(skill_path, 1, f"skill Id {skill.slug!r} is already used by {seen_skills[skill.slug]}")
+            continue
+        seen_skills[skill.slug] = reader.rel(skill_path)
+        unit.skills.append(skill)
+    return unit
+
+
+def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | None:
+    document = reader.load(path)
+    if document is None:
+        return None
+    skill_node = _get(document, "Skill") or {}
+    title = _text(_get(skill_node, "Name", "Title"))
+    if not title:
+        reader.problem(path, _line(document, "Skill") or 1, "Skill: Name is missing")
+    slug = _slug(_text(_get(skill_node, "Id")) or path.stem)
+    skill = SkillData(slug=slug, title=title or path.stem, file_name=path.name,
+                      settings=_plain({k: v for k, v in skill_node.items() if key(k) not in {"name", "title", "id"}}))
+    tips = path.with_suffix(".md")
+    if tips.is_file():
+        skill.tips_markdown = tips.read_text(encoding="utf-8").strip()
+
+    seen: set[tuple[str, str]] = set()
+    for section, kind, text_keys, alt_keys in (
+        (_get(document, "New words", "Words"), "word", ("Word",), ("Synonyms", "Alternative versions")),
+        (_get(document, "Phrases", "Sentences"), "phrase", ("Phrase", "Sentence"), ("Alternative versions", "Synonyms")),
+    ):
+        if section is None:
+            continue
+        if not isinstance(section, list):
+            reader.problem(path, _line(document), f"the {kind}s section must be a list")
+            continue
+        for index, entry in enumerate(section):
+            line = _line(section, index)
+            if not isinstance(entry, dict):
+                reader.problem(path, line, f"each {kind} must be a mapping with {text_keys[0]}: and Translation:")
+                continue
+            text = _text(_get(entry, *text_keys))
+            translation = _text(_get(entry, "Translation"))
+            if not text:
+                reader.problem(path, line, f"this {kind} has no {text_keys[0]}:")
+                continue
+            if not translation:
+                reader.problem(path, line, f"{text!r} has no Translation:")
+                continue
+            if (kind, text) in seen:
+                continue  # the same entry twice in one skill: keep the first
+            seen.add((kind, text))
+            used = {key(k) for k in (*text_keys, *alt_keys, "Translation", "Also accepted", "Alternative translations",
+                                     "Romanisation", "Romanization", "Transliteration", "Pronunciation", "Audio",
+                                     "Images", "Image")}
+            skill.items.append(ItemData(
+                kind=kind,
+                text=text,
+                translation=translation,
+                alternatives=_unique(v for k in alt_keys for v in _strings(_get(entry, k))),
+                alternative_translations=_unique(
+                    [*_strings(_get(entry, "Also accepted")), *_strings(_get(entry, "Alternative translations"))]),
+                romanisation=_text(_get(entry, "Romanisation", "Romanization", "Transliteration")) or None,
+                pronunciation=_text(_get(entry, "Pronunciation")) or None,
+                audio=_text(_get(entry, "Audio")) or None,
+                images=_strings(_get(entry, "Images", "Image")),
+                extra=_plain({k: v for k, v in entry.items() if key(k) not in used}),
+            ))
+
+    dictionary = _get(document, "Mini-dictionary", "Mini dictionary", "Dictionary")
+    if isinstance(dictionary, dict):
+        sides = {key(course.target_language_name): "target", key(course.target_language): "target",
+                 key(course.source_language_name): "source", key(course.source_language): "source"}
+        for language, entries in dictionary.items():
+            side = sides.get(key(language))
+            if side is None:
+                reader.problem(path, _line(dictionary, language),
+                               f"mini-dictionary language {language!r} is neither {course.target_language_name} "
+                               f"nor {course.source_language_name}")
+                continue
+            for entry in entries or []:
+                if isinstance(entry, dict):
+                    for word, meanings in entry.items():
+                        word_key = _text(word).lower()
+                        if word_key:
+                            merged = skill.dictionary[side].setdefault(word_key, [])
+                            merged.extend(m for m in _strings(meanings) if m not in merged)
+
+    exercises = _get(document, "Exercises")
+    if isinstance(exercises, list):
+        for index, entry in enumerate(exercises):
+            line = _line(exercises, index)
+            blank = _get(entry, "Fill in the blank", "Fill the blank")
+            if not isinstance(blank, dict):
+                reader.problem(path, line, "unknown exercise: Puchi knows 'Fill in the blank'")
+                continue
+            sentence = _text(_get(blank, "Sentence"))
+            answer = _text(_get(blank, "Answer"))
+            if sentence.count("___") != 1 or not answer:
+                reader.problem(path, line, "a fill-in-the-blank needs a Sentence with exactly one ___ and an Answer")
+                continue
+            skill.exercises.append(ExerciseData(kind="fill_blank", data={
+                "sentence": sentence, "answer": answer, "distractors": _strings(_get(blank, "Distractors")),
+                "translation": _text(_get(blank, "Translation")),
+            }))
+    return skill
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
+    return slug[:80] or "skill"
+
+
+def _unique(values: Any) -> list[str]:
+    result: list[str] = []
+    for value in values:
+        if value and value not in result:
+            result.append(value)
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists (storable as JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+# --- Writing -------------------------------------------------------------------------------------------
+
+def write_course(course: CourseData, folder: str | Path) -> Path:
+    """Write ``course`` as a LibreLingo-layout folder that :func:`read_course` reads back to the same data."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    yaml = YAML()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    yaml.allow_unicode = True
+
+    def dump(data: Any, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        path.write_text(buffer.getvalue(), encoding="utf-8")
+
+    course_node: dict[str, Any] = {
+        "Language": {"Name": course.target_language_name, "IETF BCP 47": course.target_language},
+        "For speakers of": {"Name": course.source_language_name, "IETF BCP 47": course.source_language},
+        "License": {"Name": course.licence_name, "Short name": course.licence_short_name,
+                    "Link": course.licence_link},
+    }
+    if course.repository:
+        course_node["Repository"] = course.repository
+    course_node["Special characters"] = list(course.special_characters)
+    course_node.update({"Slug": course.slug, "Title": course.title, "Description": course.description,
+                        "Version": course.version})
+    course_node.update(course.settings.get("course", {}))
+    document: dict[str, Any] = {"Course": course_node, "Modules": [f"{unit.slug}/" for unit in course.units]}
+    if "settings" in course.settings:
+        document["Settings"] = course.settings["settings"]
+    dump(CommentedMap(document), root / "course.yaml")
+
+    for unit in course.units:
+        unit_dir = root / unit.slug
+        dump({"Module": {"Name": unit.title}, "Skills": [skill.file_name or f"{skill.slug}.yaml"
+                                                         for skill in unit.skills]}, unit_dir / "module.yaml")
+        for skill in unit.skills:
+            file_name = skill.file_name or f"{skill.slug}.yaml"
+            dump(_skill_document(skill, course), unit_dir / "skills" / file_name)
+            if skill.tips_markdown:
+                (unit_dir / "skills" / file_name).with_suffix(".md").write_text(skill.tips_markdown + "\n",
+                                                                                encoding="utf-8")
+    return root
+
+
+def _skill_document(skill: SkillData, course: CourseData) -> dict[str, Any]:
+    document: dict[str, Any] = {"Skill": {"Name": skill.title, "Id": skill.slug, **skill.settings}}
+    words, phrases = [], []
+    for item in skill.items:
+        entry: dict[str, Any] = {("Word" if item.kind == "word" else "Phrase"): item.text,
+                                 "Translation": item.translation}
+        if item.alternatives:
+            entry["Synonyms" if item.kind == "word" else "Alternative versions"] = CommentedSeq(item.alternatives)
+        if item.alternative_translations:
+            entry["Also accepted" if item.kind == "word" else "Alternative translations"] = CommentedSeq(
+                item.alternative_translations)
+        if item.romanisation:
+            entry["Romanisation"] = item.romanisation
+        if item.pronunciation:
+            entry["Pronunciation"] = item.pronunciation
+        if item.audio:
+            entry["Audio"] = item.audio
+        if item.images:
+            entry["Images"] = CommentedSeq(item.images)
+        entry.update(item.extra)
+        (words if item.kind == "word" else phrases).append(entry)
+    if words:
+        document["New words"] = words
+    if phrases:
+        document["Phrases"] = phrases
+    dictionary: dict[str, Any] = {}
+    for side, name in (("target", course.target_language_name), ("source", course.source_language_name)):
+        entries = skill.dictionary.get(side) or {}
+        if entries:
+            dictionary[name] = [{word: meanings[0] if len(meanings) == 1 else list(meanings)}
+                                for word, meanings in entries.items()]
+    if dictionary:
+        document["Mini-dictionary"] = dictionary
+    if skill.exercises:
+        document["Exercises"] = [
+            {"Fill in the blank": {"Sentence": e.data["sentence"], "Answer": e.data["answer"],
+                                   "Distractors": list(e.data.get("distractors", [])),
+                                   "Translation": e.data.get("translation", "")}}
+            for e in skill.exercises
+        ]
+    return document

@@ -1,0 +1,309 @@
+"""Lesson and practice sessions: start or resume, answer one step at a time, finish exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import commit, db, now
+from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.learning import exercises, grading, lesson_builder, scheduler, services
+from puchi.learning.models import (
+    TARGET,
+    Attempt,
+    AuthoredExercise,
+    Card,
+    Course,
+    DictionaryEntry,
+    Enrollment,
+    Item,
+    LessonSession,
+    Skill,
+    SkillProgress,
+)
+
+LESSON, PRACTICE = "lesson", "practice"
+ACTIVE, COMPLETED = "active", "completed"
+MAX_ANSWER_LENGTH = 500
+MAX_DURATION_MS = 10 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    session: LessonSession
+    step_index: int
+    step: dict[str, Any]
+    verdict: str  # correct, almost, wrong, skipped
+    expected: str
+    segments: tuple[grading.Segment, ...]
+    answer: str
+
+    @property
+    def finished(self) -> bool:
+        return self.session.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class Summary:
+    session: LessonSession
+    accuracy: int  # percent of answers right or almost right
+    duration: timedelta
+    items: list[Item]
+
+
+# --- Starting ------------------------------------------------------------------------------------------
+
+def start_lesson(user: User, skill_id: int) -> LessonSession:
+    """Resume this skill's unfinished lesson, or build a new one. Commits.
+
+    :raises NotFound: no such skill. :raises Forbidden: not enrolled, or the skill is still locked.
+    """
+    skill, _state = services.get_skill_for(user, skill_id)
+    existing = db.session.scalar(select(LessonSession).where(
+        LessonSession.user_id == user.id, LessonSession.skill_id == skill.id, LessonSession.status == ACTIVE,
+        LessonSession.kind == LESSON).order_by(LessonSession.id.desc()).limit(1))
+    if existing is not None:
+        return existing
+    course = db.session.get(Course, skill.course_id)
+    assert course is not None
+    material = _material(user, course, skill)
+    session = LessonSession(user_id=user.id, course_id=course.id, skill_id=skill.id, kind=LESSON, status=ACTIVE,
+                            steps=[], position=0, started_at=now())
+    db.session.add(session)
+    db.session.flush()
+    session.steps = lesson_builder.build_lesson(material, seed=session.id)
+    commit()
+    return session
+
+
+def start_practice(user: User, course_slug: str) -> LessonSession:
+    """A practice session over what is due in the course. Commits.
+
+    :raises NotFound: no such course. :raises Conflict: nothing learned yet to practise.
+    """
+    course = services.get_course(course_slug)
+    if services.enrollment_for(user, course) is None:
+        raise NotFound
+    existing = db.session.scalar(select(LessonSession).where(
+        LessonSession.user_id == user.id, LessonSession.course_id == course.id, LessonSession.status == ACTIVE,
+        LessonSession.kind == PRACTICE).order_by(LessonSession.id.desc()).limit(1))
+    if existing is not None:
+        return existing
+    material = _material(user, course, None)
+    if not material.review_items:
+        raise Conflict("nothing to practise yet")
+    session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, status=ACTIVE,
+                            steps=[], position=0, started_at=now())
+    db.session.add(session)
+    db.session.flush()
+    session.steps = lesson_builder.build_practice(material, seed=session.id)
+    commit()
+    return session
+
+
+def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder.LessonMaterial:
+    """Load what the builder needs in a fixed number of queries, whatever the course size."""
+    cards = {c.item_id: c for c in db.session.scalars(
+        select(Card).where(Card.user_id == user.id, Card.course_id == course.id))}
+    skill_items = list(db.session.scalars(select(Item).where(Item.skill_id == skill.id).order_by(Item.position))
+                       ) if skill else []
+    review_items = list(db.session.scalars(select(Item).where(Item.id.in_(cards.keys())))) if cards else []
+    pool_skills = [skill.id] if skill else []
+    pool = list(db.session.scalars(
+        select(Item).where(Item.course_id == course.id,
+                           Item.skill_id.in_(pool_skills) | Item.id.in_(list(cards.keys())[:200]))
+        .limit(300))) if (skill or cards) else []
+    if len(pool) < exercises.CHOICES * 2:  # a tiny skill: borrow wrong choices from the whole course
+        pool += list(db.session.scalars(select(Item).where(Item.course_id == course.id).limit(40)))
+    authored = list(db.session.scalars(select(AuthoredExercise).where(AuthoredExercise.skill_id == skill.id))
+                    ) if skill else []
+    vocabulary = [] if exercises.uses_spaces(course.target_language) else list(db.session.scalars(
+        select(DictionaryEntry.word).where(DictionaryEntry.course_id == course.id,
+                                           DictionaryEntry.language == TARGET)))
+    return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
+                                         review_items=review_items, pool=pool, vocabulary=vocabulary,
+                                         authored=authored, now=now(), desired_retention=user.desired_retention)
+
+
+# --- Playing -------------------------------------------------------------------------------------------
+
+def get_session_for(user: User, session_id: int) -> LessonSession:
+    """:raises NotFound: no such session for this learner (another learner's looks the same)."""
+    session = db.session.get(LessonSession, session_id)
+    if session is None or session.user_id != user.id:
+        raise NotFound
+    return session
+
+
+def step_items(session: LessonSession, step: dict[str, Any]) -> dict[int, Item]:
+    ids = lesson_builder.step_items(step)
+    if not ids:
+        return {}
+    return {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
+
+
+def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, duration_ms: int | None = None,
+                  pairs: list[str] | None = None, skipped: bool = False) -> AnswerResult:
+    """Grade one answer, update the item's FSRS card and the lesson. Commits.
+
+    Answering a step that was already answered (a double click, a retry after a network error) returns
+    the first result and changes nothing.
+
+    :raises NotFound: no such session for this learner.
+    :raises Conflict: the step is not the one being shown, or the session is over.
+    :raises Invalid: the answer is too long.
+    """
+    session = get_session_for(user, session_id)
+    earlier = db.session.scalar(select(Attempt).where(Attempt.session_id == session.id,
+                                                      Attempt.step_index == step_index))
+    if earlier is not None:
+        return _replay(session, earlier)
+    if session.status != ACTIVE:
+        raise Conflict("this lesson is over")
+    if step_index != session.position or not 0 <= step_index < len(session.steps):
+        raise Conflict("that is not the current step")
+    if len(answer) > MAX_ANSWER_LENGTH:
+        raise Invalid(fields={"answer": ["too long"]})
+
+    step = session.steps[step_index]
+    course = db.session.get(Course, session.course_id)
+    assert course is not None
+    items = step_items(session, step)
+    item = items.get(step.get("item_id") or 0)
+    current = now()
+    duration = _duration(session, duration_ms, current)
+
+    if step["type"] == exercises.MATCH:
+        verdict, expected, segments = _grade_pairs(step, pairs or [])
+        answer = " | ".join(pairs or [])
+    elif skipped and step["type"] in {exercises.SPEAK, exercises.LISTEN}:
+        verdict, expected, segments = "skipped", (item.text if item else ""), ()
+    else:
+        expectation = exercises.expectation(step, item, course)
+        if expectation.exact_choice and answer not in step.get("choices", []):
+            verdict_obj = grading.grade("", expectation.accepted, expectation.language)
+            verdict = "wrong" if answer.strip() else "wrong"
+        else:
+            verdict_obj = grading.grade(answer, expectation.accepted, expectation.language)
+            verdict = verdict_obj.result
+            if expectation.exact_choice and verdict == "almost":
+                verdict = "wrong"  # picking a different choice is never a typo
+        expected, segments = verdict_obj.expected, verdict_obj.segments
+
+    db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
+                           step_index=step_index, exercise_type=step["type"], answer=answer, verdict=verdict,
+                           expected=expected, duration_ms=duration, created_at=current))
+    if verdict == "correct":
+        session.correct_count += 1
+    elif verdict == "almost":
+        session.almost_count += 1
+    elif verdict == "wrong":
+        session.wrong_count += 1
+
+    if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
+        _review_item(user, item, step, verdict, duration, len(answer), current)
+    if verdict == "wrong":
+        session.steps = [*session.steps, lesson_builder.retry_step(
+            step, item, list(items.values()) + _choices_pool(course, step, items), course, [],
+            seed=session.id * 1000 + step_index)]
+    session.position = step_index + 1
+    if session.position >= len(session.steps):
+        _complete(user, session, course, current)
+    commit()
+    return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
+                        segments=segments, answer=answer)
+
+
+def _choices_pool(course: Course, step: dict[str, Any], items: dict[int, Item]) -> list[Item]:
+    if step["type"] != exercises.CHOOSE:
+        return []
+    wanted = set(step.get("choices", []))
+    return [i for i in db.session.scalars(select(Item).where(
+        Item.course_id == course.id, Item.translation.in_(wanted) | Item.text.in_(wanted)).limit(20))
+        if i.id not in items]
+
+
+def _replay(session: LessonSession, attempt: Attempt) -> AnswerResult:
+    step = session.steps[attempt.step_index]
+    segments = (grading.Segment(attempt.expected, False),) if attempt.expected else ()
+    return AnswerResult(session=session, step_index=attempt.step_index, step=step, verdict=attempt.verdict,
+                        expected=attempt.expected, segments=segments, answer=attempt.answer)
+
+
+def _duration(session: LessonSession, reported: int | None, current: datetime) -> int:
+    if reported is not None and 0 < reported <= MAX_DURATION_MS:
+        return int(reported)
+    last = db.session.scalar(select(Attempt.created_at).where(Attempt.session_id == session.id)
+                             .order_by(Attempt.step_index.desc()).limit(1)) or session.started_at
+    return int(min(MAX_DURATION_MS, max(0, (current - last).total_seconds() * 1000)))
+
+
+def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tuple[grading.Segment, ...]]:
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step["item_ids"])))}
+    expected_pairs = [items[i].translation for i in step["item_ids"] if i in items]
+    expected = " | ".join(f"{left} = {right}" for left, right in zip(step["left"], expected_pairs, strict=False))
+    verdict = "correct" if pairs == expected_pairs else "wrong"
+    return verdict, expected, (grading.Segment(expected, False),)
+
+
+def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
+                 current: datetime) -> None:
+    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id))
+    if card is None:
+        card = scheduler.new_card(user.id, item, current)
+        db.session.add(card)
+    rating = scheduler.rating_for(verdict, step["type"], duration, length)
+    scheduler.review(card, rating, current, user.desired_retention)
+    events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
+                  payload={"course_id": item.course_id, "skill_id": item.skill_id, "verdict": verdict,
+                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration})
+
+
+def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
+    session.status = COMPLETED
+    session.completed_at = current
+    answered = session.correct_count + session.almost_count + session.wrong_count
+    accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
+    item_ids = sorted({i for step in session.steps for i in lesson_builder.step_items(step)})
+    new_items = sum(1 for step in session.steps if step.get("type") and not step.get("retry")
+                    and step.get("direction") == exercises.TO_SOURCE and step["type"] == exercises.CHOOSE)
+    if session.skill_id is not None and session.kind == LESSON:
+        progress = db.session.scalar(select(SkillProgress).where(SkillProgress.user_id == user.id,
+                                                                 SkillProgress.skill_id == session.skill_id))
+        if progress is None:
+            progress = SkillProgress(user_id=user.id, skill_id=session.skill_id, course_id=course.id,
+                                     lessons_completed=0, level=0)
+            db.session.add(progress)
+        skill = db.session.get(Skill, session.skill_id)
+        progress.lessons_completed = (progress.lessons_completed or 0) + 1
+        progress.level = services.level_for(progress.lessons_completed, skill.item_count if skill else 1)
+    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+                                                           Enrollment.course_id == course.id))
+    if enrolment is not None:
+        enrolment.last_practised_at = current
+    events.record("lesson.completed", actor_id=user.id, subject=("lesson_session", session.id), payload={
+        "kind": session.kind, "course_id": course.id, "skill_id": session.skill_id,
+        "accuracy": accuracy, "correct": session.correct_count, "almost": session.almost_count,
+        "wrong": session.wrong_count, "duration_seconds": int((current - session.started_at).total_seconds()),
+        "items": item_ids, "new_items": new_items, "perfect": session.wrong_count == 0,
+        "started_at": session.started_at.isoformat(), "completed_at": current.isoformat(),
+    })
+
+
+def summary(user: User, session_id: int) -> Summary:
+    """Accuracy, time and words of a finished session. :raises NotFound: :raises Conflict: not finished."""
+    session = get_session_for(user, session_id)
+    if session.status != COMPLETED:
+        raise Conflict("not finished")
+    answered = session.correct_count + session.almost_count + session.wrong_count
+    accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
+    item_ids = {i for step in session.steps for i in lesson_builder.step_items(step)}
+    items = list(db.session.scalars(select(Item).where(Item.id.in_(item_ids)).order_by(Item.position))) \
+        if item_ids else []
+    duration = (session.completed_at or session.started_at) - session.started_at
+    return Summary(session=session, accuracy=accuracy, duration=duration, items=items)

@@ -1,0 +1,243 @@
+"""Courses and what learners do with them: content tables, enrolments, FSRS cards, lesson sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from puchi.core.db import JSONType, UTCDateTime, db, now
+
+WORD, PHRASE = "word", "phrase"
+TARGET, SOURCE = "target", "source"
+
+
+# --- Content ---------------------------------------------------------------------------------------
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_language: Mapped[str] = mapped_column(String(16), index=True)  # BCP 47, e.g. "es"
+    target_language_name: Mapped[str] = mapped_column(String(60))
+    source_language: Mapped[str] = mapped_column(String(16))
+    source_language_name: Mapped[str] = mapped_column(String(60))
+    licence_name: Mapped[str] = mapped_column(String(200), default="")
+    licence_short_name: Mapped[str] = mapped_column(String(60), default="")
+    licence_link: Mapped[str] = mapped_column(String(300), default="")
+    repository: Mapped[str] = mapped_column(String(300), default="")
+    special_characters: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # unknown keys, kept for export
+    version: Mapped[int] = mapped_column(default=1)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="course", order_by="Unit.position",
+                                             cascade="all, delete-orphan", lazy="raise")
+
+
+class Unit(db.Model):
+    """A module of a course: a group of skills on the path."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course] = relationship(back_populates="units", lazy="raise")
+    skills: Mapped[list[Skill]] = relationship(back_populates="unit", order_by="Skill.position",
+                                               cascade="all, delete-orphan", lazy="raise")
+
+
+class Skill(db.Model):
+    __tablename__ = "skills"
+    __table_args__ = (UniqueConstraint("course_id", "slug"), Index("ix_skills_course_path", "course_id", "path_position"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(120))  # the file's Id, stable across re-imports
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(120))
+    tips_markdown: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)  # within the unit
+    path_position: Mapped[int] = mapped_column(default=0)  # along the whole course path
+    item_count: Mapped[int] = mapped_column(default=0)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    unit: Mapped[Unit] = relationship(back_populates="skills", lazy="raise")
+    items: Mapped[list[Item]] = relationship(back_populates="skill", order_by="Item.position",
+                                             cascade="all, delete-orphan", lazy="raise")
+    exercises: Mapped[list[AuthoredExercise]] = relationship(
+        back_populates="skill", order_by="AuthoredExercise.position", cascade="all, delete-orphan", lazy="raise")
+
+
+class Item(db.Model):
+    """A word or phrase to learn, with every answer that counts as right in both directions."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("skill_id", "kind", "text"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # WORD or PHRASE
+    text: Mapped[str] = mapped_column(String(300))  # in the course's language
+    translation: Mapped[str] = mapped_column(String(300))  # in the learner's language
+    alternatives: Mapped[list[str]] = mapped_column(JSONType, default=list)  # other right texts
+    alternative_translations: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    romanisation: Mapped[str | None] = mapped_column(String(300))
+    pronunciation: Mapped[str | None] = mapped_column(String(300))
+    audio: Mapped[str | None] = mapped_column(String(300))
+    images: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # unknown keys, kept for export
+    position: Mapped[int] = mapped_column(default=0)
+    search_text: Mapped[str] = mapped_column(Text, default="")  # accent-folded text for dictionary search
+
+    skill: Mapped[Skill] = relationship(back_populates="items", lazy="raise")
+
+    def accepted_texts(self) -> list[str]:
+        texts = [self.text, *self.alternatives]
+        if self.romanisation:
+            texts.append(self.romanisation)
+        return texts
+
+    def accepted_translations(self) -> list[str]:
+        return [self.translation, *self.alternative_translations]
+
+
+class AuthoredExercise(db.Model):
+    """An exercise written by the course author (Puchi's extension), e.g. fill in the blank."""
+
+    __tablename__ = "authored_exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+    skill: Mapped[Skill] = relationship(back_populates="exercises", lazy="raise")
+
+
+class DictionaryEntry(db.Model):
+    """The course's mini-dictionary: tap a word in a sentence to see what it means."""
+
+    __tablename__ = "dictionary_entries"
+    __table_args__ = (UniqueConstraint("course_id", "language", "word"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)  # first defined in
+    language: Mapped[str] = mapped_column(String(8))  # TARGET or SOURCE side of the course
+    word: Mapped[str] = mapped_column(String(120))  # lower-cased
+    meanings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+# --- Learners --------------------------------------------------------------------------------------
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_practised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+
+
+class SkillProgress(db.Model):
+    __tablename__ = "skill_progress"
+    __table_args__ = (UniqueConstraint("user_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    lessons_completed: Mapped[int] = mapped_column(default=0)
+    level: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+
+class Card(db.Model):
+    """One learner's memory of one item, scheduled by FSRS."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_id"),
+        Index("ix_cards_user_course_due", "user_id", "course_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    fsrs: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # fsrs.Card.to_dict()
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    reviews: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    correct_streak: Mapped[int] = mapped_column(default=0)
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class LessonSession(db.Model):
+    """A lesson or practice session: its planned steps, where the learner is, and how it went."""
+
+    __tablename__ = "lesson_sessions"
+    __table_args__ = (
+        Index("ix_lesson_sessions_user_status", "user_id", "status"),
+        UniqueConstraint("user_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # "lesson" or "practice"
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed, abandoned
+    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    position: Mapped[int] = mapped_column(default=0)  # index of the step being shown
+    client_id: Mapped[str | None] = mapped_column(String(64))  # offline lessons: the browser's id
+    correct_count: Mapped[int] = mapped_column(default=0)
+    almost_count: Mapped[int] = mapped_column(default=0)
+    wrong_count: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Attempt(db.Model):
+    """One answer to one step: what was written, how it was judged, how long it took."""
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("session_id", "step_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("lesson_sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"), index=True)
+    step_index: Mapped[int] = mapped_column()
+    exercise_type: Mapped[str] = mapped_column(String(24))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    verdict: Mapped[str] = mapped_column(String(8))  # correct, almost, wrong, skipped
+    expected: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)

@@ -1,0 +1,214 @@
+"""The learning domain's public API for courses: the catalogue, enrolment, the course map, hints.
+
+Lesson sessions live in :mod:`puchi.learning.lessons`. Functions that change something commit once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy import case, func, select, update
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import commit, db, now
+from puchi.core.errors import Forbidden, NotFound
+from puchi.learning.lesson_builder import NEW_PER_LESSON
+from puchi.learning.models import (
+    TARGET,
+    Card,
+    Course,
+    DictionaryEntry,
+    Enrollment,
+    Skill,
+    SkillProgress,
+    Unit,
+)
+
+MAX_LEVEL = 5
+LOCKED, AVAILABLE, IN_PROGRESS, MASTERED = "locked", "available", "in_progress", "mastered"
+
+# Course authors write tips in Markdown; raw HTML in them is shown as text, never run.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+
+def render_tips(markdown_text: str) -> Markup:
+    return Markup(_markdown.render(markdown_text))  # noqa: S704 - html is off: the renderer escapes input
+
+
+# --- Catalogue and enrolment ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    course: Course
+    skills: int
+    items: int
+    enrolled: bool
+    active: bool
+
+
+def catalog(user: User | None) -> list[CatalogEntry]:
+    """Every published course with its size and the learner's enrolment, in two queries."""
+    sizes = dict(
+        (course_id, (skills, items)) for course_id, skills, items in db.session.execute(
+            select(Skill.course_id, func.count(Skill.id), func.coalesce(func.sum(Skill.item_count), 0))
+            .group_by(Skill.course_id)))
+    enrolments: dict[int, Enrollment] = {}
+    if user is not None:
+        enrolments = {e.course_id: e for e in db.session.scalars(
+            select(Enrollment).where(Enrollment.user_id == user.id))}
+    courses = db.session.scalars(select(Course).where(Course.is_published.is_(True)).order_by(Course.title))
+    return [CatalogEntry(course=c, skills=sizes.get(c.id, (0, 0))[0], items=int(sizes.get(c.id, (0, 0))[1]),
+                         enrolled=c.id in enrolments, active=bool(enrolments.get(c.id) and enrolments[c.id].is_active))
+            for c in courses]
+
+
+def get_course(slug: str) -> Course:
+    """:raises NotFound: no published course with this slug."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.is_published.is_(True)))
+    if course is None:
+        raise NotFound
+    return course
+
+
+def enroll(user: User, slug: str) -> Enrollment:
+    """Start (or go back to) a course and make it the active one. Commits. :raises NotFound:"""
+    course = get_course(slug)
+    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+                                                           Enrollment.course_id == course.id))
+    db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
+                       .values(is_active=False))
+    if enrolment is None:
+        enrolment = Enrollment(user_id=user.id, course_id=course.id, is_active=True)
+        db.session.add(enrolment)
+        db.session.flush()
+        events.record("course.enrolled", actor_id=user.id, subject=("course", course.id),
+                      payload={"slug": course.slug})
+    enrolment.is_active = True
+    commit()
+    return enrolment
+
+
+def active_enrollment(user: User) -> Enrollment | None:
+    return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.is_active.is_(True)))
+
+
+def enrollment_for(user: User, course: Course) -> Enrollment | None:
+    return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+                                                      Enrollment.course_id == course.id))
+
+
+# --- The course map ------------------------------------------------------------------------------------
+
+@dataclass
+class SkillState:
+    skill: Skill
+    state: str
+    level: int
+    introduced: int  # items the learner has met
+    due: int  # items due for review now
+
+    @property
+    def due_for_review(self) -> bool:
+        return self.due > 0 and self.state != LOCKED
+
+    @property
+    def progress_percent(self) -> int:
+        if self.state == MASTERED:
+            return 100
+        return round(100 * self.level / MAX_LEVEL) if self.level else round(
+            100 * self.introduced / max(1, self.skill.item_count) / MAX_LEVEL)
+
+
+@dataclass
+class CourseMap:
+    course: Course
+    enrolled: bool
+    units: list[tuple[Unit, list[SkillState]]] = field(default_factory=list)
+
+    @property
+    def skills(self) -> list[SkillState]:
+        return [state for _, states in self.units for state in states]
+
+    @property
+    def next_skill(self) -> SkillState | None:
+        """Where "continue" leads: the first skill on the path that is open and not yet mastered."""
+        return next((s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}), None)
+
+    @property
+    def due_total(self) -> int:
+        return sum(s.due for s in self.skills)
+
+
+def level_for(lessons_completed: int, item_count: int) -> int:
+    """Crowns: one level per round of lessons that covers every item of the skill once."""
+    lessons_per_level = max(1, math.ceil(item_count / NEW_PER_LESSON))
+    return min(MAX_LEVEL, lessons_completed // lessons_per_level)
+
+
+def course_map(user: User, course: Course) -> CourseMap:
+    """Units and skills with each skill's state for this learner, in a fixed number of queries."""
+    enrolment = enrollment_for(user, course)
+    units = list(db.session.scalars(select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)))
+    skills = list(db.session.scalars(select(Skill).where(Skill.course_id == course.id)
+                                     .order_by(Skill.path_position)))
+    progress = {p.skill_id: p for p in db.session.scalars(
+        select(SkillProgress).where(SkillProgress.user_id == user.id, SkillProgress.course_id == course.id))}
+    current = now()
+    stats = {skill_id: (int(met), int(due or 0)) for skill_id, met, due in db.session.execute(
+        select(Card.skill_id, func.count(Card.id), func.sum(case((Card.due_at <= current, 1), else_=0)))
+        .where(Card.user_id == user.id, Card.course_id == course.id)
+        .group_by(Card.skill_id))}
+
+    states: dict[int, list[SkillState]] = {unit.id: [] for unit in units}
+    previous_open = True
+    for skill in skills:
+        met, due = stats.get(skill.id, (0, 0))
+        level = progress[skill.id].level if skill.id in progress else 0
+        if enrolment is None:
+            state = LOCKED
+        elif level >= MAX_LEVEL:
+            state = MASTERED
+        elif skill.id in progress or met:
+            state = IN_PROGRESS
+        elif previous_open:
+            state = AVAILABLE
+        else:
+            state = LOCKED
+        # The next skill opens once every item of this one has been met.
+        previous_open = state != LOCKED and (met >= skill.item_count or level >= 1)
+        states.setdefault(skill.unit_id, []).append(SkillState(skill=skill, state=state, level=level,
+                                                               introduced=met, due=due))
+    result = CourseMap(course=course, enrolled=enrolment is not None)
+    result.units = [(unit, states.get(unit.id, [])) for unit in units]
+    return result
+
+
+def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
+    """The skill and the learner's state on it. :raises NotFound: :raises Forbidden: not enrolled or locked."""
+    skill = db.session.get(Skill, skill_id)
+    if skill is None:
+        raise NotFound
+    course = db.session.get(Course, skill.course_id)
+    if course is None or not course.is_published:
+        raise NotFound
+    state = next(s for s in course_map(user, course).skills if s.skill.id == skill.id)
+    if state.state == LOCKED:
+        raise Forbidden("locked")
+    return skill, state
+
+
+# --- Word hints ------------------------------------------------------------------------------------------
+
+def hints(course_id: int, words: list[str], side: str = TARGET) -> dict[str, list[str]]:
+    """Meanings from the course's mini-dictionary for the words of a sentence (one query)."""
+    keys = {w.casefold() for w in words if w}
+    if not keys:
+        return {}
+    rows = db.session.scalars(select(DictionaryEntry).where(DictionaryEntry.course_id == course_id,
+                                                            DictionaryEntry.language == side,
+                                                            DictionaryEntry.word.in_(keys)))
+    return {row.word: list(row.meanings) for row in rows}
