@@ -67,7 +67,9 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.accounts.views import bp as accounts_bp
     from puchi.core.health import bp as health_bp
     from puchi.core.pages import bp as pages_bp
+    from puchi.learning.views import bp as learning_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(learning_bp)

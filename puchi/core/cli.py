@@ -69,8 +69,8 @@ def demo_data_command(context: click.Context) -> None:
     from puchi.accounts.models import User
     from puchi.core.db import db
 
-    for email, name, admin in (("learner@puchi.localhost", "Demo Learner", False),
-                               ("admin@puchi.localhost", "Demo Admin", True)):
+    for email, name, admin in (("learner@example.com", "Demo Learner", False),
+                               ("admin@example.com", "Demo Admin", True)):
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
             services.create_verified_user(email=email, display_name=name, password="puchi-demo-1", is_admin=admin)
             click.echo(f"created {email}")

@@ -67,6 +67,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+# Tables the migrations create outside the models (SQLite's FTS5 index and its shadow tables).
+UNMODELLED_TABLE_PREFIXES = ("items_fts",)
+
+
+def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's include_object hook: leave alone the tables that no model describes on purpose."""
+    return not (type_ == "table" and name is not None and name.startswith(UNMODELLED_TABLE_PREFIXES))
+
+
 def commit() -> None:
     """Commit the unit of work, then hand the outbox messages it wrote to the job queue.
 

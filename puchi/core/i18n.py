@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
 from puchi.core.extensions import babel
@@ -16,12 +16,16 @@ def supported_locales() -> list[str]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a CLI command or a job without force_locale
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated and current_user.locale in supported_locales():
         return str(current_user.locale)
     return request.accept_languages.best_match(supported_locales()) or "en"
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return "UTC"
     if current_user and current_user.is_authenticated and current_user.timezone:
         return str(current_user.timezone)
     return "UTC"

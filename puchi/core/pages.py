@@ -24,4 +24,10 @@ def index() -> ResponseReturnValue:
 @bp.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
-    return render_page("pages/home.html")
+    """The learner's start: continue the active course, or choose one."""
+    from puchi.learning import services as learning
+
+    user = current_user._get_current_object()
+    enrolment = learning.active_enrollment(user)
+    course_map = learning.course_map(user, enrolment.course) if enrolment else None
+    return render_page("pages/home.html", course_map=course_map)

@@ -118,8 +118,9 @@ def import_course(data: CourseData) -> ImportReport:
                     "alternative_translations": item_data.alternative_translations,
                     "romanisation": item_data.romanisation, "pronunciation": item_data.pronunciation,
                     "audio": item_data.audio, "images": item_data.images, "extra": item_data.extra,
-                    "position": item_position, "search_text": _search_text(item_data),
+                    "position": item_position,
                 })
+                item.search_text = _search_text(item_data)  # derived from the fields above: not a change of its own
                 kept_items.add(item_key)
             _sync_exercises(skill, skill_data.exercises, exercises.get(skill.id, []), report)
             for side, words in skill_data.dictionary.items():

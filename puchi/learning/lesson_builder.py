@@ -47,8 +47,10 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
                    for i in new_items]
     review_round = [exercises.step_for_level(i, scheduler.knowledge_level(material.cards.get(i.id)), material.pool,
                                              material.course, material.vocabulary, rng) for i in reviews]
-    second_round = [exercises.step_for_level(i, 1, material.pool, material.course, material.vocabulary, rng)
-                    for i in new_items]
+    # Words alternate between recalling the meaning (typed) and picking the word; phrases become tiles.
+    second_round = [exercises.translate_step(i, exercises.TO_SOURCE) if i.kind == WORD and n % 2 == 0
+                    else exercises.step_for_level(i, 1, material.pool, material.course, material.vocabulary, rng)
+                    for n, i in enumerate(new_items)]
     steps = _interleave(first_round, review_round) + second_round
     words = [i for i in [*new_items, *reviews] if i.kind == WORD]
     if len(words) >= exercises.MATCH_PAIRS:

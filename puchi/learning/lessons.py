@@ -31,6 +31,7 @@ LESSON, PRACTICE = "lesson", "practice"
 ACTIVE, COMPLETED = "active", "completed"
 MAX_ANSWER_LENGTH = 500
 MAX_DURATION_MS = 10 * 60 * 1000
+MAX_RETRIES = 6  # wrong answers come back once each, so a hard lesson still ends
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         expectation = exercises.expectation(step, item, course)
         if expectation.exact_choice and answer not in step.get("choices", []):
             verdict_obj = grading.grade("", expectation.accepted, expectation.language)
-            verdict = "wrong" if answer.strip() else "wrong"
+            verdict = "wrong"  # nothing picked, or something that was not on offer
         else:
             verdict_obj = grading.grade(answer, expectation.accepted, expectation.language)
             verdict = verdict_obj.result
@@ -207,7 +208,8 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
 
     if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
         _review_item(user, item, step, verdict, duration, len(answer), current)
-    if verdict == "wrong":
+    retries = sum(1 for s in session.steps if s.get("retry"))
+    if verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
             step, item, list(items.values()) + _choices_pool(course, step, items), course, [],
             seed=session.id * 1000 + step_index)]

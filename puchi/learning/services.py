@@ -74,6 +74,13 @@ def get_course(slug: str) -> Course:
     return course
 
 
+def get_course_by_id(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFound
+    return course
+
+
 def enroll(user: User, slug: str) -> Enrollment:
     """Start (or go back to) a course and make it the active one. Commits. :raises NotFound:"""
     course = get_course(slug)

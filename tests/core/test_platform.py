@@ -84,7 +84,10 @@ def test_the_models_match_the_migrations(app):
     from puchi.core.db import db
 
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        from puchi.core.db import include_in_schema_comparison
+
+        context = MigrationContext.configure(connection, opts={"compare_type": False,
+                                                               "include_object": include_in_schema_comparison})
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -1,0 +1,134 @@
+"""Pages of the learning domain: the catalogue, the course map, the lesson player, dictionary search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from puchi.core.errors import Conflict
+from puchi.core.htmx import render_page
+from puchi.learning import exercises, lessons, services
+from puchi.learning.forms import AnswerForm
+from puchi.learning.models import SOURCE, TARGET
+
+bp = Blueprint("learning", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.get("/courses")
+@login_required
+def catalog() -> ResponseReturnValue:
+    return render_page("learning/catalog.html", entries=services.catalog(_user()))
+
+
+@bp.post("/courses/<slug>/enroll")
+@login_required
+def enroll(slug: str) -> ResponseReturnValue:
+    services.enroll(_user(), slug)
+    return redirect(url_for("learning.course_map", slug=slug))
+
+
+@bp.get("/courses/<slug>")
+@login_required
+def course_map(slug: str) -> ResponseReturnValue:
+    course = services.get_course(slug)
+    return render_page("learning/course_map.html", course_map=services.course_map(_user(), course))
+
+
+@bp.get("/skills/<int:skill_id>")
+@login_required
+def skill(skill_id: int) -> ResponseReturnValue:
+    skill, state = services.get_skill_for(_user(), skill_id)
+    return render_page("learning/skill.html", skill=skill, state=state, tips=services.render_tips(skill.tips_markdown))
+
+
+@bp.post("/skills/<int:skill_id>/lessons")
+@login_required
+def start_lesson(skill_id: int) -> ResponseReturnValue:
+    session = lessons.start_lesson(_user(), skill_id)
+    return redirect(url_for("learning.lesson", session_id=session.id))
+
+
+@bp.post("/courses/<slug>/practice")
+@login_required
+def start_practice(slug: str) -> ResponseReturnValue:
+    try:
+        session = lessons.start_practice(_user(), slug)
+    except Conflict:
+        return redirect(url_for("learning.course_map", slug=slug, nothing_to_practise=1))
+    return redirect(url_for("learning.lesson", session_id=session.id))
+
+
+def _step_context(session, feedback=None) -> dict:
+    """What the exercise block needs to show the current step (or the feedback on the last one)."""
+    index = feedback.step_index if feedback else session.position
+    step = session.steps[index] if index < len(session.steps) else None
+    course = services.get_course_by_id(session.course_id)
+    items = lessons.step_items(session, step) if step else {}
+    item = items.get(step.get("item_id") or 0) if step else None
+    prompt_words, hint_side = [], TARGET
+    if step and step.get("prompt"):
+        hint_side = SOURCE if step.get("direction") == exercises.TO_TARGET and step["type"] != exercises.SPEAK \
+            else TARGET
+        language = course.source_language if hint_side == SOURCE else course.target_language
+        prompt_words = exercises.split_words(step["prompt"], language)
+    word_hints = services.hints(course.id, prompt_words, hint_side) if prompt_words else {}
+    typing_target = bool(step) and (step.get("direction") == exercises.TO_TARGET or step["type"] in
+                                    {exercises.LISTEN, exercises.FILL, exercises.SPEAK}) \
+        and step["type"] not in {exercises.CHOOSE, exercises.MATCH}
+    return {
+        "session": session, "course": course, "step": step, "step_index": index, "item": item,
+        "feedback": feedback, "form": AnswerForm(formdata=None), "word_hints": word_hints,
+        "show_special_characters": typing_target and bool(course.special_characters),
+        "total_steps": len(session.steps), "done_steps": min(session.position, len(session.steps)),
+    }
+
+
+@bp.get("/lessons/<int:session_id>")
+@login_required
+def lesson(session_id: int) -> ResponseReturnValue:
+    """The current step of a lesson; a finished lesson shows its summary."""
+    session = lessons.get_session_for(_user(), session_id)
+    if session.status == lessons.COMPLETED:
+        return render_page("learning/lesson.html", "exercise", summary=lessons.summary(_user(), session_id),
+                           **_step_context(session))
+    return render_page("learning/lesson.html", "exercise", summary=None, **_step_context(session))
+
+
+@bp.post("/lessons/<int:session_id>/answer")
+@login_required
+def answer(session_id: int) -> ResponseReturnValue:
+    """Check one answer and show the feedback panel in place of the exercise."""
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        step_index = int(form.step.data or "")
+    except ValueError:
+        abort(400)
+    duration = form.duration_ms.data or ""
+    pairs = [request.form.get(f"pair_{i}", "") for i in range(exercises.MATCH_PAIRS)
+             if f"pair_{i}" in request.form]
+    try:
+        result = lessons.submit_answer(_user(), session_id, step_index, form.answer.data or "",
+                                       duration_ms=int(duration) if duration.isdigit() else None,
+                                       pairs=pairs, skipped=form.skip.data == "1")
+    except Conflict:
+        # A stale tab or a step answered elsewhere: show the lesson where it really is.
+        return redirect(url_for("learning.lesson", session_id=session_id))
+    return render_page("learning/lesson.html", "exercise", summary=None,
+                       **_step_context(result.session, feedback=result))
+
+
+@bp.get("/dictionary")
+@login_required
+def dictionary() -> ResponseReturnValue:
+    from puchi.learning import search
+
+    query = request.args.get("q", "")[:100]
+    results = search.search_items(_user(), query) if query.strip() else []
+    return render_page("learning/dictionary.html", "results", query=query, results=results)

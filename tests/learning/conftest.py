@@ -1,0 +1,101 @@
+"""Fixtures for the learning domain: imported courses, enrolled learners, and a way to play steps."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from puchi.core.db import db
+from puchi.learning import exercises
+from puchi.learning.course_format import CourseData, read_course
+from puchi.learning.course_import import import_course
+from puchi.learning.models import Course, Item, LessonSession
+from tests.conftest import post_form
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = ROOT / "puchi" / "learning" / "courses"
+LIBRELINGO = ROOT.parent / "shared" / "courses" / "librelingo-es-from-en"
+SPANISH = "spanish-for-english-speakers"
+JAPANESE = "japanese-for-english-speakers"
+
+
+@cache
+def course_data(name: str) -> CourseData:
+    return read_course(BUNDLED / name)
+
+
+@pytest.fixture
+def spanish(app) -> str:
+    with app.app_context():
+        import_course(course_data(SPANISH))
+    return SPANISH
+
+
+@pytest.fixture
+def japanese(app) -> str:
+    with app.app_context():
+        import_course(course_data(JAPANESE))
+    return JAPANESE
+
+
+@pytest.fixture
+def learner(logged_in, spanish):
+    """A signed-in learner enrolled in the Spanish course: (client, user)."""
+    client, user = logged_in()
+    response = post_form(client, "/courses", {}, action=f"/courses/{spanish}/enroll")
+    assert response.status_code == 302
+    return client, user
+
+
+def first_skill_id(app, slug: str = SPANISH, position: int = 0) -> int:
+    with app.app_context():
+        from puchi.learning.models import Skill
+
+        return db.session.scalar(select(Skill.id).join(Course).where(Course.slug == slug,
+                                                                     Skill.path_position == position))
+
+
+def start_lesson(client, skill_id: int) -> int:
+    response = post_form(client, f"/skills/{skill_id}", {}, action=f"/skills/{skill_id}/lessons")
+    assert response.status_code == 302, response.text[:300]
+    return int(re.search(r"/lessons/(\d+)", response.headers["Location"]).group(1))
+
+
+def lesson_state(app, session_id: int) -> LessonSession:
+    with app.app_context():
+        session = db.session.get(LessonSession, session_id)
+        db.session.expunge(session)
+        return session
+
+
+def right_answer(app, step: dict[str, Any]) -> dict[str, Any]:
+    """Form data that answers ``step`` correctly (what a learner who knows the item would send)."""
+    with app.app_context():
+        if step["type"] == exercises.MATCH:
+            items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step["item_ids"])))}
+            return {f"pair_{n}": items[i].translation for n, i in enumerate(step["item_ids"])}
+        if step["type"] == exercises.FILL:
+            return {"answer": step["answer"]}
+        item = db.session.get(Item, step["item_id"])
+        if step.get("direction") == exercises.TO_TARGET or step["type"] in {exercises.LISTEN, exercises.SPEAK}:
+            return {"answer": item.text}
+        return {"answer": item.translation}
+
+
+def wrong_answer(app, step: dict[str, Any]) -> dict[str, Any]:
+    if step["type"] == exercises.MATCH:
+        return {f"pair_{n}": "" for n in range(len(step["item_ids"]))}
+    if step.get("choices"):
+        right = right_answer(app, step)["answer"]
+        return {"answer": next(c for c in step["choices"] if c != right)}
+    return {"answer": "zzz qqq"}
+
+
+def answer(client, session_id: int, step_index: int, data: dict[str, Any]):
+    return post_form(client, f"/lessons/{session_id}", {"step": str(step_index), **data},
+                     action=f"/lessons/{session_id}/answer")
