@@ -123,9 +123,7 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
         pool += list(db.session.scalars(select(Item).where(Item.course_id == course.id).limit(40)))
     authored = list(db.session.scalars(select(AuthoredExercise).where(AuthoredExercise.skill_id == skill.id))
                     ) if skill else []
-    vocabulary = [] if exercises.uses_spaces(course.target_language) else list(db.session.scalars(
-        select(DictionaryEntry.word).where(DictionaryEntry.course_id == course.id,
-                                           DictionaryEntry.language == TARGET)))
+    vocabulary = _vocabulary(course)
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
                                          review_items=review_items, pool=pool, vocabulary=vocabulary,
                                          authored=authored, now=now(), desired_retention=user.desired_retention)
@@ -211,8 +209,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     retries = sum(1 for s in session.steps if s.get("retry"))
     if verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
-            step, item, list(items.values()) + _choices_pool(course, step, items), course, [],
-            seed=session.id * 1000 + step_index)]
+            step, item, _retry_pool(course, item), course, _vocabulary(course), seed=session.id * 1000 + step_index)]
     session.position = step_index + 1
     if session.position >= len(session.steps):
         _complete(user, session, course, current)
@@ -221,13 +218,22 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
                         segments=segments, answer=answer)
 
 
-def _choices_pool(course: Course, step: dict[str, Any], items: dict[int, Item]) -> list[Item]:
-    if step["type"] != exercises.CHOOSE:
+def _retry_pool(course: Course, item: Item | None) -> list[Item]:
+    """Items to draw wrong choices and spare tiles from for a step that comes back: the item's skill first."""
+    if item is None:
         return []
-    wanted = set(step.get("choices", []))
-    return [i for i in db.session.scalars(select(Item).where(
-        Item.course_id == course.id, Item.translation.in_(wanted) | Item.text.in_(wanted)).limit(20))
-        if i.id not in items]
+    pool = list(db.session.scalars(select(Item).where(Item.skill_id == item.skill_id).limit(40)))
+    if len(pool) < exercises.CHOICES * 2:
+        pool += list(db.session.scalars(select(Item).where(Item.course_id == course.id,
+                                                           Item.skill_id != item.skill_id).limit(40)))
+    return pool
+
+
+def _vocabulary(course: Course) -> list[str]:
+    if exercises.uses_spaces(course.target_language):
+        return []
+    return list(db.session.scalars(select(DictionaryEntry.word).where(DictionaryEntry.course_id == course.id,
+                                                                      DictionaryEntry.language == TARGET)))
 
 
 def _replay(session: LessonSession, attempt: Attempt) -> AnswerResult:

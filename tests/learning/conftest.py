@@ -92,7 +92,9 @@ def wrong_answer(app, step: dict[str, Any]) -> dict[str, Any]:
         return {f"pair_{n}": "" for n in range(len(step["item_ids"]))}
     if step.get("choices"):
         right = right_answer(app, step)["answer"]
-        return {"answer": next(c for c in step["choices"] if c != right)}
+        others = [c for c in step["choices"] if c != right]
+        assert others, f"a multiple-choice step with no wrong choice: {step}"
+        return {"answer": others[0]}
     return {"answer": "zzz qqq"}
 
 
