@@ -51,7 +51,6 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     import puchi.learning.cli  # noqa: F401 - registers its commands on the puchi group
-
     from puchi.accounts import auth
 
     auth.init_login(app, login_manager)

@@ -213,7 +213,8 @@ def read_course(folder: str | Path) -> CourseData:
     try:
         version = int(version_raw)
     except (TypeError, ValueError):
-        reader.problem(course_path, _line(course_node, "Version"), f"Version must be a whole number, not {version_raw!r}")
+        reader.problem(course_path, _line(course_node, "Version"),
+                       f"Version must be a whole number, not {version_raw!r}")
         version = 1
     known = {key(k) for k in ("Language", "For speakers of", "Source language", "License", "Licence", "Repository",
                               "Special characters", "Slug", "Title", "Description", "Version")}
@@ -305,7 +306,8 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
     seen: set[tuple[str, str]] = set()
     for section, kind, text_keys, alt_keys in (
         (_get(document, "New words", "Words"), "word", ("Word",), ("Synonyms", "Alternative versions")),
-        (_get(document, "Phrases", "Sentences"), "phrase", ("Phrase", "Sentence"), ("Alternative versions", "Synonyms")),
+        (_get(document, "Phrases", "Sentences"), "phrase", ("Phrase", "Sentence"),
+         ("Alternative versions", "Synonyms")),
     ):
         if section is None:
             continue

@@ -61,7 +61,10 @@ class Unit(db.Model):
 
 class Skill(db.Model):
     __tablename__ = "skills"
-    __table_args__ = (UniqueConstraint("course_id", "slug"), Index("ix_skills_course_path", "course_id", "path_position"))
+    __table_args__ = (
+        UniqueConstraint("course_id", "slug"),
+        Index("ix_skills_course_path", "course_id", "path_position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
