@@ -35,6 +35,15 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/account/sessions/revoke-others"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/account/preferences"): {ANONYMOUS: 302, LEARNER: 200},
     ("POST", "/account/preferences"): {ANONYMOUS: 302, LEARNER: 422},
+    ("GET", "/courses"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/courses/<slug>/enroll"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/courses/<slug>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/courses/<slug>/practice"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/skills/<int:skill_id>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/skills/<int:skill_id>/lessons"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/lessons/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/lessons/<int:session_id>/answer"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/dictionary"): {ANONYMOUS: 302, LEARNER: 200},
 }
 PUBLIC_ONLY_FOR_LOGGED_OUT = {"/", "/signup", "/login"}
 
@@ -53,11 +62,12 @@ def test_every_route_has_an_access_rule(app):
 
 
 def _request(client, method, rule):
-    url = rule.replace("<token>", "not-a-real-token")
+    url = (rule.replace("<token>", "not-a-real-token").replace("<slug>", "no-such-course")
+           .replace("<int:skill_id>", "999999").replace("<int:session_id>", "999999"))
     if method == "GET":
         return client.get(url)
     # Every POST carries a valid CSRF token and empty fields, as a browser submitting a blank form would.
-    return post_form(client, "/forgot-password", {}, action=url)
+    return post_form(client, "/forgot-password", {"step": "0"}, action=url)
 
 
 @pytest.mark.parametrize(("method", "rule"), sorted(ACCESS))

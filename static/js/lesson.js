@@ -92,8 +92,14 @@ function start(root) {
     }
   }
   setUpSpeechRecognition(root);
-  const focusTarget = root.querySelector("[data-continue]") || root.querySelector("[autofocus]:not([disabled])");
-  if (focusTarget) focusTarget.focus();
+  focusExercise(root);
+}
+
+// After each swap, focus goes to what comes next: the Continue button under the feedback, or the new
+// exercise's first control. (Run after htmx settles, which otherwise restores focus to the old element.)
+function focusExercise(root) {
+  const target = root.querySelector("[data-continue]") || root.querySelector("[autofocus]:not([disabled])");
+  if (target) target.focus();
 }
 
 document.addEventListener("click", (event) => {
@@ -119,13 +125,25 @@ document.addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   const root = lessonRoot();
   if (!root || event.altKey || event.ctrlKey || event.metaKey) return;
+  const active = document.activeElement;
   const continueLink = root.querySelector("[data-continue]");
-  if (continueLink && event.key === "Enter") {
-    event.preventDefault();
-    continueLink.click();
+  if (event.key === "Enter") {
+    if (continueLink) {
+      event.preventDefault();
+      continueLink.click();
+    } else if (!(active && active.matches("input.answer-input, button, a"))) {
+      // A choice, a select or the page itself: Enter checks (a text field submits its form natively).
+      const check = root.querySelector("[data-check]");
+      if (check) {
+        event.preventDefault();
+        check.click();
+      }
+    }
     return;
   }
-  if (isTyping(document.activeElement) && !root.querySelector("[data-tile]")) return;
+  const tiles = root.querySelector("[data-tile]");
+  if (active && active.tagName === "SELECT") return;
+  if (isTyping(active) && !tiles) return;
   if (/^[1-9]$/.test(event.key)) {
     const target = root.querySelector(`[data-key="${event.key}"]:not([disabled])`);
     if (!target) return;
@@ -136,17 +154,15 @@ document.addEventListener("keydown", (event) => {
       target.checked = true;
       target.focus();
     }
-  } else if (event.key === "Backspace" && root.querySelector("[data-tile]") && !isTyping(document.activeElement)) {
+  } else if (event.key === "Backspace" && tiles && !isTyping(active)) {
     event.preventDefault();
     undoTile(root);
-  } else if (event.key === "Enter" && !isTyping(document.activeElement)) {
-    const check = root.querySelector("[data-check]");
-    if (check && !event.target.closest("button, a")) {
-      event.preventDefault();
-      check.click();
-    }
   }
 });
 
 document.addEventListener("htmx:load", () => start(lessonRoot()));
+document.addEventListener("htmx:afterSettle", () => {
+  const root = lessonRoot();
+  if (root) focusExercise(root);
+});
 start(lessonRoot());

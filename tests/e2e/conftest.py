@@ -38,3 +38,6 @@ def page(browser, live_server) -> Iterator[object]:
     ARTIFACTS.mkdir(exist_ok=True)
     context.close()
     assert problems == [], f"the page reported errors: {problems}"
+
+
+from tests.learning.conftest import japanese, spanish  # noqa: E402, F401 - course fixtures for browser tests
