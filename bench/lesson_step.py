@@ -311,7 +311,7 @@ def drive(workers: list[Worker], seconds: float) -> float:
 
 def measure(name: str, workers: list[Worker], seconds: float, warmup: float) -> Result:
     """Warm up (untimed), then measure for ``seconds``."""
-    log(f"{name}: warm-up {warmup:.0f} s, then {seconds:.0f} s with {len(workers)} threads")
+    log(f"{name}: warm-up {warmup:g} s, then {seconds:g} s with {len(workers)} threads")
     drive(workers, warmup)
     for worker in workers:
         worker.samples.clear()
@@ -467,18 +467,22 @@ def prepare(seconds: float, concurrency: int, warmup: float, tmp: Path) -> list[
             stop(server)
 
 
-def report(results: list[Result], seconds: float, concurrency: int, warmup: float) -> None:
+def report(results: list[Result], seconds: float, concurrency: int, warmup: float,
+           load_before: tuple[float, float, float]) -> None:
     gunicorn_version = subprocess.run([str(VENV_BIN / "gunicorn"), "--version"], capture_output=True, text=True,
                                       timeout=30).stdout.strip()
     cpus = os.cpu_count()
     print("Puchi lesson-step benchmark")
     print(f"machine:     {cpus} CPUs ({platform.machine()}, {platform.system()} {platform.release()}), "
           f"Python {platform.python_version()}; the load generator runs on the same CPUs")
+    load_after = os.getloadavg()
+    print(f"load avg:    {' '.join(f'{x:.2f}' for x in load_before)} before the run, "
+          f"{' '.join(f'{x:.2f}' for x in load_after)} after (1/5/15 min; other work on the machine skews results)")
     print(f"server:      {gunicorn_version}, gunicorn.conf.py: gthread, {WORKERS} workers x {THREADS} threads, "
           "keep-alive 2 s, access log on")
     print("app:         PUCHI_ENV=development, no Redis (jobs inline), rate limits off, database SQLite (WAL) in /tmp")
     print(f"load:        {concurrency} threads, one keep-alive connection each (http.client); "
-          f"{warmup:.0f} s warm-up, then {seconds:.0f} s per measurement")
+          f"{warmup:g} s warm-up, then {seconds:g} s per measurement")
     print()
     print(f"{'measurement':<30} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for r in results:
@@ -498,8 +502,9 @@ def report(results: list[Result], seconds: float, concurrency: int, warmup: floa
         print("  answer submit (first answer): each thread is its own account playing real lessons: GET the")
         print("    step, POST an answer (only the POSTs are timed and counted), new lesson when one ends.")
         print(f"    {play.requests} answers graded ({verdicts or 'no verdicts parsed'}); "
-              f"{play.extra['lessons completed']} lessons completed; {total} requests in all "
-              f"({total / play.wall:.1f} req/s including the untimed GETs and lesson starts)")
+              f"{play.extra['lessons completed']} lessons completed;")
+        print(f"    {total} requests in all, {total / play.wall:.1f} req/s including the untimed GETs and "
+              "lesson starts")
         odd = {k: v for k, v in play.extra.items() if k in {"stale step (302)", "untimed errors"}}
         if odd:
             print(f"    unexpected: {odd}")
@@ -517,6 +522,7 @@ def report(results: list[Result], seconds: float, concurrency: int, warmup: floa
         throughput = r.throughput / bare.throughput
         slower = r.percentile(50) / bare.percentile(50)
         print(f"  {r.name}: {throughput:.2f}x the bare endpoint's throughput, p50 {slower:.1f}x slower")
+    print("  (first answer: throughput counts the timed POSTs only; each thread also spends time on a GET per answer)")
 
 
 def main() -> int:
@@ -527,12 +533,13 @@ def main() -> int:
     if not 0 < args.seconds <= 120 or not 1 <= args.concurrency <= 64:
         parser.error("--seconds must be in (0, 120] and --concurrency in [1, 64]")
     warmup = min(2.0, max(0.5, args.seconds / 10))
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="puchi-bench-"))
     try:
         results = prepare(args.seconds, args.concurrency, warmup, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    report(results, args.seconds, args.concurrency, warmup)
+    report(results, args.seconds, args.concurrency, warmup, load_before)
     return 0
 
 

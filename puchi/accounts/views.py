@@ -323,7 +323,7 @@ def _retention(raw: str | None) -> float | None:
 
 
 def _retention_options() -> list[tuple[str, str]]:
-    names = {0.8: _("Relaxed: fewer reviews"), 0.85: _("Light"), 0.9: _("Recommended"),
+    names = {0.8: _("Relaxed: fewer reviews"), 0.85: _("Gentle"), 0.9: _("Recommended"),
              0.95: _("Thorough: more reviews")}
     return [(str(value), _("%(name)s · remember %(percent)s%%", name=names[value], percent=round(value * 100)))
             for value in RETENTION_CHOICES]

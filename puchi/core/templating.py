@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 
 from puchi.core.forms import form_errors
 
 HTMX_VERSION = "2.0.11"
+
+
+def language_name(code: str, fallback: str = "") -> str:
+    """A language's name in the reader's own language ("Spanish", "español", "スペイン語")."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(str(get_locale() or "en"))
+    except (UnknownLocaleError, ValueError):
+        name = None
+    return name or fallback or code
 
 
 def init_app(app: Flask) -> None:
@@ -18,6 +28,8 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_date=format_date,
         format_decimal=format_decimal,
+        format_percent=format_percent,
+        language_name=language_name,
     )
 
     @app.context_processor

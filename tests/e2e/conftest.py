@@ -29,10 +29,15 @@ def browser() -> Iterator[object]:
 def page(browser, live_server) -> Iterator[object]:
     """A fresh browser context; any CSP violation or page error fails the test."""
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    # Every CSP violation becomes a console error the test sees (some reach the console on their own, not all).
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+            if msg.type == "error" and ("Content Security Policy" in msg.text or "CSP violation" in msg.text)
+            else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
