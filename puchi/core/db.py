@@ -67,13 +67,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
-# Tables the migrations create outside the models (SQLite's FTS5 index and its shadow tables).
+# What the migrations create outside the models: SQLite's FTS5 table (and its shadow tables) and
+# PostgreSQL's full-text expression index, both for dictionary search.
 UNMODELLED_TABLE_PREFIXES = ("items_fts",)
+UNMODELLED_INDEXES = {"ix_items_search"}
 
 
 def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Alembic's include_object hook: leave alone the tables that no model describes on purpose."""
-    return not (type_ == "table" and name is not None and name.startswith(UNMODELLED_TABLE_PREFIXES))
+    if type_ == "table" and name is not None and name.startswith(UNMODELLED_TABLE_PREFIXES):
+        return False
+    return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 
 def commit() -> None:

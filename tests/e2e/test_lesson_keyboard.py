@@ -75,6 +75,10 @@ def test_a_whole_lesson_by_keyboard(page, app, live_server, make_user, spanish):
             break
         index = session.position
         page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+        # Keys go where the focus is: wait until the new exercise's first control has it, as a person would.
+        assert wait_until(lambda: page.evaluate(
+            "() => !!(document.activeElement && document.activeElement.closest('form[data-exercise]'))"),
+            timeout=5), "the new exercise should take the focus"
         step = session.steps[index]
         data = right_answer(app, step)
         if "wrong" not in verdicts and step.get("choices"):
