@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.accounts.models import User
-from puchi.core import events
+from puchi.core import events, hooks
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
@@ -70,6 +70,7 @@ def start_lesson(user: User, skill_id: int) -> LessonSession:
         LessonSession.kind == LESSON).order_by(LessonSession.id.desc()).limit(1))
     if existing is not None:
         return existing
+    hooks.check("lesson.start", user=user, kind=LESSON)  # other domains may refuse (no hearts left)
     course = db.session.get(Course, skill.course_id)
     assert course is not None
     material = _material(user, course, skill)
@@ -205,7 +206,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         session.wrong_count += 1
 
     if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
-        _review_item(user, item, step, verdict, duration, len(answer), current)
+        _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
     retries = sum(1 for s in session.steps if s.get("retry"))
     if verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
@@ -260,7 +261,7 @@ def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tupl
 
 
 def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
-                 current: datetime) -> None:
+                 current: datetime, session_kind: str) -> None:
     card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id))
     if card is None:
         card = scheduler.new_card(user.id, item, current)
@@ -269,7 +270,8 @@ def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, dur
     scheduler.review(card, rating, current, user.desired_retention)
     events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
                   payload={"course_id": item.course_id, "skill_id": item.skill_id, "verdict": verdict,
-                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration})
+                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration,
+                           "session_kind": session_kind})
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
@@ -299,6 +301,7 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
         "accuracy": accuracy, "correct": session.correct_count, "almost": session.almost_count,
         "wrong": session.wrong_count, "duration_seconds": int((current - session.started_at).total_seconds()),
         "items": item_ids, "new_items": new_items, "perfect": session.wrong_count == 0,
+        "due_reviewed": len({s["item_id"] for s in session.steps if s.get("due") and s.get("item_id")}),
         "started_at": session.started_at.isoformat(), "completed_at": current.isoformat(),
     })
 
