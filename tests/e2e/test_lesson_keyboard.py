@@ -64,6 +64,8 @@ def test_a_whole_lesson_by_keyboard(page, app, live_server, make_user, spanish):
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/courses/"))
     page.goto(f"/skills/{first_skill_id(app)}")
+    start = page.get_by_role("button", name="Start the first lesson")
+    assert wait_until(lambda: start.evaluate("el => el === document.activeElement"), timeout=5)
     page.keyboard.press("Enter")  # the start button has the focus
     page.wait_for_url(re.compile(r"/lessons/\d+$"))
     session_id = int(page.url.rsplit("/", 1)[1])
