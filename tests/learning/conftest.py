@@ -19,7 +19,17 @@ from tests.conftest import post_form
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "puchi" / "learning" / "courses"
-LIBRELINGO = ROOT.parent / "shared" / "courses" / "librelingo-es-from-en"
+
+
+def _shared_course(name: str) -> Path:
+    """The third-party test course in ../shared/ (beside the checkout, in CI and on developers' machines)."""
+    for shared in (ROOT.parent / "shared", Path("/work/shared")):
+        if (shared / "courses" / name).is_dir():
+            return shared / "courses" / name
+    raise FileNotFoundError(f"../shared/courses/{name} is missing beside {ROOT}")
+
+
+LIBRELINGO = _shared_course("librelingo-es-from-en")
 SPANISH = "spanish-for-english-speakers"
 JAPANESE = "japanese-for-english-speakers"
 
