@@ -12,6 +12,7 @@ from puchi.accounts.models import User
 from puchi.core import events, hooks
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.core.upserts import insert_if_missing
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
 from puchi.learning.models import (
     TARGET,
@@ -262,10 +263,14 @@ def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tupl
 
 def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
                  current: datetime, session_kind: str) -> None:
-    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id))
-    if card is None:
-        card = scheduler.new_card(user.id, item, current)
-        db.session.add(card)
+    # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
+    fresh = scheduler.new_card(user.id, item, current)
+    insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
+                      skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
+                      correct_streak=0, created_at=current)
+    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id)
+                             .with_for_update().execution_options(populate_existing=True))
+    assert card is not None
     rating = scheduler.rating_for(verdict, step["type"], duration, length)
     scheduler.review(card, rating, current, user.desired_retention)
     events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
@@ -283,12 +288,12 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
     new_items = sum(1 for step in session.steps if step.get("type") and not step.get("retry")
                     and step.get("direction") == exercises.TO_SOURCE and step["type"] == exercises.CHOOSE)
     if session.skill_id is not None and session.kind == LESSON:
+        insert_if_missing(SkillProgress, {"user_id": user.id, "skill_id": session.skill_id}, course_id=course.id,
+                          lessons_completed=0, level=0, started_at=current, updated_at=current)
         progress = db.session.scalar(select(SkillProgress).where(SkillProgress.user_id == user.id,
-                                                                 SkillProgress.skill_id == session.skill_id))
-        if progress is None:
-            progress = SkillProgress(user_id=user.id, skill_id=session.skill_id, course_id=course.id,
-                                     lessons_completed=0, level=0)
-            db.session.add(progress)
+                                                                 SkillProgress.skill_id == session.skill_id)
+                                     .with_for_update().execution_options(populate_existing=True))
+        assert progress is not None
         skill = db.session.get(Skill, session.skill_id)
         progress.lessons_completed = (progress.lessons_completed or 0) + 1
         progress.level = services.level_for(progress.lessons_completed, skill.item_count if skill else 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import case, func, select, update
@@ -204,7 +205,7 @@ def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
         raise NotFound
     state = next(s for s in course_map(user, course).skills if s.skill.id == skill.id)
     if state.state == LOCKED:
-        raise Forbidden("locked")
+        raise Forbidden(_("This skill opens once you have met every word of the one before it."))
     return skill, state
 
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events, hooks
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Forbidden, PaymentRequired
+from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.progress import achievements, leagues, rules, streaks
 from puchi.progress.models import (
     MAX_FREEZES,
@@ -27,7 +29,6 @@ from puchi.progress.models import (
     UserAchievement,
     XpEntry,
 )
-from puchi.progress.upserts import insert_if_missing, insert_or_add
 
 # --- Profiles ---------------------------------------------------------------------------------------------
 
@@ -133,14 +134,15 @@ def on_item_reviewed(event: events.Event) -> None:
         profile.hearts -= 1
 
 
-def gate_lesson_start(*, user: User, kind: str, **_: Any) -> None:
+def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
     """No hearts, no new lesson; practice is always open (it is how hearts come back)."""
     if kind != "lesson" or unlimited_hearts(user):
         return
     profile = profile_for(user.id)
     hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
     if hearts <= 0:
-        raise Forbidden("no_hearts")
+        raise Forbidden(_("You are out of hearts. Practise what you know to earn one back, or come back in a "
+                          "few hours."))
 
 
 def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) -> None:

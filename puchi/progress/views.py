@@ -20,12 +20,26 @@ def _user():
     return current_user._get_current_object()
 
 
+class _Lazy:
+    """Computed on first use: an HTMX fragment that never shows the header never pays its queries."""
+
+    def __init__(self, compute) -> None:
+        self._compute = compute
+        self._value = None
+
+    def __getattr__(self, name: str):
+        if self._value is None:
+            self._value = self._compute()
+        return getattr(self._value, name)
+
+
 @bp.app_context_processor
 def stats_bar() -> dict[str, object]:
     """The streak, gems and hearts in the header of every signed-in page."""
     if not (current_user and current_user.is_authenticated):
         return {}
-    return {"progress_overview": services.overview(_user())}
+    user = _user()
+    return {"progress_overview": _Lazy(lambda: services.overview(user))}
 
 
 def home_section(user) -> tuple[str, dict[str, object]]:
