@@ -2,28 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 
 @dataclass(frozen=True)
 class Achievement:
     code: str
     title: object  # lazy translated
-    description: object  # lazy translated, with %(count)s
+    describe: Callable[[int], str]  # the goal of a tier, given its threshold, in the reader's language
     tiers: tuple[int, ...]  # thresholds
+
+    def goal(self, tier: int) -> str:
+        """What tier ``tier`` (1-based; the next one to reach when 0) asks for."""
+        index = min(max(tier, 1), len(self.tiers)) - 1
+        return self.describe(self.tiers[index])
 
 
 DEFINITIONS: tuple[Achievement, ...] = (
-    Achievement("streak", _l("On fire"), _l("Keep a streak of %(count)s days"), (3, 7, 30, 100, 365)),
-    Achievement("xp", _l("Scholar"), _l("Earn %(count)s XP"), (100, 1_000, 10_000)),
-    Achievement("lessons", _l("Hard worker"), _l("Finish %(count)s lessons"), (1, 10, 50, 100, 500)),
-    Achievement("perfect", _l("Flawless"), _l("Finish %(count)s lessons without a mistake"), (1, 10, 50)),
-    Achievement("words", _l("Wordsmith"), _l("Learn %(count)s words and phrases"), (10, 50, 100, 500, 1_000)),
-    Achievement("courses", _l("Polyglot"), _l("Start %(count)s courses"), (1, 2, 3)),
-    Achievement("night_owl", _l("Night owl"), _l("Finish a lesson between 10 pm and 4 am"), (1,)),
-    Achievement("early_bird", _l("Early bird"), _l("Finish a lesson between 5 am and 8 am"), (1,)),
+    Achievement("streak", _l("On fire"), lambda n: ngettext("Keep a streak of %(num)s day",
+                                                            "Keep a streak of %(num)s days", n),
+                (3, 7, 30, 100, 365)),
+    Achievement("xp", _l("Scholar"), lambda n: ngettext("Earn %(num)s XP", "Earn %(num)s XP", n),
+                (100, 1_000, 10_000)),
+    Achievement("lessons", _l("Hard worker"), lambda n: ngettext("Finish your first lesson", "Finish %(num)s lessons",
+                                                                 n), (1, 10, 50, 100, 500)),
+    Achievement("perfect", _l("Flawless"), lambda n: ngettext("Finish a lesson without a mistake",
+                                                              "Finish %(num)s lessons without a mistake", n),
+                (1, 10, 50)),
+    Achievement("words", _l("Wordsmith"), lambda n: ngettext("Learn %(num)s word", "Learn %(num)s words and phrases",
+                                                             n), (10, 50, 100, 500, 1_000)),
+    Achievement("courses", _l("Polyglot"), lambda n: ngettext("Start a course", "Start %(num)s courses", n),
+                (1, 2, 3)),
+    Achievement("night_owl", _l("Night owl"), lambda n: ngettext("Finish a lesson between 10 pm and 4 am",
+                                                                 "Finish a lesson between 10 pm and 4 am", n), (1,)),
+    Achievement("early_bird", _l("Early bird"), lambda n: ngettext("Finish a lesson between 5 am and 8 am",
+                                                                   "Finish a lesson between 5 am and 8 am", n), (1,)),
 )
 BY_CODE = {a.code: a for a in DEFINITIONS}
 
