@@ -224,6 +224,12 @@ def buy(user: User, item: str) -> ProgressProfile:
     return profile
 
 
+def gem_history(user: User, limit: int = 10) -> list[GemTransaction]:
+    """The latest earnings and purchases, newest first."""
+    return list(db.session.scalars(select(GemTransaction).where(GemTransaction.user_id == user.id)
+                                   .order_by(GemTransaction.id.desc()).limit(limit)))
+
+
 # --- What the pages show ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

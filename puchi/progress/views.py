@@ -118,7 +118,8 @@ def shop() -> ResponseReturnValue:
         else:
             flash(_("Bought! Enjoy."), "success")
         return redirect(url_for("progress.shop"))
-    return render_page("progress/shop.html", overview=services.overview(_user()), prices=rules.SHOP)
+    return render_page("progress/shop.html", overview=services.overview(_user()), prices=rules.SHOP,
+                       history=services.gem_history(_user()))
 
 
 def calendar_weeks(month: date) -> list[list[date | None]]:

@@ -215,3 +215,14 @@ def test_twenty_parallel_lesson_completions_award_the_right_xp(app, enrolled):
     state = profile(app, learner.id)
     assert state.total_xp == 20 * 15 and state.lessons_completed == 20
     assert state.current_streak == 1
+
+
+def test_the_shop_lists_the_gem_transactions(app, enrolled):
+    from tests.conftest import AuthActions
+
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    page = client.get("/shop").text
+    assert "Lesson finished" in page and "+5" in page
