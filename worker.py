@@ -21,20 +21,31 @@ from puchi import create_app
 from puchi.core import outbox
 from puchi.core.db import db
 from puchi.core.jobs import QUEUE_NAME, redis_connection
+from puchi.progress import leagues
 
 log = logging.getLogger("puchi.worker")
 stopping = threading.Event()
 
 
+PERIODIC_EVERY = 60.0  # seconds between periodic chores (closing finished league weeks)
+
+
 def relay_forever(app, interval: float) -> None:
+    """Hand over stranded outbox messages every few seconds; once a minute, do the periodic chores."""
+    last_chores = 0.0
     while not stopping.wait(interval):
         with app.app_context():
             try:
                 count = outbox.relay_due()
                 if count:
                     log.info("relay handed over %s outbox message(s)", count)
+                if time.monotonic() - last_chores >= PERIODIC_EVERY:
+                    last_chores = time.monotonic()
+                    closed = leagues.close_finished_weeks()
+                    if closed:
+                        log.info("closed %s league cohort(s) of finished weeks", closed)
             except Exception:
-                log.exception("outbox relay failed; trying again in %ss", interval)
+                log.exception("worker chores failed; trying again in %ss", interval)
             finally:
                 db.session.remove()
 

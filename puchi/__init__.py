@@ -59,7 +59,13 @@ def _init_extensions(app: Flask) -> None:
     import puchi.accounts.tasks
     import puchi.core.events
     import puchi.core.outbox
-    import puchi.learning.models  # noqa: F401
+    import puchi.learning.models
+    import puchi.progress.models  # noqa: F401
+    from puchi.learning import services as learning
+    from puchi.progress import services as progress
+
+    learning.register()
+    progress.register()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -67,8 +73,10 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.health import bp as health_bp
     from puchi.core.pages import bp as pages_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.progress.views import bp as progress_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(progress_bp)

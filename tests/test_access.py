@@ -44,6 +44,11 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/lessons/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/lessons/<int:session_id>/answer"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/dictionary"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/progress/lesson-reward/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/leagues"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/progress"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/shop"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/shop"): {ANONYMOUS: 302, LEARNER: 302},
 }
 PUBLIC_ONLY_FOR_LOGGED_OUT = {"/", "/signup", "/login"}
 

@@ -51,3 +51,5 @@ class PreferencesForm(FlaskForm):
     theme = StringField()
     sound_effects = BooleanField()
     desired_retention = StringField()
+    relaxed_mode = BooleanField()
+    leagues_enabled = BooleanField()

@@ -32,6 +32,9 @@ class User(db.Model):
     sound_effects: Mapped[bool] = mapped_column(Boolean, default=True)
     # How likely the learner wants to be to remember a word when it comes back (FSRS's target).
     desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
+    # Every pressure mechanic can be switched off: relaxed mode means no hearts, and leagues are optional.
+    relaxed_mode: Mapped[bool] = mapped_column(Boolean, default=False)
+    leagues_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     avatar_color: Mapped[str] = mapped_column(String(16), default="teal")
     course_interest: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

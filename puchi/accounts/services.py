@@ -367,6 +367,8 @@ class Preferences:
     theme: str
     sound_effects: bool
     desired_retention: float | None = 0.9
+    relaxed_mode: bool = False
+    leagues_enabled: bool = True
 
 
 def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
@@ -390,7 +392,8 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     errors.raise_if_any()
     changed = {
         name: getattr(preferences, name)
-        for name in ("locale", "timezone", "daily_goal", "theme", "sound_effects", "desired_retention")
+        for name in ("locale", "timezone", "daily_goal", "theme", "sound_effects", "desired_retention",
+                     "relaxed_mode", "leagues_enabled")
         if getattr(user, name) != getattr(preferences, name)
     }
     for name, value in changed.items():

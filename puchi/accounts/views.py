@@ -292,7 +292,8 @@ def preferences() -> ResponseReturnValue:
     if request.method == "GET":
         form = PreferencesForm(formdata=None, locale=user.locale, timezone=user.timezone,
                                daily_goal=str(user.daily_goal), theme=user.theme,
-                               sound_effects=user.sound_effects, desired_retention=str(user.desired_retention))
+                               sound_effects=user.sound_effects, desired_retention=str(user.desired_retention),
+                               relaxed_mode=user.relaxed_mode, leagues_enabled=user.leagues_enabled)
     else:
         form = PreferencesForm()
     if form.validate_on_submit():
@@ -303,6 +304,8 @@ def preferences() -> ResponseReturnValue:
                 daily_goal=int(goal) if goal.isdigit() else None, theme=form.theme.data or "",
                 sound_effects=bool(form.sound_effects.data),
                 desired_retention=_retention(form.desired_retention.data),
+                relaxed_mode=bool(form.relaxed_mode.data),
+                leagues_enabled=bool(form.leagues_enabled.data),
             ))
         except Invalid as error:
             apply_errors(form, error)

@@ -41,6 +41,14 @@ def retry_command(message_id: int) -> None:
         raise click.ClickException(f"message {message_id} is not a failed message")
 
 
+@puchi_cli.command("close-leagues")
+def close_leagues_command() -> None:
+    """Promote and demote in every league week that has ended (idempotent; the worker does this too)."""
+    from puchi.progress import leagues
+
+    click.echo(f"closed {leagues.close_finished_weeks()} cohort(s)")
+
+
 @puchi_cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from puchi.core import hooks
 from puchi.core.htmx import render_page
 
 bp = Blueprint("pages", __name__)
@@ -24,10 +25,5 @@ def index() -> ResponseReturnValue:
 @bp.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
-    """The learner's start: continue the active course, or choose one."""
-    from puchi.learning import services as learning
-
-    user = current_user._get_current_object()
-    enrolment = learning.active_enrollment(user)
-    course_map = learning.course_map(user, enrolment.course) if enrolment else None
-    return render_page("pages/home.html", course_map=course_map)
+    """The learner's start page; each domain contributes its section (continue learning, goal, streak…)."""
+    return render_page("pages/home.html", sections=hooks.sections("home", current_user._get_current_object()))

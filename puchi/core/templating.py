@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_timedelta, get_locale
 from flask_login import current_user
 
+from puchi.core.db import now
 from puchi.core.forms import form_errors
+from puchi.core.hooks import slot_urls
 
 HTMX_VERSION = "2.0.11"
 
@@ -29,7 +31,10 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_decimal=format_decimal,
         format_percent=format_percent,
+        format_timedelta=format_timedelta,
+        now_utc=now,
         language_name=language_name,
+        slot_urls=slot_urls,
     )
 
     @app.context_processor

@@ -45,8 +45,7 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
     # Meet each new item by recognising it, then use it again a little harder later in the lesson.
     first_round = [exercises.step_for_level(i, 0, material.pool, material.course, material.vocabulary, rng)
                    for i in new_items]
-    review_round = [exercises.step_for_level(i, scheduler.knowledge_level(material.cards.get(i.id)), material.pool,
-                                             material.course, material.vocabulary, rng) for i in reviews]
+    review_round = [_review_step(material, i, rng) for i in reviews]
     # Words alternate between recalling the meaning (typed) and picking the word; phrases become tiles.
     second_round = [exercises.translate_step(i, exercises.TO_SOURCE) if i.kind == WORD and n % 2 == 0
                     else exercises.step_for_level(i, 1, material.pool, material.course, material.vocabulary, rng)
@@ -64,12 +63,18 @@ def build_practice(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
     """A review of what is due across the course (or, when nothing is, of the weakest items)."""
     rng = random.Random(seed)
     reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS)
-    steps = [exercises.step_for_level(i, scheduler.knowledge_level(material.cards.get(i.id)), material.pool,
-                                      material.course, material.vocabulary, rng) for i in reviews]
+    steps = [_review_step(material, i, rng) for i in reviews]
     words = [i for i in reviews if i.kind == WORD]
     if len(words) >= exercises.MATCH_PAIRS:
         steps.insert(len(steps) // 2, exercises.match_step(rng.sample(words, len(words)), rng))
     return _no_item_twice_in_a_row(steps)
+
+
+def _review_step(material: LessonMaterial, item: Item, rng: random.Random) -> dict[str, Any]:
+    card = material.cards[item.id]
+    step = exercises.step_for_level(item, scheduler.knowledge_level(card), material.pool, material.course,
+                                    material.vocabulary, rng)
+    return {**step, "review": True, "due": card.due_at <= material.now}
 
 
 def retry_step(step: dict[str, Any], item: Item | None, material_pool: Sequence[Item], course: Course,

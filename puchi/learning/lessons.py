@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.accounts.models import User
-from puchi.core import events
+from puchi.core import events, hooks
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.core.upserts import insert_if_missing
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
 from puchi.learning.models import (
     TARGET,
@@ -70,6 +71,7 @@ def start_lesson(user: User, skill_id: int) -> LessonSession:
         LessonSession.kind == LESSON).order_by(LessonSession.id.desc()).limit(1))
     if existing is not None:
         return existing
+    hooks.check("lesson.start", user=user, kind=LESSON)  # other domains may refuse (no hearts left)
     course = db.session.get(Course, skill.course_id)
     assert course is not None
     material = _material(user, course, skill)
@@ -205,7 +207,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         session.wrong_count += 1
 
     if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
-        _review_item(user, item, step, verdict, duration, len(answer), current)
+        _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
     retries = sum(1 for s in session.steps if s.get("retry"))
     if verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
@@ -260,16 +262,21 @@ def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tupl
 
 
 def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
-                 current: datetime) -> None:
-    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id))
-    if card is None:
-        card = scheduler.new_card(user.id, item, current)
-        db.session.add(card)
+                 current: datetime, session_kind: str) -> None:
+    # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
+    fresh = scheduler.new_card(user.id, item, current)
+    insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
+                      skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
+                      correct_streak=0, created_at=current)
+    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id)
+                             .with_for_update().execution_options(populate_existing=True))
+    assert card is not None
     rating = scheduler.rating_for(verdict, step["type"], duration, length)
     scheduler.review(card, rating, current, user.desired_retention)
     events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
                   payload={"course_id": item.course_id, "skill_id": item.skill_id, "verdict": verdict,
-                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration})
+                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration,
+                           "session_kind": session_kind})
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
@@ -281,12 +288,12 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
     new_items = sum(1 for step in session.steps if step.get("type") and not step.get("retry")
                     and step.get("direction") == exercises.TO_SOURCE and step["type"] == exercises.CHOOSE)
     if session.skill_id is not None and session.kind == LESSON:
+        insert_if_missing(SkillProgress, {"user_id": user.id, "skill_id": session.skill_id}, course_id=course.id,
+                          lessons_completed=0, level=0, started_at=current, updated_at=current)
         progress = db.session.scalar(select(SkillProgress).where(SkillProgress.user_id == user.id,
-                                                                 SkillProgress.skill_id == session.skill_id))
-        if progress is None:
-            progress = SkillProgress(user_id=user.id, skill_id=session.skill_id, course_id=course.id,
-                                     lessons_completed=0, level=0)
-            db.session.add(progress)
+                                                                 SkillProgress.skill_id == session.skill_id)
+                                     .with_for_update().execution_options(populate_existing=True))
+        assert progress is not None
         skill = db.session.get(Skill, session.skill_id)
         progress.lessons_completed = (progress.lessons_completed or 0) + 1
         progress.level = services.level_for(progress.lessons_completed, skill.item_count if skill else 1)
@@ -299,6 +306,7 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
         "accuracy": accuracy, "correct": session.correct_count, "almost": session.almost_count,
         "wrong": session.wrong_count, "duration_seconds": int((current - session.started_at).total_seconds()),
         "items": item_ids, "new_items": new_items, "perfect": session.wrong_count == 0,
+        "due_reviewed": len({s["item_id"] for s in session.steps if s.get("due") and s.get("item_id")}),
         "started_at": session.started_at.isoformat(), "completed_at": current.isoformat(),
     })
 

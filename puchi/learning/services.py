@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import case, func, select, update
@@ -204,7 +205,7 @@ def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
         raise NotFound
     state = next(s for s in course_map(user, course).skills if s.skill.id == skill.id)
     if state.state == LOCKED:
-        raise Forbidden("locked")
+        raise Forbidden(_("This skill opens once you have met every word of the one before it."))
     return skill, state
 
 
@@ -219,3 +220,16 @@ def hints(course_id: int, words: list[str], side: str = TARGET) -> dict[str, lis
                                                             DictionaryEntry.language == side,
                                                             DictionaryEntry.word.in_(keys)))
     return {row.word: list(row.meanings) for row in rows}
+
+
+# --- Contributions to other pages ------------------------------------------------------------------------
+
+def home_section(user: User) -> tuple[str, dict[str, object]]:
+    enrolment = active_enrollment(user)
+    return "learning/_home_section.html", {"course_map": course_map(user, enrolment.course) if enrolment else None}
+
+
+def register() -> None:
+    from puchi.core import hooks
+
+    hooks.add_section("home", home_section, order=10)

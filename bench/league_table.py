@@ -1,0 +1,527 @@
+"""Measure the weekly league table read among many learners, and show it does not grow with their number.
+
+Run from the repository root:
+``.venv/bin/python bench/league_table.py [--learners N] [--seconds S] [--database-url URL] [--redis]``.
+It migrates a throwaway database twice (N learners, then 100 as the baseline), fills it in bulk with learners
+in cohorts of thirty for the current week, and times, single-threaded and in-process, the SQL table, the Redis
+table (``--redis``), ``leagues.table_for`` and the whole ``GET /leagues`` page through the Flask test client,
+counting the SQL statements of each. Everything it creates (a temp folder, SQLite files or PostgreSQL schemas,
+a redis-server) is deleted or stopped before it exits. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.engine import make_url
+
+from puchi import create_app
+from puchi.accounts.models import User
+from puchi.core.db import db, now
+from puchi.progress import leagues
+from puchi.progress.models import LeagueCohort, LeagueMembership, ProgressProfile
+
+HOST = "127.0.0.1"
+BASELINE_LEARNERS = 100
+MAX_ITERATIONS = 200_000  # a second bound on every timed loop, besides the clock
+MAX_WARMUP_ITERATIONS = 2_000
+BENCH_EMAIL, BENCH_NAME, BENCH_PASSWORD = "bench-learner@example.com", "Bench Learner", "bench-password-1"
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+ROW_MARK = '<tr class="league-row'
+ME_MARK = "league-row--me"
+# The environment must not point the benchmark at a real database, Redis or mail server, nor at production.
+IGNORED_ENV = ("PUCHI_ENV", "DATABASE_URL", "REDIS_URL", "SMTP_URL")
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so that stdout holds only the report."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# --- A throwaway Redis ----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection((HOST, port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class RedisServer:
+    """A redis-server without persistence on a free loopback port, its files in ``folder``."""
+
+    folder: Path
+    port: int = 0
+    started: bool = False
+
+    def url(self, database: int) -> str:
+        return f"redis://{HOST}:{self.port}/{database}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("--redis needs redis-server on the PATH")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        subprocess.run([binary, "--port", str(self.port), "--bind", HOST, "--dir", str(self.folder),
+                        "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                        "--pidfile", str(self.folder / "redis.pid"), "--logfile", str(self.folder / "redis.log")],
+                       check=True, timeout=30, stdin=subprocess.DEVNULL, capture_output=True)
+        self.started = True
+        deadline = time.monotonic() + 10
+        while not port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not open port {self.port} within 10 s")
+            time.sleep(0.05)
+
+    def version(self) -> str:
+        done = subprocess.run([shutil.which("redis-server") or "redis-server", "--version"], capture_output=True,
+                              text=True, timeout=30)
+        match = re.search(r"v=(\S+)", done.stdout)
+        return match.group(1) if match else "?"
+
+    def stop(self) -> None:
+        """``redis-cli shutdown nosave``; if the port is still open after 10 s, SIGKILL the pid it wrote."""
+        if not self.started:
+            return
+        cli = shutil.which("redis-cli")
+        if cli:
+            subprocess.run([cli, "-h", HOST, "-p", str(self.port), "shutdown", "nosave"], capture_output=True,
+                           timeout=30, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while port_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pidfile = self.folder / "redis.pid"
+        if port_open(self.port) and pidfile.exists():
+            try:
+                os.kill(int(pidfile.read_text().strip()), 9)
+            except (ValueError, ProcessLookupError):
+                pass
+        self.started = False
+
+
+# --- Databases ------------------------------------------------------------------------------------------
+
+@dataclass
+class Database:
+    """Where one dataset lives: a SQLite file in the temp folder, or a schema of our own in PostgreSQL."""
+
+    url: str
+    engine_options: dict[str, Any]
+    describe: str
+
+
+def check_postgres_url(url: str) -> None:
+    """Refuse anything but a PostgreSQL database whose name starts with ``bench``."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise SystemExit(f"--database-url must be a postgresql+psycopg:// URL, not {parsed.drivername}")
+    if not (parsed.database or "").startswith("bench"):
+        raise SystemExit(f"refusing database {parsed.database!r}: its name must start with 'bench' "
+                         "(the benchmark creates and drops schemas of its own in it)")
+
+
+@contextmanager
+def database_for(learners: int, base_url: str | None, tmp: Path) -> Iterator[Database]:
+    """A fresh, empty database for one dataset, removed afterwards.
+
+    SQLite: a file in the temp folder. PostgreSQL: a new schema ``bench_league_<random>_<n>`` in the given
+    database, used through ``search_path`` and dropped (with everything in it) at the end; nothing else in
+    that database is touched.
+    """
+    if base_url is None:
+        folder = tmp / f"sqlite-{learners}"
+        folder.mkdir()
+        yield Database(f"sqlite:///{folder / 'puchi.db'}", {"pool_pre_ping": True},
+                       "SQLite (WAL) file in a temp folder")
+        return
+    schema = f"bench_league_{secrets.token_hex(4)}_{learners}"
+    admin = create_engine(base_url, pool_pre_ping=True)
+    created = False
+    try:
+        with admin.begin() as connection:
+            version = connection.execute(text("SHOW server_version")).scalar_one()
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            created = True
+        shown = make_url(base_url).render_as_string(hide_password=True)
+        yield Database(base_url, {"pool_pre_ping": True, "connect_args": {"options": f"-c search_path={schema}"}},
+                       f"PostgreSQL {version} at {shown}, schema {schema}")
+    finally:
+        if created:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(database: Database, redis_url: str | None, tmp: Path) -> Flask:
+    """The real app on ``database``, migrated with the real Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": database.url,
+        "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "REDIS_URL": redis_url,
+        "SMTP_URL": None,
+        "MAIL_DIR": str(tmp / "mail"),
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        upgrade()
+    return app
+
+
+# --- Filling it -----------------------------------------------------------------------------------------
+
+@dataclass
+class Dataset:
+    learners: int
+    cohorts: int
+    week: date
+    user_id: int  # the learner who logs in; their cohort is full and sits in the middle of the week's cohorts
+    cohort_id: int
+    timings: dict[str, float]
+
+    @property
+    def populate_seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
+    """One real account (argon2 hash) plus ``learners - 1`` bulk ones, all in cohorts of thirty this week.
+
+    Users, profiles, cohorts and memberships go in with one executemany insert each; with Redis every cohort
+    also gets its sorted set, with the same XP as SQL.
+    """
+    from puchi.accounts.services import create_verified_user
+
+    rng = random.Random(learners)
+    timings: dict[str, float] = {}
+    with app.app_context():
+        week = leagues.week_start(now())
+        started = time.perf_counter()
+        me = create_verified_user(email=BENCH_EMAIL, display_name=BENCH_NAME, password=BENCH_PASSWORD).id
+        timings["1 account via create_verified_user"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        stamp = now()
+        db.session.execute(insert(User.__table__), [
+            {"email": f"learner{n}@bench.example.com", "display_name": f"Learner {n}", "password_hash": "x",
+             "locale": "en", "timezone": "UTC", "daily_goal": 20, "theme": "system", "sound_effects": True,
+             "avatar_color": rng.choice(("teal", "coral", "violet", "amber")), "is_admin": False,
+             "desired_retention": 0.9, "relaxed_mode": False, "leagues_enabled": True, "created_at": stamp,
+             "updated_at": stamp} for n in range(learners - 1)])
+        others = list(db.session.scalars(select(User.id).where(User.id != me).order_by(User.id)))
+        timings["users"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        db.session.execute(insert(ProgressProfile.__table__), [
+            {"user_id": user_id, "league_tier": 1, "hearts": 5, "hearts_updated_at": stamp, "created_at": stamp,
+             "total_xp": 0, "lessons_completed": 0, "perfect_lessons": 0, "current_streak": 0, "longest_streak": 0,
+             "streak_freezes": 0, "gems": 0} for user_id in [me, *others]])
+        timings["profiles"] = time.perf_counter() - started
+
+        # The learner's cohort is a full one in the middle, so any scan over the week would show.
+        middle = (learners // leagues.COHORT_SIZE) // 2
+        seat = middle * leagues.COHORT_SIZE + rng.randrange(leagues.COHORT_SIZE)
+        members = [*others[:seat], me, *others[seat:]]
+        chunks = [members[i:i + leagues.COHORT_SIZE] for i in range(0, len(members), leagues.COHORT_SIZE)]
+        started = time.perf_counter()
+        db.session.execute(insert(LeagueCohort.__table__), [{"week_start": week, "tier": 1, "size": len(chunk)}
+                                                            for chunk in chunks])
+        cohort_ids = list(db.session.scalars(select(LeagueCohort.id).where(LeagueCohort.week_start == week)
+                                             .order_by(LeagueCohort.id)))
+        if len(cohort_ids) != len(chunks):
+            raise RuntimeError(f"expected {len(chunks)} cohorts, found {len(cohort_ids)}")
+        timings["cohorts"] = time.perf_counter() - started
+
+        xp = {user_id: rng.randrange(0, 400) for user_id in members}  # ties included: ranks break them
+        started = time.perf_counter()
+        db.session.execute(insert(LeagueMembership.__table__), [
+            {"user_id": user_id, "cohort_id": cohort_id, "week_start": week, "tier": 1, "xp": xp[user_id],
+             "joined_at": stamp}
+            for cohort_id, chunk in zip(cohort_ids, chunks, strict=True) for user_id in chunk])
+        db.session.commit()
+        timings["memberships"] = time.perf_counter() - started
+
+        if redis_url:
+            from puchi.core.jobs import redis_connection
+
+            started = time.perf_counter()
+            client = redis_connection(redis_url)
+            pipe = client.pipeline(transaction=False)
+            for cohort_id, chunk in zip(cohort_ids, chunks, strict=True):
+                key = leagues._key(cohort_id)  # the key the app reads; the same XP as SQL
+                pipe.zadd(key, {str(user_id): xp[user_id] for user_id in chunk})
+                pipe.expire(key, 60 * 60 * 24 * 15)
+            pipe.execute()
+            client.close()
+            timings["Redis sorted sets"] = time.perf_counter() - started
+
+        cohort_id = cohort_ids[middle]
+        if len(chunks[middle]) != leagues.COHORT_SIZE or me not in chunks[middle]:
+            raise RuntimeError("the bench learner's cohort is not full")
+    return Dataset(learners, len(chunks), week, me, cohort_id, timings)
+
+
+# --- Measuring ------------------------------------------------------------------------------------------
+
+@dataclass
+class QueryCounter:
+    """SQL statements sent by ``db.engine`` (a ``before_cursor_execute`` listener)."""
+
+    count: int = 0
+
+    def __call__(self, *_: Any) -> None:
+        self.count += 1
+
+
+@dataclass
+class Result:
+    name: str
+    iterations: int
+    wall: float
+    latencies: list[float]
+    queries: Counter[int] = field(default_factory=Counter)  # statements per call -> calls
+
+    @property
+    def throughput(self) -> float:
+        return self.iterations / self.wall if self.wall else 0.0
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile in milliseconds."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+    @property
+    def queries_label(self) -> str:
+        """``"2"`` when every call sent the same number of statements, else the range seen."""
+        if not self.queries:
+            return "?"
+        low, high = min(self.queries), max(self.queries)
+        return str(low) if low == high else f"{low}-{high}"
+
+
+def measure(name: str, operation: Callable[[], None], counter: QueryCounter, seconds: float,
+            warmup: float) -> Result:
+    """Warm up (untimed), then call ``operation`` for ``seconds`` or MAX_ITERATIONS times, whichever ends first."""
+    log(f"{name}: warm-up {warmup:g} s, then {seconds:g} s")
+    deadline = time.perf_counter() + warmup
+    for _ in range(MAX_WARMUP_ITERATIONS):
+        operation()
+        if time.perf_counter() >= deadline:
+            break
+    latencies: list[float] = []
+    queries: Counter[int] = Counter()
+    start = time.perf_counter()
+    deadline = start + seconds
+    for _ in range(MAX_ITERATIONS):
+        before = counter.count
+        began = time.perf_counter()
+        operation()
+        ended = time.perf_counter()
+        latencies.append(ended - began)
+        queries[counter.count - before] += 1
+        if ended >= deadline:
+            break
+    return Result(name, len(latencies), time.perf_counter() - start, latencies, queries)
+
+
+def expect_table(table: leagues.LeagueTable | None, source: str, me: int | None = None) -> None:
+    if table is None or len(table.standings) != leagues.COHORT_SIZE or table.source != source:
+        got = None if table is None else (len(table.standings), table.source)
+        raise RuntimeError(f"expected a table of {leagues.COHORT_SIZE} from {source}, got {got}")
+    if me is not None and (table.me is None or table.me.user_id != me):
+        raise RuntimeError("the table does not show the learner")
+
+
+def log_in(app: Flask) -> Any:
+    """A test client logged in as the bench learner through the real form (CSRF token, argon2 check)."""
+    client = app.test_client()
+    page = client.get("/login")
+    match = CSRF_RE.search(page.text)
+    if page.status_code != 200 or match is None:
+        raise RuntimeError(f"no log-in form on /login ({page.status_code})")
+    reply = client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD,
+                                        "csrf_token": match.group(1)})
+    if reply.status_code != 302 or reply.location.startswith("/login"):
+        raise RuntimeError(f"log-in failed: {reply.status_code} {reply.text[:300]!r}")
+    return client
+
+
+def run_dataset(app: Flask, data: Dataset, redis: bool, seconds: float, warmup: float) -> list[Result]:
+    """Time each read of ``data``'s learner and cohort; every call runs in a fresh app context, as a request."""
+    cohort_id, me = data.cohort_id, data.user_id
+    source = "redis" if redis else "sql"
+    client = log_in(app)
+
+    def sql_table() -> None:
+        with app.app_context():
+            expect_table(leagues.cohort_table(cohort_id, prefer_redis=False), "sql")
+
+    def redis_table() -> None:
+        with app.app_context():
+            expect_table(leagues.cohort_table(cohort_id), "redis")
+
+    def table_for() -> None:
+        with app.app_context():
+            expect_table(leagues.table_for(me), source, me)
+
+    def page() -> None:
+        reply = client.get("/leagues")
+        if reply.status_code != 200 or reply.text.count(ROW_MARK) != leagues.COHORT_SIZE or ME_MARK not in reply.text:
+            raise RuntimeError(f"GET /leagues: {reply.status_code}, {reply.text.count(ROW_MARK)} rows")
+
+    with app.app_context():  # both reads agree before anything is timed
+        from_sql = leagues.cohort_table(cohort_id, prefer_redis=False)
+        if redis:
+            from_redis = leagues.cohort_table(cohort_id)
+            expect_table(from_redis, "redis")
+            if from_redis.standings != from_sql.standings:
+                raise RuntimeError("Redis and SQL give different standings")
+        engine = db.engine
+    operations: list[tuple[str, Callable[[], None]]] = [("cohort_table (SQL)", sql_table)]
+    if redis:
+        operations.append(("cohort_table (Redis)", redis_table))
+    operations += [(f"table_for ({'Redis' if redis else 'SQL'})", table_for), ("GET /leagues (whole page)", page)]
+
+    counter = QueryCounter()
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        return [measure(name, operation, counter, seconds, warmup) for name, operation in operations]
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+
+
+def bench(learners: int, base_url: str | None, redis_server: RedisServer | None, redis_db: int, seconds: float,
+          warmup: float, tmp: Path) -> tuple[Dataset, list[Result], str]:
+    """Migrate, fill and measure one dataset in a database of its own; returns the database's description."""
+    with database_for(learners, base_url, tmp) as database:
+        redis_url = redis_server.url(redis_db) if redis_server else None
+        log(f"N={learners}: migrating ({database.describe})")
+        app = make_app(database, redis_url, tmp)
+        try:
+            log(f"N={learners}: populating")
+            data = populate(app, learners, redis_url)
+            results = run_dataset(app, data, redis_server is not None, seconds, warmup)
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    return data, results, database.describe
+
+
+# --- The report -----------------------------------------------------------------------------------------
+
+def print_dataset(label: str, data: Dataset, results: list[Result]) -> None:
+    timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in data.timings.items())
+    print(f"{label}: {data.learners} learners in {data.cohorts} cohorts of up to {leagues.COHORT_SIZE} "
+          f"(week of {data.week.isoformat()})")
+    print(f"  populated in {data.populate_seconds:.2f} s: {timings}")
+    print(f"  {'operation':<28} {'iterations':>10} {'ops/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'queries/op':>10}")
+    for r in results:
+        print(f"  {r.name:<28} {r.iterations:>10} {r.throughput:>9.1f} {r.percentile(50):>8.3f} "
+              f"{r.percentile(95):>8.3f} {r.percentile(99):>8.3f} {r.queries_label:>10}")
+    print()
+
+
+def report(big: tuple[Dataset, list[Result]], small: tuple[Dataset, list[Result]], database: str,
+           redis_version: str | None, seconds: float, warmup: float, load_before: tuple[float, ...]) -> None:
+    print("Puchi league-table benchmark")
+    print(f"machine:   {os.cpu_count()} CPUs ({platform.machine()}, {platform.system()} {platform.release()}), "
+          f"Python {platform.python_version()}")
+    load_after = os.getloadavg()
+    print(f"load avg:  {' '.join(f'{x:.2f}' for x in load_before)} before, "
+          f"{' '.join(f'{x:.2f}' for x in load_after)} after (1/5/15 min)")
+    print(f"database:  {database}, real Alembic migrations; a second one for the baseline")
+    print(f"redis:     {f'redis-server {redis_version} on loopback, no persistence' if redis_version else 'none'}")
+    print(f"timing:    single-threaded, in-process; per operation {warmup:g} s warm-up, then {seconds:g} s "
+          f"(at most {MAX_ITERATIONS} calls)")
+    print("           each call in a fresh app context, as a request; the page is one logged-in test-client GET")
+    print("           queries/op: statements per call seen by a before_cursor_execute listener on db.engine")
+    print()
+    print_dataset(f"N = {big[0].learners}", *big)
+    print_dataset(f"baseline N = {small[0].learners}", *small)
+    print(f"N = {big[0].learners} against N = {small[0].learners} (p50 ratio ~1.0: the read does not grow with "
+          "the number of learners):")
+    baseline = {r.name: r for r in small[1]}
+    for r in big[1]:
+        base = baseline[r.name]
+        ratio = r.percentile(50) / base.percentile(50) if base.latencies else math.nan
+        same = "same" if r.queries_label == base.queries_label else "DIFFERENT"
+        print(f"  {r.name:<28} p50 {ratio:5.2f}x   queries {r.queries_label} vs {base.queries_label} ({same})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=10_000, help="learners in the big dataset (default 10000)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement (default 5)")
+    parser.add_argument("--database-url", help="postgresql+psycopg://… of a database named bench*; default: "
+                                               "a throwaway SQLite file")
+    parser.add_argument("--redis", action="store_true", help="start a throwaway redis-server and time the "
+                                                             "sorted-set read too")
+    args = parser.parse_args()
+    if not 0 < args.seconds <= 120 or not leagues.COHORT_SIZE <= args.learners <= 1_000_000:
+        parser.error(f"--seconds must be in (0, 120] and --learners in [{leagues.COHORT_SIZE}, 1000000]")
+    if args.database_url:
+        check_postgres_url(args.database_url)
+    for name in IGNORED_ENV:
+        os.environ.pop(name, None)
+    warmup = min(1.0, max(0.2, args.seconds / 10))
+    load_before = os.getloadavg()
+    tmp = Path(tempfile.mkdtemp(prefix="puchi-bench-league-"))
+    redis_server = RedisServer(tmp / "redis") if args.redis else None
+    try:
+        redis_version = None
+        if redis_server is not None:
+            redis_server.start()
+            redis_version = redis_server.version()
+            log(f"redis-server {redis_version} on {HOST}:{redis_server.port}")
+        big_data, big_results, database = bench(args.learners, args.database_url, redis_server, 0, args.seconds,
+                                                warmup, tmp)
+        small_data, small_results, _ = bench(BASELINE_LEARNERS, args.database_url, redis_server, 1, args.seconds,
+                                             warmup, tmp)
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    report((big_data, big_results), (small_data, small_results), database, redis_version, args.seconds, warmup,
+           load_before)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Progress: XP, daily goal, streaks, hearts, gems, achievements, weekly leagues and statistics."""

@@ -1,0 +1,227 @@
+"""Weekly leagues: ten tiers, cohorts of about thirty, promotion and demotion when the week ends.
+
+Weeks start on Monday 00:00 UTC. SQL holds the truth (memberships and their XP); when Redis is
+configured each cohort also lives in a sorted set, and the live table is read from it. Both give the
+same standings: ties are broken by who joined the cohort first.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import db, now
+from puchi.progress.models import LEAGUE_TIERS, LeagueCohort, LeagueMembership, ProgressProfile
+
+log = logging.getLogger(__name__)
+
+COHORT_SIZE = 30
+PROMOTE, DEMOTE = 7, 5  # in a full cohort of thirty
+TIER_KEYS = ("bronze", "silver", "gold", "sapphire", "ruby", "emerald", "amethyst", "pearl", "obsidian", "diamond")
+
+
+def week_start(at: datetime) -> date:
+    day = at.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def week_end(start: date) -> datetime:
+    return datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=7)
+
+
+def zone_sizes(size: int, tier: int) -> tuple[int, int]:
+    """How many go up and down in a cohort of ``size``: 7 and 5 of 30, scaled down for small cohorts."""
+    if size < 2:
+        return 0, 0
+    promote = 0 if tier >= LEAGUE_TIERS else max(1, min(PROMOTE, round(size * PROMOTE / COHORT_SIZE)))
+    demote = 0 if tier <= 1 else min(DEMOTE, round(size * DEMOTE / COHORT_SIZE))
+    return promote, min(demote, size - promote)
+
+
+# --- Joining and earning ------------------------------------------------------------------------------
+
+def membership_for(user_id: int, week: date) -> LeagueMembership | None:
+    return db.session.scalar(select(LeagueMembership).where(LeagueMembership.user_id == user_id,
+                                                            LeagueMembership.week_start == week))
+
+
+def join_week(profile: ProgressProfile, week: date) -> LeagueMembership:
+    """Place the learner in a cohort of their tier with room left, opening a new cohort when all are full."""
+    existing = membership_for(profile.user_id, week)
+    if existing is not None:
+        return existing
+    tier = profile.league_tier
+    # Claim a seat atomically: concurrent joiners never overfill a cohort.
+    cohort_id = None
+    for candidate in db.session.scalars(select(LeagueCohort.id).where(
+            LeagueCohort.week_start == week, LeagueCohort.tier == tier, LeagueCohort.size < COHORT_SIZE)
+            .order_by(LeagueCohort.id).limit(5)):
+        claimed = db.session.execute(update(LeagueCohort).where(LeagueCohort.id == candidate,
+                                                                LeagueCohort.size < COHORT_SIZE)
+                                     .values(size=LeagueCohort.size + 1))
+        if claimed.rowcount == 1:
+            cohort_id = candidate
+            break
+    if cohort_id is None:
+        cohort = LeagueCohort(week_start=week, tier=tier, size=1)
+        db.session.add(cohort)
+        db.session.flush()
+        cohort_id = cohort.id
+    membership = LeagueMembership(user_id=profile.user_id, cohort_id=cohort_id, week_start=week, tier=tier, xp=0,
+                                  joined_at=now())
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def add_xp(profile: ProgressProfile, amount: int, at: datetime) -> LeagueMembership:
+    membership = join_week(profile, week_start(at))
+    db.session.execute(update(LeagueMembership).where(LeagueMembership.id == membership.id)
+                       .values(xp=LeagueMembership.xp + amount))
+    _redis_add(membership, amount)
+    return membership
+
+
+# --- Redis sorted sets ----------------------------------------------------------------------------------
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from puchi.core.jobs import redis_connection
+
+    return redis_connection(url)
+
+
+def _key(cohort_id: int) -> str:
+    return f"puchi:league:{cohort_id}"
+
+
+def _redis_add(membership: LeagueMembership, amount: int) -> None:
+    # Written after the transaction would be more exact; a failed or doubled increment is repaired by
+    # the read below, which falls back to SQL whenever Redis and SQL disagree on who is in the cohort.
+    client = _redis()
+    if client is None:
+        return
+    try:
+        pipe = client.pipeline()
+        pipe.zincrby(_key(membership.cohort_id), amount, str(membership.user_id))
+        pipe.expire(_key(membership.cohort_id), 60 * 60 * 24 * 15)
+        pipe.execute()
+    except Exception:  # Redis down: SQL still has the truth
+        log.warning("league %s: Redis unavailable, live table falls back to SQL", membership.cohort_id)
+
+
+# --- Reading the table ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    display_name: str
+    initials: str
+    avatar_color: str
+    xp: int
+    zone: str  # "promotion", "demotion" or ""
+
+
+@dataclass(frozen=True)
+class LeagueTable:
+    tier: int
+    week_start: date
+    ends_at: datetime
+    standings: list[Standing]
+    me: Standing | None
+    source: str  # "redis" or "sql"
+
+
+def table_for(user_id: int, at: datetime | None = None) -> LeagueTable | None:
+    """The learner's cohort this week, ranked; None until they earn XP this week. Two queries."""
+    membership = membership_for(user_id, week_start(at or now()))
+    if membership is None:
+        return None
+    return cohort_table(membership.cohort_id, me=user_id)
+
+
+def cohort_table(cohort_id: int, me: int | None = None, prefer_redis: bool = True) -> LeagueTable:
+    rows = db.session.execute(
+        select(LeagueMembership.user_id, LeagueMembership.xp, LeagueMembership.id, LeagueMembership.tier,
+               LeagueMembership.week_start, User.display_name, User.avatar_color)
+        .join(User, User.id == LeagueMembership.user_id)
+        .where(LeagueMembership.cohort_id == cohort_id)).all()
+    xp = {row.user_id: row.xp for row in rows}
+    source = "sql"
+    client = _redis() if prefer_redis else None
+    if client is not None:
+        try:
+            live = {int(member): int(score) for member, score in client.zrange(_key(cohort_id), 0, -1,
+                                                                                withscores=True)}
+            if set(live) == set(xp):
+                xp, source = live, "redis"
+        except Exception:
+            log.warning("league %s: Redis unavailable, reading SQL", cohort_id)
+    ordered = sorted(rows, key=lambda row: (-xp[row.user_id], row.id))
+    tier = rows[0].tier if rows else 1
+    promote, demote = zone_sizes(len(rows), tier)
+    standings = []
+    for index, row in enumerate(ordered):
+        rank = index + 1
+        zone = "promotion" if rank <= promote and xp[row.user_id] > 0 else \
+            "demotion" if rank > len(rows) - demote else ""
+        words = row.display_name.split()
+        initials = ("".join(w[0] for w in words[:2]) or "?").upper()
+        standings.append(Standing(rank, row.user_id, row.display_name, initials, row.avatar_color,
+                                  xp[row.user_id], zone))
+    week = rows[0].week_start if rows else week_start(now())
+    return LeagueTable(tier=tier, week_start=week, ends_at=week_end(week), standings=standings,
+                       me=next((s for s in standings if s.user_id == me), None), source=source)
+
+
+# --- The end of the week --------------------------------------------------------------------------------
+
+def close_week(week: date) -> int:
+    """Promote the top and demote the bottom of every cohort of ``week``. Idempotent; returns cohorts closed.
+
+    Each cohort is claimed by setting ``closed_at`` where it is still empty, so running this twice (or in
+    two workers at once) moves nobody twice.
+    """
+    closed = 0
+    for cohort_id in db.session.scalars(select(LeagueCohort.id).where(LeagueCohort.week_start == week,
+                                                                      LeagueCohort.closed_at.is_(None))):
+        claim = db.session.execute(update(LeagueCohort).where(LeagueCohort.id == cohort_id,
+                                                              LeagueCohort.closed_at.is_(None))
+                                   .values(closed_at=now()))
+        if claim.rowcount != 1:
+            continue
+        table = cohort_table(cohort_id, prefer_redis=False)
+        for standing in table.standings:
+            outcome = {"promotion": "promoted", "demotion": "demoted"}.get(standing.zone, "stayed")
+            db.session.execute(update(LeagueMembership).where(LeagueMembership.cohort_id == cohort_id,
+                                                              LeagueMembership.user_id == standing.user_id)
+                               .values(final_rank=standing.rank, outcome=outcome))
+            change = {"promoted": 1, "demoted": -1}.get(outcome, 0)
+            new_tier = max(1, min(LEAGUE_TIERS, table.tier + change))
+            db.session.execute(update(ProgressProfile).where(ProgressProfile.user_id == standing.user_id)
+                               .values(league_tier=new_tier))
+            if change:
+                events.record(f"league.{outcome}", actor_id=standing.user_id, subject=("league_cohort", cohort_id),
+                              payload={"from_tier": table.tier, "to_tier": new_tier, "rank": standing.rank,
+                                       "week_start": week.isoformat()})
+        db.session.commit()
+        closed += 1
+    return closed
+
+
+def close_finished_weeks(at: datetime | None = None) -> int:
+    """Close every week that has ended (the worker calls this every few minutes)."""
+    current_week = week_start(at or now())
+    weeks = db.session.scalars(select(LeagueCohort.week_start).where(LeagueCohort.week_start < current_week,
+                                                                     LeagueCohort.closed_at.is_(None))
+                               .distinct()).all()
+    return sum(close_week(week) for week in sorted(weeks))

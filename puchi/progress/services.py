@@ -1,0 +1,306 @@
+"""The progress domain's public API, and its subscribers to learning's events.
+
+Subscribers run inside the transaction that completes the lesson, so XP, streak, gems and league XP
+commit (or roll back) with it, and the ``source`` keys make a lesson count once however often its event
+is handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from puchi.accounts.models import User
+from puchi.core import events, hooks
+from puchi.core.db import commit, db, now
+from puchi.core.errors import Conflict, Forbidden, PaymentRequired
+from puchi.core.upserts import insert_if_missing, insert_or_add
+from puchi.progress import achievements, leagues, rules, streaks
+from puchi.progress.models import (
+    MAX_FREEZES,
+    MAX_HEARTS,
+    DailyActivity,
+    GemTransaction,
+    ProgressProfile,
+    UserAchievement,
+    XpEntry,
+)
+
+# --- Profiles ---------------------------------------------------------------------------------------------
+
+def profile_for(user_id: int) -> ProgressProfile:
+    """The learner's progress row, created on first use."""
+    profile = db.session.get(ProgressProfile, user_id)
+    if profile is None:
+        insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=now(), created_at=now())
+        profile = db.session.get(ProgressProfile, user_id)
+    assert profile is not None
+    return profile
+
+
+def _locked_profile(user_id: int) -> ProgressProfile:
+    """The profile, locked for this transaction so concurrent lessons cannot interleave their updates."""
+    profile_for(user_id)
+    db.session.execute(update(ProgressProfile).where(ProgressProfile.user_id == user_id)
+                       .values(user_id=ProgressProfile.user_id))  # takes the row (SQLite: the write) lock
+    profile = db.session.get(ProgressProfile, user_id, populate_existing=True)
+    assert profile is not None
+    return profile
+
+
+def unlimited_hearts(user: User) -> bool:
+    """Relaxed mode turns hearts off; premium (billing) will say yes here through an entitlement check."""
+    return bool(user.relaxed_mode) or any(check(user) for check in _unlimited_hearts_checks)
+
+
+_unlimited_hearts_checks: list[Any] = []
+
+
+def add_unlimited_hearts_check(check: Any) -> None:
+    """The seam for billing: ``check(user) -> bool`` grants unlimited hearts (premium)."""
+    if check not in _unlimited_hearts_checks:
+        _unlimited_hearts_checks.append(check)
+
+
+def refresh_hearts(profile: ProgressProfile, at: datetime) -> None:
+    profile.hearts, profile.hearts_updated_at = rules.hearts_now(profile.hearts, profile.hearts_updated_at, at)
+
+
+# --- Subscribers ------------------------------------------------------------------------------------------
+
+def on_lesson_completed(event: events.Event) -> None:
+    """Award XP and gems, extend the streak, count the day, check achievements, add league XP."""
+    payload = event.payload
+    user = db.session.get(User, event.actor_id)
+    if user is None:
+        return
+    source = f"lesson_session:{event.subject_id}"
+    completed_at = datetime.fromisoformat(payload["completed_at"])
+    day = streaks.local_day(completed_at, user.timezone)
+    profile = _locked_profile(user.id)
+    if db.session.scalar(select(XpEntry.id).where(XpEntry.source == source)) is not None:
+        return  # this lesson was already counted
+    xp = rules.xp_for_lesson(payload)
+    db.session.add(XpEntry(user_id=user.id, amount=xp, reason=payload.get("kind", "lesson"), source=source,
+                           local_date=day, earned_at=completed_at))
+    db.session.flush()
+
+    before = db.session.scalar(select(DailyActivity.xp).where(DailyActivity.user_id == user.id,
+                                                              DailyActivity.local_date == day)) or 0
+    insert_or_add(DailyActivity, {"user_id": user.id, "local_date": day},
+                  {"xp": xp, "lessons": 1, "seconds": int(payload.get("duration_seconds") or 0)})
+    if before < user.daily_goal <= before + xp:
+        db.session.execute(update(DailyActivity).where(DailyActivity.user_id == user.id,
+                                                       DailyActivity.local_date == day).values(goal_reached=True))
+        events.record("goal.reached", actor_id=user.id, subject=("user", user.id),
+                      payload={"date": day.isoformat(), "goal": user.daily_goal})
+
+    streak = streaks.record_day(current=profile.current_streak, longest=profile.longest_streak,
+                                last_active=profile.last_active_date, freezes=profile.streak_freezes, day=day)
+    for frozen in streak.frozen_days:
+        insert_or_add(DailyActivity, {"user_id": user.id, "local_date": frozen}, {"xp": 0}, freeze_used=True)
+    profile.current_streak, profile.longest_streak = streak.current, streak.longest
+    profile.last_active_date, profile.streak_freezes = streak.last_active, streak.freezes_left
+    profile.total_xp += xp
+    profile.lessons_completed += 1
+    if payload.get("perfect"):
+        profile.perfect_lessons += 1
+    if payload.get("kind") == "practice" and not unlimited_hearts(user):
+        refresh_hearts(profile, completed_at)
+        profile.hearts = min(MAX_HEARTS, profile.hearts + 1)  # practice earns a heart back
+    _earn_gems(profile, rules.GEMS_PER_LESSON, "lesson", source)
+    if user.leagues_enabled:
+        leagues.add_xp(profile, xp, completed_at)
+    _check_achievements(user, profile, completed_at)
+
+
+def on_item_reviewed(event: events.Event) -> None:
+    """A wrong answer in a lesson costs a heart (an "almost" does not; practice never does)."""
+    payload = event.payload
+    if payload.get("verdict") != "wrong" or payload.get("session_kind") != "lesson":
+        return
+    user = db.session.get(User, event.actor_id)
+    if user is None or unlimited_hearts(user):
+        return
+    profile = _locked_profile(user.id)
+    refresh_hearts(profile, event.created_at)
+    if profile.hearts > 0:
+        if profile.hearts >= MAX_HEARTS:
+            profile.hearts_updated_at = event.created_at  # the refill clock starts with the first loss
+        profile.hearts -= 1
+
+
+def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
+    """No hearts, no new lesson; practice is always open (it is how hearts come back)."""
+    if kind != "lesson" or unlimited_hearts(user):
+        return
+    profile = profile_for(user.id)
+    hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
+    if hearts <= 0:
+        raise Forbidden(_("You are out of hearts. Practise what you know to earn one back, or come back in a "
+                          "few hours."))
+
+
+def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) -> None:
+    profile.gems += amount
+    db.session.add(GemTransaction(user_id=profile.user_id, amount=amount, reason=reason,
+                                  balance_after=profile.gems, source=f"{reason}:{source}"))
+
+
+def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
+    from puchi.learning.models import Card, Enrollment
+
+    words = db.session.scalar(select(func.count(Card.id)).where(Card.user_id == user.id)) or 0
+    courses = db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == user.id)) or 0
+    hour = at.astimezone(streaks.ZoneInfo(user.timezone)).hour if user.timezone else at.hour
+    values = {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
+              "perfect": profile.perfect_lessons, "words": words, "courses": courses,
+              "night_owl": 1 if hour >= 22 or hour < 4 else 0, "early_bird": 1 if 5 <= hour < 8 else 0}
+    owned = {(code, tier) for code, tier in db.session.execute(select(UserAchievement.code, UserAchievement.tier)
+                                   .where(UserAchievement.user_id == user.id))}
+    for code, tier in sorted(achievements.earned_tiers(values) - owned):
+        if insert_if_missing(UserAchievement, {"user_id": user.id, "code": code, "tier": tier}, unlocked_at=at,
+                             seen=False):
+            events.record("achievement.unlocked", actor_id=user.id, subject=("user", user.id),
+                          payload={"code": code, "tier": tier})
+            _earn_gems(profile, rules.GEMS_PER_ACHIEVEMENT, "achievement", f"{code}:{tier}")
+
+
+def register() -> None:
+    events.subscribe("lesson.completed", on_lesson_completed)
+    events.subscribe("item.reviewed", on_item_reviewed)
+    hooks.add_gate("lesson.start", gate_lesson_start)
+    hooks.add_slot("lesson_complete", "progress.lesson_reward")
+    from puchi.progress.views import home_section
+
+    hooks.add_section("home", home_section, order=20)
+
+
+# --- The shop ---------------------------------------------------------------------------------------------
+
+def buy(user: User, item: str) -> ProgressProfile:
+    """Spend gems on a shop item. Commits.
+
+    The price comes off in one conditional UPDATE, so concurrent purchases can never overdraw gems.
+
+    :raises Invalid: no such item. :raises PaymentRequired: not enough gems.
+    :raises Conflict: two freezes already equipped, or hearts already full.
+    """
+    from puchi.core.errors import Invalid
+
+    if item not in rules.SHOP:
+        raise Invalid(fields={"item": ["unknown item"]})
+    price = rules.SHOP[item]
+    profile = profile_for(user.id)
+    condition = [ProgressProfile.user_id == user.id, ProgressProfile.gems >= price]
+    values: dict[str, Any] = {"gems": ProgressProfile.gems - price}
+    if item == "streak_freeze":
+        condition.append(ProgressProfile.streak_freezes < MAX_FREEZES)
+        values["streak_freezes"] = ProgressProfile.streak_freezes + 1
+    else:
+        refresh_hearts(profile, now())
+        db.session.flush()
+        if profile.hearts >= MAX_HEARTS or unlimited_hearts(user):
+            db.session.rollback()
+            raise Conflict("hearts_full")
+        values.update(hearts=MAX_HEARTS, hearts_updated_at=now())
+    result = db.session.execute(update(ProgressProfile).where(*condition).values(**values))
+    if result.rowcount != 1:
+        db.session.rollback()
+        profile = profile_for(user.id)
+        if profile.gems < price:
+            raise PaymentRequired("not_enough_gems")
+        raise Conflict("freezes_full")
+    profile = db.session.get(ProgressProfile, user.id, populate_existing=True)
+    assert profile is not None
+    db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=profile.gems))
+    events.record("shop.purchased", actor_id=user.id, subject=("user", user.id), payload={"item": item,
+                                                                                        "price": price})
+    commit()
+    return profile
+
+
+def gem_history(user: User, limit: int = 10) -> list[GemTransaction]:
+    """The latest earnings and purchases, newest first."""
+    return list(db.session.scalars(select(GemTransaction).where(GemTransaction.user_id == user.id)
+                                   .order_by(GemTransaction.id.desc()).limit(limit)))
+
+
+# --- What the pages show ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Overview:
+    profile: ProgressProfile
+    today: date
+    xp_today: int
+    daily_goal: int
+    streak: int
+    streak_at_risk: bool
+    hearts: int
+    unlimited_hearts: bool
+    next_heart_at: datetime | None
+
+    @property
+    def goal_fraction(self) -> float:
+        return min(1.0, self.xp_today / self.daily_goal) if self.daily_goal else 1.0
+
+
+def overview(user: User, at: datetime | None = None) -> Overview:
+    """Streak, today's XP against the goal, hearts and gems: two queries."""
+    at = at or now()
+    profile = profile_for(user.id)
+    today = streaks.local_day(at, user.timezone)
+    xp_today = db.session.scalar(select(DailyActivity.xp).where(DailyActivity.user_id == user.id,
+                                                                DailyActivity.local_date == today)) or 0
+    hearts, clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, at)
+    streak = streaks.effective_streak(current=profile.current_streak, last_active=profile.last_active_date,
+                                      freezes=profile.streak_freezes, today=today)
+    return Overview(profile=profile, today=today, xp_today=xp_today, daily_goal=user.daily_goal, streak=streak,
+                    streak_at_risk=streaks.at_risk(last_active=profile.last_active_date, today=today,
+                                                   current=streak),
+                    hearts=hearts, unlimited_hearts=unlimited_hearts(user),
+                    next_heart_at=rules.next_heart_at(hearts, clock))
+
+
+@dataclass(frozen=True)
+class LessonReward:
+    xp: int
+    goal_reached_now: bool
+    streak: int
+    streak_extended: bool
+    unlocked: list[UserAchievement]
+
+
+def lesson_reward(user: User, session_id: int) -> LessonReward | None:
+    """What one finished lesson earned, for its completion screen; None while it is not counted yet."""
+    entry = db.session.scalar(select(XpEntry).where(XpEntry.source == f"lesson_session:{session_id}",
+                                                    XpEntry.user_id == user.id))
+    if entry is None:
+        return None
+    activity = db.session.scalar(select(DailyActivity).where(DailyActivity.user_id == user.id,
+                                                             DailyActivity.local_date == entry.local_date))
+    profile = profile_for(user.id)
+    first_of_day = db.session.scalar(select(func.min(XpEntry.id)).where(
+        XpEntry.user_id == user.id, XpEntry.local_date == entry.local_date)) == entry.id
+    goal_now = bool(activity and activity.goal_reached and activity.xp - entry.amount < user.daily_goal)
+    unlocked = list(db.session.scalars(select(UserAchievement).where(UserAchievement.user_id == user.id,
+                                                                     UserAchievement.seen.is_(False))))
+    for achievement in unlocked:
+        achievement.seen = True
+    db.session.commit()
+    return LessonReward(xp=entry.amount, goal_reached_now=goal_now, streak=profile.current_streak,
+                        streak_extended=first_of_day, unlocked=unlocked)
+
+
+def streak_calendar(user: User, month: date) -> dict[date, str]:
+    """Each day of ``month``: "active", "frozen" or absent."""
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1)
+    rows = db.session.execute(select(DailyActivity.local_date, DailyActivity.lessons, DailyActivity.freeze_used)
+                              .where(DailyActivity.user_id == user.id, DailyActivity.local_date >= first,
+                                     DailyActivity.local_date < last)).all()
+    return {row.local_date: "active" if row.lessons else "frozen" for row in rows if row.lessons or row.freeze_used}

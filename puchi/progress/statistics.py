@@ -1,0 +1,79 @@
+"""The learner's statistics page: a fixed handful of queries whatever the history's length."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from puchi.accounts.models import User
+from puchi.core.db import db, now
+from puchi.learning import scheduler
+from puchi.learning.models import Attempt, Card, Course, Enrollment
+from puchi.progress import streaks
+from puchi.progress.models import DailyActivity
+
+STRENGTH_BUCKETS = ((0.9, "strong"), (0.7, "good"), (0.4, "fading"), (0.0, "weak"))
+
+
+@dataclass(frozen=True)
+class ExerciseAccuracy:
+    exercise_type: str
+    answers: int
+    right: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.right / self.answers) if self.answers else 0
+
+
+@dataclass(frozen=True)
+class Statistics:
+    today: date
+    daily_xp: dict[date, int]  # the last 365 days with activity
+    xp_7: int
+    xp_30: int
+    seconds_total: int
+    words_learned: int
+    strength: dict[str, int]  # bucket → number of words
+    accuracy: list[ExerciseAccuracy]
+    courses: list[tuple[Course, int]]  # course, words learned in it
+
+    def last_days(self, count: int) -> list[tuple[date, int]]:
+        return [(self.today - timedelta(days=n), self.daily_xp.get(self.today - timedelta(days=n), 0))
+                for n in range(count - 1, -1, -1)]
+
+
+def statistics_for(user: User) -> Statistics:
+    at = now()
+    today = streaks.local_day(at, user.timezone)
+    rows = db.session.execute(select(DailyActivity.local_date, DailyActivity.xp, DailyActivity.seconds)
+                              .where(DailyActivity.user_id == user.id,
+                                     DailyActivity.local_date > today - timedelta(days=371))).all()
+    daily = {row.local_date: row.xp for row in rows}
+    seconds_total = db.session.scalar(select(func.coalesce(func.sum(DailyActivity.seconds), 0))
+                                      .where(DailyActivity.user_id == user.id)) or 0
+    strength = {name: 0 for _, name in STRENGTH_BUCKETS}
+    per_course: dict[int, int] = {}
+    words = 0
+    for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0)):
+        words += 1
+        per_course[card.course_id] = per_course.get(card.course_id, 0) + 1
+        recall = scheduler.retrievability(card, at, user.desired_retention)
+        strength[next(name for floor, name in STRENGTH_BUCKETS if recall >= floor)] += 1
+    accuracy = [ExerciseAccuracy(kind, int(total), int(right or 0)) for kind, total, right in db.session.execute(
+        select(Attempt.exercise_type, func.count(Attempt.id),
+               func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)))
+        .where(Attempt.user_id == user.id, Attempt.verdict != "skipped")
+        .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))]
+    courses = [(course, per_course.get(course.id, 0)) for course in db.session.scalars(
+        select(Course).join(Enrollment, Enrollment.course_id == Course.id).where(Enrollment.user_id == user.id)
+        .order_by(Enrollment.created_at))]
+    return Statistics(
+        today=today, daily_xp=daily,
+        xp_7=sum(xp for day, xp in daily.items() if day > today - timedelta(days=7)),
+        xp_30=sum(xp for day, xp in daily.items() if day > today - timedelta(days=30)),
+        seconds_total=int(seconds_total), words_learned=words, strength=strength, accuracy=accuracy,
+        courses=courses,
+    )

@@ -1,0 +1,134 @@
+"""Progress pages: the home panel, the lesson reward, leagues, statistics and the shop."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from puchi.core.errors import Conflict, Invalid, PaymentRequired
+from puchi.core.htmx import render_page
+from puchi.progress import achievements, charts, leagues, rules, services, statistics
+
+bp = Blueprint("progress", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+class _Lazy:
+    """Computed on first use: an HTMX fragment that never shows the header never pays its queries."""
+
+    def __init__(self, compute) -> None:
+        self._compute = compute
+        self._value = None
+
+    def __getattr__(self, name: str):
+        if self._value is None:
+            self._value = self._compute()
+        return getattr(self._value, name)
+
+
+@bp.app_context_processor
+def stats_bar() -> dict[str, object]:
+    """The streak, gems and hearts in the header of every signed-in page."""
+    if not (current_user and current_user.is_authenticated):
+        return {}
+    user = _user()
+    return {"progress_overview": _Lazy(lambda: services.overview(user))}
+
+
+def home_section(user) -> tuple[str, dict[str, object]]:
+    overview = services.overview(user)
+    return "progress/_home_section.html", {
+        "overview": overview, "ring": charts.ring(overview.goal_fraction),
+        "league": leagues.table_for(user.id) if user.leagues_enabled else None,
+    }
+
+
+@bp.get("/progress/lesson-reward/<int:session_id>")
+@login_required
+def lesson_reward(session_id: int) -> ResponseReturnValue:
+    """What a finished lesson earned, swapped into its completion screen (and the header, out of band)."""
+    reward = services.lesson_reward(_user(), session_id)
+    overview = services.overview(_user())
+    return render_page("progress/lesson_reward.html", reward=reward, overview=overview,
+                       ring=charts.ring(overview.goal_fraction),
+                       league=leagues.table_for(_user().id) if _user().leagues_enabled else None,
+                       definitions=achievements.BY_CODE)
+
+
+@bp.get("/leagues")
+@login_required
+def league() -> ResponseReturnValue:
+    return render_page("progress/leagues.html", "league_table", table=leagues.table_for(_user().id),
+                       tier_names=tier_names())
+
+
+def tier_names() -> dict[int, str]:
+    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
+             _("Pearl"), _("Obsidian"), _("Diamond")]
+    return {index + 1: name for index, name in enumerate(names)}
+
+
+@bp.get("/progress")
+@login_required
+def stats() -> ResponseReturnValue:
+    user = _user()
+    data = statistics.statistics_for(user)
+    month = data.today.replace(day=1)
+    return render_page(
+        "progress/stats.html", stats=data, overview=services.overview(user),
+        bars_7=charts.bar_chart([(day.strftime("%a"), xp) for day, xp in data.last_days(7)]),
+        bars_30=charts.bar_chart([(day.isoformat(), xp) for day, xp in data.last_days(30)]),
+        heatmap=charts.heatmap(data.daily_xp, data.today), calendar=services.streak_calendar(user, month),
+        month=month, achievements=_achievement_rows(user), definitions=achievements.DEFINITIONS,
+    )
+
+
+def _achievement_rows(user) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from puchi.core.db import db
+    from puchi.progress.models import UserAchievement
+
+    return {code: tier for code, tier in db.session.execute(select(UserAchievement.code, func.max(UserAchievement.tier))
+                                   .where(UserAchievement.user_id == user.id)
+                                   .group_by(UserAchievement.code))}
+
+
+@bp.route("/shop", methods=["GET", "POST"])
+@login_required
+def shop() -> ResponseReturnValue:
+    if request.method == "POST":
+        item = request.form.get("item", "")
+        try:
+            services.buy(_user(), item)
+        except PaymentRequired:
+            flash(_("You need more gems for that. Finish lessons to earn some."), "error")
+        except Conflict as error:
+            flash(_("You already have two streak freezes.") if error.message == "freezes_full"
+                  else _("Your hearts are already full."), "info")
+        except Invalid:
+            flash(_("That is not in the shop."), "error")
+        else:
+            flash(_("Bought! Enjoy."), "success")
+        return redirect(url_for("progress.shop"))
+    return render_page("progress/shop.html", overview=services.overview(_user()), prices=rules.SHOP,
+                       history=services.gem_history(_user()))
+
+
+def calendar_weeks(month: date) -> list[list[date | None]]:
+    import calendar
+
+    return [[day if day.month == month.month else None for day in week]
+            for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)]
+
+
+@bp.app_template_global()
+def month_weeks(month: date) -> list[list[date | None]]:
+    return calendar_weeks(month)

@@ -1,0 +1,64 @@
+"""Finishing a lesson updates XP, the goal ring, the streak and the league without reloading the page."""
+
+import re
+
+import pytest
+
+from tests.conftest import wait_until
+from tests.learning.conftest import first_skill_id, lesson_state, right_answer
+
+pytestmark = pytest.mark.e2e
+
+
+def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, make_user, spanish):
+    make_user("ines@example.com", display_name="Inés")
+    page.goto("/login")
+    page.get_by_label("Email").fill("ines@example.com")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home$"))
+    page.goto("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    assert page.locator("#stats_bar [data-stat=streak]").inner_text() == "0"
+
+    page.goto(f"/skills/{first_skill_id(app)}")
+    page.get_by_role("button", name="Start the first lesson").click()
+    page.wait_for_url(re.compile(r"/lessons/\d+$"))
+    session_id = int(page.url.rsplit("/", 1)[1])
+    page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page reloads
+
+    for _ in range(40):
+        session = lesson_state(app, session_id)
+        if session.status == "completed":
+            break
+        step = session.steps[session.position]
+        page.wait_for_selector(f'input[name="step"][value="{session.position}"]', state="attached")
+        data = right_answer(app, step)
+        form = page.locator("form[data-exercise]")
+        if step["type"] == "match_pairs":
+            for key, value in data.items():
+                form.locator(f"#{key}").select_option(value)
+        elif step.get("choices"):
+            form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
+        else:
+            form.locator("input.answer-input").fill(data["answer"])
+        form.get_by_role("button", name="Check").click()
+        page.locator("[data-continue]").click()
+
+    page.get_by_role("heading", name="Lesson complete!").wait_for()
+    reward = page.locator(".lesson-reward")
+    reward.wait_for()
+    assert "+15 XP" in reward.inner_text()
+    assert "1 day streak!" in reward.inner_text()
+    assert reward.locator("#goal_ring").get_attribute("class") == "goal-ring"
+    assert reward.locator("#goal_ring .goal-ring-xp").text_content() == "15"
+    assert "League: #1" in reward.locator("#league_position").inner_text()
+    # The header's counters were swapped out of band.
+    assert wait_until(lambda: page.locator("#stats_bar [data-stat=streak]").inner_text() == "1", timeout=5)
+    assert int(page.locator("#stats_bar [data-stat=gems]").inner_text()) >= 5
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
+    page.screenshot(path="test-artifacts/lesson-reward-phone.png", full_page=True)
+
+    page.goto("/leagues")
+    assert page.locator(".league-row--me").inner_text().strip().endswith("15")

@@ -1,0 +1,86 @@
+"""Achievements are awarded once with an event and a toast; the home and statistics pages show progress."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from puchi.core.db import db
+from puchi.core.events import Event
+from puchi.progress import achievements
+from puchi.progress.models import UserAchievement
+from tests.conftest import AuthActions
+from tests.progress.conftest import finish_lesson
+
+
+def test_tiers_are_earned_by_thresholds():
+    earned = achievements.earned_tiers({"streak": 8, "xp": 150, "lessons": 0})
+    assert {("streak", 1), ("streak", 2), ("xp", 1)} == earned
+
+
+def test_an_achievement_is_awarded_once_with_an_event(app, enrolled):
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    finish_lesson(app, learner.id)
+    with app.app_context():
+        codes = db.session.execute(select(UserAchievement.code, UserAchievement.tier)
+                                   .order_by(UserAchievement.code)).all()
+        events = db.session.scalar(select(func.count(Event.id)).where(Event.name == "achievement.unlocked"))
+    assert [tuple(row) for row in codes] == [("courses", 1), ("lessons", 1), ("perfect", 1)]
+    assert events == 3
+
+
+def test_a_lesson_finished_late_at_night_earns_the_night_owl(app, enrolled):
+    learner = enrolled(timezone="Europe/Madrid")
+    finish_lesson(app, learner.id, at=datetime(2026, 5, 4, 22, 30, tzinfo=UTC))  # 00:30 in Madrid
+    with app.app_context():
+        assert db.session.scalar(select(UserAchievement.id).where(UserAchievement.code == "night_owl"))
+
+
+def test_the_reward_shows_new_achievements_once(app, enrolled):
+    learner = enrolled()
+    session_id = finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    first = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"}).text
+    assert "Achievement unlocked: Hard worker" in first and "+15 XP" in first
+    again = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"}).text
+    assert "Achievement unlocked" not in again and "+15 XP" in again
+
+
+def test_another_learners_reward_shows_nothing(app, enrolled):
+    learner, other = enrolled(), enrolled()
+    session_id = finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(other.email)
+    page = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and "XP" not in page.text.split('id="stats_bar"')[0]
+
+
+def test_home_shows_the_goal_ring_streak_hearts_gems_and_league(app, enrolled):
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    home = client.get("/home").text
+    assert 'id="goal_ring"' in home and "Daily goal: 15 of 20 XP" in home
+    assert "1 day streak" in home and "5 hearts" in home and "League: #1 of 1 this week" in home
+    assert "Continue learning" in home
+
+
+def test_the_statistics_page_draws_charts_with_text_alternatives(app, enrolled):
+    learner = enrolled()
+    finish_lesson(app, learner.id, mistakes=1)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    page = client.get("/progress").text
+    assert page.count('role="img"') >= 3 and "<desc" in page
+    assert "Show as a table" in page and "XP in the last 7 days: 10" in page
+    assert "Choose the translation" in page  # accuracy by exercise type
+    assert "Streak calendar" in page and "day--active" in page
+    assert "words learned" in page
+
+
+def test_pages_of_a_learner_with_no_progress_yet_work(app, logged_in):
+    client, _ = logged_in()
+    for url in ("/home", "/progress", "/leagues", "/shop"):
+        assert client.get(url).status_code == 200

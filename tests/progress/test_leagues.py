@@ -1,0 +1,186 @@
+"""Weekly leagues: cohorts of about thirty, a live table, promotion and demotion when the week ends."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from puchi.accounts.models import User
+from puchi.core.db import db, now
+from puchi.progress import leagues, services
+from puchi.progress.models import LeagueCohort, LeagueMembership, ProgressProfile
+from tests.progress.conftest import finish_lesson
+
+MONDAY = date(2026, 5, 4)
+
+
+def _learners(app, count: int, tier: int = 1, prefix: str = "l") -> list[int]:
+    """Many learners at once, straight into the tables (a league test needs numbers, not sign-ups)."""
+    with app.app_context():
+        rows = [{"email": f"{prefix}{n}@example.com", "display_name": f"Learner {n}", "password_hash": "x",
+                 "locale": "en", "timezone": "UTC", "daily_goal": 20, "theme": "system", "sound_effects": True,
+                 "avatar_color": "teal", "is_admin": False, "desired_retention": 0.9, "relaxed_mode": False,
+                 "leagues_enabled": True, "created_at": now(), "updated_at": now()} for n in range(count)]
+        db.session.execute(insert(User), rows)
+        ids = list(db.session.scalars(select(User.id).where(User.email.like(f"{prefix}%@example.com"))
+                                      .order_by(User.id)))
+        db.session.execute(insert(ProgressProfile), [{"user_id": i, "league_tier": tier, "hearts": 5,
+                                                      "hearts_updated_at": now(), "created_at": now()} for i in ids])
+        db.session.commit()
+        return ids
+
+
+def _crowd_league(app, ids: list[int], week: date, fill_cohort_of: int) -> None:
+    """Cohorts of thirty for every learner in ``ids``, written in bulk (the placement rules have their own test).
+
+    The first learners fill up the cohort of ``fill_cohort_of``, so that learner's table has thirty rows.
+    """
+    with app.app_context():
+        mine = leagues.membership_for(fill_cohort_of, week)
+        room = leagues.COHORT_SIZE - 1
+        db.session.execute(insert(LeagueMembership), [
+            {"user_id": user_id, "cohort_id": mine.cohort_id, "week_start": week, "tier": 1, "xp": n,
+             "joined_at": now()} for n, user_id in enumerate(ids[:room])])
+        ids = ids[room:]
+        chunks = [ids[i:i + leagues.COHORT_SIZE] for i in range(0, len(ids), leagues.COHORT_SIZE)]
+        db.session.execute(insert(LeagueCohort), [{"week_start": week, "tier": 1, "size": len(c)} for c in chunks])
+        cohort_ids = list(db.session.scalars(select(LeagueCohort.id).where(LeagueCohort.week_start == week)
+                                             .order_by(LeagueCohort.id)))[-len(chunks):]
+        db.session.execute(insert(LeagueMembership), [
+            {"user_id": user_id, "cohort_id": cohort_id, "week_start": week, "tier": 1, "xp": n % 97,
+             "joined_at": now()}
+            for cohort_id, chunk in zip(cohort_ids, chunks, strict=True) for n, user_id in enumerate(chunk)])
+        db.session.commit()
+
+
+def _earn(app, user_xp: dict[int, int], at: datetime) -> None:
+    with app.app_context():
+        for user_id, xp in user_xp.items():
+            leagues.add_xp(db.session.get(ProgressProfile, user_id), xp, at)
+        db.session.commit()
+
+
+def test_learners_who_earn_xp_are_placed_in_cohorts_of_thirty_of_their_tier(app):
+    ids = _learners(app, 65, tier=3)
+    _earn(app, {i: 10 for i in ids}, datetime(2026, 5, 5, 12, tzinfo=UTC))
+    with app.app_context():
+        sizes = sorted(db.session.scalars(select(LeagueCohort.size).where(LeagueCohort.tier == 3)))
+        counted = db.session.execute(select(LeagueMembership.cohort_id, func.count()).group_by(
+            LeagueMembership.cohort_id)).all()
+    assert sizes == [5, 30, 30]
+    assert sorted(n for _, n in counted) == [5, 30, 30]
+
+
+def test_the_live_table_ranks_by_xp_and_marks_the_zones(app):
+    ids = _learners(app, 30, tier=4)
+    _earn(app, {user_id: 100 - n for n, user_id in enumerate(ids)}, datetime(2026, 5, 5, 12, tzinfo=UTC))
+    with app.app_context():
+        table = leagues.table_for(ids[10], at=datetime(2026, 5, 6, tzinfo=UTC))
+    assert [s.xp for s in table.standings[:3]] == [100, 99, 98]
+    assert table.me.rank == 11
+    assert [s.zone for s in table.standings].count("promotion") == 7
+    assert [s.zone for s in table.standings].count("demotion") == 5
+
+
+def test_closing_the_week_promotes_the_top_and_demotes_the_bottom_once(app):
+    ids = _learners(app, 30, tier=4)
+    _earn(app, {user_id: 100 - n for n, user_id in enumerate(ids)}, datetime(2026, 5, 5, 12, tzinfo=UTC))
+    with app.app_context():
+        assert leagues.close_finished_weeks(at=datetime(2026, 5, 10, 23, 59, tzinfo=UTC)) == 0  # not over yet
+        assert leagues.close_finished_weeks(at=datetime(2026, 5, 11, 0, 0, tzinfo=UTC)) == 1
+        tiers = dict(db.session.execute(select(ProgressProfile.user_id, ProgressProfile.league_tier)).all())
+        outcomes = db.session.scalars(select(LeagueMembership.outcome).order_by(LeagueMembership.final_rank)).all()
+        first = (tiers, outcomes)
+        assert leagues.close_week(MONDAY) == 0  # the second run finds nothing to do
+        assert leagues.close_finished_weeks(at=datetime(2026, 5, 12, tzinfo=UTC)) == 0
+        tiers_again = dict(db.session.execute(select(ProgressProfile.user_id, ProgressProfile.league_tier)).all())
+    assert tiers_again == first[0]
+    assert outcomes[:7] == ["promoted"] * 7 and outcomes[-5:] == ["demoted"] * 5
+    assert [tiers[i] for i in ids[:7]] == [5] * 7
+    assert [tiers[i] for i in ids[-5:]] == [3] * 5
+    assert tiers[ids[10]] == 4
+
+
+def test_the_top_league_promotes_no_one_and_the_bottom_demotes_no_one():
+    assert leagues.zone_sizes(30, 10) == (0, 5)
+    assert leagues.zone_sizes(30, 1) == (7, 0)
+    assert leagues.zone_sizes(1, 5) == (0, 0)
+    promote, demote = leagues.zone_sizes(6, 5)
+    assert promote >= 1 and promote + demote <= 6
+
+
+def test_a_new_week_starts_on_monday_at_midnight_utc():
+    assert leagues.week_start(datetime(2026, 5, 10, 23, 59, tzinfo=UTC)) == MONDAY
+    assert leagues.week_start(datetime(2026, 5, 11, 0, 0, tzinfo=UTC)) == MONDAY + timedelta(days=7)
+
+
+@pytest.mark.redis
+def test_redis_sorted_sets_and_sql_give_the_same_table(app, redis_server):
+    app.config["REDIS_URL"] = redis_server.url
+    ids = _learners(app, 12, tier=2)
+    # Ties included: learners with equal XP are ordered by who joined first, in both.
+    _earn(app, {user_id: (n % 4) * 10 for n, user_id in enumerate(ids)}, datetime(2026, 5, 5, 12, tzinfo=UTC))
+    with app.app_context():
+        cohort = db.session.scalar(select(LeagueCohort.id))
+        from_redis = leagues.cohort_table(cohort)
+        from_sql = leagues.cohort_table(cohort, prefer_redis=False)
+    assert from_redis.source == "redis" and from_sql.source == "sql"
+    assert from_redis.standings == from_sql.standings
+
+
+def test_finishing_a_lesson_puts_the_learner_in_this_weeks_league(app, enrolled):
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    with app.app_context():
+        table = leagues.table_for(learner.id)
+    assert table.me.xp == 15 and table.me.rank == 1
+
+
+def test_a_learner_who_switched_leagues_off_is_never_placed(app, enrolled):
+    learner = enrolled()
+    with app.app_context():
+        db.session.get(User, learner.id).leagues_enabled = False
+        db.session.commit()
+    finish_lesson(app, learner.id)
+    with app.app_context():
+        assert leagues.table_for(learner.id) is None
+        assert services.profile_for(learner.id).total_xp == 15
+
+
+def test_the_league_page_shows_the_table(app, enrolled):
+    from tests.conftest import AuthActions
+
+    learner = enrolled(display_name="Zoë")
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    page = client.get("/leagues").text
+    assert "Bronze league" in page and "Zoë" in page and "league-row--me" in page
+
+
+def test_the_league_table_and_the_statistics_page_keep_their_query_count_with_10000_learners(app, enrolled):
+    """Measured: the same number of queries for a league of 30 among 10 learners as among 10 000."""
+    from tests.conftest import AuthActions
+    from tests.learning.test_query_counts import counting_queries
+
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+
+    def counts():
+        result = {}
+        for url in ("/leagues", "/progress", "/home"):
+            client.get(url)
+            with counting_queries(app) as statements:
+                assert client.get(url).status_code == 200
+            result[url] = len(statements)
+        return result
+
+    few = counts()
+    ids = _learners(app, 10_000, tier=1, prefix="crowd")
+    _crowd_league(app, ids, leagues.week_start(now()), fill_cohort_of=learner.id)
+    many = counts()
+    assert "Learner 28" in client.get("/leagues").text
+    assert few == many, (few, many)
+    assert max(many.values()) <= 15, many
