@@ -1,0 +1,71 @@
+"""Every page a learner can reach passes axe-core with zero violations, in light and in dark."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.learning.conftest import first_skill_id
+
+pytestmark = pytest.mark.e2e
+
+AXE = next((Path(__file__).parent / "vendor").glob("axe-core-*.min.js")).read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> list[str]:
+    """Run the vendored axe-core in the page (evaluated by the driver, so the page's CSP allows it)."""
+    page.evaluate(AXE)
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ["violations"]});
+        return r.violations.map(v => v.id + ": " + v.help + " — " + v.nodes.map(n => n.target.join(" ")).join(", "));
+    }""")
+    return list(result)
+
+
+def _log_in(page, email):
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, scheme):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    failures: dict[str, list[str]] = {}
+
+    def check(name):
+        page.wait_for_load_state("networkidle")
+        violations = axe_violations(page)
+        if violations:
+            failures[name] = violations
+
+    for url in ("/", "/signup", "/login", "/forgot-password", "/no-such-page"):
+        page.goto(url)
+        check(url)
+
+    make_user("ana@example.com", display_name="Ana")
+    _log_in(page, "ana@example.com")
+    check("/home (new learner)")
+    page.goto("/courses")
+    check("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    check("course map")
+    skill = first_skill_id(app)
+    page.goto(f"/skills/{skill}")
+    check("skill page")
+    page.get_by_role("button", name="Start the first lesson").click()
+    page.wait_for_url(re.compile(r"/lessons/\d+$"))
+    check("lesson: exercise")
+    page.locator("form[data-exercise] input[type=radio]").first.check()
+    page.get_by_role("button", name="Check").click()
+    page.locator(".feedback").wait_for()
+    check("lesson: feedback")
+    for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop"):
+        page.goto(url)
+        check(url)
+    context.close()
+    assert failures == {}, "\n".join(f"{name}: {v}" for name, vs in failures.items() for v in vs)
