@@ -72,11 +72,13 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.accounts.views import bp as accounts_bp
     from puchi.core.health import bp as health_bp
     from puchi.core.pages import bp as pages_bp
+    from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
     from puchi.progress.views import bp as progress_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(progress_bp)

@@ -44,7 +44,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "MAIL_FROM": env.get("PUCHI_MAIL_FROM", "Puchi <hello@puchi.localhost>"),
         "MAIL_DIR": env.get("PUCHI_MAIL_DIR", str(instance / "mail")),
         "BASE_URL": env.get("PUCHI_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "SUPPORTED_LOCALES": ["en", "es"],
+        "SUPPORTED_LOCALES": ["en", "es", "fr", "ja", "ar"],
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),

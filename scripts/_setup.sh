@@ -19,6 +19,11 @@ setup_venv() {
   fi
 }
 
+system_packages() {
+  # libcairo renders the app icons from their SVG (cairosvg).
+  apt_install libcairo2 "$@"
+}
+
 compile_translations() {
   .venv/bin/pybabel -q compile -d puchi/translations
 }

@@ -41,7 +41,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             catalog = read_po(source)
         with po_path.with_suffix(".mo").open("wb") as target:
             write_mo(target, catalog)
+    from puchi.core.pwa import build_icons
 
+    build_icons(ROOT / "static")  # as installing Puchi does
 
 # --- Servers (one per session) -------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/"): {ANONYMOUS: 200, LEARNER: 302},
     ("GET", "/home"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/healthz"): {ANONYMOUS: 200, LEARNER: 200},
+    ("POST", "/language"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/readyz"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/signup"): {ANONYMOUS: 200, LEARNER: 302},
     ("POST", "/signup"): {ANONYMOUS: 422, LEARNER: 302},
@@ -44,6 +45,11 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/lessons/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/lessons/<int:session_id>/answer"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/dictionary"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/continue"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/practice"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/manifest.webmanifest"): {ANONYMOUS: 200, LEARNER: 200},
+    ("GET", "/sw.js"): {ANONYMOUS: 200, LEARNER: 200},
+    ("GET", "/offline"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/progress/lesson-reward/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/leagues"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/progress"): {ANONYMOUS: 302, LEARNER: 200},
@@ -84,8 +90,8 @@ def test_route_access(client, logged_in, method, rule, who):
 
     assert response.status_code == ACCESS[(method, rule)][who], response.text[:500]
     location = response.headers.get("Location", "")
-    needs_login = who == ANONYMOUS and response.status_code == 302 and rule not in {"/logout"}
-    if needs_login and rule != "/":
+    needs_login = who == ANONYMOUS and response.status_code == 302 and rule not in {"/logout", "/language", "/"}
+    if needs_login:
         assert location.startswith("/login"), location
 
 

@@ -404,6 +404,17 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     commit()
 
 
+def set_locale(user: User, locale: str) -> None:
+    """Switch the interface language (from the footer). Commits. :raises Invalid: not a supported locale."""
+    if locale not in current_app.config["SUPPORTED_LOCALES"]:
+        raise Invalid(fields={"locale": [str(_l("Choose one of the options."))]})
+    if user.locale != locale:
+        user.locale = locale
+        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
+                      payload={"locale": locale})
+        commit()
+
+
 def get_user(user_id: int) -> User:
     """:raises NotFound: no such user."""
     user = db.session.get(User, user_id)

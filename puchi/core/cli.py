@@ -41,6 +41,17 @@ def retry_command(message_id: int) -> None:
         raise click.ClickException(f"message {message_id} is not a failed message")
 
 
+@puchi_cli.command("build-icons")
+def build_icons_command() -> None:
+    """Render the app icons (PNG, plain and maskable) from the project's SVGs into static/icons/generated/."""
+    from flask import current_app
+
+    from puchi.core.pwa import build_icons
+
+    for path in build_icons(current_app.static_folder or "static"):
+        click.echo(f"wrote {path}")
+
+
 @puchi_cli.command("close-leagues")
 def close_leagues_command() -> None:
     """Promote and demote in every league week that has ended (idempotent; the worker does this too)."""

@@ -9,6 +9,7 @@ from puchi.core.extensions import babel
 
 LOCALE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "ja": "日本語", "ar": "العربية"}
 RTL_LOCALES = {"ar", "he", "fa", "ur"}
+LOCALE_COOKIE = "puchi_locale"
 
 
 def supported_locales() -> list[str]:
@@ -20,6 +21,9 @@ def select_locale() -> str:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated and current_user.locale in supported_locales():
         return str(current_user.locale)
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in supported_locales():  # a visitor picked a language in the footer
+        return str(chosen)
     return request.accept_languages.best_match(supported_locales()) or "en"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -20,6 +20,25 @@ def index() -> ResponseReturnValue:
     from puchi.accounts.validation import COURSE_LANGUAGES
 
     return render_page("pages/landing.html", course_languages=COURSE_LANGUAGES)
+
+
+@bp.post("/language")
+def choose_language() -> ResponseReturnValue:
+    """The footer's language switcher: a signed-in learner's preference, a visitor's cookie."""
+    from puchi.accounts import services as accounts
+    from puchi.core.i18n import LOCALE_COOKIE, supported_locales
+
+    locale = request.form.get("locale", "")
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.index")
+    response = redirect(target)
+    if locale in supported_locales():
+        if current_user.is_authenticated:
+            accounts.set_locale(current_user._get_current_object(), locale)
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 @bp.get("/home")

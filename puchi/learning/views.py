@@ -19,6 +19,29 @@ def _user():
     return current_user._get_current_object()
 
 
+@bp.get("/continue")
+@login_required
+def continue_learning() -> ResponseReturnValue:
+    """The app's "Continue learning" shortcut: the next skill of the active course, or the catalogue."""
+    enrolment = services.active_enrollment(_user())
+    if enrolment is None:
+        return redirect(url_for("learning.catalog"))
+    next_skill = services.course_map(_user(), enrolment.course).next_skill
+    if next_skill is None:
+        return redirect(url_for("learning.course_map", slug=enrolment.course.slug))
+    return redirect(url_for("learning.skill", skill_id=next_skill.skill.id))
+
+
+@bp.get("/practice")
+@login_required
+def practice() -> ResponseReturnValue:
+    """The app's "Practice" shortcut: the active course's map, where practice starts."""
+    enrolment = services.active_enrollment(_user())
+    if enrolment is None:
+        return redirect(url_for("learning.catalog"))
+    return redirect(url_for("learning.course_map", slug=enrolment.course.slug))
+
+
 @bp.get("/courses")
 @login_required
 def catalog() -> ResponseReturnValue:

@@ -44,9 +44,12 @@ function splitSpaces(text) {
   return text.split(SPACES).filter(Boolean);
 }
 
-// Python's str.casefold(): toLowerCase() plus the two folds it lacks that learners meet (ß → ss, ς → σ).
+// Python's str.casefold(). toLowerCase() alone keeps ß and ᾳ and, at the end of a word, ς; upper- then lower-casing
+// each code point folds those (ß → ss, ᾳ → αι, ς → σ) and matches casefold() everywhere but Cherokee, the dotless
+// ı (Turkish, kept as is) and ẞ (→ ß, folded on to ss after).
 function casefold(text) {
-  return text.toLowerCase().replaceAll("ß", "ss").replaceAll("ς", "σ");
+  const folded = [...text].map((char) => (char === "ı" ? char : char.toUpperCase().toLowerCase()));
+  return folded.join("").replaceAll("ß", "ss");
 }
 
 // NFKC, casefolded, apostrophe look-alikes straightened. Casefolding can yield non-NFKC text (and NFKC can yield

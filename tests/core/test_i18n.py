@@ -23,7 +23,10 @@ def source_messages(tmp_path_factory):
         return {message.id for message in read_po(handle) if message.id}
 
 
-@pytest.mark.parametrize("locale", ["es"])
+LOCALES = ["es", "fr", "ja", "ar"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_every_string_is_translated(source_messages, locale):
     with (CATALOGS / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle)
@@ -57,3 +60,53 @@ def test_form_messages_are_translated(client):
     assert response.status_code == 422
     assert "Escribe" in response.text or "correo" in response.text
     assert "Enter a valid email address" not in response.text
+
+
+def test_every_supported_locale_has_a_catalog(app):
+    assert sorted(app.config["SUPPORTED_LOCALES"]) == sorted(["en", *LOCALES])
+
+
+@pytest.mark.parametrize(("locale", "word", "direction"), [
+    ("es", "Iniciar sesión", "ltr"), ("fr", "Se connecter", "ltr"), ("ja", "ログイン", "ltr"),
+    ("ar", "تسجيل الدخول", "rtl"),
+])
+def test_each_locale_renders_in_its_language_and_direction(client, locale, word, direction):
+    page = client.get("/", headers={"Accept-Language": locale}).text
+    assert f'<html lang="{locale}" dir="{direction}"' in page
+    assert word in page
+
+
+def test_a_visitor_switches_language_in_the_footer(client):
+    from tests.conftest import post_form
+
+    response = post_form(client, "/login", {"locale": "fr", "next": "/login"}, action="/language")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert '<html lang="fr"' in client.get("/login").text
+    post_form(client, "/", {"locale": "xx", "next": "https://evil.example/"}, action="/language")
+    assert '<html lang="fr"' in client.get("/").text
+
+
+def test_a_learner_switching_language_in_the_footer_keeps_it_as_a_preference(app, logged_in):
+    from sqlalchemy import select
+
+    from puchi.accounts.models import User
+    from puchi.core.db import db
+    from tests.conftest import post_form
+
+    client, user = logged_in()
+    post_form(client, "/home", {"locale": "ja", "next": "/home"}, action="/language")
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.id == user.id)) == "ja"
+    assert '<html lang="ja"' in client.get("/home", headers={"Accept-Language": "en"}).text
+
+
+def test_dates_and_numbers_follow_the_locale(app):
+    from datetime import date
+
+    from flask_babel import force_locale, format_date, format_decimal
+
+    with app.test_request_context(), force_locale("fr"):
+        assert format_decimal(12345) == "12\u202f345"
+        assert format_date(date(2026, 5, 4), "long") == "4 mai 2026"
+    with app.test_request_context(), force_locale("ar"):
+        assert format_date(date(2026, 5, 4), "long") != "May 4, 2026"
