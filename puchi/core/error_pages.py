@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from puchi.core.errors import ServiceError
 from puchi.core.htmx import render_page
@@ -17,7 +18,27 @@ log = logging.getLogger(__name__)
 PAGES = {400, 403, 404, 405, 413, 429, 500}
 
 
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _problem(status: int, message: str | None, fields: dict[str, list[str]] | None = None) -> ResponseReturnValue:
+    """An RFC 9457 problem document, for clients that speak JSON."""
+    body: dict[str, object] = {"type": "about:blank", "status": status,
+                               "title": HTTP_STATUS_CODES.get(status, "Error")}
+    if message and message != "csrf":
+        body["detail"] = message
+    if fields:
+        body["errors"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def _render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+    if _wants_json():
+        return _problem(status, message)
     template = f"errors/{status if status in PAGES else 400 if status < 500 else 500}.html"
     return render_page(template, status=status, message=message)
 
@@ -36,6 +57,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> ResponseReturnValue:
+        if _wants_json():
+            return _problem(error.status_code, error.message or None, error.fields)
         return _render_error(error.status_code, error.message or None)
 
     @app.errorhandler(HTTPException)

@@ -50,8 +50,8 @@ def _asset_version(static_folder: str) -> str:
 def precached_assets() -> list[str]:
     from puchi.core.templating import HTMX_VERSION
 
-    files = ["css/puchi.css", "js/app.js", "js/lesson.js", "js/pwa.js", f"vendor/htmx-{HTMX_VERSION}.min.js",
-             "icons/puchi.svg", f"{GENERATED}/icon-192.png"]
+    files = ["css/puchi.css", "js/app.js", "js/lesson.js", "js/pwa.js", "js/offline.js", "js/grading.js",
+             f"vendor/htmx-{HTMX_VERSION}.min.js", "icons/puchi.svg", f"{GENERATED}/icon-192.png"]
     return [url_for("static", filename=name) for name in files]
 
 
@@ -89,7 +89,8 @@ def manifest() -> ResponseReturnValue:
 @limiter.exempt
 def service_worker() -> ResponseReturnValue:
     body = render_template("sw.js", version=_asset_version(current_app.static_folder or "static"),
-                           precache=[url_for("pwa.offline"), *precached_assets()])
+                           precache=[url_for("pwa.offline"), url_for("learning.offline_player"),
+                                     *precached_assets()])
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"  # browsers must see a new worker as soon as it exists
     response.headers["Service-Worker-Allowed"] = "/"

@@ -166,6 +166,15 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         return _replay(session, earlier)
     if session.status != ACTIVE:
         raise Conflict("this lesson is over")
+    result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
+                           skipped=skipped, current=now(), allow_retry=True)
+    commit()
+    return result
+
+
+def _apply_answer(user: User, session: LessonSession, step_index: int, answer: str, *, duration_ms: int | None,
+                  pairs: list[str] | None, skipped: bool, current: datetime, allow_retry: bool) -> AnswerResult:
+    """Grade one answer at ``current`` and update card, counters and position. Does not commit."""
     if step_index != session.position or not 0 <= step_index < len(session.steps):
         raise Conflict("that is not the current step")
     if len(answer) > MAX_ANSWER_LENGTH:
@@ -176,7 +185,6 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     assert course is not None
     items = step_items(session, step)
     item = items.get(step.get("item_id") or 0)
-    current = now()
     duration = _duration(session, duration_ms, current)
 
     if step["type"] == exercises.MATCH:
@@ -209,13 +217,12 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
         _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
     retries = sum(1 for s in session.steps if s.get("retry"))
-    if verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
+    if allow_retry and verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
             step, item, _retry_pool(course, item), course, _vocabulary(course), seed=session.id * 1000 + step_index)]
     session.position = step_index + 1
     if session.position >= len(session.steps):
         _complete(user, session, course, current)
-    commit()
     return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
                         segments=segments, answer=answer)
 
@@ -323,3 +330,103 @@ def summary(user: User, session_id: int) -> Summary:
         if item_ids else []
     duration = (session.completed_at or session.started_at) - session.started_at
     return Summary(session=session, accuracy=accuracy, duration=duration, items=items)
+
+
+# --- Offline lessons ---------------------------------------------------------------------------------------
+
+OFFLINE = "offline"
+OFFLINE_LESSONS = 2
+
+
+def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) -> list[LessonSession]:
+    """Build the next lessons of the course for playing offline (kept until they are synced). Commits.
+
+    Lessons already downloaded and not yet synced are returned again rather than built twice.
+
+    :raises NotFound: no such course or not enrolled. :raises Conflict: no skill is open.
+    """
+    course = services.get_course(course_slug)
+    if services.enrollment_for(user, course) is None:
+        raise NotFound
+    pending = list(db.session.scalars(select(LessonSession).where(
+        LessonSession.user_id == user.id, LessonSession.course_id == course.id, LessonSession.status == OFFLINE)
+        .order_by(LessonSession.id)))
+    next_skill = services.course_map(user, course).next_skill
+    if next_skill is None and not pending:
+        raise Conflict("nothing to learn")
+    if len(pending) < count and next_skill is not None:
+        hooks.check("lesson.start", user=user, kind=LESSON)
+        skill = next_skill.skill
+        planned = {i for session in pending for step in session.steps for i in lesson_builder.step_items(step)}
+        for _ in range(count - len(pending)):
+            material = _material(user, course, skill)
+            # A second offline lesson teaches the next new items, as if the first had been done.
+            material.skill_items = [i for i in material.skill_items if i.id not in planned] or material.skill_items
+            session = LessonSession(user_id=user.id, course_id=course.id, skill_id=skill.id, kind=LESSON,
+                                    status=OFFLINE, steps=[], position=0, started_at=now())
+            db.session.add(session)
+            db.session.flush()
+            session.steps = lesson_builder.build_lesson(material, seed=session.id)
+            planned |= {i for step in session.steps for i in lesson_builder.step_items(step)}
+            pending.append(session)
+        commit()
+    return pending
+
+
+@dataclass(frozen=True)
+class OfflineAnswer:
+    step: int
+    answer: str
+    answered_at: datetime
+    duration_ms: int | None = None
+    pairs: list[str] | None = None
+    skipped: bool = False
+
+
+def apply_offline(user: User, session_id: int, client_id: str, answers: list[OfflineAnswer]) -> LessonSession:
+    """Apply a lesson played offline, exactly once, at the times it was really played. Commits.
+
+    The server grades every answer again (the browser's verdict is only for the learner's feedback), so the
+    result does not depend on trusting the client. A second sync of the same lesson changes nothing.
+
+    :raises NotFound: no such offline lesson for this learner. :raises Invalid: answers missing or out of order.
+    """
+    session = get_session_for(user, session_id)
+    if session.status == COMPLETED:
+        return session  # already applied: the browser retried after losing the first answer
+    if session.status != OFFLINE:
+        raise NotFound
+    ordered = sorted(answers, key=lambda a: a.step)
+    if [a.step for a in ordered] != list(range(len(session.steps))):
+        raise Invalid(fields={"answers": ["every step needs exactly one answer"]})
+    session.status, session.client_id = ACTIVE, client_id[:64]
+    latest = now()
+    previous = session.started_at
+    for offline_answer in ordered:
+        # Times come from the learner's device: keep them between the download and now, in order.
+        at = min(max(offline_answer.answered_at, previous), latest)
+        previous = at
+        _apply_answer(user, session, offline_answer.step, offline_answer.answer,
+                      duration_ms=offline_answer.duration_ms, pairs=offline_answer.pairs,
+                      skipped=offline_answer.skipped, current=at, allow_retry=False)
+    commit()
+    return session
+
+
+def offline_expectations(session: LessonSession) -> list[dict[str, Any]]:
+    """For each step, what the browser needs to grade it offline (the same rules as the server)."""
+    course = db.session.get(Course, session.course_id)
+    assert course is not None
+    ids = {i for step in session.steps for i in lesson_builder.step_items(step)}
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
+    result = []
+    for index, step in enumerate(session.steps):
+        if step["type"] == exercises.MATCH:
+            result.append({"index": index, "type": step["type"],
+                           "pairs": [items[i].translation for i in step["item_ids"] if i in items]})
+            continue
+        expectation = exercises.expectation(step, items.get(step.get("item_id") or 0), course)
+        result.append({"index": index, "type": step["type"], "accepted": expectation.accepted,
+                       "language": expectation.language, "exact_choice": expectation.exact_choice,
+                       "choices": step.get("choices", [])})
+    return result

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from puchi.core.errors import Conflict
 from puchi.core.htmx import render_page
@@ -145,6 +146,75 @@ def answer(session_id: int) -> ResponseReturnValue:
         return redirect(url_for("learning.lesson", session_id=session_id))
     return render_page("learning/lesson.html", "exercise", summary=None,
                        **_step_context(result.session, feedback=result))
+
+
+# --- Offline lessons ---------------------------------------------------------------------------------------
+
+@bp.post("/courses/<slug>/offline")
+@login_required
+def download_offline(slug: str) -> ResponseReturnValue:
+    """The next lessons of the course, with their exercises pre-rendered and their answers, for offline play."""
+    from types import SimpleNamespace
+
+    from flask import jsonify
+    from flask_babel import gettext as _
+
+    try:
+        prepared = lessons.prepare_offline(_user(), slug)
+    except Conflict:
+        return jsonify(lessons=[]), 200
+    packs = []
+    for session in prepared:
+        steps = []
+        for index, expectation in enumerate(lessons.offline_expectations(session)):
+            view = SimpleNamespace(id=session.id, steps=session.steps, position=index, course_id=session.course_id,
+                                   status="active")
+            html = render_block("learning/lesson.html", "exercise", summary=None, **_step_context(view))
+            steps.append({**expectation, "html": html})
+        packs.append({"session_id": session.id, "course": slug, "skill_id": session.skill_id,
+                      "downloaded_at": session.started_at.isoformat(), "steps": steps})
+    labels = {"correct": _("Correct!"), "almost": _("Almost! Mind the spelling:"), "wrong": _("Not quite."),
+              "right_answer": _("Right answer:"), "continue": _("Continue"), "complete": _("Lesson complete!"),
+              "accuracy": _("Accuracy"), "later": _("Your results will be sent when you are back online."),
+              "none": _("No lessons are downloaded yet. Download some from a course map while you are online.")}
+    return jsonify(lessons=packs, labels=labels)
+
+
+@bp.post("/lessons/<int:session_id>/sync")
+@login_required
+def sync_offline(session_id: int) -> ResponseReturnValue:
+    """Apply a lesson played offline; safe to send again (it is applied once)."""
+    from datetime import UTC, datetime
+
+    from flask import jsonify
+
+    from puchi.core.errors import Invalid
+
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("answers"), list):
+        raise Invalid(fields={"answers": ["expected a JSON object with answers"]})
+    answers = []
+    try:
+        for raw in payload["answers"][:200]:
+            at = datetime.fromisoformat(str(raw["answered_at"]).replace("Z", "+00:00"))
+            answers.append(lessons.OfflineAnswer(
+                step=int(raw["step"]), answer=str(raw.get("answer", ""))[:lessons.MAX_ANSWER_LENGTH],
+                answered_at=at if at.tzinfo else at.replace(tzinfo=UTC),
+                duration_ms=int(raw["duration_ms"]) if str(raw.get("duration_ms", "")).isdigit() else None,
+                pairs=[str(p) for p in raw.get("pairs", [])][:10] if raw.get("pairs") else None,
+                skipped=bool(raw.get("skipped"))))
+    except (KeyError, TypeError, ValueError) as error:
+        raise Invalid(fields={"answers": ["each answer needs step, answer and answered_at"]}) from error
+    session = lessons.apply_offline(_user(), session_id, str(payload.get("client_id", "")), answers)
+    return jsonify(status=session.status, session_id=session.id)
+
+
+@bp.get("/offline/lesson")
+def offline_player() -> ResponseReturnValue:
+    """The offline lesson player: a shell with no personal data (lessons come from the browser's storage)."""
+    response = current_app.make_response(render_template("learning/offline_player.html"))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/dictionary")

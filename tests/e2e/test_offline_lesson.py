@@ -1,0 +1,74 @@
+"""Offline in Chromium: a downloaded lesson is played with the network cut, then synced once back online."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from puchi.core.db import db
+from puchi.learning.models import LessonSession
+from puchi.progress.models import XpEntry
+from tests.conftest import wait_until
+from tests.learning.conftest import right_answer
+
+pytestmark = pytest.mark.e2e
+
+
+def _xp_entries(app) -> int:
+    with app.app_context():
+        count = db.session.scalar(select(func.count(XpEntry.id)))
+        db.session.remove()
+        return count
+
+
+def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_server, make_user, spanish):
+    make_user("kai@example.com", display_name="Kai")
+    page.goto("/login")
+    page.get_by_label("Email").fill("kai@example.com")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home$"))
+    page.goto("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    page.reload()  # now controlled by the service worker, which precached the offline player
+    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
+
+    page.get_by_role("button", name="Download lessons for offline").click()
+    page.get_by_text("2 lesson(s) ready to play offline").wait_for()
+    with app.app_context():
+        session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")
+                                    .order_by(LessonSession.id))
+        steps, session_id = session.steps, session.id
+        db.session.remove()
+
+    page.context.set_offline(True)
+    try:
+        page.goto("/offline/lesson")
+        for index, step in enumerate(steps):
+            page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+            data = right_answer(app, step)
+            form = page.locator("form[data-exercise]")
+            if step["type"] == "match_pairs":
+                for key, value in data.items():
+                    form.locator(f"#{key}").select_option(value)
+            elif step.get("choices"):
+                form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
+            else:
+                form.locator("input.answer-input").fill(data["answer"])
+            form.get_by_role("button", name="Check").click()
+            assert page.locator(".feedback").get_attribute("class") == "feedback feedback--correct"
+            page.locator("[data-continue]").click()
+        page.get_by_role("heading", name="Lesson complete!").wait_for()
+        assert page.get_by_text("sent when you are back online").is_visible()
+        assert _xp_entries(app) == 0  # nothing reached the server while offline
+    finally:
+        page.context.set_offline(False)
+
+    page.goto("/home")
+    assert wait_until(lambda: _xp_entries(app) == 1, timeout=15), "the offline lesson was not synced"
+    page.reload()
+    page.goto("/home")
+    assert not wait_until(lambda: _xp_entries(app) > 1, timeout=3)  # and only once
+    with app.app_context():
+        assert db.session.get(LessonSession, session_id).status == "completed"
