@@ -39,11 +39,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from puchi.core import cli, error_pages, i18n, security, templating
     from puchi.core.db import db
-    from puchi.core.extensions import csrf, limiter, login_manager, migrate
+    from puchi.core.extensions import compress, csrf, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

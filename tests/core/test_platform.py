@@ -132,3 +132,10 @@ def test_an_unexpected_error_shows_the_500_page_without_details(app):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text
     assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_pages_and_static_files_are_sent_compressed(client):
+    for url in ("/", "/static/css/puchi.css", "/static/vendor/htmx-2.0.11.min.js"):
+        response = client.get(url, headers={"Accept-Encoding": "br, gzip"})
+        assert response.headers.get("Content-Encoding") in {"br", "gzip"}, url
+        assert "Accept-Encoding" in response.headers.get("Vary", "")
