@@ -215,7 +215,8 @@ async function play(root) {
 
 function setUp() {
   if (!("indexedDB" in window)) return;
-  document.querySelectorAll("[data-offline-download]").forEach((box) => {
+  document.querySelectorAll("[data-offline-download]:not([data-ready])").forEach((box) => {
+    box.dataset.ready = "1";  // set up once, however often htmx reports new content
     box.hidden = false;
     box.querySelector("button").addEventListener("click", () => download(box));
     showOfflineState(box);

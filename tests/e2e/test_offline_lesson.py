@@ -34,8 +34,11 @@ def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_s
     page.reload()  # now controlled by the service worker, which precached the offline player
     assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
 
+    downloads = []
+    page.on("request", lambda r: downloads.append(r.url) if r.url.endswith("/offline") and r.method == "POST" else None)
     page.get_by_role("button", name="Download lessons for offline").click()
     page.get_by_text("2 lesson(s) ready to play offline").wait_for()
+    assert len(downloads) == 1
     with app.app_context():
         session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")
                                     .order_by(LessonSession.id))
