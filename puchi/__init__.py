@@ -61,12 +61,18 @@ def _init_extensions(app: Flask) -> None:
     import puchi.core.events
     import puchi.core.outbox
     import puchi.learning.models
-    import puchi.progress.models  # noqa: F401
+    import puchi.notifications.models
+    import puchi.progress.models
+    import puchi.social.models  # noqa: F401
     from puchi.learning import services as learning
+    from puchi.notifications import services as notifications
     from puchi.progress import services as progress
+    from puchi.social import services as social
 
     learning.register()
     progress.register()
+    notifications.register()
+    social.register()
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -75,7 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
+    from puchi.social.views import bp as social_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(pages_bp)
@@ -83,3 +91,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(progress_bp)
+    app.register_blueprint(social_bp)
+    app.register_blueprint(notifications_bp)

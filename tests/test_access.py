@@ -46,6 +46,18 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/lessons/<int:session_id>/answer"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/dictionary"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/continue"): {ANONYMOUS: 302, LEARNER: 302},
+    ("GET", "/people"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/u/<username>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/u/<username>/<any(followers, following):which>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/u/<username>/follow"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/u/<username>/unfollow"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/u/<username>/block"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/u/<username>/unblock"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/account/social"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/account/social"): {ANONYMOUS: 302, LEARNER: 422},
+    ("GET", "/notifications"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/notifications/<int:notification_id>/read"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/notifications/read-all"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/practice"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/manifest.webmanifest"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/sw.js"): {ANONYMOUS: 200, LEARNER: 200},
@@ -77,7 +89,9 @@ def test_every_route_has_an_access_rule(app):
 
 def _request(client, method, rule):
     url = (rule.replace("<token>", "not-a-real-token").replace("<slug>", "no-such-course")
-           .replace("<int:skill_id>", "999999").replace("<int:session_id>", "999999"))
+           .replace("<int:skill_id>", "999999").replace("<int:session_id>", "999999")
+           .replace("<username>", "nobody_here").replace("<any(followers, following):which>", "followers")
+           .replace("<int:notification_id>", "999999"))
     if method == "GET":
         return client.get(url)
     # Every POST carries a valid CSRF token and empty fields, as a browser submitting a blank form would.

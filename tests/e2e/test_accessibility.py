@@ -82,7 +82,8 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
         page.locator("[data-continue]").click()
     page.locator(".lesson-reward").wait_for()
     check("lesson: complete")
-    for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop"):
+    for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
+                "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social"):
         page.goto(url)
         check(url)
     context.close()

@@ -19,8 +19,9 @@ def test_tiers_are_earned_by_thresholds():
 
 def test_an_achievement_is_awarded_once_with_an_event(app, enrolled):
     learner = enrolled()
-    finish_lesson(app, learner.id)
-    finish_lesson(app, learner.id)
+    noon = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)  # neither night owl nor early bird
+    finish_lesson(app, learner.id, at=noon)
+    finish_lesson(app, learner.id, at=noon.replace(hour=13))
     with app.app_context():
         codes = db.session.execute(select(UserAchievement.code, UserAchievement.tier)
                                    .order_by(UserAchievement.code)).all()

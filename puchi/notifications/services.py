@@ -1,0 +1,85 @@
+"""The notification centre: notifications made from domain events, listed, counted and marked read."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import commit, db
+from puchi.core.errors import NotFound
+from puchi.core.upserts import insert_if_missing
+from puchi.notifications.models import Notification
+
+PAGE_SIZE = 50
+
+
+def notify(user_id: int, kind: str, data: dict, source: str) -> None:
+    """Record a notification in the current transaction; ``source`` makes it happen once. Does not commit."""
+    insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data, read=False)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                                       Notification.read.is_(False))) or 0
+
+
+def latest(user: User, limit: int = PAGE_SIZE) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, notification_id: int) -> None:
+    """:raises NotFound: not one of this learner's notifications."""
+    result = db.session.execute(update(Notification).where(Notification.id == notification_id,
+                                                           Notification.user_id == user.id).values(read=True))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise NotFound
+    commit()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read.is_(False)).values(read=True))
+    commit()
+    return result.rowcount or 0
+
+
+# --- From events --------------------------------------------------------------------------------------------
+
+def _actor_name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    return user.display_name if user else ""
+
+
+def on_followed(event: events.Event) -> None:
+    from puchi.social.services import profile_of
+
+    actor = db.session.get(User, event.actor_id)
+    if actor is None or event.subject_id is None:
+        return
+    notify(event.subject_id, "followed", {"name": actor.display_name, "username": profile_of(actor).username,
+                                          "mutual": bool(event.payload.get("mutual"))},
+           f"followed:{event.actor_id}:{event.subject_id}:{event.created_at.isoformat()}")
+
+
+def on_achievement(event: events.Event) -> None:
+    if event.actor_id is None:
+        return
+    code, tier = event.payload.get("code"), event.payload.get("tier")
+    notify(event.actor_id, "achievement", {"code": code, "tier": tier}, f"achievement:{event.actor_id}:{code}:{tier}")
+
+
+def on_league(event: events.Event) -> None:
+    if event.actor_id is None:
+        return
+    notify(event.actor_id, event.name.split(".")[1], {"to_tier": event.payload.get("to_tier")},
+           f"{event.name}:{event.actor_id}:{event.payload.get('week_start')}")
+
+
+def register() -> None:
+    events.subscribe("user.followed", on_followed)
+    events.subscribe("achievement.unlocked", on_achievement)
+    events.subscribe("league.promoted", on_league)
+    events.subscribe("league.demoted", on_league)

@@ -1,0 +1,1 @@
+"""Social: follows (mutual follows are friends), people search, profiles with privacy, blocking."""

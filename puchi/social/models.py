@@ -1,0 +1,47 @@
+"""Who follows whom, who blocked whom, and how public each learner's profile is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from puchi.core.db import UTCDateTime, db, now
+
+PUBLIC, FRIENDS, PRIVATE = "public", "friends", "private"
+VISIBILITIES = (PUBLIC, FRIENDS, PRIVATE)
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followed_id"),
+        CheckConstraint("follower_id <> followed_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follower_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    followed_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Block(db.Model):
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("blocker_id", "blocked_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blocker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class SocialProfile(db.Model):
+    """A learner's public face: a unique username and who may see their profile."""
+
+    __tablename__ = "social_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    visibility: Mapped[str] = mapped_column(String(10), default=PUBLIC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

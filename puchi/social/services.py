@@ -1,0 +1,250 @@
+"""The social domain's public API: usernames and privacy, following, blocking, finding people, profiles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import commit, db
+from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.core.upserts import insert_if_missing
+from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
+
+USERNAME = re.compile(r"^[a-z0-9_]{3,30}$")
+
+
+def _base_username(user: User) -> str:
+    ascii_name = unicodedata.normalize("NFKD", user.display_name).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9_]+", "", ascii_name.lower().replace(" ", "_"))[:20]
+    return base if len(base) >= 3 else (re.sub(r"[^a-z0-9]+", "", user.email.split("@")[0].lower())[:20] or "learner")
+
+
+def profile_of(user: User) -> SocialProfile:
+    """The learner's social profile, created with a unique username on first use."""
+    profile = db.session.get(SocialProfile, user.id)
+    if profile is not None:
+        return profile
+    base = _base_username(user).ljust(3, "0")
+    taken = set(db.session.scalars(select(SocialProfile.username).where(SocialProfile.username.like(f"{base}%"))))
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}{n}"
+    insert_if_missing(SocialProfile, {"user_id": user.id}, username=candidate, visibility=PUBLIC)
+    profile = db.session.get(SocialProfile, user.id)
+    assert profile is not None
+    return profile
+
+
+def update_settings(user: User, *, username: str, visibility: str) -> SocialProfile:
+    """Change username and profile visibility. Commits. :raises Invalid: a field breaks a rule or is taken."""
+    profile = profile_of(user)
+    username = (username or "").strip().lower()
+    fields: dict[str, list[str]] = {}
+    if not USERNAME.match(username):
+        fields["username"] = [str(_l("Use 3 to 30 lower-case letters, digits or underscores."))]
+    if visibility not in VISIBILITIES:
+        fields["visibility"] = [str(_l("Choose one of the options."))]
+    if not fields and username != profile.username and db.session.scalar(
+            select(SocialProfile.user_id).where(SocialProfile.username == username)) is not None:
+        fields["username"] = [str(_l("That username is taken."))]
+    if fields:
+        raise Invalid(fields=fields)
+    profile.username, profile.visibility = username, visibility
+    try:
+        commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Invalid(fields={"username": [str(_l("That username is taken."))]}) from error
+    return profile
+
+
+def _user_by_username(username: str) -> User:
+    user = db.session.scalar(select(User).join(SocialProfile, SocialProfile.user_id == User.id)
+                             .where(SocialProfile.username == (username or "").lower()))
+    if user is None:
+        raise NotFound
+    return user
+
+
+def blocked_between(a: int, b: int) -> bool:
+    return db.session.scalar(select(Block.id).where(or_(
+        (Block.blocker_id == a) & (Block.blocked_id == b), (Block.blocker_id == b) & (Block.blocked_id == a)))
+        .limit(1)) is not None
+
+
+def follows(follower_id: int, followed_id: int) -> bool:
+    return db.session.scalar(select(Follow.id).where(Follow.follower_id == follower_id,
+                                                     Follow.followed_id == followed_id)) is not None
+
+
+def are_friends(a: int, b: int) -> bool:
+    """Friends follow each other."""
+    return db.session.scalar(select(func.count(Follow.id)).where(or_(
+        (Follow.follower_id == a) & (Follow.followed_id == b),
+        (Follow.follower_id == b) & (Follow.followed_id == a)))) == 2
+
+
+def follow(user: User, username: str) -> User:
+    """Follow someone. Commits. :raises NotFound: no such learner (or one of you blocked the other).
+    :raises Conflict: that is you."""
+    target = _user_by_username(username)
+    if target.id == user.id:
+        raise Conflict("self")
+    if blocked_between(user.id, target.id):
+        raise NotFound
+    profile_of(user)
+    if insert_if_missing(Follow, {"follower_id": user.id, "followed_id": target.id}):
+        events.record("user.followed", actor_id=user.id, subject=("user", target.id),
+                      payload={"mutual": follows(target.id, user.id)})
+    commit()
+    return target
+
+
+def unfollow(user: User, username: str) -> None:
+    target = _user_by_username(username)
+    db.session.execute(delete(Follow).where(Follow.follower_id == user.id, Follow.followed_id == target.id))
+    commit()
+
+
+def block(user: User, username: str) -> None:
+    """Block someone: follows both ways end, and neither finds nor reaches the other. Commits."""
+    target = _user_by_username(username)
+    if target.id == user.id:
+        raise Conflict("self")
+    db.session.execute(delete(Follow).where(or_(
+        (Follow.follower_id == user.id) & (Follow.followed_id == target.id),
+        (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))
+    insert_if_missing(Block, {"blocker_id": user.id, "blocked_id": target.id})
+    events.record("user.blocked", actor_id=user.id, subject=("user", target.id))
+    commit()
+
+
+def unblock(user: User, username: str) -> None:
+    target = _user_by_username(username)
+    db.session.execute(delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == target.id))
+    commit()
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    user_id: int
+    display_name: str
+    username: str
+    avatar_color: str
+    initials: str
+    following: bool
+
+
+def _rows(viewer: User, query) -> list[PersonRow]:
+    mine = aliased(Follow)  # the outer query may join Follow itself: keep the two apart
+    rows = db.session.execute(query.add_columns(
+        select(mine.id).where(mine.follower_id == viewer.id, mine.followed_id == User.id)
+        .correlate(User).exists().label("following"))).all()
+    result = []
+    for user, username, following in rows:
+        result.append(PersonRow(user.id, user.display_name, username, user.avatar_color, user.initials,
+                                bool(following)))
+    return result
+
+
+def _not_blocked(viewer_id: int):
+    return ~select(Block.id).where(or_((Block.blocker_id == viewer_id) & (Block.blocked_id == User.id),
+                                       (Block.blocker_id == User.id) & (Block.blocked_id == viewer_id))).exists()
+
+
+def search_people(viewer: User, text: str, limit: int = 20) -> list[PersonRow]:
+    """Learners whose username starts with, or whose name contains, ``text`` (blocked people never appear)."""
+    text = (text or "").strip()[:50]
+    if len(text) < 2:
+        return []
+    profile_of(viewer)
+    db.session.commit()
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = (select(User, SocialProfile.username).join(SocialProfile, SocialProfile.user_id == User.id)
+             .where(User.id != viewer.id, SocialProfile.visibility != PRIVATE, _not_blocked(viewer.id),
+                    or_(SocialProfile.username.like(f"{escaped}%", escape="\\"),
+                        func.lower(User.display_name).like(f"%{escaped}%", escape="\\")))
+             .order_by(SocialProfile.username).limit(limit))
+    return _rows(viewer, query)
+
+
+def followers(viewer: User, user_id: int) -> list[PersonRow]:
+    query = (select(User, SocialProfile.username).join(Follow, Follow.follower_id == User.id)
+             .join(SocialProfile, SocialProfile.user_id == User.id)
+             .where(Follow.followed_id == user_id, _not_blocked(viewer.id)).order_by(Follow.id.desc()).limit(200))
+    return _rows(viewer, query)
+
+
+def following(viewer: User, user_id: int) -> list[PersonRow]:
+    query = (select(User, SocialProfile.username).join(Follow, Follow.followed_id == User.id)
+             .join(SocialProfile, SocialProfile.user_id == User.id)
+             .where(Follow.follower_id == user_id, _not_blocked(viewer.id)).order_by(Follow.id.desc()).limit(200))
+    return _rows(viewer, query)
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    user: User
+    username: str
+    visible: bool  # False: only the name is shown (friends-only or private profile)
+    is_me: bool
+    i_follow: bool
+    follows_me: bool
+    blocked_by_me: bool
+    followers: int
+    following: int
+    streak: int
+    total_xp: int
+    league_tier: int
+    achievements: int
+    courses: list[str]
+
+
+def profile_view(viewer: User, username: str) -> ProfileView:
+    """A learner's profile as ``viewer`` may see it. :raises NotFound: no such learner, or they blocked you."""
+    from puchi.learning.models import Course, Enrollment
+    from puchi.progress.models import ProgressProfile, UserAchievement
+
+    target = _user_by_username(username)
+    profile = profile_of(target)
+    if db.session.scalar(select(Block.id).where(Block.blocker_id == target.id, Block.blocked_id == viewer.id)):
+        raise NotFound
+    is_me = target.id == viewer.id
+    i_follow, follows_me = follows(viewer.id, target.id), follows(target.id, viewer.id)
+    visible = is_me or profile.visibility == PUBLIC or (profile.visibility == FRIENDS and i_follow and follows_me)
+    progress = db.session.get(ProgressProfile, target.id)
+    return ProfileView(
+        user=target, username=profile.username, visible=visible, is_me=is_me, i_follow=i_follow,
+        follows_me=follows_me,
+        blocked_by_me=db.session.scalar(select(Block.id).where(Block.blocker_id == viewer.id,
+                                                               Block.blocked_id == target.id)) is not None,
+        followers=db.session.scalar(select(func.count(Follow.id)).where(Follow.followed_id == target.id)) or 0,
+        following=db.session.scalar(select(func.count(Follow.id)).where(Follow.follower_id == target.id)) or 0,
+        streak=progress.current_streak if progress else 0, total_xp=progress.total_xp if progress else 0,
+        league_tier=progress.league_tier if progress else 1,
+        achievements=db.session.scalar(select(func.count(UserAchievement.id))
+                                       .where(UserAchievement.user_id == target.id)) or 0,
+        courses=list(db.session.scalars(select(Course.title).join(Enrollment, Enrollment.course_id == Course.id)
+                                        .where(Enrollment.user_id == target.id))) if visible else [],
+    )
+
+
+def on_user_created(event: events.Event) -> None:
+    """Every new account gets its username at once, so friends can find it."""
+    user = db.session.get(User, event.subject_id) if event.subject_id else None
+    if user is not None:
+        profile_of(user)
+
+
+def register() -> None:
+    events.subscribe("user.signed_up", on_user_created)
+    events.subscribe("user.created", on_user_created)
