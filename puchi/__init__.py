@@ -39,12 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from puchi.core import cli, error_pages, i18n, security, templating
     from puchi.core.db import db
-    from puchi.core.extensions import compress, csrf, limiter, login_manager, migrate
+    from puchi.core.extensions import compress, csrf, limiter, login_manager, migrate, sock
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     compress.init_app(app)
+    sock.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
@@ -62,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     import puchi.core.outbox
     import puchi.learning.models
     import puchi.notifications.models
+    import puchi.notifications.tasks
     import puchi.progress.models
     import puchi.social.models  # noqa: F401
     from puchi.learning import services as learning

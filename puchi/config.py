@@ -81,6 +81,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "ARGON2_MEMORY_COST": int(env.get("PUCHI_ARGON2_MEMORY_COST", str(19 * 1024))),
         "ARGON2_PARALLELISM": int(env.get("PUCHI_ARGON2_PARALLELISM", "1")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # WebSocket heartbeats: a silent proxy or a sleeping phone is noticed within half a minute.
+        "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Compressed responses: brotli where the browser accepts it, gzip otherwise.
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",

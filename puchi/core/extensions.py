@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_sock import Sock
 from flask_wtf.csrf import CSRFProtect
 
 babel = Babel()
@@ -15,4 +16,5 @@ compress = Compress()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 migrate = Migrate()
+sock = Sock()
 limiter = Limiter(key_func=get_remote_address)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
-from puchi.core import events
+from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
@@ -15,8 +15,13 @@ PAGE_SIZE = 50
 
 
 def notify(user_id: int, kind: str, data: dict, source: str) -> None:
-    """Record a notification in the current transaction; ``source`` makes it happen once. Does not commit."""
-    insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data, read=False)
+    """Record a notification in the current transaction; ``source`` makes it happen once. Does not commit.
+
+    Once committed, the learner's open tabs are nudged in real time (through the outbox, so a rolled-back
+    change nudges nobody and a worker can do it).
+    """
+    if insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data, read=False):
+        outbox.add("notifications.push", {"source": source})
 
 
 def unread_count(user: User) -> int:
@@ -78,7 +83,18 @@ def on_league(event: events.Event) -> None:
            f"{event.name}:{event.actor_id}:{event.payload.get('week_start')}")
 
 
+def on_cheered(event: events.Event) -> None:
+    from puchi.social.services import profile_of
+
+    actor = db.session.get(User, event.actor_id)
+    if actor is None or event.subject_id is None:
+        return
+    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": profile_of(actor).username},
+           str(event.payload["source"]))
+
+
 def register() -> None:
+    events.subscribe("user.cheered", on_cheered)
     events.subscribe("user.followed", on_followed)
     events.subscribe("achievement.unlocked", on_achievement)
     events.subscribe("league.promoted", on_league)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from puchi.core.extensions import sock
 from puchi.core.htmx import render_page
 from puchi.notifications import services
 
@@ -33,6 +34,49 @@ def bell() -> dict[str, object]:
             return self._value
 
     return {"unread_notifications": _Count()}
+
+
+def _same_site(origin: str, host: str) -> bool:
+    """Browsers always send Origin on WebSockets: only pages of this site (or the configured address) may open one."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    if not origin:
+        return False
+    parts = urlsplit(origin)
+    allowed = {host, urlsplit(current_app.config["BASE_URL"]).netloc}
+    # Some clients send Host without the port: then the host name must still match.
+    return parts.netloc in allowed or (":" not in host and parts.hostname == host)
+
+
+@sock.route("/ws", bp=bp)
+def live(socket) -> None:
+    """The learner's real-time channel: authenticated by the session cookie, from this site's pages only."""
+
+    from flask import current_app, request
+
+    from puchi.core import realtime
+    from puchi.core.db import db
+
+    origin = request.headers.get("Origin", "")
+    if not current_user.is_authenticated or not _same_site(origin, request.host):
+        socket.close(reason=1008, message="forbidden")
+        return
+    user = _user()
+    realtime.start_listener(current_app._get_current_object())
+    realtime.sockets.add(user.id, socket)
+    try:
+        # Catch up on what happened while the tab was away: the list is the truth, the socket a nudge.
+        socket.send(render_template("notifications/_live.html", notification=None,
+                                    unread=services.unread_count(user)))
+        db.session.remove()  # hold no database connection while the socket stays open
+        while True:
+            socket.receive()  # messages from the tab are not expected; this waits for it to close
+    except Exception:  # the tab closed (ConnectionClosed) or the server is stopping
+        pass
+    finally:
+        realtime.sockets.remove(user.id, socket)
 
 
 @bp.get("/notifications")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db
-from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
 
@@ -107,6 +108,24 @@ def follow(user: User, username: str) -> User:
                       payload={"mutual": follows(target.id, user.id)})
     commit()
     return target
+
+
+def cheer(user: User, username: str, at: datetime) -> bool:
+    """Cheer a friend on (at most once an hour each). Commits; returns False when already cheered this hour.
+
+    :raises NotFound: no such learner. :raises Forbidden: you are not friends.
+    """
+    target = _user_by_username(username)
+    if target.id == user.id or blocked_between(user.id, target.id) or not are_friends(user.id, target.id):
+        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
+    source = f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}"
+    from puchi.notifications.models import Notification
+
+    if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
+        return False
+    events.record("user.cheered", actor_id=user.id, subject=("user", target.id), payload={"source": source})
+    commit()
+    return True
 
 
 def unfollow(user: User, username: str) -> None:

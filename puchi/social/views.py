@@ -71,6 +71,18 @@ def follow(username: str) -> ResponseReturnValue:
     return _back(username)
 
 
+@bp.post("/u/<username>/cheer")
+@login_required
+def cheer(username: str) -> ResponseReturnValue:
+    from puchi.core.db import now
+
+    if services.cheer(_user(), username, now()):
+        flash(_("Cheer sent!"), "success")
+    else:
+        flash(_("You already cheered them on this hour."), "info")
+    return _back(username)
+
+
 @bp.post("/u/<username>/unfollow")
 @login_required
 def unfollow(username: str) -> ResponseReturnValue:

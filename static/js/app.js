@@ -28,3 +28,11 @@ function focusAfterSwap(event) {
 fillTimezones(document);
 document.addEventListener("htmx:load", (event) => fillTimezones(event.target));
 document.addEventListener("htmx:afterSettle", focusAfterSwap);
+
+// Toasts pushed over the WebSocket leave by themselves after a while (the notification centre keeps them).
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  const toasts = document.getElementById("toasts");
+  if (!toasts || !event.detail || event.detail.target !== toasts) return;
+  const latest = toasts.lastElementChild;
+  if (latest) setTimeout(() => latest.remove(), 8000);
+});

@@ -138,3 +138,20 @@ def test_notifications_are_marked_read_one_by_one_or_all(app, ana_and_ben, logge
     assert post_form(carl_client, "/notifications", {}, action=f"/notifications/{first}/read").status_code == 404
     post_form(ana_client, "/notifications", {}, action="/notifications/read-all")
     assert "unread" not in ana_client.get("/home").text
+
+
+def test_only_friends_can_cheer_and_once_an_hour(app, ana_and_ben):
+    (ana_client, _, ana_name), (ben_client, ben, ben_name) = ana_and_ben
+    refused = post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/cheer")
+    assert refused.status_code == 403 and "You can cheer on your friends" in refused.text
+    post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/follow")
+    post_form(ben_client, "/people", {}, action=f"/u/{ana_name}/follow")
+
+    sent = post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/cheer", follow_redirects=True)
+    assert "Cheer sent!" in sent.text
+    again = post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/cheer", follow_redirects=True)
+    assert "You already cheered them on this hour." in again.text
+    with app.app_context():
+        cheers = db.session.scalars(select(Notification).where(Notification.kind == "cheer")).all()
+    assert [n.user_id for n in cheers] == [ben.id]
+    assert "cheered you on!" in ben_client.get("/notifications").text

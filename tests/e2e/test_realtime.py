@@ -1,0 +1,59 @@
+"""Following a friend, cheering, and seeing the toast arrive live in the friend's open page."""
+
+import re
+
+import pytest
+
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def _log_in(browser, live_server, email):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
+    context.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                            "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "CSP" in m.text else None)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home$"))
+    return context, page, errors
+
+
+def test_a_cheer_reaches_the_friends_open_page_live(browser, live_server, make_user):
+    make_user("ana@example.com", display_name="Ana Silva")
+    make_user("ben@example.com", display_name="Ben Okafor")
+    ana_context, ana, ana_errors = _log_in(browser, live_server, "ana@example.com")
+    ben_context, ben, ben_errors = _log_in(browser, live_server, "ben@example.com")
+    try:
+        # They follow each other: friends.
+        ana.goto("/u/ben_okafor")
+        ana.get_by_role("button", name="Follow").click()
+        ana.wait_for_url(re.compile(r"/u/ben_okafor$"))
+        ben.goto("/u/ana_silva")
+        ben.get_by_role("button", name="Follow").click()
+        ben.wait_for_url(re.compile(r"/u/ana_silva$"))
+
+        ben.goto("/home")  # Ben's page is open, connected over /ws
+        assert wait_until(lambda: ben.evaluate(
+            "() => { const el = document.querySelector('[ws-connect]'); "
+            "return !!(el && htmx.closest(el, '[hx-ext]') && window.WebSocket); }"), timeout=5)
+        ben.wait_for_timeout(500)
+        count_before = ben.locator("#bell_count").text_content()
+
+        ana.goto("/u/ben_okafor")
+        ana.get_by_role("button", name="Cheer them on").click()
+        ana.get_by_text("Cheer sent!").wait_for()
+
+        toast = ben.locator("#toasts .toast")
+        toast.wait_for(timeout=5000)
+        assert "Ana Silva" in toast.inner_text() and "cheered you on!" in toast.inner_text()
+        assert ben.locator("#bell_count").text_content() != count_before
+        assert ben_errors == [] and ana_errors == []
+    finally:
+        ana_context.close()
+        ben_context.close()
