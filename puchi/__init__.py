@@ -65,7 +65,8 @@ def _init_extensions(app: Flask) -> None:
     import puchi.notifications.models
     import puchi.notifications.tasks
     import puchi.progress.models
-    import puchi.social.models  # noqa: F401
+    import puchi.social.models
+    import puchi.social.tasks  # noqa: F401
     from puchi.learning import services as learning
     from puchi.notifications import services as notifications
     from puchi.progress import services as progress

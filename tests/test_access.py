@@ -47,6 +47,9 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/dictionary"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/continue"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/people"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/messages"): {ANONYMOUS: 302, LEARNER: 200},
+    ("GET", "/messages/<username>"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/messages/<username>"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/u/<username>/cheer"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/ws"): {ANONYMOUS: 400, LEARNER: 400},  # a plain GET is no WebSocket handshake
     ("GET", "/u/<username>"): {ANONYMOUS: 302, LEARNER: 404},

@@ -24,6 +24,8 @@ def insert_if_missing(model: Any, keys: dict[str, Any], **values: Any) -> bool:
     """Insert the row unless one with ``keys`` exists; True when this call inserted it."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING tells reliably whether a row was written (psycopg reports rowcount -1 for ON CONFLICT).
+    key_column = next(iter(model.__table__.primary_key.columns))
     result = db.session.execute(insert(model).values(**keys, **values).on_conflict_do_nothing(
-        index_elements=list(keys)))
-    return bool(result.rowcount)
+        index_elements=list(keys)).returning(key_column))
+    return result.first() is not None

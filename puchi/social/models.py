@@ -45,3 +45,17 @@ class SocialProfile(db.Model):
     username: Mapped[str] = mapped_column(String(30), unique=True)
     visibility: Mapped[str] = mapped_column(String(10), default=PUBLIC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class DirectMessage(db.Model):
+    """A message between two friends."""
+
+    __tablename__ = "direct_messages"
+    __table_args__ = (db.Index("ix_direct_messages_pair", "sender_id", "recipient_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

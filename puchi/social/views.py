@@ -18,6 +18,10 @@ from puchi.social.models import VISIBILITIES
 bp = Blueprint("social", __name__)
 
 
+class MessageForm(FlaskForm):
+    body = StringField()
+
+
 class SocialSettingsForm(FlaskForm):
     username = StringField()
     visibility = StringField()
@@ -133,3 +137,31 @@ def settings() -> ResponseReturnValue:
     status = 422 if form.errors or getattr(form, "form_errors", None) else 200
     return render_page("social/settings.html", "social_settings_form", status=status, form=form,
                        visibility_options=[(v, names[v]) for v in VISIBILITIES])
+
+
+@bp.get("/messages")
+@login_required
+def messages() -> ResponseReturnValue:
+    from puchi.social import messages as dm
+
+    return render_page("social/messages.html", conversations=dm.conversations(_user()))
+
+
+@bp.route("/messages/<username>", methods=["GET", "POST"])
+@rerenders_on_csrf_error
+@login_required
+def conversation(username: str) -> ResponseReturnValue:
+    from puchi.social import messages as dm
+
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            dm.send(_user(), username, form.body.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            return redirect(url_for("social.conversation", username=username))
+    other, thread = dm.thread(_user(), username)
+    status = 422 if form.errors or getattr(form, "form_errors", None) else 200
+    return render_page("social/conversation.html", status=status, other=other, thread=thread, form=form,
+                       username=username)

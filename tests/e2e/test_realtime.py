@@ -53,6 +53,15 @@ def test_a_cheer_reaches_the_friends_open_page_live(browser, live_server, make_u
         toast.wait_for(timeout=5000)
         assert "Ana Silva" in toast.inner_text() and "cheered you on!" in toast.inner_text()
         assert ben.locator("#bell_count").text_content() != count_before
+
+        # A direct message appears in the friend's open conversation without a reload.
+        ben.goto("/messages/ana_silva")
+        ben.wait_for_timeout(500)
+        ana.goto("/messages/ben_okafor")
+        ana.get_by_label("Your message").fill("¿Practicamos juntos?")
+        ana.get_by_role("button", name="Send").click()
+        ana.wait_for_url(re.compile(r"/messages/ben_okafor$"))
+        ben.locator("ol.thread li", has_text="¿Practicamos juntos?").wait_for(timeout=5000)
         assert ben_errors == [] and ana_errors == []
     finally:
         ana_context.close()
