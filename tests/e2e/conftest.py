@@ -46,3 +46,20 @@ def page(browser, live_server) -> Iterator[object]:
 
 
 from tests.learning.conftest import japanese, spanish  # noqa: E402, F401 - course fixtures for browser tests
+
+
+def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
+    """Answer step ``index`` of the lesson on the page correctly, as a person with a mouse would, and check."""
+    from tests.learning.conftest import right_answer
+
+    page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+    data = right_answer(app, step)
+    form = page.locator("form[data-exercise]")
+    if step["type"] == "match_pairs":
+        for key, value in data.items():
+            form.locator(f"#{key}").select_option(value)
+    elif step.get("choices"):
+        form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
+    else:
+        form.locator("input.answer-input").fill(data["answer"])
+    form.get_by_role("button", name="Check").click()

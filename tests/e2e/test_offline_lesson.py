@@ -9,7 +9,7 @@ from puchi.core.db import db
 from puchi.learning.models import LessonSession
 from puchi.progress.models import XpEntry
 from tests.conftest import wait_until
-from tests.learning.conftest import right_answer
+from tests.e2e.conftest import answer_right_with_the_mouse
 
 pytestmark = pytest.mark.e2e
 
@@ -49,17 +49,7 @@ def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_s
     try:
         page.goto("/offline/lesson")
         for index, step in enumerate(steps):
-            page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
-            data = right_answer(app, step)
-            form = page.locator("form[data-exercise]")
-            if step["type"] == "match_pairs":
-                for key, value in data.items():
-                    form.locator(f"#{key}").select_option(value)
-            elif step.get("choices"):
-                form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
-            else:
-                form.locator("input.answer-input").fill(data["answer"])
-            form.get_by_role("button", name="Check").click()
+            answer_right_with_the_mouse(page, app, index, step)
             assert page.locator(".feedback").get_attribute("class") == "feedback feedback--correct"
             page.locator("[data-continue]").click()
         page.get_by_role("heading", name="Lesson complete!").wait_for()

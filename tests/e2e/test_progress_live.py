@@ -5,7 +5,8 @@ import re
 import pytest
 
 from tests.conftest import wait_until
-from tests.learning.conftest import first_skill_id, lesson_state, right_answer
+from tests.e2e.conftest import answer_right_with_the_mouse
+from tests.learning.conftest import first_skill_id, lesson_state
 
 pytestmark = pytest.mark.e2e
 
@@ -32,18 +33,7 @@ def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, ma
         session = lesson_state(app, session_id)
         if session.status == "completed":
             break
-        step = session.steps[session.position]
-        page.wait_for_selector(f'input[name="step"][value="{session.position}"]', state="attached")
-        data = right_answer(app, step)
-        form = page.locator("form[data-exercise]")
-        if step["type"] == "match_pairs":
-            for key, value in data.items():
-                form.locator(f"#{key}").select_option(value)
-        elif step.get("choices"):
-            form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
-        else:
-            form.locator("input.answer-input").fill(data["answer"])
-        form.get_by_role("button", name="Check").click()
+        answer_right_with_the_mouse(page, app, session.position, session.steps[session.position])
         page.locator("[data-continue]").click()
 
     page.get_by_role("heading", name="Lesson complete!").wait_for()
