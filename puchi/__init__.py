@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     import puchi.core.events
     import puchi.core.outbox
     import puchi.learning.models
+    import puchi.notifications.channels
     import puchi.notifications.models
     import puchi.notifications.tasks
     import puchi.progress.models

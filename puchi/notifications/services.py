@@ -22,6 +22,9 @@ def notify(user_id: int, kind: str, data: dict, source: str) -> None:
     """
     if insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data, read=False):
         outbox.add("notifications.push", {"source": source})
+        from puchi.notifications.channels import queue_deliveries
+
+        queue_deliveries(source, user_id, kind)
 
 
 def unread_count(user: User) -> int:

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from puchi.core.extensions import sock
+from puchi.core.extensions import csrf, sock
 from puchi.core.htmx import render_page
 from puchi.notifications import services
 
@@ -97,3 +97,44 @@ def mark_read(notification_id: int) -> ResponseReturnValue:
 def mark_all_read() -> ResponseReturnValue:
     services.mark_all_read(_user())
     return redirect(url_for("notifications.centre"))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def settings() -> ResponseReturnValue:
+    from flask import flash, request
+    from flask_babel import gettext as _
+
+    from puchi.notifications import channels
+    from puchi.notifications.models import CHANNELS, KIND_DEFAULTS
+
+    if request.method == "POST":
+        chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
+        try:
+            channels.set_preferences(_user(), chosen)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - an unknown pair is someone editing the form; show it again
+            from puchi.core.db import db
+
+            db.session.rollback()
+            flash(_("Choose one of the options."), "error")
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("notifications.settings"))
+    names = {"followed": _("Someone follows you"), "cheer": _("A friend cheers you on"),
+             "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
+             "demoted": _("You move down a league")}
+    return render_page("notifications/settings.html", preferences=channels.preferences(_user()),
+                       kinds=[(kind, names[kind]) for kind in KIND_DEFAULTS], channels=CHANNELS)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058 one-click: the mail client POSTs without a form; the signed token is the proof
+def unsubscribe(token: str) -> ResponseReturnValue:
+    from flask import request
+
+    from puchi.notifications import channels
+
+    if request.method == "POST":
+        channels.unsubscribe(token)
+        return render_page("notifications/unsubscribed.html")
+    return render_page("notifications/unsubscribe.html", token=token)

@@ -1,0 +1,79 @@
+"""Email notifications: sent only when wanted, once per notification, with one-click unsubscribe (RFC 8058)."""
+
+import re
+
+from sqlalchemy import select
+
+from puchi.accounts.models import User
+from puchi.core import events
+from puchi.core.db import commit, db
+from puchi.notifications import channels
+from puchi.notifications.models import Delivery
+from tests.conftest import post_form
+
+
+def _promote(app, user_id, week="2026-05-04"):
+    with app.app_context():
+        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
+                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        commit()
+
+
+def test_a_promotion_is_emailed_with_a_one_click_unsubscribe_that_works(app, client, make_user, mailbox):
+    learner = make_user("ana@example.com", locale="es")
+    _promote(app, learner.id)
+
+    [message] = mailbox.wait_for("ana@example.com")
+    assert message["Content-Language"] == "es"
+    assert "liga" in message["Subject"].lower()  # the subject is in the learner's Spanish
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = re.match(r"<(.+)>", message["List-Unsubscribe"]).group(1)
+    path = link.split("localhost", 1)[1]
+    # A mail client unsubscribes with a bare POST: no session, no CSRF token.
+    response = app.test_client().post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    mailbox.clear()
+    _promote(app, learner.id, week="2026-05-11")
+    assert mailbox.wait_for("ana@example.com", timeout=2) == []
+
+
+def test_kinds_that_are_off_by_default_send_no_email_until_switched_on(app, logged_in, make_user, mailbox):
+    client, learner = logged_in(email="ben@example.com")
+    friend = make_user(display_name="Ana")
+    with app.app_context():
+        events.record("user.cheered", actor_id=friend.id, subject=("user", learner.id),
+                      payload={"source": "cheer:test:1"})
+        commit()
+    assert mailbox.wait_for("ben@example.com", timeout=1) == []
+
+    post_form(client, "/account/notifications", {"on": ["cheer:email", "promoted:email"]})
+    with app.app_context():
+        assert channels.preferences(db.session.get(User, learner.id))[("cheer", "email")]
+        events.record("user.cheered", actor_id=friend.id, subject=("user", learner.id),
+                      payload={"source": "cheer:test:2"})
+        commit()
+    assert len(mailbox.wait_for("ben@example.com")) == 1
+
+
+def test_a_delivery_job_that_runs_twice_sends_once(app, make_user, mailbox):
+    learner = make_user("cho@example.com")
+    _promote(app, learner.id)
+    mailbox.wait_for("cho@example.com")
+    with app.app_context():
+        delivery = db.session.scalar(select(Delivery))
+        source = delivery.key.rsplit(":", 1)[0]
+        channels.deliver({"source": source, "channel": "email"})  # as if the job were delivered again
+        delivery = db.session.scalar(select(Delivery))
+        assert (delivery.status, delivery.attempts) == ("sent", 1)
+    assert len(mailbox.to("cho@example.com")) == 1
+
+
+def test_a_forged_unsubscribe_link_is_refused(client):
+    assert client.post("/unsubscribe/not-a-token").status_code == 404
+    assert client.get("/unsubscribe/not-a-token").status_code == 200  # the confirmation page; POST decides
+
+
+def test_unknown_preferences_are_refused(logged_in):
+    client, _ = logged_in()
+    response = post_form(client, "/account/notifications", {"on": ["nonsense:email"]}, follow_redirects=True)
+    assert "Choose one of the options." in response.text
