@@ -83,7 +83,8 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     page.locator(".lesson-reward").wait_for()
     check("lesson: complete")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
-                "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social"):
+                "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
+                "/account/notifications", "/messages", "/unsubscribe/not-a-token"):
         page.goto(url)
         check(url)
     context.close()
