@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from puchi.core.errors import Invalid
 from puchi.core.extensions import csrf, sock
 from puchi.core.htmx import render_page
 from puchi.notifications import services
@@ -112,10 +113,7 @@ def settings() -> ResponseReturnValue:
         chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
         try:
             channels.set_preferences(_user(), chosen)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - an unknown pair is someone editing the form; show it again
-            from puchi.core.db import db
-
-            db.session.rollback()
+        except Invalid:  # an unknown kind or channel: someone edited the form
             flash(_("Choose one of the options."), "error")
         else:
             flash(_("Saved."), "success")

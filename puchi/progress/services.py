@@ -224,6 +224,13 @@ def buy(user: User, item: str) -> ProgressProfile:
     return profile
 
 
+def achievement_levels(user: User) -> dict[str, int]:
+    """The highest tier reached of each achievement (absent: none yet)."""
+    return {code: tier for code, tier in db.session.execute(
+        select(UserAchievement.code, func.max(UserAchievement.tier))
+        .where(UserAchievement.user_id == user.id).group_by(UserAchievement.code))}
+
+
 def gem_history(user: User, limit: int = 10) -> list[GemTransaction]:
     """The latest earnings and purchases, newest first."""
     return list(db.session.scalars(select(GemTransaction).where(GemTransaction.user_id == user.id)

@@ -86,19 +86,8 @@ def stats() -> ResponseReturnValue:
         bars_7=charts.bar_chart([(day.strftime("%a"), xp) for day, xp in data.last_days(7)]),
         bars_30=charts.bar_chart([(day.isoformat(), xp) for day, xp in data.last_days(30)]),
         heatmap=charts.heatmap(data.daily_xp, data.today), calendar=services.streak_calendar(user, month),
-        month=month, achievements=_achievement_rows(user), definitions=achievements.DEFINITIONS,
+        month=month, achievements=services.achievement_levels(user), definitions=achievements.DEFINITIONS,
     )
-
-
-def _achievement_rows(user) -> dict[str, int]:
-    from sqlalchemy import func, select
-
-    from puchi.core.db import db
-    from puchi.progress.models import UserAchievement
-
-    return {code: tier for code, tier in db.session.execute(select(UserAchievement.code, func.max(UserAchievement.tier))
-                                   .where(UserAchievement.user_id == user.id)
-                                   .group_by(UserAchievement.code))}
 
 
 @bp.route("/shop", methods=["GET", "POST"])

@@ -45,6 +45,13 @@ def profile_of(user: User) -> SocialProfile:
     return profile
 
 
+def my_profile(user: User) -> SocialProfile:
+    """The learner's own profile, made and saved on first visit (accounts older than usernames). Commits."""
+    profile = profile_of(user)
+    commit()
+    return profile
+
+
 def update_settings(user: User, *, username: str, visibility: str) -> SocialProfile:
     """Change username and profile visibility. Commits. :raises Invalid: a field breaks a rule or is taken."""
     profile = profile_of(user)

@@ -35,7 +35,7 @@ def _user():
 @login_required
 def people() -> ResponseReturnValue:
     query = request.args.get("q", "")[:50]
-    me = services.profile_of(_user())
+    me = services.my_profile(_user())
     return render_page("social/people.html", "people_results", query=query, me=me,
                        results=services.search_people(_user(), query) if query.strip() else [],
                        friends=services.following(_user(), _user().id))
@@ -116,13 +116,9 @@ def unblock(username: str) -> ResponseReturnValue:
 @rerenders_on_csrf_error
 @login_required
 def settings() -> ResponseReturnValue:
-    profile = services.profile_of(_user())
+    profile = services.my_profile(_user())
     form = SocialSettingsForm() if request.method == "POST" else SocialSettingsForm(
         formdata=None, username=profile.username, visibility=profile.visibility)
-    if request.method == "GET":
-        from puchi.core.db import db
-
-        db.session.commit()  # keep the username made for a first visit
     if form.validate_on_submit():
         try:
             services.update_settings(_user(), username=form.username.data or "",

@@ -48,6 +48,17 @@ def page(browser, live_server) -> Iterator[object]:
 from tests.learning.conftest import japanese, spanish  # noqa: E402, F401 - course fixtures for browser tests
 
 
+def log_in_on_page(page, email: str, password: str = "correct-horse-battery") -> None:
+    """Log in through the real form, as a person would, and land on the home page."""
+    import re
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
 def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     """Answer step ``index`` of the lesson on the page correctly, as a person with a mouse would, and check."""
     from tests.learning.conftest import right_answer

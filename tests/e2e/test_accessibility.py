@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import log_in_on_page
 from tests.learning.conftest import first_skill_id
 
 pytestmark = pytest.mark.e2e
@@ -20,14 +21,6 @@ def axe_violations(page) -> list[str]:
         return r.violations.map(v => v.id + ": " + v.help + " — " + v.nodes.map(n => n.target.join(" ")).join(", "));
     }""")
     return list(result)
-
-
-def _log_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/home$"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -47,7 +40,7 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
         check(url)
 
     make_user("ana@example.com", display_name="Ana")
-    _log_in(page, "ana@example.com")
+    log_in_on_page(page, "ana@example.com")
     check("/home (new learner)")
     page.goto("/courses")
     check("/courses")

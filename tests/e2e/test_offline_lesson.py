@@ -9,7 +9,7 @@ from puchi.core.db import db
 from puchi.learning.models import LessonSession
 from puchi.progress.models import XpEntry
 from tests.conftest import wait_until
-from tests.e2e.conftest import answer_right_with_the_mouse
+from tests.e2e.conftest import answer_right_with_the_mouse, log_in_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +23,7 @@ def _xp_entries(app) -> int:
 
 def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_server, make_user, spanish):
     make_user("kai@example.com", display_name="Kai")
-    page.goto("/login")
-    page.get_by_label("Email").fill("kai@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/home$"))
+    log_in_on_page(page, "kai@example.com")
     page.goto("/courses")
     page.get_by_role("button", name="Start this course").first.click()
     page.wait_for_url(re.compile(r"/courses/"))

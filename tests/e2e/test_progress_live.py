@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.conftest import wait_until
-from tests.e2e.conftest import answer_right_with_the_mouse
+from tests.e2e.conftest import answer_right_with_the_mouse, log_in_on_page
 from tests.learning.conftest import first_skill_id, lesson_state
 
 pytestmark = pytest.mark.e2e
@@ -13,11 +13,7 @@ pytestmark = pytest.mark.e2e
 
 def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, make_user, spanish):
     make_user("ines@example.com", display_name="Inés")
-    page.goto("/login")
-    page.get_by_label("Email").fill("ines@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/home$"))
+    log_in_on_page(page, "ines@example.com")
     page.goto("/courses")
     page.get_by_role("button", name="Start this course").first.click()
     page.wait_for_url(re.compile(r"/courses/"))

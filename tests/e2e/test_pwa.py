@@ -1,21 +1,17 @@
 """In Chromium: the service worker installs and controls the page, and the app shell works offline."""
 
-import re
 
 import pytest
 
 from tests.conftest import wait_until
+from tests.e2e.conftest import log_in_on_page
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_service_worker_controls_the_page_and_the_shell_works_offline(page, live_server, make_user):
     make_user("olu@example.com", display_name="Olu")
-    page.goto("/login")
-    page.get_by_label("Email").fill("olu@example.com")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/home$"))
+    log_in_on_page(page, "olu@example.com")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.conftest import wait_until
+from tests.e2e.conftest import log_in_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +17,7 @@ def _log_in(browser, live_server, email):
     page = context.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "CSP" in m.text else None)
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/home$"))
+    log_in_on_page(page, email)
     return context, page, errors
 
 
