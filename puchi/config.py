@@ -88,6 +88,17 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "application/manifest+json", "image/svg+xml"],
         "COMPRESS_MIN_SIZE": 500,
+        # Web push: the VAPID key pair identifies this server to push services (`flask puchi vapid-keys`).
+        "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY") or None,
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY") or None,
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:hello@puchi.localhost"),
+        # SMS: "console" prints messages; "twilio" posts to a Twilio-compatible HTTP gateway.
+        "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
+        "SMS_API_BASE": env.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/"),
+        "SMS_ACCOUNT_SID": env.get("SMS_ACCOUNT_SID") or None,
+        "SMS_AUTH_TOKEN": env.get("SMS_AUTH_TOKEN") or None,
+        "SMS_FROM": env.get("SMS_FROM") or None,
+        "NOTIFY_HTTP_TIMEOUT": float(env.get("PUCHI_NOTIFY_HTTP_TIMEOUT", "10")),
     }
 
 

@@ -54,14 +54,19 @@ def handler(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def add(job: str, payload: dict[str, Any]) -> OutboxMessage:
-    """Record work to do after the current transaction commits. Does not commit."""
+def add(job: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
+    """Record work to do after the current transaction commits (or, given ``not_before``, from then on:
+    the relay hands it over when it comes due). Does not commit."""
     if job not in _handlers:
         raise LookupError(f"no outbox handler called {job!r}")
     retries = len(current_app.config["JOB_RETRY_INTERVALS"])
-    message = OutboxMessage(job=job, payload=payload, max_attempts=retries + 1, next_attempt_at=now())
+    current = now()
+    later = not_before is not None and not_before > current
+    message = OutboxMessage(job=job, payload=payload, max_attempts=retries + 1,
+                            next_attempt_at=not_before if later else current)
     db.session.add(message)
-    db.session.info.setdefault("outbox_new", []).append(message)
+    if not later:
+        db.session.info.setdefault("outbox_new", []).append(message)
     return message
 
 

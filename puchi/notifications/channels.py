@@ -1,12 +1,16 @@
-"""Delivery channels (email today; web push and SMS join here): preferences, sending once, unsubscribing.
+"""Delivery channels (email, web push, SMS): preferences, adapters, sending once, unsubscribing.
 
 A notification goes out on a channel when the learner wants that kind there (their choice, else the kind's
-default). Each send has a key under a unique constraint, so a job that runs twice (a retry, a worker that
-died after sending) sends once; email carries a one-click unsubscribe (RFC 8058).
+default) and can be reached there (an email address, a subscribed browser, a verified number). Each channel
+is a small adapter registered here; sending happens in an outbox job. Each send has a key under a unique
+constraint, so a job that runs twice (a retry, a worker that died after sending) sends once. Quiet hours
+hold a send back until they end. Email carries a one-click unsubscribe (RFC 8058).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -18,42 +22,74 @@ from puchi.core import mail, outbox
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
-from puchi.notifications.models import CHANNELS, KIND_DEFAULTS, ChannelPreference, Delivery, Notification
+from puchi.notifications.models import KIND_CHANNELS, KIND_DEFAULTS, ChannelPreference, Delivery, Notification
+
+
+class Undeliverable(Exception):
+    """The channel can no longer reach the learner there (say, a push subscription that has gone):
+    the send is recorded as dropped and not retried."""
+
+
+@dataclass(frozen=True)
+class Adapter:
+    name: str
+    reachable: Callable[[User], bool]  # has this learner somewhere to receive it?
+    send: Callable[[User, Notification], None]  # raises to be retried, Undeliverable to give up
+
+
+_adapters: dict[str, Adapter] = {}
+
+
+def register_adapter(name: str, *, reachable: Callable[[User], bool],
+                     send: Callable[[User, Notification], None]) -> None:
+    _adapters[name] = Adapter(name, reachable, send)
+
+
+def adapter(name: str) -> Adapter:
+    return _adapters[name]
 
 
 def preferences(user: User) -> dict[tuple[str, str], bool]:
-    """Every (kind, channel) with whether it is on for this learner."""
+    """Every (kind, channel) the kind can use, with whether it is on for this learner."""
     chosen = {(p.kind, p.channel): p.enabled for p in db.session.scalars(
         select(ChannelPreference).where(ChannelPreference.user_id == user.id))}
-    return {(kind, channel): chosen.get((kind, channel), default)
-            for kind, default in KIND_DEFAULTS.items() for channel in CHANNELS}
+    return {(kind, channel): chosen.get((kind, channel), channel in KIND_DEFAULTS[kind])
+            for kind, kind_channels in KIND_CHANNELS.items() for channel in kind_channels}
 
 
 def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
     """Switch on exactly the (kind, channel) pairs in ``enabled``. Commits."""
-    unknown = {pair for pair in enabled if pair[0] not in KIND_DEFAULTS or pair[1] not in CHANNELS}
+    unknown = {pair for pair in enabled if pair[1] not in KIND_CHANNELS.get(pair[0], ())}
     if unknown:
         raise Invalid(fields={"form": ["unknown notification kind or channel"]})
-    for kind in KIND_DEFAULTS:
-        for channel in CHANNELS:
+    for kind, kind_channels in KIND_CHANNELS.items():
+        for channel in kind_channels:
             insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {},
                           enabled=(kind, channel) in enabled)
     commit()
 
 
 def wanted(user_id: int, kind: str, channel: str) -> bool:
-    if kind not in KIND_DEFAULTS:
+    if channel not in KIND_CHANNELS.get(kind, ()):
         return False
     choice = db.session.scalar(select(ChannelPreference.enabled).where(
         ChannelPreference.user_id == user_id, ChannelPreference.kind == kind, ChannelPreference.channel == channel))
-    return KIND_DEFAULTS[kind] if choice is None else bool(choice)
+    return channel in KIND_DEFAULTS[kind] if choice is None else bool(choice)
 
 
 def queue_deliveries(notification_source: str, user_id: int, kind: str) -> None:
-    """Called in the notification's transaction: one outbox message per channel the learner wants."""
-    for channel in CHANNELS:
-        if wanted(user_id, kind, channel):
-            outbox.add("notifications.deliver", {"source": notification_source, "channel": channel})
+    """Called in the notification's transaction: one outbox message per channel that wants and can reach the
+    learner, held back until their quiet hours end."""
+    from puchi.notifications import schedule
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+    not_before = schedule.quiet_until(user, now())
+    for channel in KIND_CHANNELS.get(kind, ()):
+        if channel in _adapters and wanted(user_id, kind, channel) and _adapters[channel].reachable(user):
+            outbox.add("notifications.deliver", {"source": notification_source, "channel": channel},
+                       not_before=not_before)
 
 
 # --- Unsubscribing ------------------------------------------------------------------------------------------
@@ -74,7 +110,7 @@ def unsubscribe(token: str) -> tuple[User, str]:
         kind, channel = str(data["k"]), str(data["c"])
     except (BadSignature, KeyError, TypeError, ValueError) as error:
         raise NotFound from error
-    if user is None or kind not in KIND_DEFAULTS or channel not in CHANNELS:
+    if user is None or channel not in KIND_CHANNELS.get(kind, ()):
         raise NotFound
     insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {}, enabled=False)
     commit()
@@ -88,32 +124,44 @@ def deliver(payload: dict[str, Any]) -> None:
     """Send one notification on one channel, once."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
     channel = str(payload["channel"])
-    if notification is None or not wanted(notification.user_id, notification.kind, channel):
+    if notification is None or channel not in _adapters or not wanted(notification.user_id, notification.kind,
+                                                                      channel):
         return
     key = f"{notification.source}:{channel}"
     if not insert_if_missing(Delivery, {"key": key}, user_id=notification.user_id, channel=channel,
                              kind=notification.kind, status="sending", attempts=0, created_at=now()):
         existing = db.session.scalar(select(Delivery).where(Delivery.key == key))
-        if existing is not None and existing.status == "sent":
-            return  # already sent: a retried job sends nothing more
-    db.session.execute(update(Delivery).where(Delivery.key == key).values(attempts=Delivery.attempts + 1))
+        if existing is not None and existing.status in ("sent", "dropped"):
+            return  # already done: a retried job sends nothing more
+    db.session.execute(update(Delivery).where(Delivery.key == key).values(attempts=Delivery.attempts + 1,
+                                                                          status="sending"))
     db.session.commit()
     user = db.session.get(User, notification.user_id)
     try:
-        if channel == "email" and user is not None:
-            _send_email(user, notification)
+        if user is None:
+            raise Undeliverable("the account is gone")
+        _adapters[channel].send(user, notification)
+    except Undeliverable as error:
+        db.session.rollback()
+        _finish(key, "dropped", str(error))
+        return
     except Exception as error:
         db.session.rollback()
-        db.session.execute(update(Delivery).where(Delivery.key == key)
-                           .values(status="failed", last_error=f"{type(error).__name__}: {error}"[:2000]))
-        db.session.commit()
+        _finish(key, "failed", f"{type(error).__name__}: {error}")
         raise  # the outbox retries with back-off
-    db.session.execute(update(Delivery).where(Delivery.key == key).values(status="sent", sent_at=now(),
-                                                                          last_error=None))
+    _finish(key, "sent", None)
+
+
+def _finish(key: str, status: str, error: str | None) -> None:
+    values: dict[str, Any] = {"status": status, "last_error": error[:2000] if error else None}
+    if status == "sent":
+        values["sent_at"] = now()
+    db.session.execute(update(Delivery).where(Delivery.key == key).values(**values))
     db.session.commit()
 
 
 def _send_email(user: User, notification: Notification) -> None:
+    """Email: localized multipart, with a one-click unsubscribe from this kind of mail."""
     token = unsubscribe_token(user.id, notification.kind, "email")
     link = mail.absolute_url("notifications.unsubscribe", token=token)
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
@@ -127,3 +175,6 @@ def _send_email(user: User, notification: Notification) -> None:
 def failed_deliveries(limit: int = 100) -> list[Delivery]:
     return list(db.session.scalars(select(Delivery).where(Delivery.status == "failed")
                                    .order_by(Delivery.id.desc()).limit(limit)))
+
+
+register_adapter("email", reachable=lambda user: bool(user.email), send=_send_email)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from puchi.core.db import JSONType, UTCDateTime, db, now
@@ -24,9 +24,25 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
 
-# Kinds a learner can be told about, and whether each goes by email unless they choose otherwise.
-KIND_DEFAULTS = {"followed": False, "cheer": False, "achievement": False, "promoted": True, "demoted": False}
-CHANNELS = ("email",)  # web push and SMS join here
+CHANNELS = ("email", "push", "sms")
+
+# Kinds a learner can be told about, and the channels each goes to unless they choose otherwise. Push and
+# SMS reach only those who subscribed a device or verified a number, so a default there is an opt-in already.
+KIND_DEFAULTS: dict[str, frozenset[str]] = {
+    "followed": frozenset({"push"}),
+    "cheer": frozenset({"push"}),
+    "nudge": frozenset({"push", "email"}),
+    "achievement": frozenset({"push"}),
+    "promoted": frozenset({"email", "push"}),
+    "demoted": frozenset(),
+    "reminder": frozenset({"push", "email"}),
+    "weekly": frozenset({"email"}),
+}
+# Channels a kind can go to at all (a weekly report is an email; everything else fits every channel).
+KIND_CHANNELS: dict[str, tuple[str, ...]] = {kind: ("email",) if kind == "weekly" else CHANNELS
+                                             for kind in KIND_DEFAULTS}
+# Kinds that are messages to the learner rather than news: not listed in the notification centre.
+OUTSIDE_CENTRE = frozenset({"reminder", "weekly"})
 
 
 class ChannelPreference(db.Model):
@@ -57,3 +73,47 @@ class Delivery(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotificationSchedule(db.Model):
+    """When a learner wants to hear from us: quiet hours, the daily reminder, the weekly report (absent: defaults)."""
+
+    __tablename__ = "notification_schedules"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    quiet_start: Mapped[time | None] = mapped_column(Time)  # local time; both set or both empty
+    quiet_end: Mapped[time | None] = mapped_column(Time)
+    reminder_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True)
+    weekly_day: Mapped[int] = mapped_column(default=6)  # Monday 0 … Sunday 6
+    weekly_on: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PushSubscription(db.Model):
+    """A browser's Web Push subscription (its endpoint and the keys that encrypt payloads for it)."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PhoneNumber(db.Model):
+    """A learner's number for SMS: usable once verified by a code sent to it."""
+
+    __tablename__ = "phone_numbers"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(20))  # E.164
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_hash: Mapped[str | None] = mapped_column(String(128))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(default=0)
+    codes_sent: Mapped[int] = mapped_column(default=0)
+    code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

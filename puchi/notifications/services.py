@@ -9,7 +9,7 @@ from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.notifications.models import Notification
+from puchi.notifications.models import OUTSIDE_CENTRE, Notification
 
 PAGE_SIZE = 50
 
@@ -20,20 +20,24 @@ def notify(user_id: int, kind: str, data: dict, source: str) -> None:
     Once committed, the learner's open tabs are nudged in real time (through the outbox, so a rolled-back
     change nudges nobody and a worker can do it).
     """
-    if insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data, read=False):
-        outbox.add("notifications.push", {"source": source})
+    in_centre = kind not in OUTSIDE_CENTRE  # a reminder is sent, not listed
+    if insert_if_missing(Notification, {"source": source}, user_id=user_id, kind=kind, data=data,
+                         read=not in_centre):
+        if in_centre:
+            outbox.add("notifications.push", {"source": source})
         from puchi.notifications.channels import queue_deliveries
 
         queue_deliveries(source, user_id, kind)
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(Notification.user_id == user.id,
-                                                                       Notification.read.is_(False))) or 0
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read.is_(False))) or 0  # outside-centre kinds are born read
 
 
 def latest(user: User, limit: int = PAGE_SIZE) -> list[Notification]:
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                              Notification.kind.not_in(OUTSIDE_CENTRE))
                                    .order_by(Notification.id.desc()).limit(limit)))
 
 

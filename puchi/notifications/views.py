@@ -107,7 +107,7 @@ def settings() -> ResponseReturnValue:
     from flask_babel import gettext as _
 
     from puchi.notifications import channels
-    from puchi.notifications.models import CHANNELS, KIND_DEFAULTS
+    from puchi.notifications.models import CHANNELS, KIND_CHANNELS
 
     if request.method == "POST":
         chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
@@ -119,10 +119,14 @@ def settings() -> ResponseReturnValue:
             flash(_("Saved."), "success")
         return redirect(url_for("notifications.settings"))
     names = {"followed": _("Someone follows you"), "cheer": _("A friend cheers you on"),
+             "nudge": _("A friend nudges you to practise"),
              "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
-             "demoted": _("You move down a league")}
+             "demoted": _("You move down a league"), "reminder": _("Daily practice reminder"),
+             "weekly": _("Weekly progress report")}
+    channel_names = {"email": _("Email"), "push": _("Push"), "sms": _("SMS")}
     return render_page("notifications/settings.html", preferences=channels.preferences(_user()),
-                       kinds=[(kind, names[kind]) for kind in KIND_DEFAULTS], channels=CHANNELS)
+                       kinds=[(kind, names[kind], KIND_CHANNELS[kind]) for kind in KIND_CHANNELS],
+                       channels=[(channel, channel_names[channel]) for channel in CHANNELS])
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
