@@ -19,15 +19,17 @@ from rq.serializers import JSONSerializer
 
 from puchi import create_app
 from puchi.core import outbox
-from puchi.core.db import db
+from puchi.core.db import db, now
 from puchi.core.jobs import QUEUE_NAME, redis_connection
+from puchi.notifications import reminders
 from puchi.progress import leagues
 
 log = logging.getLogger("puchi.worker")
 stopping = threading.Event()
 
 
-PERIODIC_EVERY = 60.0  # seconds between periodic chores (closing finished league weeks)
+PERIODIC_EVERY = float(os.environ.get("PUCHI_PERIODIC_EVERY", "60"))  # seconds between periodic chores
+# (closing finished league weeks, daily reminders, weekly reports)
 
 
 def relay_forever(app, interval: float) -> None:
@@ -44,6 +46,9 @@ def relay_forever(app, interval: float) -> None:
                     closed = leagues.close_finished_weeks()
                     if closed:
                         log.info("closed %s league cohort(s) of finished weeks", closed)
+                    reminded, reported = reminders.run_periodic(now())
+                    if reminded or reported:
+                        log.info("queued %s reminder(s) and %s weekly report(s)", reminded, reported)
             except Exception:
                 log.exception("worker chores failed; trying again in %ss", interval)
             finally:

@@ -53,6 +53,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     import puchi.learning.cli  # noqa: F401 - registers its commands on the puchi group
+    import puchi.notifications.commands  # noqa: F401 - likewise
     from puchi.accounts import auth
 
     auth.init_login(app, login_manager)

@@ -63,6 +63,7 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/notifications"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/account/notifications"): {ANONYMOUS: 302, LEARNER: 200},
     ("POST", "/account/notifications"): {ANONYMOUS: 302, LEARNER: 302},
+    ("POST", "/account/notifications/schedule"): {ANONYMOUS: 302, LEARNER: 422},
     ("GET", "/unsubscribe/<token>"): {ANONYMOUS: 200, LEARNER: 200},
     ("POST", "/unsubscribe/<token>"): {ANONYMOUS: 404, LEARNER: 404},
     ("POST", "/notifications/<int:notification_id>/read"): {ANONYMOUS: 302, LEARNER: 404},

@@ -26,6 +26,7 @@ PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 Handler = Callable[[dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
+_give_up_handlers: dict[str, Callable[[dict[str, Any], str], None]] = {}
 
 
 class OutboxMessage(db.Model):
@@ -44,11 +45,15 @@ class OutboxMessage(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
-    """Register the function that carries out outbox messages of kind ``name``."""
+def handler(name: str, *, on_give_up: Callable[[dict[str, Any], str], None] | None = None
+            ) -> Callable[[Handler], Handler]:
+    """Register the function that carries out outbox messages of kind ``name`` (and, optionally, one told
+    with the payload and last error when every attempt has failed)."""
 
     def register(fn: Handler) -> Handler:
         _handlers[name] = fn
+        if on_give_up is not None:
+            _give_up_handlers[name] = on_give_up
         return fn
 
     return register
@@ -127,6 +132,13 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         db.session.commit()
         log.warning("outbox %s (%s) attempt %s failed: %s", message_id, message.job,
                     message.attempts, message.last_error)
+        if message.status == FAILED and message.job in _give_up_handlers:
+            try:
+                _give_up_handlers[message.job](message.payload, message.last_error or "")
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("outbox %s: the give-up handler failed", message_id)
         if raise_errors:
             raise
         return message.status

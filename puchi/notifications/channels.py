@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -119,7 +120,14 @@ def unsubscribe(token: str) -> tuple[User, str]:
 
 # --- Sending ------------------------------------------------------------------------------------------------
 
-@outbox.handler("notifications.deliver")
+def _gave_up(payload: dict[str, Any], error: str) -> None:
+    """Every attempt failed: the send shows in the failed list, where an operator can retry it."""
+    db.session.execute(update(Delivery).where(Delivery.key == f"{payload['source']}:{payload['channel']}",
+                                              Delivery.status == "retrying")
+                       .values(status="failed", last_error=error[:2000]))
+
+
+@outbox.handler("notifications.deliver", on_give_up=_gave_up)
 def deliver(payload: dict[str, Any]) -> None:
     """Send one notification on one channel, once."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
@@ -147,8 +155,8 @@ def deliver(payload: dict[str, Any]) -> None:
         return
     except Exception as error:
         db.session.rollback()
-        _finish(key, "failed", f"{type(error).__name__}: {error}")
-        raise  # the outbox retries with back-off
+        _finish(key, "retrying", f"{type(error).__name__}: {error}")
+        raise  # the outbox retries with back-off; after the last attempt, _gave_up marks it failed
     _finish(key, "sent", None)
 
 
@@ -164,9 +172,13 @@ def _send_email(user: User, notification: Notification) -> None:
     """Email: localized multipart, with a one-click unsubscribe from this kind of mail."""
     token = unsubscribe_token(user.id, notification.kind, "email")
     link = mail.absolute_url("notifications.unsubscribe", token=token)
+    weekly = notification.kind == "weekly"
+    extra = {"week_from": date.fromisoformat(notification.data["from"]),
+             "week_to": date.fromisoformat(notification.data["to"])} if weekly else {}
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        message = mail.render_message("notification", to=user.email, locale=user.locale, user=user,
-                                      notification=notification, unsubscribe_link=link,
+        message = mail.render_message("weekly_report" if weekly else "notification", to=user.email,
+                                      locale=user.locale, user=user, notification=notification,
+                                      unsubscribe_link=link, **extra,
                                       headers={"List-Unsubscribe": f"<{link}>",
                                                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
     mail.send(message)
@@ -177,4 +189,25 @@ def failed_deliveries(limit: int = 100) -> list[Delivery]:
                                    .order_by(Delivery.id.desc()).limit(limit)))
 
 
-register_adapter("email", reachable=lambda user: bool(user.email), send=_send_email)
+def recent_deliveries(user: User, limit: int = 20) -> list[Delivery]:
+    """The learner's own send log: what went out to them, where, and whether it arrived."""
+    return list(db.session.scalars(select(Delivery).where(Delivery.user_id == user.id)
+                                   .order_by(Delivery.id.desc()).limit(limit)))
+
+
+def retry_delivery(delivery_id: int) -> bool:
+    """Send a failed delivery again (an operator's retry once the cause is fixed). Commits.
+
+    Its outbox message has given up, so a new one is queued; the delivery key still makes it send once."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.status != "failed":
+        return False
+    source, channel = delivery.key.rsplit(":", 1)
+    delivery.status = "sending"
+    outbox.add("notifications.deliver", {"source": source, "channel": channel})
+    commit()
+    return True
+
+
+# Only to confirmed addresses: a typo in a sign-up form must not send someone else our mail.
+register_adapter("email", reachable=lambda user: user.email_verified_at is not None, send=_send_email)

@@ -68,7 +68,8 @@ class Delivery(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(12), default="sending", index=True)  # sending, sent, failed
+    # sending, sent, retrying (an attempt failed, more to come), failed (all did), dropped (unreachable)
+    status: Mapped[str] = mapped_column(String(12), default="sending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

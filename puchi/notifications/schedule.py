@@ -7,9 +7,10 @@ learner who moves or crosses a DST change keeps "not before 8 in the morning" me
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from puchi.accounts.models import User
@@ -38,9 +39,13 @@ class Schedule:
 
 
 def zone(user: User) -> ZoneInfo:
+    return zone_named(user.timezone)
+
+
+def zone_named(name: str | None) -> ZoneInfo:
     try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):  # an unknown name: UTC rather than no reminders at all
         return ZoneInfo("UTC")
 
 
@@ -52,15 +57,41 @@ def schedule_of(user: User) -> Schedule:
                     row.weekly_on)
 
 
-def save_schedule(user: User, chosen: Schedule) -> None:
-    """Store the learner's choices. Commits. :raises Invalid: half-set quiet hours or an impossible day."""
+def _clock(value: str, field: str, errors: dict[str, list[str]], *, required: bool) -> time | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            errors[field] = [_l("Give a time, such as 19:00.")]
+        return None
+    try:
+        parsed = time.fromisoformat(value)
+    except ValueError:
+        errors[field] = [_l("Give a time, such as 19:00.")]
+        return None
+    return parsed.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def parse_schedule(*, reminders_on: bool, reminder_time: str, quiet_start: str, quiet_end: str,
+                   weekly_on: bool, weekly_day: str) -> Schedule:
+    """Read the settings form. :raises Invalid: with a message for each field that is wrong."""
     errors: dict[str, list[str]] = {}
-    if (chosen.quiet_start is None) != (chosen.quiet_end is None):
-        errors["quiet_end"] = ["Give both the start and the end of quiet hours, or neither."]
-    if not 0 <= chosen.weekly_day <= 6:
-        errors["weekly_day"] = ["Choose a day of the week."]
+    reminder = _clock(reminder_time, "reminder_time", errors, required=True)
+    start = _clock(quiet_start, "quiet_start", errors, required=False)
+    end = _clock(quiet_end, "quiet_end", errors, required=False)
+    if not errors and (start is None) != (end is None):
+        errors["quiet_end" if end is None else "quiet_start"] = [
+            _l("Give both the start and the end of quiet hours, or neither.")]
+    day = int(weekly_day) if weekly_day.strip().isdigit() else -1
+    if not 0 <= day <= 6:
+        errors["weekly_day"] = [_l("Choose a day of the week.")]
     if errors:
         raise Invalid(fields=errors)
+    assert reminder is not None
+    return Schedule(start, end, reminder, reminders_on, day, weekly_on)
+
+
+def save_schedule(user: User, chosen: Schedule) -> None:
+    """Store the learner's choices. Commits."""
     insert_or_add(NotificationSchedule, {"user_id": user.id}, {}, quiet_start=chosen.quiet_start,
                   quiet_end=chosen.quiet_end, reminder_time=chosen.reminder_time,
                   reminders_on=chosen.reminders_on, weekly_day=chosen.weekly_day, weekly_on=chosen.weekly_on)
@@ -94,8 +125,6 @@ def local_moment(user: User, day: date, wall: time) -> datetime:
 
     A time that does not exist (skipped by a DST change) is read with the offset from before the change,
     which lands just after it; a time that happens twice is its first occurrence."""
-    from datetime import UTC
-
     return datetime.combine(day, wall, tzinfo=zone(user)).astimezone(UTC)
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
 
 from puchi.core.errors import Invalid
 from puchi.core.extensions import csrf, sock
 from puchi.core.htmx import render_page
-from puchi.notifications import services
+from puchi.notifications import schedule, services
 
 bp = Blueprint("notifications", __name__)
 
@@ -100,6 +105,47 @@ def mark_all_read() -> ResponseReturnValue:
     return redirect(url_for("notifications.centre"))
 
 
+class ScheduleForm(FlaskForm):
+    reminders_on = BooleanField()
+    reminder_time = StringField()
+    quiet_start = StringField()
+    quiet_end = StringField()
+    weekly_on = BooleanField()
+    weekly_day = StringField()
+
+
+def _schedule_form(user) -> ScheduleForm:
+    chosen = schedule.schedule_of(user)
+
+    def clock(value):
+        return value.strftime("%H:%M") if value else ""
+
+    return ScheduleForm(formdata=None, reminders_on=chosen.reminders_on, reminder_time=clock(chosen.reminder_time),
+                        quiet_start=clock(chosen.quiet_start), quiet_end=clock(chosen.quiet_end),
+                        weekly_on=chosen.weekly_on, weekly_day=str(chosen.weekly_day))
+
+
+def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseReturnValue:
+    from flask_babel import gettext as _
+
+    from puchi.notifications import channels
+    from puchi.notifications.models import CHANNELS, KIND_CHANNELS
+
+    names = {"followed": _("Someone follows you"), "cheer": _("A friend cheers you on"),
+             "nudge": _("A friend nudges you to practise"),
+             "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
+             "demoted": _("You move down a league"), "reminder": _("Daily practice reminder"),
+             "weekly": _("Weekly progress report")}
+    channel_names = {"email": _("Email"), "push": _("Push"), "sms": _("SMS")}
+    days = [(str(day), format_date(date(2026, 1, 5) + timedelta(days=day), "EEEE")) for day in range(7)]
+    return render_page("notifications/settings.html", status=status,
+                       preferences=channels.preferences(_user()),
+                       kinds=[(kind, names[kind], KIND_CHANNELS[kind]) for kind in KIND_CHANNELS],
+                       channels=[(channel, channel_names[channel]) for channel in CHANNELS],
+                       schedule_form=schedule_form, weekdays=days, timezone=_user().timezone,
+                       sends=channels.recent_deliveries(_user()), kind_names=names, channel_names=channel_names)
+
+
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def settings() -> ResponseReturnValue:
@@ -107,7 +153,6 @@ def settings() -> ResponseReturnValue:
     from flask_babel import gettext as _
 
     from puchi.notifications import channels
-    from puchi.notifications.models import CHANNELS, KIND_CHANNELS
 
     if request.method == "POST":
         chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
@@ -118,15 +163,31 @@ def settings() -> ResponseReturnValue:
         else:
             flash(_("Saved."), "success")
         return redirect(url_for("notifications.settings"))
-    names = {"followed": _("Someone follows you"), "cheer": _("A friend cheers you on"),
-             "nudge": _("A friend nudges you to practise"),
-             "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
-             "demoted": _("You move down a league"), "reminder": _("Daily practice reminder"),
-             "weekly": _("Weekly progress report")}
-    channel_names = {"email": _("Email"), "push": _("Push"), "sms": _("SMS")}
-    return render_page("notifications/settings.html", preferences=channels.preferences(_user()),
-                       kinds=[(kind, names[kind], KIND_CHANNELS[kind]) for kind in KIND_CHANNELS],
-                       channels=[(channel, channel_names[channel]) for channel in CHANNELS])
+    return _settings_page(_schedule_form(_user()))
+
+
+@bp.post("/account/notifications/schedule")
+@login_required
+def save_schedule() -> ResponseReturnValue:
+    from flask import flash
+    from flask_babel import gettext as _
+
+    from puchi.core.forms import apply_errors
+
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        try:
+            chosen = schedule.parse_schedule(
+                reminders_on=bool(form.reminders_on.data), reminder_time=form.reminder_time.data or "",
+                quiet_start=form.quiet_start.data or "", quiet_end=form.quiet_end.data or "",
+                weekly_on=bool(form.weekly_on.data), weekly_day=form.weekly_day.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            schedule.save_schedule(_user(), chosen)
+            flash(_("Saved."), "success")
+            return redirect(url_for("notifications.settings") + "#schedule")
+    return _settings_page(form, status=422)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

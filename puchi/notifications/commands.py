@@ -1,0 +1,43 @@
+"""``flask puchi send-reminders`` and ``flask puchi deliveries``: the reminder job by hand, the send log."""
+
+from __future__ import annotations
+
+import click
+
+from puchi.core.cli import puchi_cli
+
+
+@puchi_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue the reminders and weekly reports that are due now (the worker does this every minute)."""
+    from puchi.core.db import now
+    from puchi.notifications import reminders
+
+    reminded, reported = reminders.run_periodic(now())
+    click.echo(f"queued {reminded} reminder(s) and {reported} weekly report(s)")
+
+
+@puchi_cli.group("deliveries")
+def deliveries_group() -> None:
+    """Notification sends: list the failed ones, retry one."""
+
+
+@deliveries_group.command("failed")
+def failed_command() -> None:
+    """List sends that failed every attempt."""
+    from puchi.notifications import channels
+
+    for delivery in channels.failed_deliveries():
+        click.echo(f"{delivery.id}\t{delivery.channel}\t{delivery.kind}\tattempts={delivery.attempts}\t"
+                   f"{delivery.last_error or ''}")
+
+
+@deliveries_group.command("retry")
+@click.argument("delivery_id", type=int)
+def retry_command(delivery_id: int) -> None:
+    """Send a failed delivery again."""
+    from puchi.notifications import channels
+
+    if not channels.retry_delivery(delivery_id):
+        raise click.ClickException(f"no failed delivery {delivery_id}")
+    click.echo(f"queued delivery {delivery_id} again")
