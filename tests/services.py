@@ -5,6 +5,7 @@ Each starts in a temporary folder and is always stopped by its fixture's teardow
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -131,9 +132,19 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
+        self._hold_seconds = 0.0
+        self.holding = threading.Event()  # set while a held recipient waits for its answer
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+                if sink._hold_seconds:  # a slow server: the client is mid-send for this long
+                    seconds, sink._hold_seconds = sink._hold_seconds, 0.0
+                    sink.holding.set()
+                    await asyncio.sleep(seconds)
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
                 message = message_from_bytes(envelope.content, policy=policy.default)
                 with sink._arrived:
@@ -156,6 +167,11 @@ class SmtpSink:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+
+    def hold_next_recipient(self, seconds: float) -> None:
+        """Answer the next RCPT only after ``seconds``: time to kill a client in the middle of a send."""
+        self.holding.clear()
+        self._hold_seconds = seconds
 
     def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
