@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.admin.views import bp as admin_bp
     from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
     from puchi.social.views import bp as social_bp
@@ -98,3 +99,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(admin_bp)

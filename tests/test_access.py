@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import post_form
 
-ANONYMOUS, LEARNER = "anonymous", "learner"
+ANONYMOUS, LEARNER, ADMIN = "anonymous", "learner", "admin"
 
 # (method, rule) → expected status for a visitor and for a signed-in learner. 302 to /login means
 # "log in first"; 302 elsewhere is the normal redirect after a form or for someone already signed in.
@@ -64,6 +64,8 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/account/notifications"): {ANONYMOUS: 302, LEARNER: 200},
     ("POST", "/account/notifications"): {ANONYMOUS: 302, LEARNER: 302},
     ("POST", "/account/notifications/schedule"): {ANONYMOUS: 302, LEARNER: 422},
+    ("GET", "/admin/deliveries"): {ANONYMOUS: 302, LEARNER: 403, ADMIN: 200},
+    ("POST", "/admin/deliveries/<int:delivery_id>/retry"): {ANONYMOUS: 302, LEARNER: 403, ADMIN: 302},
     ("GET", "/unsubscribe/<token>"): {ANONYMOUS: 200, LEARNER: 200},
     ("POST", "/unsubscribe/<token>"): {ANONYMOUS: 404, LEARNER: 404},
     ("POST", "/notifications/<int:notification_id>/read"): {ANONYMOUS: 302, LEARNER: 404},
@@ -101,18 +103,23 @@ def _request(client, method, rule):
     url = (rule.replace("<token>", "not-a-real-token").replace("<slug>", "no-such-course")
            .replace("<int:skill_id>", "999999").replace("<int:session_id>", "999999")
            .replace("<username>", "nobody_here").replace("<any(followers, following):which>", "followers")
-           .replace("<int:notification_id>", "999999"))
+           .replace("<int:notification_id>", "999999").replace("<int:delivery_id>", "999999"))
     if method == "GET":
         return client.get(url)
     # Every POST carries a valid CSRF token and empty fields, as a browser submitting a blank form would.
     return post_form(client, "/forgot-password", {"step": "0"}, action=url)
 
 
-@pytest.mark.parametrize(("method", "rule"), sorted(ACCESS))
-@pytest.mark.parametrize("who", [ANONYMOUS, LEARNER])
+# Every route for a visitor and a learner; routes with an admin rule for an admin too.
+CASES = [(method, rule, who) for (method, rule), expected in sorted(ACCESS.items()) for who in expected]
+
+
+@pytest.mark.parametrize(("method", "rule", "who"), CASES)
 def test_route_access(client, logged_in, method, rule, who):
     if who == LEARNER:
         client, _ = logged_in()
+    elif who == ADMIN:
+        client, _ = logged_in(is_admin=True)
     response = _request(client, method, rule)
 
     assert response.status_code == ACCESS[(method, rule)][who], response.text[:500]

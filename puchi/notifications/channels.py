@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import mail, outbox
@@ -184,9 +184,21 @@ def _send_email(user: User, notification: Notification) -> None:
     mail.send(message)
 
 
+DELIVERY_STATUSES = ("failed", "retrying", "sending", "sent", "dropped")
+
+
 def failed_deliveries(limit: int = 100) -> list[Delivery]:
-    return list(db.session.scalars(select(Delivery).where(Delivery.status == "failed")
+    return deliveries_with_status("failed", limit)
+
+
+def deliveries_with_status(status: str, limit: int = 100) -> list[Delivery]:
+    return list(db.session.scalars(select(Delivery).where(Delivery.status == status)
                                    .order_by(Delivery.id.desc()).limit(limit)))
+
+
+def delivery_counts() -> dict[str, int]:
+    rows = db.session.execute(select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status))
+    return {status: 0 for status in DELIVERY_STATUSES} | {status: count for status, count in rows}
 
 
 def recent_deliveries(user: User, limit: int = 20) -> list[Delivery]:
