@@ -82,11 +82,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from puchi.accounts.views import bp as accounts_bp
+    from puchi.admin.views import bp as admin_bp
     from puchi.core.health import bp as health_bp
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
-    from puchi.admin.views import bp as admin_bp
     from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
     from puchi.social.views import bp as social_bp

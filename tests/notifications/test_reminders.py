@@ -170,7 +170,8 @@ def test_a_promotion_during_quiet_hours_waits_for_them_to_end(app, learner, mail
         events.record("league.promoted", actor_id=gus.id, subject=("league_cohort", 1),
                       payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": "2026-11-23"})
         commit()
-        held = db.session.scalar(select(outbox.OutboxMessage).where(outbox.OutboxMessage.job == "notifications.deliver"))
+        held = db.session.scalar(select(outbox.OutboxMessage)
+                                 .where(outbox.OutboxMessage.job == "notifications.deliver"))
         assert held.next_attempt_at == utc(2026, 11, 27, 6, 0)  # 07:00 in Madrid
     assert mailbox.wait_for("gus@example.com", timeout=1) == []
 
