@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     import puchi.notifications.models
     import puchi.notifications.tasks
     import puchi.progress.models
+    import puchi.progress.tasks
     import puchi.social.models
     import puchi.social.tasks  # noqa: F401
     from puchi.learning import services as learning

@@ -19,28 +19,32 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "puchi:user:"
 HEARTBEAT_SECONDS = 25
+# What a page can ask to follow beyond the learner's own news (the bell, toasts, messages): each topic
+# is sent only to tabs that show it, so a busy league does not talk to every page.
+TOPICS = frozenset({"league"})
 
 
 class LocalSockets:
-    """The sockets open in this process, by user."""
+    """The sockets open in this process, by user, with the topics each tab follows."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._sockets: dict[int, set[Any]] = defaultdict(set)
+        self._sockets: dict[int, dict[Any, frozenset[str]]] = defaultdict(dict)
 
-    def add(self, user_id: int, socket: Any) -> None:
+    def add(self, user_id: int, socket: Any, topics: frozenset[str] = frozenset()) -> None:
         with self._lock:
-            self._sockets[user_id].add(socket)
+            self._sockets[user_id][socket] = topics & TOPICS
 
     def remove(self, user_id: int, socket: Any) -> None:
         with self._lock:
-            self._sockets[user_id].discard(socket)
+            self._sockets[user_id].pop(socket, None)
             if not self._sockets[user_id]:
                 del self._sockets[user_id]
 
-    def deliver(self, user_id: int, html: str) -> int:
+    def deliver(self, user_id: int, html: str, topic: str | None = None) -> int:
         with self._lock:
-            sockets = list(self._sockets.get(user_id, ()))
+            sockets = [socket for socket, topics in self._sockets.get(user_id, {}).items()
+                       if topic is None or topic in topics]
         sent = 0
         for socket in sockets:
             try:
@@ -60,15 +64,16 @@ _listener_started: set[str] = set()
 _listener_lock = threading.Lock()
 
 
-def publish(user_id: int, html: str) -> None:
-    """Send ``html`` (fragments with hx-swap-oob) to every open tab of the learner, in any process."""
+def publish(user_id: int, html: str, topic: str | None = None) -> None:
+    """Send ``html`` (fragments with hx-swap-oob) to every open tab of the learner, in any process
+    (given a ``topic``, only to the tabs following it)."""
     url = current_app.config.get("REDIS_URL")
     if not url:
-        sockets.deliver(user_id, html)
+        sockets.deliver(user_id, html, topic)
         return
     from puchi.core.jobs import redis_connection
 
-    redis_connection(url).publish(f"{CHANNEL_PREFIX}{user_id}", json.dumps({"html": html}))
+    redis_connection(url).publish(f"{CHANNEL_PREFIX}{user_id}", json.dumps({"html": html, "topic": topic}))
 
 
 def start_listener(app: Flask) -> None:
@@ -96,7 +101,8 @@ def start_listener(app: Flask) -> None:
                     channel = message["channel"].decode() if isinstance(message["channel"], bytes) \
                         else message["channel"]
                     user_id = int(channel.removeprefix(CHANNEL_PREFIX))
-                    sockets.deliver(user_id, json.loads(message["data"])["html"])
+                    data = json.loads(message["data"])
+                    sockets.deliver(user_id, data["html"], data.get("topic"))
             except Exception:
                 log.warning("real-time listener lost Redis; reconnecting in %.0fs", backoff)
                 time.sleep(backoff)

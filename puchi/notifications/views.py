@@ -71,7 +71,7 @@ def live(socket) -> None:
         return
     user = _user()
     realtime.start_listener(current_app._get_current_object())
-    realtime.sockets.add(user.id, socket)
+    realtime.sockets.add(user.id, socket, frozenset(request.args.getlist("watch")))
     try:
         # Catch up on what happened while the tab was away: the list is the truth, the socket a nudge.
         socket.send(render_template("notifications/_live.html", notification=None,

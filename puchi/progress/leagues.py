@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from puchi.accounts.models import User
-from puchi.core import events
+from puchi.core import events, outbox
 from puchi.core.db import db, now
 from puchi.progress.models import LEAGUE_TIERS, LeagueCohort, LeagueMembership, ProgressProfile
 
@@ -85,6 +85,7 @@ def add_xp(profile: ProgressProfile, amount: int, at: datetime) -> LeagueMembers
     db.session.execute(update(LeagueMembership).where(LeagueMembership.id == membership.id)
                        .values(xp=LeagueMembership.xp + amount))
     _redis_add(membership, amount)
+    outbox.add("leagues.push_table", {"cohort_id": membership.cohort_id})  # live tables, after the commit
     return membership
 
 

@@ -167,7 +167,7 @@ def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> N
                              seen=False):
             events.record("achievement.unlocked", actor_id=user.id, subject=("user", user.id),
                           payload={"code": code, "tier": tier})
-            _earn_gems(profile, rules.GEMS_PER_ACHIEVEMENT, "achievement", f"{code}:{tier}")
+            _earn_gems(profile, rules.GEMS_PER_ACHIEVEMENT, "achievement", f"{user.id}:{code}:{tier}")
 
 
 def register() -> None:

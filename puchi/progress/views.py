@@ -66,7 +66,7 @@ def lesson_reward(session_id: int) -> ResponseReturnValue:
 @login_required
 def league() -> ResponseReturnValue:
     return render_page("progress/leagues.html", "league_table", table=leagues.table_for(_user().id),
-                       tier_names=tier_names())
+                       tier_names=tier_names(), realtime_watch="league")
 
 
 def tier_names() -> dict[int, str]:

@@ -30,6 +30,20 @@ def test_an_achievement_is_awarded_once_with_an_event(app, enrolled):
     assert events == 3
 
 
+def test_two_learners_earn_the_same_achievement_and_each_gets_its_gems(app, enrolled):
+    from puchi.progress.models import GemTransaction
+
+    first, second = enrolled(), enrolled()
+    noon = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)  # neither night owl nor early bird
+    finish_lesson(app, first.id, at=noon)
+    finish_lesson(app, second.id, at=noon)  # the same first-lesson achievements, for someone else
+    with app.app_context():
+        rewards = db.session.execute(select(GemTransaction.user_id, func.count(GemTransaction.id))
+                                     .where(GemTransaction.reason == "achievement")
+                                     .group_by(GemTransaction.user_id)).all()
+    assert dict(rewards) == {first.id: 3, second.id: 3}
+
+
 def test_a_lesson_finished_late_at_night_earns_the_night_owl(app, enrolled):
     learner = enrolled(timezone="Europe/Madrid")
     finish_lesson(app, learner.id, at=datetime(2026, 5, 4, 22, 30, tzinfo=UTC))  # 00:30 in Madrid
