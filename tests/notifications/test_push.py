@@ -12,6 +12,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,8 +67,8 @@ class PushService:
         return [request for request in self.received if request.path == f"/push/{name}"]
 
 
-@pytest.fixture
-def push_service() -> Any:
+@contextmanager
+def running_push_service() -> Iterator[PushService]:
     service = PushService()
 
     class Handler(BaseHTTPRequestHandler):
@@ -80,14 +82,22 @@ def push_service() -> Any:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # port 0: a free one
     service.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield service
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    try:
+        yield service
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    with running_push_service() as service:
+        yield service
 
 
 # --- The browser's side -------------------------------------------------------------------------------------
