@@ -84,6 +84,8 @@ def _endpoint_problems(endpoint: object) -> list[str]:
         return [_("This field is required.")]
     if len(endpoint) > MAX_ENDPOINT:
         return [_("The push endpoint is too long.")]
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in endpoint):  # urlsplit would quietly drop some
+        return [_("The push endpoint is not a valid URL.")]
     try:
         parts = urlsplit(endpoint)
         host = parts.hostname or ""

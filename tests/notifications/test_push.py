@@ -366,6 +366,7 @@ NOT_ON_THE_CURVE = b64url(b"\x04" + bytes(64))
     (_with(GOOD, endpoint="http://push.example.com/send/abc"), "endpoint"),  # plain HTTP off this machine
     (_with(GOOD, endpoint="ftp://push.example.com/x"), "endpoint"),
     (_with(GOOD, endpoint="https://"), "endpoint"),
+    (_with(GOOD, endpoint="https://push.example.com/a\nb"), "endpoint"),
     (_with(GOOD, endpoint="https://push.example.com/" + "x" * 1000), "endpoint"),
     (_with(GOOD, endpoint=["not", "a", "string"]), "endpoint"),
     (_with(GOOD, keys={"p256dh": b64url(os.urandom(64))}), "keys.p256dh"),  # wrong length
