@@ -53,7 +53,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     import puchi.learning.cli  # noqa: F401 - registers its commands on the puchi group
-    import puchi.notifications.commands  # noqa: F401 - likewise
+    import puchi.notifications.cli  # noqa: F401 - likewise
     from puchi.accounts import auth
 
     auth.init_login(app, login_manager)
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     import puchi.learning.models
     import puchi.notifications.channels
     import puchi.notifications.models
+    import puchi.notifications.push
     import puchi.notifications.tasks
     import puchi.progress.models
     import puchi.progress.tasks
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.notifications.push_views import bp as push_bp
     from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
     from puchi.social.views import bp as social_bp
@@ -100,4 +102,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(push_bp)
     app.register_blueprint(admin_bp)

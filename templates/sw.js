@@ -81,19 +81,31 @@ self.addEventListener("sync", (event) => {
   }
 });
 
+// A push message carries JSON {title, body, url, tag} (puchi/notifications/push.py), already in the learner's
+// language. The same tag replaces an earlier notification instead of stacking a second one.
 self.addEventListener("push", (event) => {
-  const data = event.data ? event.data.json() : {};
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) { /* not JSON: show the plain notification below */ }
   event.waitUntil(self.registration.showNotification(data.title || "Puchi", {
-    body: data.body || "", icon: {{ url_for("static", filename="icons/generated/icon-192.png")|tojson }},
+    body: data.body || "",
+    tag: data.tag || undefined,
+    icon: {{ url_for("static", filename="icons/generated/icon-192.png")|tojson }},
     data: { url: data.url || "/home" },
   }));
 });
 
+// A click focuses a Puchi tab already on that page, else opens it. Only pages of this site are opened.
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const target = new URL(event.notification.data.url || "/home", self.location.origin).href;
+  let target = new URL("/home", self.location.origin);
+  try {
+    const wanted = new URL((event.notification.data && event.notification.data.url) || "/home", self.location.origin);
+    if (wanted.origin === self.location.origin) target = wanted;
+  } catch (error) { /* a malformed url: go home */ }
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((clients) => {
-    const open = clients.find((client) => client.url === target);
-    return open ? open.focus() : self.clients.openWindow(target);
+    const open = clients.find((client) => client.url === target.href);
+    return open ? open.focus() : self.clients.openWindow(target.href);
   }));
 });

@@ -70,6 +70,8 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/unsubscribe/<token>"): {ANONYMOUS: 404, LEARNER: 404},
     ("POST", "/notifications/<int:notification_id>/read"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/notifications/read-all"): {ANONYMOUS: 302, LEARNER: 302},
+    ("POST", "/push/subscriptions"): {ANONYMOUS: 302, LEARNER: 400},  # a form, not the JSON it takes
+    ("POST", "/push/subscriptions/delete"): {ANONYMOUS: 302, LEARNER: 400},
     ("GET", "/practice"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/manifest.webmanifest"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/sw.js"): {ANONYMOUS: 200, LEARNER: 200},

@@ -1,10 +1,22 @@
-"""``flask puchi send-reminders`` and ``flask puchi deliveries``: the reminder job by hand, the send log."""
+"""Notification commands: ``vapid-keys`` (this server's identity to push services), ``send-reminders`` (the
+reminder job by hand) and ``deliveries`` (the send log: failed sends, retry)."""
 
 from __future__ import annotations
 
 import click
 
 from puchi.core.cli import puchi_cli
+
+
+@puchi_cli.command("vapid-keys")
+def vapid_keys_command() -> None:
+    """Print a fresh VAPID key pair as environment variables. Changing keys later means browsers must
+    subscribe again, so generate them once per deployment and keep the private key secret."""
+    from puchi.notifications.push import generate_vapid_keys
+
+    public, private = generate_vapid_keys()
+    click.echo(f"VAPID_PUBLIC_KEY={public}")
+    click.echo(f"VAPID_PRIVATE_KEY={private}")
 
 
 @puchi_cli.command("send-reminders")

@@ -1,0 +1,266 @@
+"""Web Push: browsers subscribe, and notifications reach them through their push service (RFC 8030).
+
+A subscription is an endpoint URL at the browser's push service plus two keys that encrypt the payload
+for that browser only (RFC 8291, aes128gcm). Our server signs each request with its VAPID key (RFC 8292)
+so the push service knows who sends. A push service answers 404 or 410 for a subscription that has gone
+(the learner revoked permission, the browser was reset): we forget it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import logging
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+from sqlalchemy import delete, func, select, update
+
+from puchi.accounts.models import User
+from puchi.core.db import commit, db, now
+from puchi.core.errors import Invalid
+from puchi.core.upserts import insert_or_add
+from puchi.notifications import channels
+from puchi.notifications.models import Notification, PushSubscription
+
+log = logging.getLogger(__name__)
+
+# How long a push service keeps a message for a browser that is offline: news older than a day is stale.
+TTL_SECONDS = 24 * 60 * 60
+GONE = (404, 410)  # RFC 8030 §7.3: the subscription expired or was revoked
+MAX_ENDPOINT = 1000  # the column's length
+MAX_USER_AGENT = 200
+LOOPBACK_NAMES = {"localhost"}
+
+
+# --- Keys ---------------------------------------------------------------------------------------------------
+
+def public_key() -> str | None:
+    """The VAPID public key browsers pass as ``applicationServerKey`` (base64url, uncompressed point)."""
+    return current_app.config.get("VAPID_PUBLIC_KEY") or None
+
+
+def configured() -> bool:
+    return bool(current_app.config.get("VAPID_PUBLIC_KEY") and current_app.config.get("VAPID_PRIVATE_KEY"))
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    """Decode base64url with or without padding; :raises ValueError: not base64url."""
+    if not text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="
+                       for c in text):
+        raise ValueError("not base64url")
+    try:
+        return base64.urlsafe_b64decode(text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("not base64url") from error
+
+
+def generate_vapid_keys() -> tuple[str, str]:
+    """A fresh P-256 pair: (public key as browsers want it, private key as a raw base64url scalar)."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    public_point = private.public_key().public_bytes(encoding=serialization.Encoding.X962,
+                                                     format=serialization.PublicFormat.UncompressedPoint)
+    scalar = private.private_numbers().private_value.to_bytes(32, "big")
+    return _b64url(public_point), _b64url(scalar)
+
+
+# --- Subscriptions ------------------------------------------------------------------------------------------
+
+def _endpoint_problems(endpoint: object) -> list[str]:
+    if not isinstance(endpoint, str) or not endpoint:
+        return [_("This field is required.")]
+    if len(endpoint) > MAX_ENDPOINT:
+        return [_("The push endpoint is too long.")]
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in endpoint):  # urlsplit would quietly drop some
+        return [_("The push endpoint is not a valid URL.")]
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return [_("The push endpoint is not a valid URL.")]
+    if not host:
+        return [_("The push endpoint is not a valid URL.")]
+    # Push services speak HTTPS; plain HTTP is only for a push service on this machine (development, tests).
+    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+        return []
+    return [_("The push endpoint must be an https URL.")]
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _key_problems(value: object, length: int, uncompressed_point: bool) -> tuple[str | None, list[str]]:
+    """The key in canonical form (unpadded base64url), or the reasons it is unusable."""
+    if not isinstance(value, str) or not value:
+        return None, [_("This field is required.")]
+    try:
+        raw = _unb64url(value)
+    except ValueError:
+        return None, [_("The key is not base64url.")]
+    if len(raw) != length:
+        return None, [_("The key has the wrong length.")]
+    if uncompressed_point:
+        try:  # a browser's key is a point on P-256; anything else could never be encrypted to
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+        except ValueError:
+            return None, [_("The key is not a P-256 public key.")]
+        if raw[0] != 0x04:
+            return None, [_("The key is not a P-256 public key.")]
+    return _b64url(raw), []
+
+
+def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_agent: str = "") -> PushSubscription:
+    """Remember this browser's subscription for the learner (an endpoint seen before, perhaps under another
+    account, now belongs to this one). Commits. :raises Invalid: with a message per field."""
+    fields: dict[str, list[str]] = {}
+    if problems := _endpoint_problems(endpoint):
+        fields["endpoint"] = problems
+    p256dh_key, problems = _key_problems(p256dh, 65, uncompressed_point=True)
+    if problems:
+        fields["keys.p256dh"] = problems
+    auth_key, problems = _key_problems(auth, 16, uncompressed_point=False)
+    if problems:
+        fields["keys.auth"] = problems
+    if fields:
+        raise Invalid(fields=fields)
+    assert isinstance(endpoint, str)
+    insert_or_add(PushSubscription, {"endpoint": endpoint}, {}, user_id=user.id, p256dh=p256dh_key,
+                  auth=auth_key, user_agent=(user_agent or "")[:MAX_USER_AGENT], created_at=now(),
+                  last_success_at=None)
+    commit()
+    subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    assert subscription is not None
+    return subscription
+
+
+def unsubscribe(user: User, endpoint: object) -> bool:
+    """Forget the learner's subscription at ``endpoint`` (someone else's is left alone). Commits.
+    True when one was removed."""
+    if not isinstance(endpoint, str) or not endpoint:
+        raise Invalid(fields={"endpoint": [_("This field is required.")]})
+    result = db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id,
+                                                               PushSubscription.endpoint == endpoint))
+    commit()
+    return bool(result.rowcount)
+
+
+def subscriptions_of(user: User) -> list[PushSubscription]:
+    return list(db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)
+                                   .order_by(PushSubscription.id)))
+
+
+def device_count(user: User) -> int:
+    return db.session.scalar(select(func.count(PushSubscription.id))
+                             .where(PushSubscription.user_id == user.id)) or 0
+
+
+# --- Sending ------------------------------------------------------------------------------------------------
+
+def reachable(user: User) -> bool:
+    return configured() and device_count(user) > 0
+
+
+def _target(notification: Notification) -> str:
+    """Where a click on the notification takes the learner."""
+    data, kind = notification.data or {}, notification.kind
+    if kind in ("followed", "cheer") and data.get("username"):
+        return url_for("social.profile", username=data["username"])
+    if kind in ("promoted", "demoted"):
+        return url_for("progress.league")
+    if kind == "achievement":
+        return url_for("progress.stats")
+    if kind in ("reminder", "nudge"):
+        return url_for("learning.continue_learning")
+    return url_for("notifications.centre")
+
+
+def message(user: User, notification: Notification) -> dict[str, str]:
+    """The payload the service worker shows: plain text in the learner's language, and a same-site path."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), force_locale(user.locale):
+        # The same one-line text as the email, so a notification reads the same on every channel.
+        body = render_template("emails/_notification_line.txt", notification=notification).strip()
+        if not body:  # a kind the line does not know yet
+            body = _("You have a new notification.")
+        return {"title": "Puchi", "body": body, "url": _target(notification),
+                "tag": f"puchi-{notification.id}"}  # a resend replaces the notification instead of adding one
+
+
+def _vapid() -> Vapid:
+    return Vapid.from_string(current_app.config["VAPID_PRIVATE_KEY"])
+
+
+def _post(subscription: PushSubscription, payload: str, vapid: Vapid) -> None:
+    """One encrypted, signed POST to the subscription's push service. :raises WebPushException: on an error
+    status; requests' exceptions when the service cannot be reached."""
+    webpush({"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+            data=payload, vapid_private_key=vapid,
+            # a fresh dict each time: webpush fills in aud (the endpoint's origin) and exp in place
+            vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
+            content_encoding="aes128gcm", ttl=TTL_SECONDS, timeout=current_app.config["NOTIFY_HTTP_TIMEOUT"])
+
+
+def send(user: User, notification: Notification) -> None:
+    """Push the notification to every browser the learner subscribed.
+
+    A device that is gone is forgotten; when none is left the send is dropped. When some device took it, the
+    send is done (a retry would show it twice there); when none did and one failed for a passing reason
+    (an error status, a timeout), the error goes up for the outbox to retry.
+    """
+    if not configured():
+        raise RuntimeError("VAPID keys are not configured")  # an operator's fix, then `flask puchi jobs retry`
+    payload = json.dumps(message(user, notification), ensure_ascii=False)
+    vapid = _vapid()
+    delivered, gone, failure = [], [], None
+    for subscription in subscriptions_of(user):
+        try:
+            _post(subscription, payload, vapid)
+        except WebPushException as error:
+            status = error.response.status_code if error.response is not None else None
+            if status in GONE:
+                gone.append(subscription.id)
+                continue
+            failure = failure or error
+            log.warning("push to subscription %s failed: %s", subscription.id, status)
+        except requests.RequestException as error:  # timeouts, refused connections
+            failure = failure or error
+            log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
+        else:
+            delivered.append(subscription.id)
+    _record(delivered, gone)
+    if delivered:
+        return
+    if failure is not None:
+        raise failure
+    raise channels.Undeliverable("no push subscription is left")
+
+
+def _record(delivered: list[int], gone: list[int]) -> None:
+    if gone:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+    if delivered:
+        db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(delivered))
+                           .values(last_success_at=now()))
+    db.session.commit()
+
+
+channels.register_adapter("push", reachable=reachable, send=send)

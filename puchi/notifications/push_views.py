@@ -1,0 +1,54 @@
+"""Web Push subscriptions from the browser: JSON in (as ``PushSubscription.toJSON()`` gives it), JSON out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from puchi.notifications import push
+
+bp = Blueprint("push", __name__)
+
+
+def _user() -> Any:
+    return current_user._get_current_object()
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)  # not JSON at all: a JSON problem for fetch(), the error page otherwise
+    return body
+
+
+def devices_text(count: int) -> str:
+    return ngettext("%(num)s device gets push notifications.", "%(num)s devices get push notifications.", count)
+
+
+@bp.app_template_global()
+def push_card() -> dict[str, Any]:
+    """What the settings page's push card shows: whether the server can push, and the learner's devices."""
+    count = push.device_count(_user()) if current_user.is_authenticated else 0
+    return {"public_key": push.public_key() if push.configured() else None, "devices": count,
+            "devices_text": devices_text(count)}
+
+
+@bp.post("/push/subscriptions")
+@login_required
+def subscribe() -> ResponseReturnValue:
+    body = _json_object()
+    keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    subscription = push.subscribe(_user(), body.get("endpoint"), keys.get("p256dh"), keys.get("auth"),
+                                  request.user_agent.string)
+    return jsonify(endpoint=subscription.endpoint, devices=push.device_count(_user())), 201
+
+
+@bp.post("/push/subscriptions/delete")
+@login_required
+def unsubscribe() -> ResponseReturnValue:
+    push.unsubscribe(_user(), _json_object().get("endpoint"))
+    return "", 204  # also when there was nothing (left) to delete: the outcome is the same
