@@ -92,6 +92,11 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "VAPID_PUBLIC_KEY": env.get("VAPID_PUBLIC_KEY") or None,
         "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY") or None,
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:hello@puchi.localhost"),
+        # The push services browsers use (Chrome, Firefox, Safari, Edge): the only hosts we POST pushes to.
+        "PUSH_SERVICE_HOSTS": [host.strip() for host in env.get(
+            "PUCHI_PUSH_SERVICE_HOSTS",
+            "fcm.googleapis.com,android.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+        ).split(",") if host.strip()],
         # SMS: "console" prints messages; "twilio" posts to a Twilio-compatible HTTP gateway.
         "SMS_GATEWAY": env.get("SMS_GATEWAY", "console"),
         "SMS_API_BASE": env.get("SMS_API_BASE", "https://api.twilio.com").rstrip("/"),

@@ -219,8 +219,14 @@ def end_session(user: User) -> None:
             .where(UserSession.key_hash == _hash_key(user.current_session_key))
             .values(revoked_at=now())
         )
-    events.record("user.logged_out", actor_id=user.id, subject=("user", user.id))
+    events.record("user.logged_out", actor_id=user.id, subject=("user", user.id),
+                  payload={"session": current_session_hash(user)})
     commit()
+
+
+def current_session_hash(user: User) -> str | None:
+    """Names the login this request belongs to (what other domains may keep per browser), not its key."""
+    return _hash_key(user.current_session_key) if user.current_session_key else None
 
 
 def active_sessions(user: User) -> list[UserSession]:

@@ -101,6 +101,9 @@ class PushSubscription(db.Model):
     p256dh: Mapped[str] = mapped_column(String(200))
     auth: Mapped[str] = mapped_column(String(100))
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # The login that subscribed: logging out of that browser removes it, so a shared computer does not
+    # keep showing the previous learner's notifications.
+    session_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

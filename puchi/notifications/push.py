@@ -26,6 +26,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select, update
 
 from puchi.accounts.models import User
+from puchi.core import events
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Invalid
 from puchi.core.upserts import insert_or_add
@@ -94,10 +95,20 @@ def _endpoint_problems(endpoint: object) -> list[str]:
         return [_("The push endpoint is not a valid URL.")]
     if not host:
         return [_("The push endpoint is not a valid URL.")]
-    # Push services speak HTTPS; plain HTTP is only for a push service on this machine (development, tests).
-    if parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(host)):
+    # The server will POST to this URL, so only the browsers' push services are accepted (a learner must not
+    # make us call into our own network); outside production, a push service on this machine too.
+    if parts.scheme == "https" and _known_push_service(host):
         return []
-    return [_("The push endpoint must be an https URL.")]
+    if parts.scheme in ("http", "https") and _is_loopback(host) and current_app.config["ENV_NAME"] != "production":
+        return []
+    if parts.scheme != "https":
+        return [_("The push endpoint must be an https URL.")]
+    return [_("This push service is not supported.")]
+
+
+def _known_push_service(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == known or host.endswith("." + known) for known in current_app.config["PUSH_SERVICE_HOSTS"])
 
 
 def _is_loopback(host: str) -> bool:
@@ -144,9 +155,11 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     if fields:
         raise Invalid(fields=fields)
     assert isinstance(endpoint, str)
+    from puchi.accounts.services import current_session_hash
+
     insert_or_add(PushSubscription, {"endpoint": endpoint}, {}, user_id=user.id, p256dh=p256dh_key,
                   auth=auth_key, user_agent=(user_agent or "")[:MAX_USER_AGENT], created_at=now(),
-                  last_success_at=None)
+                  last_success_at=None, session_key_hash=current_session_hash(user))
     commit()
     subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     assert subscription is not None
@@ -264,3 +277,10 @@ def _record(delivered: list[int], gone: list[int]) -> None:
 
 
 channels.register_adapter("push", reachable=reachable, send=send)
+
+
+def forget_browser_on_log_out(event: events.Event) -> None:
+    """Logging out of a browser removes the push subscription that login made there."""
+    session = (event.payload or {}).get("session")
+    if session:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.session_key_hash == session))

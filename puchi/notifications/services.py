@@ -101,6 +101,9 @@ def on_cheered(event: events.Event) -> None:
 
 
 def register() -> None:
+    from puchi.notifications.push import forget_browser_on_log_out
+
+    events.subscribe("user.logged_out", forget_browser_on_log_out)
     events.subscribe("user.cheered", on_cheered)
     events.subscribe("user.followed", on_followed)
     events.subscribe("achievement.unlocked", on_achievement)

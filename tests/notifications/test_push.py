@@ -267,7 +267,7 @@ def test_a_push_service_error_is_retried_and_delivered_once_when_it_recovers(app
     promote(app, learner.id)
 
     assert len(push_service.received) == 1
-    assert push_delivery(app).status == "failed"
+    assert push_delivery(app).status == "retrying"
     assert stored_subscriptions(app) != []  # a passing error is no reason to forget the device
     push_service.status = 201
 
@@ -289,7 +289,7 @@ def test_an_unreachable_push_service_is_retried(app, logged_in, push_service):
     promote(app, learner.id)
 
     delivery = push_delivery(app)
-    assert delivery.status == "failed" and "ConnectionError" in delivery.last_error
+    assert delivery.status == "retrying" and "ConnectionError" in delivery.last_error
     assert len(stored_subscriptions(app)) == 1
 
 
@@ -341,6 +341,19 @@ def test_unsubscribing_removes_the_subscription(app, logged_in, push_service):
     assert unsubscribe(client, browser.endpoint).status_code == 204  # already gone: the same outcome
 
 
+def test_logging_out_forgets_the_subscription_that_browser_made_and_only_that_one(app, logged_in, push_service):
+    from tests.conftest import AuthActions
+
+    client, learner = logged_in()
+    subscribe(client, Browser(push_service.endpoint("shared-laptop")).to_json())
+    phone = app.test_client()  # the same learner, logged in on their phone too
+    AuthActions(phone).log_in(learner.email)
+    subscribe(phone, Browser(push_service.endpoint("phone")).to_json())
+
+    AuthActions(client).log_out()
+    assert stored_subscriptions(app) == [(learner.id, push_service.endpoint("phone"))]
+
+
 def test_a_learner_cannot_remove_another_learners_subscription(app, logged_in, push_service):
     ana_client, ana = logged_in()
     ben_client, _ = logged_in()
@@ -356,14 +369,17 @@ def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**body, **changes, "keys": keys}
 
 
-GOOD = Browser("https://push.example.com/send/abc").to_json()
+GOOD = Browser("https://fcm.googleapis.com/fcm/send/abc").to_json()
 NOT_ON_THE_CURVE = b64url(b"\x04" + bytes(64))
 
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"endpoint": GOOD["endpoint"]}, "keys.p256dh"),
     (_with(GOOD, endpoint=""), "endpoint"),
-    (_with(GOOD, endpoint="http://push.example.com/send/abc"), "endpoint"),  # plain HTTP off this machine
+    (_with(GOOD, endpoint="http://fcm.googleapis.com/fcm/send/abc"), "endpoint"),  # plain HTTP off this machine
+    (_with(GOOD, endpoint="https://push.example.com/send/abc"), "endpoint"),  # not a browser's push service
+    (_with(GOOD, endpoint="https://10.0.0.7/internal"), "endpoint"),  # nor our own network
+    (_with(GOOD, endpoint="https://fcm.googleapis.com.evil.example/x"), "endpoint"),
     (_with(GOOD, endpoint="ftp://push.example.com/x"), "endpoint"),
     (_with(GOOD, endpoint="https://"), "endpoint"),
     (_with(GOOD, endpoint="https://push.example.com/a\nb"), "endpoint"),
