@@ -24,6 +24,7 @@ from puchi.social.services import _not_blocked, check_can_cheer, profile_of, sen
 FEED_EVENTS = ("streak.milestone", "achievement.unlocked", "league.promoted")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
+MAX_ID = 2**63 - 1  # a BIGINT: a larger id from a URL would overflow the driver, not merely match nothing
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -
     query = (sharing_friends(user.id).add_columns(Event).join(Event, Event.actor_id == User.id)
              .where(Event.name.in_(FEED_EVENTS)).order_by(Event.id.desc()).limit(limit + 1))
     if before_id is not None:
-        query = query.where(Event.id < before_id)
+        query = query.where(Event.id < min(before_id, MAX_ID))
     rows = db.session.execute(query).all()
     more, rows = len(rows) > limit, rows[:limit]
     cheered = _cheered(user.id, [event.id for _user, _name, event in rows])
@@ -104,7 +105,7 @@ def cheer_item(user: User, event_id: int) -> bool:
     :raises NotFound: no such item, or one the viewer cannot see (a private profile).
     :raises Forbidden: your own item, or not a friend's.
     """
-    event = db.session.get(Event, event_id)
+    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
     friend = db.session.get(User, event.actor_id) if event and event.name in FEED_EVENTS and event.actor_id else None
     if event is None or friend is None:
         raise NotFound

@@ -130,8 +130,9 @@ def test_load_more_pages_by_event_id_without_gaps_or_repeats(app, ana_and_ben, h
 
 def test_a_nonsense_page_cursor_is_just_an_empty_page(app, ana_and_ben):
     ana_client, *_ = ana_and_ben
-    for cursor in ("abc", "-5", "0", "99999999999"):
+    for cursor in ("abc", "-5", "0", "99999999999", "9" * 30):
         assert ana_client.get(f"/feed?before={cursor}").status_code == 200
+    assert _cheer(ana_client, int("9" * 30)).status_code == 404
 
 
 # --- Cheers -------------------------------------------------------------------------------------------------
