@@ -47,3 +47,23 @@ def test_cheering_and_nudging_from_the_feed(page, app, make_user):
     assert wait_until(lambda: _nudges_and_cheers(app, ben.id) == ["cheer", "nudge"], 5)
     page.reload()
     assert page.get_by_role("button", name="Cheer Ben Okafor").count() == 0  # it stays cheered
+
+
+def test_load_more_appends_older_items_and_moves_focus_to_the_first_new_one(page, app, make_user):
+    ana = make_user("ana@example.com", display_name="Ana Silva")
+    ben = make_user("ben@example.com", display_name="Ben Okafor")
+    befriend(app, ana.id, ben.id)
+    happened(app, "streak.milestone", ben.id, days=7)  # the oldest: on the second page
+    for _ in range(20):
+        happened(app, "achievement.unlocked", ben.id, code="xp", tier=1)
+    log_in_on_page(page, "ana@example.com")
+
+    page.goto("/feed")
+    assert page.locator(".feed-item").count() == 20
+    page.get_by_role("link", name="Load more").click()
+    page.get_by_text("reached a 7-day streak!").wait_for()
+    assert page.locator(".feed-item").count() == 21 and page.get_by_role("link", name="Load more").count() == 0
+    assert page.url.endswith("/feed")  # appended in place, no navigation
+    assert wait_until(lambda: page.evaluate(
+        "() => document.activeElement.classList.contains('feed-item') && "
+        "document.activeElement.textContent.includes('7-day streak')"), 5)
