@@ -51,6 +51,9 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/messages/<username>"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/messages/<username>"): {ANONYMOUS: 302, LEARNER: 404},
     ("POST", "/u/<username>/cheer"): {ANONYMOUS: 302, LEARNER: 404},
+    ("POST", "/u/<username>/nudge"): {ANONYMOUS: 302, LEARNER: 404},
+    ("GET", "/feed"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/feed/<int:event_id>/cheer"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/ws"): {ANONYMOUS: 400, LEARNER: 400},  # a plain GET is no WebSocket handshake
     ("GET", "/u/<username>"): {ANONYMOUS: 302, LEARNER: 404},
     ("GET", "/u/<username>/<any(followers, following):which>"): {ANONYMOUS: 302, LEARNER: 404},
@@ -105,7 +108,8 @@ def _request(client, method, rule):
     url = (rule.replace("<token>", "not-a-real-token").replace("<slug>", "no-such-course")
            .replace("<int:skill_id>", "999999").replace("<int:session_id>", "999999")
            .replace("<username>", "nobody_here").replace("<any(followers, following):which>", "followers")
-           .replace("<int:notification_id>", "999999").replace("<int:delivery_id>", "999999"))
+           .replace("<int:notification_id>", "999999").replace("<int:delivery_id>", "999999")
+           .replace("<int:event_id>", "999999"))
     if method == "GET":
         return client.get(url)
     # Every POST carries a valid CSRF token and empty fields, as a browser submitting a blank form would.

@@ -100,11 +100,23 @@ def on_cheered(event: events.Event) -> None:
            str(event.payload["source"]))
 
 
+def on_nudged(event: events.Event) -> None:
+    from puchi.social.services import profile_of
+
+    actor = db.session.get(User, event.actor_id)
+    if actor is None or event.subject_id is None:
+        return
+    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": profile_of(actor).username,
+                                       "days": int(event.payload.get("days") or 0)},
+           str(event.payload["source"]))
+
+
 def register() -> None:
     from puchi.notifications.push import forget_browser_on_log_out
 
     events.subscribe("user.logged_out", forget_browser_on_log_out)
     events.subscribe("user.cheered", on_cheered)
+    events.subscribe("user.nudged", on_nudged)
     events.subscribe("user.followed", on_followed)
     events.subscribe("achievement.unlocked", on_achievement)
     events.subscribe("league.promoted", on_league)

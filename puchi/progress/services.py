@@ -105,6 +105,10 @@ def on_lesson_completed(event: events.Event) -> None:
         insert_or_add(DailyActivity, {"user_id": user.id, "local_date": frozen}, {"xp": 0}, freeze_used=True)
     profile.current_streak, profile.longest_streak = streak.current, streak.longest
     profile.last_active_date, profile.streak_freezes = streak.last_active, streak.freezes_left
+    if streak.extended and streaks.is_milestone(streak.current):
+        # Once per reaching: a redelivered lesson returned above, and a day counts once, so this runs once.
+        events.record("streak.milestone", actor_id=user.id, subject=("user", user.id),
+                      payload={"days": streak.current})
     profile.total_xp += xp
     profile.lessons_completed += 1
     if payload.get("perfect"):

@@ -62,6 +62,14 @@ def effective_streak(*, current: int, last_active: date | None, freezes: int, to
     return current if missed <= freezes else 0
 
 
+MILESTONES = (7, 14, 30, 50, 100, 150, 200, 250, 300, 365)
+
+
+def is_milestone(days: int) -> bool:
+    """A streak length worth telling friends about: the fixed steps, then every hundred days past a year."""
+    return days in MILESTONES or (days > MILESTONES[-1] and days % 100 == 0)
+
+
 def at_risk(*, last_active: date | None, today: date, current: int) -> bool:
     """True when the learner has a streak and has not practised yet today."""
     return current > 0 and last_active is not None and last_active < today

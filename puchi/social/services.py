@@ -117,22 +117,35 @@ def follow(user: User, username: str) -> User:
     return target
 
 
+def check_can_cheer(user: User, target: User) -> None:
+    """:raises Forbidden: ``target`` is you, or not your friend (or one of you blocked the other)."""
+    if target.id == user.id or blocked_between(user.id, target.id) or not are_friends(user.id, target.id):
+        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
+
+
+def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
+    """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Commits.
+
+    Returns False when that source was used already. Callers check who may cheer whom first.
+    """
+    from puchi.notifications.models import Notification
+
+    if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
+        return False
+    events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
+                  payload={"source": source, **payload})
+    commit()
+    return True
+
+
 def cheer(user: User, username: str, at: datetime) -> bool:
     """Cheer a friend on (at most once an hour each). Commits; returns False when already cheered this hour.
 
     :raises NotFound: no such learner. :raises Forbidden: you are not friends.
     """
     target = _user_by_username(username)
-    if target.id == user.id or blocked_between(user.id, target.id) or not are_friends(user.id, target.id):
-        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
-    source = f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}"
-    from puchi.notifications.models import Notification
-
-    if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
-        return False
-    events.record("user.cheered", actor_id=user.id, subject=("user", target.id), payload={"source": source})
-    commit()
-    return True
+    check_can_cheer(user, target)
+    return send_cheer(user, target, f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}")
 
 
 def unfollow(user: User, username: str) -> None:

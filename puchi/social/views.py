@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
-from puchi.core.errors import Conflict, Invalid
+from puchi.core.db import now
+from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
-from puchi.core.htmx import render_page
-from puchi.social import services
+from puchi.core.htmx import render_page, wants_fragment
+from puchi.social import feed as feeds
+from puchi.social import nudges, services
 from puchi.social.models import VISIBILITIES
 
 bp = Blueprint("social", __name__)
@@ -58,11 +60,68 @@ def connections(username: str, which: str) -> ResponseReturnValue:
     return render_page("social/connections.html", view=view, which=which, rows=rows)
 
 
-def _back(username: str) -> ResponseReturnValue:
+def _next_or(default: str) -> ResponseReturnValue:
+    """Back to the form's ``next`` (a local path only), else ``default``."""
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("social.profile", username=username)
+        target = default
     return redirect(target)
+
+
+def _back(username: str) -> ResponseReturnValue:
+    return _next_or(url_for("social.profile", username=username))
+
+
+def _refused(element_id: str, error: ServiceError) -> ResponseReturnValue:
+    """For HTMX, the refusal replaces the button it came from; without JS the error page or a flash says it."""
+    if not wants_fragment():
+        if isinstance(error, (Forbidden, NotFound)):
+            raise error
+        flash(str(error.message), "error")
+        return _next_or(url_for("social.feed"))
+    message = str(error.message) if error.message else _("We could not find that. It may have been removed.")
+    return render_template("social/_refused.html", element_id=element_id, message=message), error.status_code
+
+
+@bp.get("/feed")
+@login_required
+def feed() -> ResponseReturnValue:
+    from puchi.progress.achievements import BY_CODE
+    from puchi.progress.views import tier_names
+
+    before = request.args.get("before", type=int)
+    page = feeds.feed_for(_user(), before_id=before)
+    at_risk = nudges.friends_at_risk(_user(), now()) if before is None else []
+    return render_page("social/feed.html", "feed_more", page=page, at_risk=at_risk, older=before is not None,
+                       focus_first=before is not None and wants_fragment(), tier_names=tier_names(),
+                       achievements=BY_CODE)
+
+
+@bp.post("/feed/<int:event_id>/cheer")
+@login_required
+def cheer_item(event_id: int) -> ResponseReturnValue:
+    try:
+        sent = feeds.cheer_item(_user(), event_id)
+    except (Forbidden, NotFound) as error:
+        return _refused(f"cheer-{event_id}", error)
+    if wants_fragment():
+        return render_template("social/_feed_cheer.html", item={"event_id": event_id, "cheered": True},
+                               just_done=True)
+    flash(_("Cheer sent!") if sent else _("You already cheered this."), "success" if sent else "info")
+    return _next_or(url_for("social.feed"))
+
+
+@bp.post("/u/<username>/nudge")
+@login_required
+def nudge(username: str) -> ResponseReturnValue:
+    try:
+        sent = nudges.nudge(_user(), username, now())
+    except (Forbidden, NotFound, Conflict, RateLimited) as error:
+        return _refused(f"nudge-{username}", error)
+    if wants_fragment():
+        return render_template("social/_nudge.html", friend={"username": username, "nudged": True}, just_done=True)
+    flash(_("Nudge sent!") if sent else _("You already nudged them today."), "success" if sent else "info")
+    return _next_or(url_for("social.feed"))
 
 
 @bp.post("/u/<username>/follow")
@@ -78,8 +137,6 @@ def follow(username: str) -> ResponseReturnValue:
 @bp.post("/u/<username>/cheer")
 @login_required
 def cheer(username: str) -> ResponseReturnValue:
-    from puchi.core.db import now
-
     if services.cheer(_user(), username, now()):
         flash(_("Cheer sent!"), "success")
     else:

@@ -23,6 +23,22 @@ def axe_violations(page) -> list[str]:
     return list(result)
 
 
+def _friend_with_news(app, make_user, user_id: int) -> None:
+    """A friend with feed items whose streak is at risk: /feed shows the strip, the items and their buttons."""
+    from datetime import timedelta
+
+    from puchi.core.db import now
+    from puchi.progress.streaks import local_day
+    from tests.social.conftest import befriend, happened, set_streak
+
+    ben = make_user("ben@example.com", display_name="Ben Okafor", timezone="America/Los_Angeles")
+    befriend(app, user_id, ben.id)
+    happened(app, "streak.milestone", ben.id, days=30)
+    happened(app, "achievement.unlocked", ben.id, code="streak", tier=2)
+    happened(app, "league.promoted", ben.id, to_tier=3)
+    set_streak(app, ben.id, 30, local_day(now(), "America/Los_Angeles") - timedelta(days=1))
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, scheme):
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, color_scheme=scheme)
@@ -39,7 +55,8 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
         page.goto(url)
         check(url)
 
-    make_user("ana@example.com", display_name="Ana")
+    ana = make_user("ana@example.com", display_name="Ana")
+    _friend_with_news(app, make_user, ana.id)
     log_in_on_page(page, "ana@example.com")
     check("/home (new learner)")
     page.goto("/courses")
@@ -77,9 +94,15 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     check("lesson: complete")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
-                "/account/notifications", "/messages", "/unsubscribe/not-a-token"):
+                "/account/notifications", "/messages", "/unsubscribe/not-a-token", "/feed"):
         page.goto(url)
         check(url)
+    page.goto("/feed")
+    page.get_by_role("button", name="Cheer Ben Okafor").first.click()
+    page.locator(".feed-item .feed-done").wait_for()
+    page.get_by_role("button", name="Nudge Ben Okafor").click()
+    page.locator(".person .feed-done").wait_for()
+    check("/feed after a cheer and a nudge")
     context.close()
     assert failures == {}, "\n".join(f"{name}: {v}" for name, vs in failures.items() for v in vs)
 

@@ -1,0 +1,117 @@
+"""Friends' activity feed: what friends achieved, read straight from the event log, and cheers on it.
+
+No table of its own: the feed is a keyset-paginated query over ``events`` of a few kinds, limited to the
+viewer's friends (mutual follows) who share their progress and are not blocked either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from puchi.accounts.models import User
+from puchi.core.db import db
+from puchi.core.errors import Forbidden, NotFound
+from puchi.core.events import Event
+from puchi.social.models import PRIVATE, Follow, SocialProfile
+from puchi.social.services import _not_blocked, check_can_cheer, profile_of, send_cheer
+
+FEED_EVENTS = ("streak.milestone", "achievement.unlocked", "league.promoted")
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+MAX_ID = 2**63 - 1  # a BIGINT: a larger id from a URL would overflow the driver, not merely match nothing
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    event_id: int
+    kind: str  # the event's name: the template words it
+    user_id: int
+    display_name: str
+    username: str
+    avatar_color: str
+    initials: str
+    at: datetime
+    payload: dict[str, Any]
+    cheered: bool  # the viewer cheered this item already
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[FeedItem]
+    next_before: int | None  # pass as ``before_id`` for the next (older) page; None on the last page
+
+
+def friend_ids(viewer_id: int) -> Select:
+    """The ids of the viewer's friends: people they follow who follow them back (a subquery)."""
+    back = aliased(Follow)
+    return (select(Follow.followed_id)
+            .join(back, (back.follower_id == Follow.followed_id) & (back.followed_id == Follow.follower_id))
+            .where(Follow.follower_id == viewer_id))
+
+
+def sharing_friends(viewer_id: int) -> Select:
+    """Friends whose activity the viewer may see: a private profile or a block (either way) hides it.
+
+    Select ``User`` and ``SocialProfile.username``; callers add columns, filters and order.
+    """
+    return (select(User, SocialProfile.username).join(SocialProfile, SocialProfile.user_id == User.id)
+            .where(User.id.in_(friend_ids(viewer_id)), SocialProfile.visibility != PRIVATE,
+                   _not_blocked(viewer_id)))
+
+
+def item_source(viewer_id: int, event_id: int) -> str:
+    """The key of a cheer on one feed item: at most one cheer per viewer and item."""
+    return f"cheer:item:{viewer_id}:{event_id}"
+
+
+def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -> FeedPage:
+    """The newest friends' milestones, achievements and promotions, older than ``before_id``.
+
+    Two queries, however many friends or items: the items with their people, then which ones the viewer cheered.
+    """
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    query = (sharing_friends(user.id).add_columns(Event).join(Event, Event.actor_id == User.id)
+             .where(Event.name.in_(FEED_EVENTS)).order_by(Event.id.desc()).limit(limit + 1))
+    if before_id is not None:
+        query = query.where(Event.id < min(before_id, MAX_ID))
+    rows = db.session.execute(query).all()
+    more, rows = len(rows) > limit, rows[:limit]
+    cheered = _cheered(user.id, [event.id for _user, _name, event in rows])
+    items = [FeedItem(event.id, event.name, friend.id, friend.display_name, username, friend.avatar_color,
+                      friend.initials, event.created_at, dict(event.payload or {}), event.id in cheered)
+             for friend, username, event in rows]
+    return FeedPage(items, items[-1].event_id if more else None)
+
+
+def _cheered(viewer_id: int, event_ids: list[int]) -> set[int]:
+    from puchi.notifications.models import Notification
+
+    if not event_ids:
+        return set()
+    keys = {item_source(viewer_id, event_id): event_id for event_id in event_ids}
+    return {keys[source] for source in db.session.scalars(select(Notification.source)
+                                                          .where(Notification.source.in_(keys)))}
+
+
+def cheer_item(user: User, event_id: int) -> bool:
+    """Cheer a friend's feed item, once. Commits; returns False when the viewer cheered it already.
+
+    :raises NotFound: no such item, or one the viewer cannot see (a private profile).
+    :raises Forbidden: your own item, or not a friend's.
+    """
+    event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
+    friend = db.session.get(User, event.actor_id) if event and event.name in FEED_EVENTS and event.actor_id else None
+    if event is None or friend is None:
+        raise NotFound
+    if friend.id == user.id:
+        raise Forbidden(_l("That is your own news: your friends can cheer it."))
+    check_can_cheer(user, friend)
+    if profile_of(friend).visibility == PRIVATE:
+        raise NotFound
+    return send_cheer(user, friend, item_source(user.id, event.id), event_id=event.id)
