@@ -64,6 +64,8 @@ def _init_extensions(app: Flask) -> None:
     import puchi.learning.models
     import puchi.notifications.channels
     import puchi.notifications.models
+    import puchi.notifications.phones
+    import puchi.notifications.sms
     import puchi.notifications.tasks
     import puchi.progress.models
     import puchi.social.models
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.notifications.phone_views import bp as phone_bp
     from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
     from puchi.social.views import bp as social_bp
@@ -97,3 +100,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(social_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(phone_bp)
