@@ -23,6 +23,11 @@ def axe_violations(page) -> list[str]:
     return list(result)
 
 
+@pytest.fixture
+def app_settings(tmp_path):
+    return {"SMS_DIR": str(tmp_path / "sms")}  # the phone page texts a code (console gateway): not into instance/
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, scheme):
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, color_scheme=scheme)
@@ -77,8 +82,19 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     check("lesson: complete")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
-                "/account/notifications", "/messages", "/unsubscribe/not-a-token"):
+                "/account/notifications", "/account/phone", "/messages", "/unsubscribe/not-a-token"):
         page.goto(url)
         check(url)
+    page.goto("/account/phone")
+    page.get_by_role("textbox", name="Mobile number").fill("12")
+    page.get_by_role("button", name="Send me a code").click()
+    page.locator("#number-errors").wait_for()
+    check("phone: a number refused")
+    page.get_by_role("textbox", name="Mobile number").fill("+34 612 34 56 78")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_role("textbox", name="Code").wait_for()
+    check("phone: waiting for the code")
+    page.goto("/account/notifications")
+    check("/account/notifications (a number waiting for its code)")
     context.close()
     assert failures == {}, "\n".join(f"{name}: {v}" for name, vs in failures.items() for v in vs)
