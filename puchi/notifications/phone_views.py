@@ -46,7 +46,10 @@ def _status(form: FlaskForm, default: int = 422) -> int:
 
 
 def _page(status: int = 200, block: str | None = None, **forms: FlaskForm) -> ResponseReturnValue:
-    return render_page("notifications/phone.html", block, status=status, state=phones.state_of(_user()),
+    state = phones.state_of(_user())
+    if block == "code_form" and (not state.number or state.verified):
+        block = None  # no code form on this page: the whole page carries the message
+    return render_page("notifications/phone.html", block, status=status, state=state,
                        phone_form=forms.get("phone_form") or PhoneForm(formdata=None),
                        code_form=forms.get("code_form") or CodeForm(formdata=None),
                        action_form=forms.get("action_form") or ActionForm(formdata=None),

@@ -32,6 +32,7 @@ from puchi.accounts.models import User
 from puchi.core import outbox
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Invalid, RateLimited
+from puchi.core.upserts import insert_if_missing
 from puchi.notifications import sms
 from puchi.notifications.channels import Undeliverable
 from puchi.notifications.models import PhoneNumber
@@ -135,11 +136,10 @@ def set_number(user: User, raw: str) -> PhoneState:
     row = db.session.get(PhoneNumber, user.id)
     if row is not None and row.number == number and row.verified_at is not None:
         return state_of(user)
-    if row is None:
-        row = PhoneNumber(user_id=user.id, number=number, code_attempts=0, codes_sent=0)
-        db.session.add(row)
-        db.session.flush()
-    elif row.number != number:
+    # Two first numbers at once must not collide on the key: insert if missing, then set this one.
+    inserted = row is None and insert_if_missing(PhoneNumber, {"user_id": user.id}, number=number,
+                                                 code_attempts=0, codes_sent=0)
+    if not inserted and (row is None or row.number != number):
         db.session.execute(update(PhoneNumber).where(PhoneNumber.user_id == user.id).values(
             number=number, verified_at=None, code_hash=None, code_expires_at=None, code_attempts=0))
     _request_code(user, number)
@@ -170,9 +170,8 @@ def _request_code(user: User, number: str) -> None:
     The limits are checked and counted in one conditional UPDATE on the values read, so two requests at
     once cannot both pass. The hourly count starts over after an hour without codes.
     """
-    row = db.session.get(PhoneNumber, user.id)
+    row = db.session.get(PhoneNumber, user.id, populate_existing=True)
     assert row is not None
-    db.session.refresh(row)
     current = now()
     last = row.code_sent_at
     if last is not None and current - last < timedelta(seconds=RESEND_SECONDS):

@@ -23,7 +23,7 @@ from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, PhoneNumber
-from tests.conftest import post_form
+from tests.conftest import HtmxClient, post_form
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "twilio-test-auth-token"
@@ -355,6 +355,26 @@ def test_removing_the_number_stops_texts(app, logged_in, twilio):
     with app.app_context():
         assert not channels.adapter("sms").reachable(learner)
     assert "Add your mobile number" in client.get("/account/phone").text
+
+
+def test_a_learners_code_verifies_only_their_own_number(app, logged_in, twilio):
+    ana_client, ana = logged_in()
+    ben_client, ben = logged_in()
+    add_number(ana_client, ANA_MOBILE)
+    add_number(ben_client, OTHER_MOBILE)
+
+    assert enter_code(ben_client, twilio.code_for(ANA_MOBILE_E164)).status_code == 422
+    assert phone_row(app, ben.id).verified_at is None and phone_row(app, ana.id).verified_at is None
+    ben_page = ben_client.get("/account/phone").text
+    assert '<span dir="ltr">+44 7911 123456</span>' in ben_page
+    assert '<span dir="ltr">+34 612 34 56 78</span>' not in ben_page
+
+
+def test_htmx_gets_just_the_form_back_with_the_message(logged_in, twilio):
+    client, _ = logged_in()
+    response = add_number(HtmxClient(client), "abc")
+    assert response.status_code == 422 and response.text.lstrip().startswith('<form id="phone_form"')
+    assert "That is not a phone number we can read." in response.text
 
 
 def test_a_code_without_a_number_or_a_valid_csrf_token_is_refused_without_a_500(logged_in):
