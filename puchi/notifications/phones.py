@@ -191,8 +191,7 @@ def _request_code(user: User, number: str) -> None:
     if claimed.rowcount != 1:  # another request sent a code meanwhile
         db.session.rollback()
         raise RateLimited(fields={"form": [_("We are already sending you a code.")]})
-    outbox.add("notifications.phone_code", {"user_id": user.id, "number": number, "request": sent + 1,
-                                            "requested_at": current.isoformat()})
+    outbox.add("notifications.phone_code", {"user_id": user.id, "number": number, "request": sent + 1})
     commit()
 
 

@@ -24,6 +24,7 @@ from puchi.core.db import commit, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, PhoneNumber
 from tests.conftest import HtmxClient, post_form
+from tests.services import free_port
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "twilio-test-auth-token"
@@ -472,6 +473,17 @@ def test_a_twilio_gateway_without_credentials_fails_loudly(app, logged_in, twili
         assert message.status == "pending"
         assert "SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM is not set" in message.last_error
     assert twilio.requests == 0
+
+
+@pytest.mark.parametrize("app_settings", [{"SMS_GATEWAY": "twilio", "SMS_API_BASE": f"http://127.0.0.1:{free_port()}",
+                                           "SMS_ACCOUNT_SID": SID, "SMS_AUTH_TOKEN": TOKEN, "SMS_FROM": SENDER}])
+def test_an_unreachable_gateway_is_retried(app, logged_in):
+    client, learner = logged_in()
+    assert add_number(client).status_code == 302
+    with app.app_context():
+        [message] = db.session.scalars(select(outbox.OutboxMessage).where(
+            outbox.OutboxMessage.job == "notifications.phone_code"))
+        assert message.status == "pending" and "twilio unreachable" in message.last_error
 
 
 # --- Development ---------------------------------------------------------------------------------------------
