@@ -65,7 +65,9 @@ def _init_extensions(app: Flask) -> None:
     import puchi.learning.models
     import puchi.notifications.channels
     import puchi.notifications.models
+    import puchi.notifications.phones
     import puchi.notifications.push
+    import puchi.notifications.sms
     import puchi.notifications.tasks
     import puchi.progress.models
     import puchi.progress.tasks
@@ -89,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from puchi.core.pages import bp as pages_bp
     from puchi.core.pwa import bp as pwa_bp
     from puchi.learning.views import bp as learning_bp
+    from puchi.notifications.phone_views import bp as phone_bp
     from puchi.notifications.push_views import bp as push_bp
     from puchi.notifications.views import bp as notifications_bp
     from puchi.progress.views import bp as progress_bp
@@ -104,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(push_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(phone_bp)

@@ -103,6 +103,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SMS_ACCOUNT_SID": env.get("SMS_ACCOUNT_SID") or None,
         "SMS_AUTH_TOKEN": env.get("SMS_AUTH_TOKEN") or None,
         "SMS_FROM": env.get("SMS_FROM") or None,
+        "SMS_DIR": env.get("PUCHI_SMS_DIR", str(instance / "sms")),  # where the console gateway keeps messages
         "NOTIFY_HTTP_TIMEOUT": float(env.get("PUCHI_NOTIFY_HTTP_TIMEOUT", "10")),
     }
 

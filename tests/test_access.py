@@ -75,6 +75,11 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/notifications/read-all"): {ANONYMOUS: 302, LEARNER: 302},
     ("POST", "/push/subscriptions"): {ANONYMOUS: 302, LEARNER: 400},  # a form, not the JSON it takes
     ("POST", "/push/subscriptions/delete"): {ANONYMOUS: 302, LEARNER: 400},
+    ("GET", "/account/phone"): {ANONYMOUS: 302, LEARNER: 200},
+    ("POST", "/account/phone"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/phone/verify"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/phone/resend"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/account/phone/remove"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/practice"): {ANONYMOUS: 302, LEARNER: 302},
     ("GET", "/manifest.webmanifest"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/sw.js"): {ANONYMOUS: 200, LEARNER: 200},

@@ -23,6 +23,11 @@ def axe_violations(page) -> list[str]:
     return list(result)
 
 
+@pytest.fixture
+def app_settings(tmp_path):
+    return {"SMS_DIR": str(tmp_path / "sms")}  # the phone page texts a code (console gateway): not into instance/
+
+
 def _friend_with_news(app, make_user, user_id: int) -> None:
     """A friend with feed items whose streak is at risk: /feed shows the strip, the items and their buttons."""
     from datetime import timedelta
@@ -94,7 +99,7 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     check("lesson: complete")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
-                "/account/notifications", "/messages", "/unsubscribe/not-a-token", "/feed"):
+                "/account/notifications", "/account/phone", "/messages", "/unsubscribe/not-a-token", "/feed"):
         page.goto(url)
         check(url)
     page.goto("/feed")
@@ -103,6 +108,17 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     page.get_by_role("button", name="Nudge Ben Okafor").click()
     page.locator(".person .feed-done").wait_for()
     check("/feed after a cheer and a nudge")
+    page.goto("/account/phone")
+    page.get_by_role("textbox", name="Mobile number").fill("12")
+    page.get_by_role("button", name="Send me a code").click()
+    page.locator("#number-errors").wait_for()
+    check("phone: a number refused")
+    page.get_by_role("textbox", name="Mobile number").fill("+34 612 34 56 78")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_role("textbox", name="Code").wait_for()
+    check("phone: waiting for the code")
+    page.goto("/account/notifications")
+    check("/account/notifications (a number waiting for its code)")
     context.close()
     assert failures == {}, "\n".join(f"{name}: {v}" for name, vs in failures.items() for v in vs)
 
