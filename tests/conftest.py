@@ -76,13 +76,22 @@ def _migrate(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
+def _redis_process() -> Iterator[RedisServer]:
     server = RedisServer()
     try:
         server.start()
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture
+def redis_server(_redis_process: RedisServer) -> RedisServer:
+    """The session's Redis, emptied for each test (queues, league sorted sets, rate-limit counters)."""
+    from redis import Redis
+
+    Redis.from_url(_redis_process.url).flushall()
+    return _redis_process
 
 
 @pytest.fixture(scope="session")

@@ -425,7 +425,7 @@ def test_a_gateway_outage_is_retried_by_the_outbox_and_the_text_arrives_once(app
 
     promote(app, learner.id)
     failed = sms_delivery(app)
-    assert (failed.status, failed.attempts) == ("failed", 1) and "twilio 500" in failed.last_error
+    assert (failed.status, failed.attempts) == ("retrying", 1) and "twilio 500" in failed.last_error
     assert twilio.to(ANA_MOBILE_E164) == []
 
     clock.shift(timedelta(seconds=5))  # past the first retry interval
@@ -445,7 +445,7 @@ def test_throttling_is_retried_too(app, logged_in, twilio):
     post_form(client, "/account/notifications", {"on": ["promoted:sms"]})
     twilio.fail_next(429, 20429, "Too Many Requests")
     promote(app, learner.id)
-    assert sms_delivery(app).status == "failed"
+    assert sms_delivery(app).status == "retrying"
 
 
 def test_a_number_twilio_calls_invalid_is_dropped_and_not_retried(app, logged_in, twilio, clock):
