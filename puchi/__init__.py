@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from puchi.config import check_production_config, load_config
 
@@ -31,9 +32,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    # Ids in URLs fit the database's integer columns: a larger one is simply not found (not a driver error).
+    app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

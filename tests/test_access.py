@@ -160,3 +160,14 @@ def test_one_learners_change_never_touches_another(app, logged_in):
     post_form(ana_client, "/account", {}, action="/account/sessions/revoke-others")
     assert "Ana Maria" not in ben_client.get("/account").text
     assert ben_client.get("/home").status_code == 200
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(rule for rule in ACCESS if "<int:" in rule[1]))
+def test_an_id_too_large_for_the_database_is_not_found_rather_than_an_error(logged_in, method, rule):
+    import re
+
+    client, _ = logged_in()
+    url = re.sub(r"<int:\w+>", "99999999999999999999", rule)
+    url = url.replace("<username>", "nobody_here").replace("<slug>", "no-such-course")
+    response = client.get(url) if method == "GET" else post_form(client, "/forgot-password", {}, action=url)
+    assert response.status_code == 404, response.text[:300]
