@@ -50,6 +50,22 @@ def adapter(name: str) -> Adapter:
     return _adapters[name]
 
 
+def target(notification: Notification) -> str:
+    """Where the notification leads (a path on this site): the same on every channel."""
+    from flask import url_for
+
+    data, kind = notification.data or {}, notification.kind
+    if kind in ("followed", "cheer") and data.get("username"):
+        return url_for("social.profile", username=data["username"])
+    if kind in ("promoted", "demoted"):
+        return url_for("progress.league")
+    if kind in ("achievement", "weekly"):
+        return url_for("progress.stats")
+    if kind in ("reminder", "nudge"):
+        return url_for("learning.continue_learning")
+    return url_for("notifications.centre")
+
+
 def preferences(user: User) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) the kind can use, with whether it is on for this learner."""
     chosen = {(p.kind, p.channel): p.enabled for p in db.session.scalars(

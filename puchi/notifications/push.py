@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from py_vapid import Vapid
@@ -193,20 +193,6 @@ def reachable(user: User) -> bool:
     return configured() and device_count(user) > 0
 
 
-def _target(notification: Notification) -> str:
-    """Where a click on the notification takes the learner."""
-    data, kind = notification.data or {}, notification.kind
-    if kind in ("followed", "cheer") and data.get("username"):
-        return url_for("social.profile", username=data["username"])
-    if kind in ("promoted", "demoted"):
-        return url_for("progress.league")
-    if kind == "achievement":
-        return url_for("progress.stats")
-    if kind in ("reminder", "nudge"):
-        return url_for("learning.continue_learning")
-    return url_for("notifications.centre")
-
-
 def message(user: User, notification: Notification) -> dict[str, str]:
     """The payload the service worker shows: plain text in the learner's language, and a same-site path."""
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), force_locale(user.locale):
@@ -214,7 +200,7 @@ def message(user: User, notification: Notification) -> dict[str, str]:
         body = render_template("emails/_notification_line.txt", notification=notification).strip()
         if not body:  # a kind the line does not know yet
             body = _("You have a new notification.")
-        return {"title": "Puchi", "body": body, "url": _target(notification),
+        return {"title": "Puchi", "body": body, "url": channels.target(notification),
                 "tag": f"puchi-{notification.id}"}  # a resend replaces the notification instead of adding one
 
 

@@ -138,7 +138,8 @@ def _send(user: User, notification: Notification) -> None:
     number = verified_number(user.id)
     if number is None:  # removed or changed since the send was queued
         raise Undeliverable("no verified phone number")
-    gateway().send(number, render_text(user, "notifications/sms.txt", notification=notification))
+    gateway().send(number, render_text(user, "notifications/sms.txt", notification=notification,
+                                       target=channels.target, base_url=current_app.config["BASE_URL"]))
 
 
 channels.register_adapter("sms", reachable=_reachable, send=_send)
