@@ -24,7 +24,8 @@ def push_table(payload: dict[str, Any]) -> None:
 
     table = leagues.cohort_table(int(payload["cohort_id"]))
     members = [standing.user_id for standing in table.standings]
-    locales = dict(db.session.execute(select(User.id, User.locale).where(User.id.in_(members))).tuples().all())
+    locales = {user_id: locale for user_id, locale in db.session.execute(
+        select(User.id, User.locale).where(User.id.in_(members)))}
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         for standing in table.standings:
             with force_locale(locales.get(standing.user_id, "en")):
