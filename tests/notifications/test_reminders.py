@@ -71,6 +71,8 @@ def test_one_reminder_at_seven_in_the_evening_with_the_streak_at_stake(app, lear
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "Your 12-day streak ends at midnight" in body
     assert "/home" in body
+    html = message.get_body(preferencelist=("html",)).get_content()  # both parts say it
+    assert "Your 12-day streak ends at midnight" in html and "/home" in html
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -205,6 +207,9 @@ def test_the_weekly_report_arrives_on_the_chosen_day_with_the_weeks_numbers(app,
 
     [message] = mailbox.wait_for("hana@example.com")
     assert message["Content-Language"] == "es"
+    assert "semana" in message["Subject"].lower()  # "Tu semana en Puchi"
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "<strong>60</strong>" in html and "Lecciones" in html
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert "60" in body and "4" in body  # 60 XP over 4 lessons this week (22–28 Nov)
     assert "3" in body  # days practised
