@@ -26,7 +26,7 @@ class User(db.Model):
     pending_email: Mapped[str | None] = mapped_column(String(254))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", index=True)  # reminders go a zone at a time
     daily_goal: Mapped[int] = mapped_column(default=20)
     theme: Mapped[str] = mapped_column(String(8), default="system")
     sound_effects: Mapped[bool] = mapped_column(Boolean, default=True)

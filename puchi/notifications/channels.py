@@ -103,8 +103,11 @@ def queue_deliveries(notification_source: str, user_id: int, kind: str) -> None:
     if user is None:
         return
     not_before = schedule.quiet_until(user, now())
+    chosen = dict(db.session.execute(select(ChannelPreference.channel, ChannelPreference.enabled).where(
+        ChannelPreference.user_id == user_id, ChannelPreference.kind == kind)).all())  # one query, all channels
     for channel in KIND_CHANNELS.get(kind, ()):
-        if channel in _adapters and wanted(user_id, kind, channel) and _adapters[channel].reachable(user):
+        on = chosen.get(channel, channel in KIND_DEFAULTS[kind])
+        if on and channel in _adapters and _adapters[channel].reachable(user):
             outbox.add("notifications.deliver", {"source": notification_source, "channel": channel},
                        not_before=not_before)
 
