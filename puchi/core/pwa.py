@@ -51,7 +51,7 @@ def precached_assets() -> list[str]:
     from puchi.core.templating import HTMX_VERSION
 
     files = ["css/puchi.css", "js/app.js", "js/lesson.js", "js/pwa.js", "js/offline.js", "js/push.js",
-             "js/grading.js",
+             "js/grading.js", "js/csrf.js",
              f"vendor/htmx-{HTMX_VERSION}.min.js", "icons/puchi.svg", f"{GENERATED}/icon-192.png"]
     return [url_for("static", filename=name) for name in files]
 

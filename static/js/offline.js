@@ -1,6 +1,7 @@
 // Offline lessons: download the next lessons, play them without a connection with the same grading
 // rules as the server (grading.js), keep the answers in IndexedDB with ids made here, and send them
 // when the connection returns. The server applies each lesson once, at the time it was really played.
+import { csrfToken } from "./csrf.js";
 import { grade } from "./grading.js";
 
 const DB_NAME = "puchi-offline";
@@ -33,15 +34,6 @@ const all = (store) => tx(store, "readonly", (s) => s.getAll());
 const put = (store, value, key) => tx(store, "readwrite", (s) => (key === undefined ? s.put(value) : s.put(value, key)));
 const remove = (store, key) => tx(store, "readwrite", (s) => s.delete(key));
 const get = (store, key) => tx(store, "readonly", (s) => s.get(key));
-
-function csrfToken() {
-  const holder = document.querySelector("[hx-headers]");
-  try {
-    return holder ? JSON.parse(holder.getAttribute("hx-headers"))["X-CSRFToken"] : "";
-  } catch (error) {
-    return "";
-  }
-}
 
 function newId() {
   return (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random().toString(16).slice(2)}`;

@@ -1,20 +1,12 @@
 // Push notifications on this device (the card on the notification settings page): ask permission, subscribe
 // through the service worker with the server's VAPID key, and tell the server; or the reverse. Every word
 // shown comes from the card's data attributes, rendered in the learner's language.
+import { csrfToken } from "./csrf.js";
 
 const READY_TIMEOUT_MS = 10000;
 
 function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
-}
-
-function csrfToken() {
-  const holder = document.querySelector("[hx-headers]");
-  try {
-    return holder ? JSON.parse(holder.getAttribute("hx-headers"))["X-CSRFToken"] : "";
-  } catch (error) {
-    return "";
-  }
 }
 
 // applicationServerKey wants the raw bytes of the base64url public key.
