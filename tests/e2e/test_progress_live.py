@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import wait_until
 from tests.e2e.conftest import answer_right_with_the_mouse, log_in_on_page
 from tests.learning.conftest import first_skill_id, lesson_state
+from tests.progress.conftest import enrolled  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -48,3 +49,26 @@ def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, ma
 
     page.goto("/leagues")
     assert page.locator(".league-row--me").inner_text().strip().endswith("15")
+
+
+def test_the_league_table_moves_live_when_a_rival_finishes_a_lesson(page, app, live_server, enrolled):  # noqa: F811
+    from tests.progress.conftest import finish_lesson
+
+    ana = enrolled(email="ana@example.com", display_name="Ana")
+    rival = enrolled(email="rui@example.com", display_name="Rui Rival")
+    finish_lesson(app, ana.id)  # Ana is in this week's league
+    log_in_on_page(page, "ana@example.com")
+    page.goto("/home")
+    page.get_by_role("link", name=re.compile(r"League: #1")).click()  # boosted: the page swaps, the socket follows
+    page.wait_for_url(re.compile(r"/leagues$"))
+    page.locator("#realtime[ws-connect*='watch=league']").wait_for(state="attached")
+    assert page.locator(".league-row").count() == 1
+    page.wait_for_timeout(500)  # the socket opens after the page settles
+    page.evaluate("() => { window.__sameDocument = true; }")
+
+    finish_lesson(app, rival.id)  # Rui earns XP in the same cohort: his row appears without a reload
+
+    page.locator(".league-row", has_text="Rui Rival").wait_for(timeout=5000)
+    assert page.locator(".league-row").count() == 2
+    assert page.locator(".league-row--me").inner_text().strip().startswith(("1", "2"))
+    assert page.evaluate("() => window.__sameDocument === true"), "the page reloaded"
