@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import requests
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from puchi.accounts.models import User
 from puchi.core.db import db, now
@@ -138,6 +138,18 @@ def _send(user: User, notification: Notification) -> None:
     number = verified_number(user.id)
     if number is None:  # removed or changed since the send was queued
         raise Undeliverable("no verified phone number")
+    try:
+        _send_to(user, notification, number)
+    except Undeliverable:
+        # The number cannot take our texts (invalid, not a mobile, the learner replied STOP): stop using it
+        # until they verify it again, which the settings page then asks for. Saved before the send is dropped.
+        db.session.execute(update(PhoneNumber).where(PhoneNumber.user_id == user.id, PhoneNumber.number == number)
+                           .values(verified_at=None))
+        db.session.commit()
+        raise
+
+
+def _send_to(user: User, notification: Notification, number: str) -> None:
     gateway().send(number, render_text(user, "notifications/sms.txt", notification=notification,
                                        target=channels.target, base_url=current_app.config["BASE_URL"]))
 

@@ -462,6 +462,22 @@ def test_a_number_twilio_calls_invalid_is_dropped_and_not_retried(app, logged_in
     assert twilio.requests == 1
 
 
+def test_a_learner_who_replied_stop_gets_no_more_texts_until_they_verify_again(app, logged_in, twilio):
+    client, learner = verified_learner(logged_in, twilio)
+    post_form(client, "/account/notifications", {"on": ["promoted:sms", "demoted:sms"]})
+    twilio.fail_next(400, 21610, "Attempt to send to unsubscribed recipient")
+
+    promote(app, learner.id)
+    assert sms_delivery(app).status == "dropped"
+    with app.app_context():
+        phone = db.session.get(PhoneNumber, learner.id)
+        assert phone.verified_at is None  # the number stays on file, to be verified again
+        events.record("league.demoted", actor_id=learner.id, subject=("league_cohort", 1),
+                      payload={"from_tier": 2, "to_tier": 1, "rank": 30, "week_start": "2026-06-01"})
+        commit()
+    assert twilio.requests == 1  # nothing more was even tried
+
+
 @pytest.mark.parametrize("app_settings", [{"SMS_GATEWAY": "twilio", "SMS_ACCOUNT_SID": None,
                                            "SMS_AUTH_TOKEN": None, "SMS_FROM": None}])
 def test_a_twilio_gateway_without_credentials_fails_loudly(app, logged_in, twilio):
