@@ -114,3 +114,19 @@ def nudge(user: User, username: str, at: datetime) -> bool:
                   payload={"source": source, "days": progress.current_streak})
     commit()
     return True
+
+
+def nudge_offer(user: User, friend: User, at: datetime) -> FriendAtRisk | None:
+    """For a friend's profile page: the friend to offer a Nudge button for, when one applies (friends whose
+    progress is not private, streak at risk), with whether it was already sent today. Two queries."""
+    from puchi.notifications.models import Notification
+
+    if profile_of(friend).visibility == PRIVATE:
+        return None
+    progress = db.session.get(ProgressProfile, friend.id)
+    if progress is None or not streak_at_risk(progress, friend.timezone, at):
+        return None
+    sent = db.session.scalar(select(Notification.id).where(
+        Notification.source == nudge_source(user.id, friend, at))) is not None
+    return FriendAtRisk(friend.id, friend.display_name, profile_of(friend).username, friend.avatar_color,
+                        friend.initials, progress.current_streak, sent)

@@ -46,7 +46,10 @@ def people() -> ResponseReturnValue:
 @bp.get("/u/<username>")
 @login_required
 def profile(username: str) -> ResponseReturnValue:
-    return render_page("social/profile.html", view=services.profile_view(_user(), username))
+    view = services.profile_view(_user(), username)
+    friends = view.i_follow and view.follows_me and not view.blocked_by_me
+    return render_page("social/profile.html", view=view,
+                       nudge=nudges.nudge_offer(_user(), view.user, now()) if friends else None)
 
 
 @bp.get("/u/<username>/<any(followers, following):which>")

@@ -10,7 +10,7 @@ from puchi.core.db import db
 from puchi.notifications.models import Notification
 from puchi.progress.models import ProgressProfile
 from puchi.social.nudges import DAILY_NUDGES, streak_at_risk
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, post_form
 from tests.social.conftest import befriend, set_streak, set_visibility, username_of
 
 # 2026-05-05 10:00 UTC is 22:00 on the 5th in Auckland (NZST, +12) and 03:00 on the 5th in Los Angeles (PDT, -7).
@@ -161,3 +161,19 @@ def test_the_feed_lists_friends_at_risk_with_a_nudge_button_that_becomes_nudged(
     with time_machine.travel(EVENING_IN_AUCKLAND, tick=False):
         page = ana_client.get("/feed").text
     assert f'id="nudge-{kiri_name}" class="feed-done"' in page
+
+
+def test_a_friends_profile_offers_the_nudge_while_their_streak_is_at_risk(app, logged_in, make_user):
+    with time_machine.travel(datetime(2026, 6, 2, 12, 0, tzinfo=UTC), tick=False):
+        client, me = logged_in()
+        friend = make_user("fern@example.com", display_name="Fern", timezone="UTC")
+        befriend(app, me.id, friend.id)
+        username = username_of(app, friend.id)
+        set_streak(app, friend.id, 9, date(2026, 6, 1))  # practised yesterday, not yet today
+        page = client.get(f"/u/{username}").text
+        assert f'action="/u/{username}/nudge"' in page
+        assert post_form(client, f"/u/{username}", {}, action=f"/u/{username}/nudge").status_code == 302
+        assert "Nudged" in client.get(f"/u/{username}").text
+
+        set_streak(app, friend.id, 10, date(2026, 6, 2))  # now they practised today
+        assert f'action="/u/{username}/nudge"' not in client.get(f"/u/{username}").text
