@@ -1,5 +1,7 @@
-"""In Chromium: the service worker installs and controls the page, and the app shell works offline."""
+"""In Chromium: the service worker installs and controls the page, the app shell works offline, and push
+messages are shown."""
 
+import json
 
 import pytest
 
@@ -28,3 +30,34 @@ def test_the_service_worker_controls_the_page_and_the_shell_works_offline(page, 
         page.context.set_offline(False)
     page.goto("/home")
     assert page.get_by_role("heading", name="Hello, Olu!").is_visible()
+
+
+def test_the_service_worker_shows_a_push_message_in_the_learners_words(page, live_server):
+    """A push service delivers to the worker (Chromium's DevTools protocol stands in for FCM here)."""
+    page.context.grant_permissions(["notifications"], origin=live_server)
+    page.goto("/")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated",
+           lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]
+                                              if r["scopeURL"].startswith(live_server)))
+    cdp.send("ServiceWorker.enable")
+    for _ in range(100):  # events arrive while Playwright waits (a plain sleep would not dispatch them)
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    assert registrations
+
+    payload = {"title": "Puchi", "body": "Ana te anima a seguir.", "url": "/u/ana", "tag": "puchi-7"}
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registrations[0],
+                                                   "data": json.dumps(payload)})
+    shown = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                 .map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data && n.data.url}))"""
+    assert wait_until(lambda: page.evaluate(shown), timeout=10)
+    assert page.evaluate(shown) == [payload]
+
+    # The same tag again replaces the notification rather than stacking a second one.
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server, "registrationId": registrations[0],
+                                                   "data": json.dumps({**payload, "body": "¡Otra vez!"})})
+    assert wait_until(lambda: [n["body"] for n in page.evaluate(shown)] == ["¡Otra vez!"], timeout=10)
