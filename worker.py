@@ -1,7 +1,8 @@
 """The job worker: ``python worker.py`` runs RQ (JSON serializer, with scheduler) plus the outbox relay.
 
 The relay thread hands over outbox messages that never reached Redis (an outage) or whose worker
-died, so nothing written to the outbox is lost. When Redis goes away the worker waits and reconnects.
+died, so nothing written to the outbox is lost, and runs the every-minute chores (league weeks, reminders,
+weekly reports; see puchi/core/periodic.py). When Redis goes away the worker waits and reconnects.
 """
 
 from __future__ import annotations
@@ -18,41 +19,11 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from puchi import create_app
-from puchi.core import outbox
-from puchi.core.db import db, now
+from puchi.core import periodic
 from puchi.core.jobs import QUEUE_NAME, redis_connection
-from puchi.notifications import reminders
-from puchi.progress import leagues
 
 log = logging.getLogger("puchi.worker")
 stopping = threading.Event()
-
-
-PERIODIC_EVERY = float(os.environ.get("PUCHI_PERIODIC_EVERY", "60"))  # seconds between periodic chores
-# (closing finished league weeks, daily reminders, weekly reports)
-
-
-def relay_forever(app, interval: float) -> None:
-    """Hand over stranded outbox messages every few seconds; once a minute, do the periodic chores."""
-    last_chores = 0.0
-    while not stopping.wait(interval):
-        with app.app_context():
-            try:
-                count = outbox.relay_due()
-                if count:
-                    log.info("relay handed over %s outbox message(s)", count)
-                if time.monotonic() - last_chores >= PERIODIC_EVERY:
-                    last_chores = time.monotonic()
-                    closed = leagues.close_finished_weeks()
-                    if closed:
-                        log.info("closed %s league cohort(s) of finished weeks", closed)
-                    reminded, reported = reminders.run_periodic(now())
-                    if reminded or reported:
-                        log.info("queued %s reminder(s) and %s weekly report(s)", reminded, reported)
-            except Exception:
-                log.exception("worker chores failed; trying again in %ss", interval)
-            finally:
-                db.session.remove()
 
 
 def main() -> None:
@@ -60,8 +31,8 @@ def main() -> None:
     redis_url = app.config.get("REDIS_URL")
     if not redis_url:
         raise SystemExit("REDIS_URL is not set: without Redis, jobs run inline in the web process.")
-    threading.Thread(target=relay_forever, args=(app, app.config["RELAY_INTERVAL"]), daemon=True,
-                     name="outbox-relay").start()
+    threading.Thread(target=periodic.relay_and_chores_forever, daemon=True, name="outbox-relay",
+                     args=(app, stopping, app.config["RELAY_INTERVAL"], app.config["CHORES_EVERY"])).start()
 
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
         stopping.set()

@@ -36,6 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter
     _init_extensions(app)
     _register_blueprints(app)
+    if app.config["INLINE_CHORES"] and not app.config.get("REDIS_URL"):
+        from puchi.core import periodic
+
+        app.extensions["puchi_chores"] = periodic.InProcessChores(app)
     return app
 
 

@@ -77,6 +77,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "OUTBOX_STALE_SECONDS": int(env.get("PUCHI_OUTBOX_STALE_SECONDS", "120")),
         "OUTBOX_RELAY_GRACE_SECONDS": float(env.get("PUCHI_OUTBOX_RELAY_GRACE_SECONDS", "20")),
         "RELAY_INTERVAL": float(env.get("PUCHI_RELAY_INTERVAL", "5")),
+        # Every-minute chores (league weeks, reminders, weekly reports): the worker runs them; with
+        # PUCHI_INLINE_CHORES=1 and no Redis, the web process does (the embedded mode of scripts/run).
+        "CHORES_EVERY": float(env.get("PUCHI_CHORES_EVERY", "60")),
+        "INLINE_CHORES": _bool(env.get("PUCHI_INLINE_CHORES")),
         "ARGON2_TIME_COST": int(env.get("PUCHI_ARGON2_TIME_COST", "2")),
         "ARGON2_MEMORY_COST": int(env.get("PUCHI_ARGON2_MEMORY_COST", str(19 * 1024))),
         "ARGON2_PARALLELISM": int(env.get("PUCHI_ARGON2_PARALLELISM", "1")),

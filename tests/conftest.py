@@ -120,6 +120,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "SMTP_URL": smtp_url,
         "BASE_URL": "http://localhost",
         "REDIS_URL": None,
+        "INLINE_CHORES": False,  # tests run chores themselves, at the moments they choose
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_SIGNUP": "1000 per minute",

@@ -25,7 +25,8 @@ def send_reminders_command() -> None:
     from puchi.core.db import now
     from puchi.notifications import reminders
 
-    reminded, reported = reminders.run_periodic(now())
+    at = now()
+    reminded, reported = reminders.send_due_reminders(at), reminders.send_due_reports(at)
     click.echo(f"queued {reminded} reminder(s) and {reported} weekly report(s)")
 
 

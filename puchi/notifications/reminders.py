@@ -135,8 +135,3 @@ def _week_totals(user_ids: list[int], first: date, last: date) -> dict[int, tupl
         .group_by(DailyActivity.user_id))
     return {user_id: (int(xp or 0), int(lessons or 0), int(seconds or 0), int(days or 0))
             for user_id, xp, lessons, seconds, days in rows}
-
-
-def run_periodic(at: datetime) -> tuple[int, int]:
-    """What the worker runs each minute: due reminders, then due weekly reports."""
-    return send_due_reminders(at), send_due_reports(at)

@@ -175,6 +175,9 @@ def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> N
 
 
 def register() -> None:
+    from puchi.core import periodic
+
+    periodic.add("close league weeks", leagues.close_finished_weeks)
     events.subscribe("lesson.completed", on_lesson_completed)
     events.subscribe("item.reviewed", on_item_reviewed)
     hooks.add_gate("lesson.start", gate_lesson_start)
