@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from puchi.core.db import JSONType, UTCDateTime, db, now
@@ -20,6 +20,7 @@ from puchi.core.db import JSONType, UTCDateTime, db, now
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[["Event"], None]
+FEED_CONDITION = "name IN ('streak.milestone', 'achievement.unlocked', 'league.promoted')"
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 
 
@@ -34,7 +35,13 @@ class Event(db.Model):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
-    __table_args__ = (db.Index("ix_events_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        db.Index("ix_events_subject", "subject_type", "subject_id"),
+        # The friends feed reads a few kinds of event by actor, newest first: a partial index keeps that a
+        # short index walk however many logins and lessons the log holds (names as in puchi/social/feed.py).
+        db.Index("ix_events_feed", "actor_id", "id",
+                 postgresql_where=text(FEED_CONDITION), sqlite_where=text(FEED_CONDITION)),
+    )
 
 
 def subscribe(name: str, subscriber: Subscriber) -> None:
