@@ -25,16 +25,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _shared import Database, QueryCounter, check_postgres_url, database_for, log
 from flask import Flask
-from sqlalchemy import create_engine, event, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, insert, select
 
 from puchi import create_app
 from puchi.accounts.models import User
@@ -52,11 +51,6 @@ ROW_MARK = '<tr class="league-row'
 ME_MARK = "league-row--me"
 # The environment must not point the benchmark at a real database, Redis or mail server, nor at production.
 IGNORED_ENV = ("PUCHI_ENV", "DATABASE_URL", "REDIS_URL", "SMTP_URL")
-
-
-def log(message: str) -> None:
-    """Progress goes to stderr so that stdout holds only the report."""
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # --- A throwaway Redis ----------------------------------------------------------------------------------
@@ -130,57 +124,6 @@ class RedisServer:
 
 
 # --- Databases ------------------------------------------------------------------------------------------
-
-@dataclass
-class Database:
-    """Where one dataset lives: a SQLite file in the temp folder, or a schema of our own in PostgreSQL."""
-
-    url: str
-    engine_options: dict[str, Any]
-    describe: str
-
-
-def check_postgres_url(url: str) -> None:
-    """Refuse anything but a PostgreSQL database whose name starts with ``bench``."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql"):
-        raise SystemExit(f"--database-url must be a postgresql+psycopg:// URL, not {parsed.drivername}")
-    if not (parsed.database or "").startswith("bench"):
-        raise SystemExit(f"refusing database {parsed.database!r}: its name must start with 'bench' "
-                         "(the benchmark creates and drops schemas of its own in it)")
-
-
-@contextmanager
-def database_for(learners: int, base_url: str | None, tmp: Path) -> Iterator[Database]:
-    """A fresh, empty database for one dataset, removed afterwards.
-
-    SQLite: a file in the temp folder. PostgreSQL: a new schema ``bench_league_<random>_<n>`` in the given
-    database, used through ``search_path`` and dropped (with everything in it) at the end; nothing else in
-    that database is touched.
-    """
-    if base_url is None:
-        folder = tmp / f"sqlite-{learners}"
-        folder.mkdir()
-        yield Database(f"sqlite:///{folder / 'puchi.db'}", {"pool_pre_ping": True},
-                       "SQLite (WAL) file in a temp folder")
-        return
-    schema = f"bench_league_{secrets.token_hex(4)}_{learners}"
-    admin = create_engine(base_url, pool_pre_ping=True)
-    created = False
-    try:
-        with admin.begin() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            created = True
-        shown = make_url(base_url).render_as_string(hide_password=True)
-        yield Database(base_url, {"pool_pre_ping": True, "connect_args": {"options": f"-c search_path={schema}"}},
-                       f"PostgreSQL {version} at {shown}, schema {schema}")
-    finally:
-        if created:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
 
 def make_app(database: Database, redis_url: str | None, tmp: Path) -> Flask:
     """The real app on ``database``, migrated with the real Alembic migrations."""
@@ -295,16 +238,6 @@ def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
 
 
 # --- Measuring ------------------------------------------------------------------------------------------
-
-@dataclass
-class QueryCounter:
-    """SQL statements sent by ``db.engine`` (a ``before_cursor_execute`` listener)."""
-
-    count: int = 0
-
-    def __call__(self, *_: Any) -> None:
-        self.count += 1
-
 
 @dataclass
 class Result:
@@ -428,7 +361,7 @@ def run_dataset(app: Flask, data: Dataset, redis: bool, seconds: float, warmup: 
 def bench(learners: int, base_url: str | None, redis_server: RedisServer | None, redis_db: int, seconds: float,
           warmup: float, tmp: Path) -> tuple[Dataset, list[Result], str]:
     """Migrate, fill and measure one dataset in a database of its own; returns the database's description."""
-    with database_for(learners, base_url, tmp) as database:
+    with database_for(learners, base_url, tmp, prefix="bench_league") as database:
         redis_url = redis_server.url(redis_db) if redis_server else None
         log(f"N={learners}: migrating ({database.describe})")
         app = make_app(database, redis_url, tmp)

@@ -22,17 +22,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from typing import Any
 
+from _shared import Database, QueryCounter, check_postgres_url, database_for, log
 from flask import Flask
-from sqlalchemy import create_engine, delete, event, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, event, func, insert, select
 
 from puchi import create_app
 from puchi.accounts.models import User
@@ -86,11 +84,6 @@ SCHEDULES = (
 )
 
 
-def log(message: str) -> None:
-    """Progress goes to stderr so that stdout holds only the report."""
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
 def check_timezones() -> None:
     offsets = {REMINDERS_DUE.astimezone(schedule.zone_named(name)).utcoffset() for name in TIMEZONES}
     if len(offsets) != len(TIMEZONES):
@@ -102,57 +95,6 @@ def check_timezones() -> None:
 
 
 # --- Databases ------------------------------------------------------------------------------------------
-
-@dataclass
-class Database:
-    """Where one dataset lives: a SQLite file in the temp folder, or a schema of our own in PostgreSQL."""
-
-    url: str
-    engine_options: dict[str, Any]
-    describe: str
-
-
-def check_postgres_url(url: str) -> None:
-    """Refuse anything but a PostgreSQL database whose name starts with ``bench``."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql"):
-        raise SystemExit(f"--database-url must be a postgresql+psycopg:// URL, not {parsed.drivername}")
-    if not (parsed.database or "").startswith("bench"):
-        raise SystemExit(f"refusing database {parsed.database!r}: its name must start with 'bench' "
-                         "(the benchmark creates and drops schemas of its own in it)")
-
-
-@contextmanager
-def database_for(learners: int, base_url: str | None, tmp: Path) -> Iterator[Database]:
-    """A fresh, empty database for one dataset, removed afterwards.
-
-    SQLite: a file in the temp folder. PostgreSQL: a new schema ``bench_reminders_<random>_<n>`` in the given
-    database, used through ``search_path`` and dropped (with everything in it) at the end; nothing else in
-    that database is touched.
-    """
-    if base_url is None:
-        folder = tmp / f"sqlite-{learners}"
-        folder.mkdir()
-        yield Database(f"sqlite:///{folder / 'puchi.db'}", {"pool_pre_ping": True},
-                       "SQLite (WAL) file in a temp folder")
-        return
-    schema = f"bench_reminders_{secrets.token_hex(4)}_{learners}"
-    admin = create_engine(base_url, pool_pre_ping=True)
-    created = False
-    try:
-        with admin.begin() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-            created = True
-        shown = make_url(base_url).render_as_string(hide_password=True)
-        yield Database(base_url, {"pool_pre_ping": True, "connect_args": {"options": f"-c search_path={schema}"}},
-                       f"PostgreSQL {version} at {shown}, schema {schema}")
-    finally:
-        if created:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
 
 def make_app(database: Database, tmp: Path) -> Flask:
     """The real app on ``database``, migrated with the real Alembic migrations.
@@ -308,16 +250,6 @@ def populate(app: Flask, learners: int) -> Dataset:
 
 
 # --- Measuring ------------------------------------------------------------------------------------------
-
-@dataclass
-class QueryCounter:
-    """SQL statements sent by ``db.engine`` (a ``before_cursor_execute`` listener)."""
-
-    count: int = 0
-
-    def __call__(self, *_: Any) -> None:
-        self.count += 1
-
 
 @dataclass
 class Result:
@@ -484,7 +416,7 @@ def run_dataset(app: Flask, data: Dataset, seconds: float, warmup: float) -> tup
 def bench(learners: int, base_url: str | None, seconds: float, warmup: float,
           tmp: Path) -> tuple[Dataset, list[Result], dict[str, int], str]:
     """Migrate, fill and measure one dataset in a database of its own; returns the database's description."""
-    with database_for(learners, base_url, tmp) as database:
+    with database_for(learners, base_url, tmp, prefix="bench_reminders") as database:
         log(f"N={learners}: migrating ({database.describe})")
         app = make_app(database, tmp)
         try:
