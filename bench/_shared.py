@@ -3,8 +3,10 @@ schema of their own) and a statement counter. Imported by the scripts next to it
 
 from __future__ import annotations
 
+import math
 import secrets
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,3 +81,25 @@ class QueryCounter:
 
     def __call__(self, *_: Any) -> None:
         self.count += 1
+
+
+class LatencyStats:
+    """For a result with ``latencies`` (seconds per call) and ``queries`` (statements per call -> calls)."""
+
+    latencies: list[float]
+    queries: Counter[int]
+
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile in milliseconds."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+    @property
+    def queries_label(self) -> str:
+        """``"2"`` when every call sent the same number of statements, else the range seen."""
+        if not self.queries:
+            return "?"
+        low, high = min(self.queries), max(self.queries)
+        return str(low) if low == high else f"{low}-{high}"

@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from _shared import Database, QueryCounter, check_postgres_url, database_for, log
+from _shared import Database, LatencyStats, QueryCounter, check_postgres_url, database_for, log
 from flask import Flask
 from sqlalchemy import event, insert, select
 
@@ -240,7 +240,7 @@ def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
 # --- Measuring ------------------------------------------------------------------------------------------
 
 @dataclass
-class Result:
+class Result(LatencyStats):
     name: str
     iterations: int
     wall: float
@@ -251,20 +251,6 @@ class Result:
     def throughput(self) -> float:
         return self.iterations / self.wall if self.wall else 0.0
 
-    def percentile(self, p: float) -> float:
-        """Nearest-rank percentile in milliseconds."""
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
-
-    @property
-    def queries_label(self) -> str:
-        """``"2"`` when every call sent the same number of statements, else the range seen."""
-        if not self.queries:
-            return "?"
-        low, high = min(self.queries), max(self.queries)
-        return str(low) if low == high else f"{low}-{high}"
 
 
 def measure(name: str, operation: Callable[[], None], counter: QueryCounter, seconds: float,

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 
-from _shared import Database, QueryCounter, check_postgres_url, database_for, log
+from _shared import Database, LatencyStats, QueryCounter, check_postgres_url, database_for, log
 from flask import Flask
 from sqlalchemy import delete, event, func, insert, select
 
@@ -252,7 +252,7 @@ def populate(app: Flask, learners: int) -> Dataset:
 # --- Measuring ------------------------------------------------------------------------------------------
 
 @dataclass
-class Result:
+class Result(LatencyStats):
     job: str  # "reminders" or "reports"
     case: str
     at: datetime
@@ -267,20 +267,6 @@ class Result:
     def name(self) -> str:
         return f"{self.job}: {self.case}"
 
-    def percentile(self, p: float) -> float:
-        """Nearest-rank percentile in milliseconds."""
-        if not self.latencies:
-            return math.nan
-        ordered = sorted(self.latencies)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] * 1000
-
-    @property
-    def queries_label(self) -> str:
-        """``"25"`` when every call sent the same number of statements, else the range seen."""
-        if not self.queries:
-            return "?"
-        low, high = min(self.queries), max(self.queries)
-        return str(low) if low == high else f"{low}-{high}"
 
     @property
     def queries_per_sent(self) -> float:
