@@ -139,14 +139,14 @@ def unsubscribe(token: str) -> tuple[User, str]:
 
 # --- Sending ------------------------------------------------------------------------------------------------
 
-def _gave_up(payload: dict[str, Any], error: str) -> None:
+def gave_up(payload: dict[str, Any], error: str) -> None:
     """Every attempt failed: the send shows in the failed list, where an operator can retry it."""
-    db.session.execute(update(Delivery).where(Delivery.key == f"{payload['source']}:{payload['channel']}",
-                                              Delivery.status == "retrying")
+    key = payload.get("key") or f"{payload['source']}:{payload['channel']}"
+    db.session.execute(update(Delivery).where(Delivery.key == key, Delivery.status == "retrying")
                        .values(status="failed", last_error=error[:2000]))
 
 
-@outbox.handler("notifications.deliver", on_give_up=_gave_up)
+@outbox.handler("notifications.deliver", on_give_up=gave_up)
 def deliver(payload: dict[str, Any]) -> None:
     """Send one notification on one channel, once."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
@@ -154,7 +154,22 @@ def deliver(payload: dict[str, Any]) -> None:
     if notification is None or channel not in _adapters or not wanted(notification.user_id, notification.kind,
                                                                       channel):
         return
-    key = f"{notification.source}:{channel}"
+
+    def send() -> None:
+        user = db.session.get(User, notification.user_id)
+        if user is None:
+            raise Undeliverable("the account is gone")
+        _adapters[channel].send(user, notification)
+
+    send_once(f"{notification.source}:{channel}", notification, channel, send)
+
+
+def send_once(key: str, notification: Notification, channel: str, send: Callable[[], None]) -> None:
+    """Run ``send`` under the delivery ``key``, once: a key already sent (or dropped) sends nothing more.
+
+    Its outcome is recorded on the delivery: sent; dropped on ``Undeliverable``; retrying on any other error,
+    which goes up for the outbox to retry (after the last attempt, ``gave_up`` marks it failed).
+    """
     if not insert_if_missing(Delivery, {"key": key}, user_id=notification.user_id, channel=channel,
                              kind=notification.kind, status="sending", attempts=0, created_at=now()):
         existing = db.session.scalar(select(Delivery).where(Delivery.key == key))
@@ -163,11 +178,8 @@ def deliver(payload: dict[str, Any]) -> None:
     db.session.execute(update(Delivery).where(Delivery.key == key).values(attempts=Delivery.attempts + 1,
                                                                           status="sending"))
     db.session.commit()
-    user = db.session.get(User, notification.user_id)
     try:
-        if user is None:
-            raise Undeliverable("the account is gone")
-        _adapters[channel].send(user, notification)
+        send()
     except Undeliverable as error:
         db.session.rollback()
         _finish(key, "dropped", str(error))
@@ -175,7 +187,7 @@ def deliver(payload: dict[str, Any]) -> None:
     except Exception as error:
         db.session.rollback()
         _finish(key, "retrying", f"{type(error).__name__}: {error}")
-        raise  # the outbox retries with back-off; after the last attempt, _gave_up marks it failed
+        raise
     _finish(key, "sent", None)
 
 

@@ -13,6 +13,7 @@ import binascii
 import ipaddress
 import json
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -26,7 +27,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select, update
 
 from puchi.accounts.models import User
-from puchi.core import events
+from puchi.core import events, outbox
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Invalid
 from puchi.core.upserts import insert_or_add
@@ -208,43 +209,58 @@ def _vapid() -> Vapid:
     return Vapid.from_string(current_app.config["VAPID_PRIVATE_KEY"])
 
 
+class _Gone(Exception):
+    """The push service says this subscription no longer exists (404/410)."""
+
+
 def _post(subscription: PushSubscription, payload: str, vapid: Vapid) -> None:
-    """One encrypted, signed POST to the subscription's push service. :raises WebPushException: on an error
-    status; requests' exceptions when the service cannot be reached."""
-    webpush({"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
-            data=payload, vapid_private_key=vapid,
-            # a fresh dict each time: webpush fills in aud (the endpoint's origin) and exp in place
-            vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
-            content_encoding="aes128gcm", ttl=TTL_SECONDS, timeout=current_app.config["NOTIFY_HTTP_TIMEOUT"])
+    """One encrypted, signed POST to the subscription's push service. :raises _Gone: the service forgot it
+    (404/410); WebPushException: another error status; requests' exceptions: the service cannot be reached."""
+    try:
+        webpush({"endpoint": subscription.endpoint,
+                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+                data=payload, vapid_private_key=vapid,
+                # a fresh dict each time: webpush fills in aud (the endpoint's origin) and exp in place
+                vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
+                content_encoding="aes128gcm", ttl=TTL_SECONDS, timeout=current_app.config["NOTIFY_HTTP_TIMEOUT"])
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        log.warning("push to subscription %s failed: %s", subscription.id, status)
+        if status in GONE:
+            raise _Gone from error
+        raise
+    except requests.RequestException as error:  # timeouts, refused connections
+        log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
+        raise
 
 
 def send(user: User, notification: Notification) -> None:
     """Push the notification to every browser the learner subscribed.
 
     A device that is gone is forgotten; when none is left the send is dropped. When some device took it, the
-    send is done (a retry would show it twice there); when none did and one failed for a passing reason
-    (an error status, a timeout), the error goes up for the outbox to retry.
+    send is done, and each device that failed for a passing reason (an error status, a timeout) gets a send of
+    its own, retried by the outbox (retrying the whole send would show it twice on the others). When none took
+    it, the error goes up for the outbox to retry the whole send.
     """
     if not configured():
         raise RuntimeError("VAPID keys are not configured")  # an operator's fix, then `flask puchi jobs retry`
     payload = json.dumps(message(user, notification), ensure_ascii=False)
     vapid = _vapid()
-    delivered, gone, failure = [], [], None
+    delivered, gone, failed, failure = [], [], [], None
     for subscription in subscriptions_of(user):
         try:
             _post(subscription, payload, vapid)
-        except WebPushException as error:
-            status = error.response.status_code if error.response is not None else None
-            if status in GONE:
-                gone.append(subscription.id)
-                continue
+        except _Gone:
+            gone.append(subscription.id)
+        except (WebPushException, requests.RequestException) as error:
             failure = failure or error
-            log.warning("push to subscription %s failed: %s", subscription.id, status)
-        except requests.RequestException as error:  # timeouts, refused connections
-            failure = failure or error
-            log.warning("push to subscription %s failed: %s", subscription.id, type(error).__name__)
+            failed.append(subscription.id)
         else:
             delivered.append(subscription.id)
+    if delivered:
+        for subscription_id in failed:
+            outbox.add("notifications.push_device", {"source": notification.source, "subscription_id": subscription_id,
+                                                     "key": device_key(notification, subscription_id)})
     _record(delivered, gone)
     if delivered:
         return
@@ -253,13 +269,39 @@ def send(user: User, notification: Notification) -> None:
     raise channels.Undeliverable("no push subscription is left")
 
 
+def device_key(notification: Notification, subscription_id: int) -> str:
+    return f"{notification.source}:push:{subscription_id}"
+
+
+@outbox.handler("notifications.push_device", on_give_up=channels.gave_up)
+def push_device(payload: dict[str, Any]) -> None:
+    """Send to one device that missed a notification its learner's other devices got; once, retried."""
+    notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
+    subscription = db.session.get(PushSubscription, int(payload["subscription_id"]))
+    if notification is None or subscription is None or subscription.user_id != notification.user_id:
+        return  # the device was forgotten meanwhile: nothing to send to
+    user = db.session.get(User, notification.user_id)
+
+    def send() -> None:
+        if user is None or not configured():
+            raise channels.Undeliverable("the account or the push keys are gone")
+        try:
+            _post(subscription, json.dumps(message(user, notification), ensure_ascii=False), _vapid())
+        except _Gone as error:
+            _record([], [subscription.id])
+            raise channels.Undeliverable("the push service forgot this device") from error
+        _record([subscription.id], [])
+
+    channels.send_once(str(payload["key"]), notification, "push", send)
+
+
 def _record(delivered: list[int], gone: list[int]) -> None:
     if gone:
         db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
     if delivered:
         db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(delivered))
                            .values(last_success_at=now()))
-    db.session.commit()
+    commit()  # hands any per-device retries to the queue
 
 
 channels.register_adapter("push", reachable=reachable, send=send)

@@ -149,7 +149,9 @@ def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
 
 def push_delivery(app: Any) -> Delivery | None:
     with app.app_context():
-        delivery = db.session.scalar(select(Delivery).where(Delivery.channel == "push"))
+        # the notification's push send (a device retried alone has a send of its own, keyed ":push:<id>")
+        delivery = db.session.scalar(select(Delivery).where(Delivery.channel == "push",
+                                                            Delivery.key.not_like("%:push:%")))
         if delivery is not None:
             db.session.expunge(delivery)
         return delivery
@@ -256,6 +258,27 @@ def test_a_gone_device_is_forgotten_while_the_others_still_get_it(app, logged_in
     assert current.decrypt(push_service.to("current")[0].body)["url"] == "/leagues"
     assert stored_subscriptions(app) == [(learner.id, current.endpoint)]
     assert push_delivery(app).status == "sent"
+
+
+def test_a_device_that_failed_while_the_others_got_it_is_retried_alone(app, logged_in, push_service):
+    client, learner = logged_in()
+    phone, laptop = Browser(push_service.endpoint("phone")), Browser(push_service.endpoint("laptop"))
+    subscribe(client, phone.to_json())
+    subscribe(client, laptop.to_json())
+    push_service.status_for["/push/laptop"] = 503  # the laptop's push service has a bad moment
+
+    promote(app, learner.id)
+
+    assert len(push_service.to("phone")) == 1 and push_delivery(app).status == "sent"
+    with app.app_context():
+        laptop_send = db.session.scalar(select(Delivery).where(Delivery.key.like("%:push:%")))
+        assert laptop_send.status == "retrying"  # its own send, tried at once and again with back-off
+        del push_service.status_for["/push/laptop"]
+        assert wait_until(lambda: outbox.relay_due() >= 0 and db.session.scalar(
+            select(Delivery.status).where(Delivery.id == laptop_send.id)) == "sent", timeout=10)
+    assert laptop.decrypt(push_service.to("laptop")[-1].body)["body"] == "You moved up a league!"
+    assert len(push_service.to("phone")) == 1  # the phone is not shown it twice
+    assert stored_subscriptions(app) and len(stored_subscriptions(app)) == 2
 
 
 def test_a_push_service_error_is_retried_and_delivered_once_when_it_recovers(app, logged_in, push_service):
