@@ -77,3 +77,14 @@ def test_unknown_preferences_are_refused(logged_in):
     client, _ = logged_in()
     response = post_form(client, "/account/notifications", {"on": ["nonsense:email"]}, follow_redirects=True)
     assert "Choose one of the options." in response.text
+
+
+def test_email_goes_only_to_a_confirmed_address_and_the_settings_say_so(app, client, auth, mailbox):
+    auth.sign_up("new@example.com")  # not confirmed yet
+    mailbox.clear()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new@example.com"))
+    _promote(app, user.id)  # promotions go by email by default …
+    assert mailbox.wait_for("new@example.com", timeout=1) == []  # … but not to an unconfirmed address
+    page = client.get("/account/notifications").text
+    assert "We send email only to a confirmed address" in page
