@@ -9,27 +9,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField
 
 from puchi.core.errors import Invalid, RateLimited
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
 from puchi.notifications import phones
+from puchi.notifications.forms import ActionForm, CodeForm, PhoneForm
 
 bp = Blueprint("phone", __name__)
-
-
-class PhoneForm(FlaskForm):
-    number = StringField()
-
-
-class CodeForm(FlaskForm):
-    code = StringField()
-
-
-class ActionForm(FlaskForm):
-    """Resend and remove: nothing but the CSRF token."""
 
 
 def _user() -> Any:

@@ -1,20 +1,26 @@
-"""The notification centre: the list, marking read, and the unread count in the header."""
+"""The notification centre (the list, marking read, the unread count in the header, the live socket) and the
+notification settings (channels per kind, the schedule, the send log, unsubscribing)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
 
+from puchi.core import realtime
+from puchi.core.db import db
 from puchi.core.errors import Invalid
 from puchi.core.extensions import csrf, sock
+from puchi.core.forms import apply_errors
 from puchi.core.htmx import render_page
-from puchi.notifications import schedule, services
+from puchi.notifications import channels, schedule, services
+from puchi.notifications.forms import ScheduleForm
+from puchi.notifications.models import CHANNELS, KIND_CHANNELS
 
 bp = Blueprint("notifications", __name__)
 
@@ -44,10 +50,6 @@ def bell() -> dict[str, object]:
 
 def _same_site(origin: str, host: str) -> bool:
     """Browsers always send Origin on WebSockets: only pages of this site (or the configured address) may open one."""
-    from urllib.parse import urlsplit
-
-    from flask import current_app
-
     if not origin:
         return False
     parts = urlsplit(origin)
@@ -59,12 +61,6 @@ def _same_site(origin: str, host: str) -> bool:
 @sock.route("/ws", bp=bp)
 def live(socket) -> None:
     """The learner's real-time channel: authenticated by the session cookie, from this site's pages only."""
-
-    from flask import current_app, request
-
-    from puchi.core import realtime
-    from puchi.core.db import db
-
     origin = request.headers.get("Origin", "")
     if not current_user.is_authenticated or not _same_site(origin, request.host):
         socket.close(reason=1008, message="forbidden")
@@ -105,32 +101,7 @@ def mark_all_read() -> ResponseReturnValue:
     return redirect(url_for("notifications.centre"))
 
 
-class ScheduleForm(FlaskForm):
-    reminders_on = BooleanField()
-    reminder_time = StringField()
-    quiet_start = StringField()
-    quiet_end = StringField()
-    weekly_on = BooleanField()
-    weekly_day = StringField()
-
-
-def _schedule_form(user) -> ScheduleForm:
-    chosen = schedule.schedule_of(user)
-
-    def clock(value):
-        return value.strftime("%H:%M") if value else ""
-
-    return ScheduleForm(formdata=None, reminders_on=chosen.reminders_on, reminder_time=clock(chosen.reminder_time),
-                        quiet_start=clock(chosen.quiet_start), quiet_end=clock(chosen.quiet_end),
-                        weekly_on=chosen.weekly_on, weekly_day=str(chosen.weekly_day))
-
-
 def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseReturnValue:
-    from flask_babel import gettext as _
-
-    from puchi.notifications import channels
-    from puchi.notifications.models import CHANNELS, KIND_CHANNELS
-
     names = {"followed": _("Someone follows you"), "cheer": _("A friend cheers you on"),
              "nudge": _("A friend nudges you to practise"),
              "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
@@ -149,11 +120,6 @@ def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseRe
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def settings() -> ResponseReturnValue:
-    from flask import flash, request
-    from flask_babel import gettext as _
-
-    from puchi.notifications import channels
-
     if request.method == "POST":
         chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
         try:
@@ -163,17 +129,12 @@ def settings() -> ResponseReturnValue:
         else:
             flash(_("Saved."), "success")
         return redirect(url_for("notifications.settings"))
-    return _settings_page(_schedule_form(_user()))
+    return _settings_page(ScheduleForm.showing(schedule.schedule_of(_user())))
 
 
 @bp.post("/account/notifications/schedule")
 @login_required
 def save_schedule() -> ResponseReturnValue:
-    from flask import flash
-    from flask_babel import gettext as _
-
-    from puchi.core.forms import apply_errors
-
     form = ScheduleForm()
     if form.validate_on_submit():
         try:
@@ -193,10 +154,6 @@ def save_schedule() -> ResponseReturnValue:
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click: the mail client POSTs without a form; the signed token is the proof
 def unsubscribe(token: str) -> ResponseReturnValue:
-    from flask import request
-
-    from puchi.notifications import channels
-
     if request.method == "POST":
         channels.unsubscribe(token)
         return render_page("notifications/unsubscribed.html")
