@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar, overload
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, event
@@ -56,15 +60,32 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# How long a SQLite writer waits for the write lock before giving up: well past any burst of short writes,
+# still under gunicorn's 30 s worker timeout.
+SQLITE_BUSY_TIMEOUT_MS = 20_000
+_writing: ContextVar[bool] = ContextVar("puchi_writing", default=False)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    # SQLite enforces foreign keys only when asked, and WAL lets readers and one writer overlap.
+    # SQLite enforces foreign keys only when asked, WAL lets readers and one writer overlap, and a writer
+    # waits its turn for the lock instead of failing with "database is locked".
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays durable across crashes of the process
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_write_lock_up_front(connection: Any) -> None:
+    # Inside an action a SQLite transaction takes the write lock at once (BEGIN IMMEDIATE): a transaction
+    # that read first and wrote later would fail at once with SQLITE_BUSY when another writer committed in
+    # between, whatever the busy timeout. Outside actions the driver keeps its own deferred BEGIN.
+    if _writing.get() and connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # What the migrations create outside the models: SQLite's FTS5 table (and its shadow tables) and
@@ -84,11 +105,79 @@ def commit() -> None:
     """Commit the unit of work, then hand the outbox messages it wrote to the job queue.
 
     Services call this, never ``db.session.commit()``, so that nothing leaves the process for a
-    change that was rolled back and nothing written to the outbox waits longer than it must.
+    change that was rolled back and nothing written to the outbox waits longer than it must. Inside an
+    :func:`action` it only flushes: the action commits once, at its end.
     """
+    if db.session.info.get(_IN_ACTION):
+        db.session.flush()
+        return
+    _commit_and_dispatch()
+
+
+def _commit_and_dispatch() -> None:
     from puchi.core import outbox
 
     pending = outbox.take_new_message_ids(db.session)
     db.session.commit()
     if pending:
         outbox.dispatch(pending)
+
+
+_IN_ACTION = "puchi_in_action"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class NestedAction(RuntimeError):
+    """An action was started inside another: the outer one owns the transaction."""
+
+
+@contextmanager
+def _action_scope() -> Iterator[None]:
+    session = db.session()  # the request's (thread's) own Session, not the scoped proxy
+    if session.info.get(_IN_ACTION):
+        raise NestedAction("an action cannot run inside another action")
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unsaved changes before an action: make every change inside it")
+    # What the request read so far (the logged-in user) ends here, so the action's own transaction starts
+    # fresh and, on SQLite, with the write lock.
+    if session.in_transaction():
+        session.commit()
+    token = _writing.set(True)
+    session.info[_IN_ACTION] = True
+    try:
+        session.connection()  # begin now, while the write intent is set
+        yield
+        _writing.reset(token)
+        token = None
+        session.info.pop(_IN_ACTION, None)
+        _commit_and_dispatch()
+    except BaseException:
+        session.info.pop(_IN_ACTION, None)
+        session.info.pop("outbox_new", None)
+        session.rollback()
+        raise
+    finally:
+        if token is not None:
+            _writing.reset(token)
+
+
+@overload
+def action(fn: Callable[P, R]) -> Callable[P, R]: ...
+@overload
+def action(fn: None = None) -> Any: ...
+def action(fn: Callable[P, R] | None = None) -> Any:
+    """The one way to change state: ``@action`` on a service function or ``with action():``.
+
+    It opens the transaction (on SQLite taking the write lock up front), refuses to nest inside another
+    action, commits once at the end and then hands the outbox over; an exception rolls everything back.
+    """
+    if fn is None:
+        return _action_scope()
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _action_scope():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from puchi.accounts.models import User
 from puchi.core import events, hooks
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
@@ -60,12 +60,14 @@ class Summary:
 
 # --- Starting ------------------------------------------------------------------------------------------
 
+@action
 def start_lesson(user: User, skill_id: int) -> LessonSession:
     """Resume this skill's unfinished lesson, or build a new one. Commits.
 
     :raises NotFound: no such skill. :raises Forbidden: not enrolled, or the skill is still locked.
     """
     skill, _state = services.get_skill_for(user, skill_id)
+    _lock_enrolment(user, skill.course_id)  # two tabs starting this skill at once share one lesson
     existing = db.session.scalar(select(LessonSession).where(
         LessonSession.user_id == user.id, LessonSession.skill_id == skill.id, LessonSession.status == ACTIVE,
         LessonSession.kind == LESSON).order_by(LessonSession.id.desc()).limit(1))
@@ -80,10 +82,10 @@ def start_lesson(user: User, skill_id: int) -> LessonSession:
     db.session.add(session)
     db.session.flush()
     session.steps = lesson_builder.build_lesson(material, seed=session.id)
-    commit()
     return session
 
 
+@action
 def start_practice(user: User, course_slug: str) -> LessonSession:
     """A practice session over what is due in the course. Commits.
 
@@ -92,6 +94,7 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
     course = services.get_course(course_slug)
     if services.enrollment_for(user, course) is None:
         raise NotFound
+    _lock_enrolment(user, course.id)
     existing = db.session.scalar(select(LessonSession).where(
         LessonSession.user_id == user.id, LessonSession.course_id == course.id, LessonSession.status == ACTIVE,
         LessonSession.kind == PRACTICE).order_by(LessonSession.id.desc()).limit(1))
@@ -105,8 +108,13 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
     db.session.add(session)
     db.session.flush()
     session.steps = lesson_builder.build_practice(material, seed=session.id)
-    commit()
     return session
+
+
+def _lock_enrolment(user: User, course_id: int) -> None:
+    """Serialise this learner's lesson starts in the course (PostgreSQL; SQLite's write lock already does)."""
+    db.session.execute(select(Enrollment.id).where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
+                       .with_for_update())
 
 
 def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder.LessonMaterial:
@@ -141,6 +149,16 @@ def get_session_for(user: User, session_id: int) -> LessonSession:
     return session
 
 
+def _locked_session_for(user: User, session_id: int) -> LessonSession:
+    """The session, locked for this transaction and read fresh: a double-submitted answer waits here for the
+    first, then finds its attempt (PostgreSQL row lock; on SQLite the action holds the write lock already)."""
+    session = db.session.scalar(select(LessonSession).where(LessonSession.id == session_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    if session is None or session.user_id != user.id:
+        raise NotFound
+    return session
+
+
 def step_items(session: LessonSession, step: dict[str, Any]) -> dict[int, Item]:
     ids = lesson_builder.step_items(step)
     if not ids:
@@ -148,6 +166,7 @@ def step_items(session: LessonSession, step: dict[str, Any]) -> dict[int, Item]:
     return {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
 
 
+@action
 def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, duration_ms: int | None = None,
                   pairs: list[str] | None = None, skipped: bool = False) -> AnswerResult:
     """Grade one answer, update the item's FSRS card and the lesson. Commits.
@@ -159,7 +178,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     :raises Conflict: the step is not the one being shown, or the session is over.
     :raises Invalid: the answer is too long.
     """
-    session = get_session_for(user, session_id)
+    session = _locked_session_for(user, session_id)
     earlier = db.session.scalar(select(Attempt).where(Attempt.session_id == session.id,
                                                       Attempt.step_index == step_index))
     if earlier is not None:
@@ -168,7 +187,6 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         raise Conflict("this lesson is over")
     result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
                            skipped=skipped, current=now(), allow_retry=True)
-    commit()
     return result
 
 
@@ -338,6 +356,7 @@ OFFLINE = "offline"
 OFFLINE_LESSONS = 2
 
 
+@action
 def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) -> list[LessonSession]:
     """Build the next lessons of the course for playing offline (kept until they are synced). Commits.
 
@@ -369,7 +388,6 @@ def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) 
             session.steps = lesson_builder.build_lesson(material, seed=session.id)
             planned |= {i for step in session.steps for i in lesson_builder.step_items(step)}
             pending.append(session)
-        commit()
     return pending
 
 
@@ -383,6 +401,7 @@ class OfflineAnswer:
     skipped: bool = False
 
 
+@action
 def apply_offline(user: User, session_id: int, client_id: str, answers: list[OfflineAnswer]) -> LessonSession:
     """Apply a lesson played offline, exactly once, at the times it was really played. Commits.
 
@@ -391,7 +410,7 @@ def apply_offline(user: User, session_id: int, client_id: str, answers: list[Off
 
     :raises NotFound: no such offline lesson for this learner. :raises Invalid: answers missing or out of order.
     """
-    session = get_session_for(user, session_id)
+    session = _locked_session_for(user, session_id)
     if session.status == COMPLETED:
         return session  # already applied: the browser retried after losing the first answer
     if session.status != OFFLINE:
@@ -409,7 +428,6 @@ def apply_offline(user: User, session_id: int, client_id: str, answers: list[Off
         _apply_answer(user, session, offline_answer.step, offline_answer.answer,
                       duration_ms=offline_answer.duration_ms, pairs=offline_answer.pairs,
                       skipped=offline_answer.skipped, current=at, allow_retry=False)
-    commit()
     return session
 
 

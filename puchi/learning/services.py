@@ -15,8 +15,9 @@ from sqlalchemy import case, func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
+from puchi.core.upserts import insert_if_missing
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
@@ -82,21 +83,23 @@ def get_course_by_id(course_id: int) -> Course:
     return course
 
 
+@action
 def enroll(user: User, slug: str) -> Enrollment:
-    """Start (or go back to) a course and make it the active one. Commits. :raises NotFound:"""
+    """Start (or go back to) a course and make it the active one. Commits. :raises NotFound:
+
+    Two tabs enrolling at once both land on the one enrolment (insert-if-missing, then read).
+    """
     course = get_course(slug)
-    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
-                                                           Enrollment.course_id == course.id))
     db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
                        .values(is_active=False))
-    if enrolment is None:
-        enrolment = Enrollment(user_id=user.id, course_id=course.id, is_active=True)
-        db.session.add(enrolment)
-        db.session.flush()
+    if insert_if_missing(Enrollment, {"user_id": user.id, "course_id": course.id}, is_active=True):
         events.record("course.enrolled", actor_id=user.id, subject=("course", course.id),
                       payload={"slug": course.slug})
+    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+                                                           Enrollment.course_id == course.id)
+                                  .execution_options(populate_existing=True))
+    assert enrolment is not None
     enrolment.is_active = True
-    commit()
     return enrolment
 
 
