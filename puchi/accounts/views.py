@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -28,6 +27,7 @@ from puchi.core.errors import Invalid
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
+from puchi.core.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -44,12 +44,7 @@ def _status(form: Any) -> int:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never let a link send a learner elsewhere after logging in."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("pages.home")
+    return safe_next(target, url_for("pages.home"))
 
 
 def _log_in(user: Any, remember: bool) -> None:
