@@ -108,9 +108,20 @@ def log_in() -> ResponseReturnValue:
 def log_out() -> ResponseReturnValue:
     services.end_session(current_user._get_current_object())
     logout_user()
-    session.clear()
+    session.clear()  # this also drops flask-login's own note to delete the remember-me cookie, hence below
     flash(_("You are logged out. See you soon!"), "info")
-    return redirect(url_for("pages.index"))
+    response = redirect(url_for("pages.index"))
+    _forget_remember_cookie(response)
+    return response
+
+
+def _forget_remember_cookie(response: Any) -> None:
+    """Delete the remember-me cookie with the attributes it was set with, or the browser keeps it."""
+    config = current_app.config
+    response.delete_cookie(config["REMEMBER_COOKIE_NAME"], path=config.get("REMEMBER_COOKIE_PATH", "/"),
+                           domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+                           secure=config["REMEMBER_COOKIE_SECURE"], httponly=True,
+                           samesite=config["REMEMBER_COOKIE_SAMESITE"])
 
 
 # --- Email verification --------------------------------------------------------------------------

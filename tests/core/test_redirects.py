@@ -103,10 +103,3 @@ def test_the_404_language_form_of_a_hostile_path_does_not_lead_away(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
-
-def test_a_learner_sent_to_log_in_lands_where_they_were_going(client, make_user):
-    make_user("ana@example.com")
-    assert client.get("/account").headers["Location"] == "/login?next=%2Faccount"
-    response = post_form(client, "/login?next=%2Faccount",
-                         {"email": "ana@example.com", "password": "correct-horse-battery"})
-    assert response.headers["Location"] == "/account"
