@@ -283,15 +283,24 @@ def request_password_reset(email: str, *, locale: str) -> None:
     commit()
 
 
+def reset_token_for(user: User) -> str:
+    """A reset link's token, bound to the current password: any change of it (another link used, a
+    change on the account page) retires every link issued before."""
+    return tokens.make_token(tokens.RESET_PASSWORD, user.id, user.email,
+                             state=tokens.fingerprint(user.password_hash))
+
+
 def check_reset_token(token: str) -> User:
     """The user a reset link belongs to, without spending it.
 
-    :raises tokens.TokenInvalid: forged, used, or outdated by a later password change.
+    :raises tokens.TokenInvalid: forged, used, or outdated by a later password or email change.
     """
     claims = tokens.read_token(tokens.RESET_PASSWORD, token)
     user = db.session.get(User, claims.user_id)
     used = db.session.get(UsedToken, claims.jti)
     if user is None or used is not None or claims.email != user.email:
+        raise tokens.TokenInvalid
+    if not secrets.compare_digest(claims.state, tokens.fingerprint(user.password_hash)):
         raise tokens.TokenInvalid
     return user
 

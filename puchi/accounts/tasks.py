@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from puchi.accounts import tokens
+from puchi.accounts import services, tokens
 from puchi.accounts.models import User
 from puchi.core import mail, outbox
 from puchi.core.db import db
@@ -31,7 +31,7 @@ def send_password_reset_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     if user is None:
         return
-    token = tokens.make_token(tokens.RESET_PASSWORD, user.id, user.email)
+    token = services.reset_token_for(user)
     link = mail.absolute_url("accounts.reset_password", token=token)
     mail.send(mail.render_message("reset_password", to=user.email, locale=user.locale, user=user, link=link))
 

@@ -43,6 +43,31 @@ def test_a_reset_link_works_only_once(client, make_user, mailbox):
     assert client.get(link).status_code == 400
 
 
+def test_using_one_reset_link_retires_every_other_link_sent_before(client, make_user, mailbox):
+    make_user("ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    first, second = (link_in(message, "/reset-password/") for message in mailbox.wait_for("ana@example.com", count=2))
+
+    assert post_form(client, second, {"password": "a-brand-new-passphrase"}).status_code == 302
+    assert client.get(first).status_code == 400
+    response = client.post(first, data={"csrf_token": "x", "password": "an-attackers-passphrase"})
+    assert response.status_code == 400
+    assert AuthActions(client).log_in("ana@example.com", "a-brand-new-passphrase").status_code == 302
+
+
+def test_a_reset_link_stops_working_once_the_password_is_changed(app, client, logged_in, mailbox):
+    learner, _ = logged_in(email="ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+
+    post_form(learner, "/account", {"current_password": "correct-horse-battery",
+                                    "new_password": "another-long-passphrase"}, action="/account/password")
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "This link does not work" in response.text
+
+
 def test_resetting_ends_every_session_of_the_account(app, client, logged_in, mailbox):
     other_device, user = logged_in(email="ana@example.com")
     post_form(client, "/forgot-password", {"email": "ana@example.com"})
