@@ -42,29 +42,36 @@ EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset y
 # --- Sign-up -------------------------------------------------------------------------------------
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
-            course_interest: str | None = None) -> User:
+            course_interest: str | None = None) -> User | None:
     """Create a learner account and email them a verification link. Commits.
 
-    :raises Invalid: a field breaks a rule, or the email is already used (in any letter case).
+    An address that already has an account gets no second one, and the page must not say so (that
+    would tell anyone which addresses have accounts): its owner is emailed instead, and the caller
+    answers exactly as for a new account. Returns the new account, or None in that case.
+
+    :raises Invalid: a field breaks a rule.
     """
     errors = FieldErrors()
     email = normalize_email(email, errors)
     name = clean_display_name(display_name, errors)
-    check_new_password(password, errors, email=email)
+    check_new_password(password, errors, email=email, display_name=name)
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if timezone not in timezones():
         timezone = "UTC"  # a browser guess we do not know is no reason to refuse a sign-up
     if course_interest:
         check_choice(course_interest, COURSE_LANGUAGES, errors, "course_interest")
-    if email and _email_in_use(email):
-        errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()
 
+    password_hash = passwords.hash_password(password)  # hashed either way: the timing must not tell
+    owner_id = _account_with(email)
+    if owner_id is not None:
+        _tell_owner_about_sign_up(owner_id)
+        return None
     user = User(
         email=email,
         display_name=name,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         locale=locale,
         timezone=timezone,
         course_interest=course_interest or None,
@@ -73,14 +80,29 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError as error:  # two sign-ups with one address raced past the check above
+    except IntegrityError:  # two sign-ups with one address raced past the check above
         db.session.rollback()
-        raise Invalid(fields={"email": [str(EMAIL_TAKEN)]}) from error
+        owner_id = _account_with(email)
+        if owner_id is None:
+            raise
+        _tell_owner_about_sign_up(owner_id)
+        return None
     events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
                   payload={"locale": locale, "course_interest": course_interest})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     commit()
     return user
+
+
+def _account_with(email: str) -> int | None:
+    # Addresses are stored lower-cased, so plain equality uses the unique index.
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def _tell_owner_about_sign_up(user_id: int) -> None:
+    events.record("user.sign_up_attempted", subject=("user", user_id))
+    outbox.add("accounts.account_exists_email", {"user_id": user_id})
+    commit()
 
 
 def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
@@ -313,7 +335,7 @@ def reset_password(token: str, new_password: str) -> User:
     """
     user = check_reset_token(token)
     errors = FieldErrors()
-    check_new_password(new_password, errors, email=user.email)
+    check_new_password(new_password, errors, email=user.email, display_name=user.display_name)
     errors.raise_if_any()
     _spend(tokens.read_token(tokens.RESET_PASSWORD, token))
     user.password_hash = passwords.hash_password(new_password)
@@ -333,7 +355,8 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     errors = FieldErrors()
     if not passwords.verify_password(user.password_hash, current_password or ""):
         errors.add("current_password", _l("That is not your current password."))
-    check_new_password(new_password, errors, field="new_password", email=user.email)
+    check_new_password(new_password, errors, field="new_password", email=user.email,
+                       display_name=user.display_name)
     errors.raise_if_any()
     user.password_hash = passwords.hash_password(new_password)
     _revoke_sessions(user, keep_current=True)
@@ -444,7 +467,7 @@ def create_verified_user(*, email: str, display_name: str, password: str, is_adm
     errors = FieldErrors()
     address = normalize_email(email, errors)
     name = clean_display_name(display_name, errors)
-    check_new_password(password, errors, email=address)
+    check_new_password(password, errors, email=address, display_name=name)
     if address and _email_in_use(address):
         errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()

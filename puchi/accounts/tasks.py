@@ -62,3 +62,14 @@ def send_email_change_notice(payload: dict[str, Any]) -> None:
     link = mail.absolute_url("accounts.forgot_password")
     mail.send(mail.render_message("email_change_notice", to=user.email, locale=user.locale, user=user,
                                   new_email=str(payload["new_email"]), link=link))
+
+
+@outbox.handler("accounts.account_exists_email")
+def send_account_exists_email(payload: dict[str, Any]) -> None:
+    """Someone tried to sign up with this address: tell its owner, in their language, how to get in."""
+    user = _user(payload)
+    if user is None:
+        return
+    mail.send(mail.render_message("account_exists", to=user.email, locale=user.locale, user=user,
+                                  log_in_link=mail.absolute_url("accounts.log_in"),
+                                  reset_link=mail.absolute_url("accounts.forgot_password")))

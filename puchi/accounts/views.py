@@ -59,7 +59,11 @@ def _log_in(user: Any, remember: bool) -> None:
 @rerenders_on_csrf_error
 @_limit("RATELIMIT_SIGNUP")
 def sign_up() -> ResponseReturnValue:
-    """Create an account; the learner is signed in at once and asked to confirm their email."""
+    """Create an account and ask the newcomer to confirm their email, then log in.
+
+    Not signed in at once: the answer must be the same whether or not the address already has an
+    account (whose owner is emailed instead), or this form would tell anyone who is a member.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = SignUpForm()
@@ -68,7 +72,7 @@ def sign_up() -> ResponseReturnValue:
         form.course_interest.data = request.args.get("learn", "")
     if form.validate_on_submit():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=form.email.data or "", display_name=form.display_name.data or "",
                 password=form.password.data or "", locale=form.locale.data or "en",
                 timezone=form.timezone.data or "UTC", course_interest=form.course_interest.data or None,
@@ -76,10 +80,7 @@ def sign_up() -> ResponseReturnValue:
         except Invalid as error:
             apply_errors(form, error)
         else:
-            _log_in(user, remember=True)
-            flash(_("Welcome to Puchi! We sent a link to %(email)s to confirm your address.",
-                    email=user.email), "success")
-            return redirect(url_for("pages.home"))
+            return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip())
     return render_page("accounts/sign_up.html", "sign_up_form", status=_status(form), form=form,
                        course_languages=COURSE_LANGUAGES)
 

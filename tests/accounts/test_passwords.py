@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from puchi import create_app
 from puchi.core.events import Event
 from tests.conftest import AuthActions, link_in, post_form
@@ -128,3 +130,56 @@ def test_changing_the_password_needs_the_current_one(logged_in):
                          action="/account/password")
     assert response.status_code == 422
     assert "That is not your current password." in response.text
+
+
+# Long enough, but among the first guesses of anyone with a password list.
+GUESSABLE = [
+    ("password1234", "one of the passwords people use most"),
+    ("qwertyuiop12", "one of the passwords people use most"),
+    ("aaaaaaaaaaaa", "Repeats like"),
+    ("abcdefghijkl", "Sequences like"),
+    ("ana@example.com2024", "It contains your name or email address"),
+    ("anasilva1990", "It contains your name or email address"),
+]
+
+
+def _set_password_at(place, client, logged_in, make_user, mailbox, password):
+    """Set ``password`` through one of the three forms that choose a password; returns the response."""
+    if place == "sign-up":
+        return AuthActions(client).sign_up("ana@example.com", password=password, display_name="Ana Silva")
+    if place == "reset":
+        make_user("ana@example.com", display_name="Ana Silva")
+        post_form(client, "/forgot-password", {"email": "ana@example.com"})
+        link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+        return post_form(client, link, {"password": password})
+    learner, _ = logged_in(email="ana@example.com", display_name="Ana Silva")
+    return post_form(learner, "/account", {"current_password": "correct-horse-battery", "new_password": password},
+                     action="/account/password")
+
+
+@pytest.mark.parametrize("place", ["sign-up", "reset", "change"])
+@pytest.mark.parametrize(("password", "reason"), GUESSABLE)
+def test_a_guessable_password_is_refused_everywhere_with_a_reason(client, logged_in, make_user, mailbox, place,
+                                                                   password, reason):
+    response = _set_password_at(place, client, logged_in, make_user, mailbox, password)
+    assert response.status_code == 422
+    assert "That password is too easy to guess." in response.text
+    assert reason in response.text.replace("&#39;", "'")
+    assert "Try three or four unrelated words" in response.text
+
+
+def test_the_reason_is_given_in_the_learners_language(client):
+    client.set_cookie("puchi_locale", "fr")
+    response = AuthActions(client).sign_up("ana@example.com", password="password1234", locale="fr")
+    assert response.status_code == 422
+    assert "Ce mot de passe est trop facile à deviner." in response.text.replace("&#39;", "'")
+
+
+def test_a_long_passphrase_and_the_demo_password_pass(app):
+    from puchi.accounts import services
+
+    with app.app_context():
+        for email, name in (("learner@example.com", "Demo Learner"), ("admin@example.com", "Demo Admin")):
+            assert services.create_verified_user(email=email, display_name=name, password="puchi-demo-1")
+        assert services.create_verified_user(email="ana@example.com", display_name="Ana",
+                                             password="a-brand-new-passphrase")
