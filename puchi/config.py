@@ -72,6 +72,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RATELIMIT_RESET": env.get("PUCHI_RATELIMIT_RESET", "5 per minute;20 per hour"),
         "TOKEN_MAX_AGE_VERIFY": int(env.get("PUCHI_TOKEN_MAX_AGE_VERIFY", str(60 * 60 * 48))),
         "TOKEN_MAX_AGE_RESET": int(env.get("PUCHI_TOKEN_MAX_AGE_RESET", str(60 * 60))),
+        # How long an asked-for email change waits to be confirmed before it lapses.
+        "EMAIL_CHANGE_MAX_AGE": int(env.get("PUCHI_EMAIL_CHANGE_MAX_AGE", str(60 * 60 * 48))),
         "JOB_RETRY_INTERVALS": _intervals(env.get("PUCHI_JOB_RETRY_INTERVALS"), [10, 60, 300]),
         "JOB_TIMEOUT": int(env.get("PUCHI_JOB_TIMEOUT", "60")),
         "OUTBOX_STALE_SECONDS": int(env.get("PUCHI_OUTBOX_STALE_SECONDS", "120")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -106,8 +106,8 @@ def _tell_owner_about_sign_up(user_id: int) -> None:
 
 
 def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
-    # Addresses are stored lower-cased, so plain equality uses the unique index.
-    query = select(User.id).where((User.email == email) | (User.pending_email == email))
+    # Only confirmed addresses count: a pending change never holds one (or anyone could squat it).
+    query = select(User.id).where(User.email == email)
     if except_user_id is not None:
         query = query.where(User.id != except_user_id)
     return db.session.scalar(query.limit(1)) is not None
@@ -121,9 +121,11 @@ def _avatar_color_for(email: str) -> str:
 
 def resend_verification(user: User) -> None:
     """Email a fresh verification link for the address waiting to be confirmed. Commits."""
-    email = user.pending_email or (None if user.email_verified else user.email)
+    email = user.waiting_email or (None if user.email_verified else user.email)
     if email is None:
         return
+    if email == user.waiting_email:  # asking again shows the learner still wants it: give it the full time
+        user.pending_email_expires_at = _pending_email_expiry()
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     commit()
 
@@ -132,7 +134,8 @@ def verify_email(token: str) -> User:
     """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
 
     :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old; the learner can ask for a new link.
+    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed; the learner can ask again.
+    :raises EmailTaken: another account signed up with the new address meanwhile; the change is dropped.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, claims.user_id)
@@ -140,12 +143,23 @@ def verify_email(token: str) -> User:
         raise tokens.TokenInvalid
     _spend(claims)
     if user.pending_email and user.pending_email == claims.email:
+        if user.waiting_email is None:
+            _drop_email_change(user, "expired")
+            raise tokens.TokenExpired
         if _email_in_use(claims.email, except_user_id=user.id):
-            db.session.rollback()
-            raise tokens.TokenInvalid
+            _drop_email_change(user, "taken")
+            raise EmailTaken
         old_email = user.email
-        user.email, user.pending_email = claims.email, None
+        user.email, user.pending_email, user.pending_email_expires_at = claims.email, None, None
         user.email_verified_at = now()
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # someone signed up with it between the check and now
+            db.session.rollback()
+            user = db.session.get(User, claims.user_id)
+            _spend(claims)
+            _drop_email_change(user, "taken")
+            raise EmailTaken from error
         events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
                       payload={"old": old_email, "new": claims.email})
     elif user.email == claims.email and not user.email_verified:
@@ -156,6 +170,22 @@ def verify_email(token: str) -> User:
         raise tokens.TokenInvalid
     commit()
     return user
+
+
+class EmailTaken(tokens.TokenInvalid):
+    """The address an email change was waiting for now belongs to another account."""
+
+
+def _pending_email_expiry() -> datetime:
+    return now() + timedelta(seconds=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+
+
+def _drop_email_change(user: User, reason: str) -> None:
+    """Forget a pending change that can no longer happen, keeping the spent link spent. Commits."""
+    user.pending_email, user.pending_email_expires_at = None, None
+    events.record("user.email_change_dropped", actor_id=user.id, subject=("user", user.id),
+                  payload={"reason": reason})
+    commit()
 
 
 def _spend(claims: tokens.TokenClaims) -> None:
@@ -381,7 +411,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
     elif address and _email_in_use(address, except_user_id=user.id):
         errors.add("new_email", EMAIL_TAKEN)
     errors.raise_if_any()
-    user.pending_email = address
+    user.pending_email, user.pending_email_expires_at = address, _pending_email_expiry()
     events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
                   payload={"new": address})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
@@ -391,7 +421,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
 
 def cancel_email_change(user: User) -> None:
     if user.pending_email:
-        user.pending_email = None
+        user.pending_email, user.pending_email_expires_at = None, None
         commit()
 
 

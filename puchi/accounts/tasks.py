@@ -18,11 +18,11 @@ def _user(payload: dict[str, Any]) -> User | None:
 def send_verification_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     email = str(payload["email"])
-    if user is None or email not in {user.email, user.pending_email}:
+    if user is None or email not in {user.email, user.waiting_email}:
         return  # the account or the address it wanted to confirm is gone: nothing to confirm
     token = tokens.make_token(tokens.VERIFY_EMAIL, user.id, email)
     link = mail.absolute_url("accounts.verify_email", token=token)
-    template = "change_email_verify" if email == user.pending_email else "verify_email"
+    template = "change_email_verify" if email == user.waiting_email else "verify_email"
     mail.send(mail.render_message(template, to=email, locale=user.locale, user=user, link=link))
 
 

@@ -132,6 +132,8 @@ def verify_email(token: str) -> ResponseReturnValue:
     """Follow the emailed link. Verifying on GET is safe: the only effect is the one the link promises."""
     try:
         user = services.verify_email(token)
+    except services.EmailTaken:
+        return render_page("accounts/link_problem.html", status=409, reason="taken", purpose="verify")
     except tokens.TokenExpired:
         return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="verify")
     except tokens.TokenInvalid:
@@ -252,7 +254,7 @@ def change_email() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             flash(_("Almost done: follow the link we sent to %(email)s to switch to it.",
-                    email=current_user.pending_email), "info")
+                    email=current_user.waiting_email), "info")
             return redirect(url_for("accounts.account"))
     return _account_page(_status(form), "email_form", email_form=form)
 
