@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -29,12 +30,13 @@ from puchi.accounts.validation import (
     normalize_email,
     timezones,
 )
-from puchi.core import events, outbox
+from puchi.core import events, outbox, throttle
 from puchi.core.db import commit, db, now
-from puchi.core.errors import Invalid, NotFound
+from puchi.core.errors import Invalid, NotFound, RateLimited
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
+LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-account limits
 
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
 
@@ -203,24 +205,44 @@ def _spend(claims: tokens.TokenClaims) -> None:
 def authenticate(email: str, password: str) -> User:
     """The user these credentials belong to. Commits only to upgrade an outdated password hash.
 
+    Failed attempts are counted per address as well as per client (see ``RATELIMIT_LOGIN_ACCOUNT``), known
+    or not, so guessing from many addresses gets nowhere either, and the refusal tells nothing.
+
     :raises Invalid: the same message whether the email is unknown or the password wrong.
+    :raises RateLimited: too many recent failures for this address; the password is not even checked.
     """
     errors = FieldErrors()
     address = normalize_email(email, errors)
     if not password:
         errors.add("password", _l("Enter your password."))
     errors.raise_if_any()
+    wait = throttle.retry_after(LOGIN_FAILURES, _account_key(address))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        message = str(_ln("Too many failed attempts for this account. Try again in %(num)s minute, or reset "
+                          "your password to get in now.",
+                          "Too many failed attempts for this account. Try again in %(num)s minutes, or reset "
+                          "your password to get in now.", minutes))
+        raise RateLimited(message, fields={"form": [message]})
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         passwords.dummy_verify(password)
+        throttle.hit(LOGIN_FAILURES, _account_key(address))
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
     if not passwords.verify_password(user.password_hash, password):
+        throttle.hit(LOGIN_FAILURES, _account_key(address))
         events.record("user.login_failed", subject=("user", user.id))
         commit()
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+    throttle.clear(LOGIN_FAILURES, _account_key(address))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def _account_key(address: str) -> str:
+    # A digest, so the limiter's storage (Redis) holds no addresses.
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
@@ -374,6 +396,7 @@ def reset_password(token: str, new_password: str) -> User:
     _revoke_sessions(user, keep_current=False)
     events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
     commit()
+    throttle.clear(LOGIN_FAILURES, _account_key(user.email))  # the owner is back: let them log in at once
     return user
 
 

@@ -23,7 +23,7 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
-from puchi.core.errors import Invalid
+from puchi.core.errors import Invalid, RateLimited
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
@@ -92,16 +92,21 @@ def log_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LogInForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data or "", form.password.data or "")
+        except RateLimited as error:
+            apply_errors(form, error)
+            status = 429
         except Invalid as error:
             apply_errors(form, error)
         else:
             _log_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
-    return render_page("accounts/log_in.html", "log_in_form", status=_status(form), form=form)
+    return render_page("accounts/log_in.html", "log_in_form", status=status if status != 200 else _status(form),
+                       form=form)
 
 
 @bp.post("/logout")
