@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _ln
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -219,7 +219,7 @@ def authenticate(email: str, password: str) -> User:
     wait = throttle.retry_after(LOGIN_FAILURES, _account_key(address))
     if wait:
         minutes = max(1, round(wait / 60))
-        message = str(_ln("Too many failed attempts for this account. Try again in %(num)s minute, or reset "
+        message = str(ngettext("Too many failed attempts for this account. Try again in %(num)s minute, or reset "
                           "your password to get in now.",
                           "Too many failed attempts for this account. Try again in %(num)s minutes, or reset "
                           "your password to get in now.", minutes))
