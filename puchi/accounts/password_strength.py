@@ -14,8 +14,9 @@ from zxcvbn import zxcvbn
 
 # zxcvbn's score 3 is "safely unguessable" for an online attack (about 10^8 guesses); below, refuse.
 MIN_SCORE = 3
-# zxcvbn slows down sharply on long input, and past 100 characters it adds nothing a person types.
-_CHECKED_LENGTH = 100
+# zxcvbn refuses longer input (ValueError) and slows down sharply near it; a password whose first 72
+# characters are hard to guess is hard to guess.
+_CHECKED_LENGTH = 72
 
 _REASONS = {
     "personal": _l("It contains your name or email address, which others can find out."),
@@ -34,7 +35,7 @@ def weakness(password: str, personal: Iterable[str] = ()) -> list[Any]:
     ``personal`` are things an attacker may know about the account: its email, the learner's name.
     """
     inputs = _personal_words(personal)
-    result = zxcvbn(password[:_CHECKED_LENGTH], user_inputs=inputs)
+    result = zxcvbn(password[:_CHECKED_LENGTH], user_inputs=inputs, max_length=_CHECKED_LENGTH)
     if result["score"] >= MIN_SCORE:
         return []
     reason = _reason(result["sequence"])

@@ -183,3 +183,11 @@ def test_a_long_passphrase_and_the_demo_password_pass(app):
             assert services.create_verified_user(email=email, display_name=name, password="puchi-demo-1")
         assert services.create_verified_user(email="ana@example.com", display_name="Ana",
                                              password="a-brand-new-passphrase")
+
+
+@pytest.mark.parametrize("password", ["a-long-passphrase " * 14, "x" * 256, "correct-horse-battery-" + "1" * 200])
+def test_a_password_of_any_allowed_length_is_judged_without_an_error(client, password):
+    response = AuthActions(client).sign_up("ana@example.com", password=password)
+    assert response.status_code in {200, 422}
+    if password.startswith(("a-long", "correct")):
+        assert response.status_code == 200
