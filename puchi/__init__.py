@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from puchi.config import check_production_config, load_config
@@ -28,6 +29,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     check_production_config(app.config)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies we trust, the client is the Nth address from the right of X-Forwarded-For;
+        # without this every learner behind the load balancer shares its address (and its rate limits).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -50,7 +56,7 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _init_extensions(app: Flask) -> None:
-    from puchi.core import cli, error_pages, i18n, security, templating
+    from puchi.core import cli, error_pages, i18n, security, templating, throttle
     from puchi.core.db import db
     from puchi.core.extensions import compress, csrf, limiter, login_manager, migrate, sock
 
@@ -60,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     compress.init_app(app)
     sock.init_app(app)
     limiter.init_app(app)
+    throttle.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     error_pages.init_app(app)

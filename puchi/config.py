@@ -70,8 +70,16 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RATELIMIT_LOGIN": env.get("PUCHI_RATELIMIT_LOGIN", "10 per minute;60 per hour"),
         "RATELIMIT_SIGNUP": env.get("PUCHI_RATELIMIT_SIGNUP", "5 per minute;30 per hour"),
         "RATELIMIT_RESET": env.get("PUCHI_RATELIMIT_RESET", "5 per minute;20 per hour"),
+        # Failed log-ins per account, from any address: each tier makes a guesser wait longer. Resetting the
+        # password is never blocked by it, and a successful reset (or log-in) starts the count again.
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("PUCHI_RATELIMIT_LOGIN_ACCOUNT",
+                                           "5 per 5 minutes;10 per hour;20 per day"),
+        # How many proxies in front of us append to X-Forwarded-For (a load balancer: 1). 0 trusts none.
+        "TRUSTED_PROXIES": int(env.get("PUCHI_TRUSTED_PROXIES", "0")),
         "TOKEN_MAX_AGE_VERIFY": int(env.get("PUCHI_TOKEN_MAX_AGE_VERIFY", str(60 * 60 * 48))),
         "TOKEN_MAX_AGE_RESET": int(env.get("PUCHI_TOKEN_MAX_AGE_RESET", str(60 * 60))),
+        # How long an asked-for email change waits to be confirmed before it lapses.
+        "EMAIL_CHANGE_MAX_AGE": int(env.get("PUCHI_EMAIL_CHANGE_MAX_AGE", str(60 * 60 * 48))),
         "JOB_RETRY_INTERVALS": _intervals(env.get("PUCHI_JOB_RETRY_INTERVALS"), [10, 60, 300]),
         "JOB_TIMEOUT": int(env.get("PUCHI_JOB_TIMEOUT", "60")),
         "OUTBOX_STALE_SECONDS": int(env.get("PUCHI_OUTBOX_STALE_SECONDS", "120")),

@@ -125,6 +125,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "RATELIMIT_LOGIN": "1000 per minute",
         "RATELIMIT_SIGNUP": "1000 per minute",
         "RATELIMIT_RESET": "1000 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "1000 per minute",
         # Cheap hashes keep the suite fast; test_passwords checks the production parameters.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,

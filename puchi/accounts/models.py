@@ -23,7 +23,10 @@ class User(db.Model):
     display_name: Mapped[str] = mapped_column(String(50))
     password_hash: Mapped[str] = mapped_column(String(255))
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An address the learner asked to move to, until they confirm it; it never holds the address for them
+    # (anyone may sign up with it meanwhile) and lapses at pending_email_expires_at.
     pending_email: Mapped[str | None] = mapped_column(String(254))
+    pending_email_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", index=True)  # reminders go a zone at a time
@@ -63,6 +66,13 @@ class User(db.Model):
     def get_id(self) -> str:
         # The login cookie names a server-side session, so logging out revokes exactly that session.
         return f"{self.id}:{self.current_session_key}"
+
+    @property
+    def waiting_email(self) -> str | None:
+        """The pending address while it can still be confirmed, else None."""
+        if self.pending_email and self.pending_email_expires_at and self.pending_email_expires_at > now():
+            return self.pending_email
+        return None
 
     @property
     def email_verified(self) -> bool:

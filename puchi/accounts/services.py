@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -29,12 +30,13 @@ from puchi.accounts.validation import (
     normalize_email,
     timezones,
 )
-from puchi.core import events, outbox
+from puchi.core import events, outbox, throttle
 from puchi.core.db import commit, db, now
-from puchi.core.errors import Invalid, NotFound
+from puchi.core.errors import Invalid, NotFound, RateLimited
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
+LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-account limits
 
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
 
@@ -42,29 +44,36 @@ EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset y
 # --- Sign-up -------------------------------------------------------------------------------------
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
-            course_interest: str | None = None) -> User:
+            course_interest: str | None = None) -> User | None:
     """Create a learner account and email them a verification link. Commits.
 
-    :raises Invalid: a field breaks a rule, or the email is already used (in any letter case).
+    An address that already has an account gets no second one, and the page must not say so (that
+    would tell anyone which addresses have accounts): its owner is emailed instead, and the caller
+    answers exactly as for a new account. Returns the new account, or None in that case.
+
+    :raises Invalid: a field breaks a rule.
     """
     errors = FieldErrors()
     email = normalize_email(email, errors)
     name = clean_display_name(display_name, errors)
-    check_new_password(password, errors, email=email)
+    check_new_password(password, errors, email=email, display_name=name)
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if timezone not in timezones():
         timezone = "UTC"  # a browser guess we do not know is no reason to refuse a sign-up
     if course_interest:
         check_choice(course_interest, COURSE_LANGUAGES, errors, "course_interest")
-    if email and _email_in_use(email):
-        errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()
 
+    password_hash = passwords.hash_password(password)  # hashed either way: the timing must not tell
+    owner_id = _account_with(email)
+    if owner_id is not None:
+        _tell_owner_about_sign_up(owner_id)
+        return None
     user = User(
         email=email,
         display_name=name,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         locale=locale,
         timezone=timezone,
         course_interest=course_interest or None,
@@ -73,9 +82,13 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     db.session.add(user)
     try:
         db.session.flush()
-    except IntegrityError as error:  # two sign-ups with one address raced past the check above
+    except IntegrityError:  # two sign-ups with one address raced past the check above
         db.session.rollback()
-        raise Invalid(fields={"email": [str(EMAIL_TAKEN)]}) from error
+        owner_id = _account_with(email)
+        if owner_id is None:
+            raise
+        _tell_owner_about_sign_up(owner_id)
+        return None
     events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
                   payload={"locale": locale, "course_interest": course_interest})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
@@ -83,9 +96,20 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     return user
 
 
-def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
+def _account_with(email: str) -> int | None:
     # Addresses are stored lower-cased, so plain equality uses the unique index.
-    query = select(User.id).where((User.email == email) | (User.pending_email == email))
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def _tell_owner_about_sign_up(user_id: int) -> None:
+    events.record("user.sign_up_attempted", subject=("user", user_id))
+    outbox.add("accounts.account_exists_email", {"user_id": user_id})
+    commit()
+
+
+def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
+    # Only confirmed addresses count: a pending change never holds one (or anyone could squat it).
+    query = select(User.id).where(User.email == email)
     if except_user_id is not None:
         query = query.where(User.id != except_user_id)
     return db.session.scalar(query.limit(1)) is not None
@@ -99,9 +123,11 @@ def _avatar_color_for(email: str) -> str:
 
 def resend_verification(user: User) -> None:
     """Email a fresh verification link for the address waiting to be confirmed. Commits."""
-    email = user.pending_email or (None if user.email_verified else user.email)
+    email = user.waiting_email or (None if user.email_verified else user.email)
     if email is None:
         return
+    if email == user.waiting_email:  # asking again shows the learner still wants it: give it the full time
+        user.pending_email_expires_at = _pending_email_expiry()
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     commit()
 
@@ -110,7 +136,8 @@ def verify_email(token: str) -> User:
     """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
 
     :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old; the learner can ask for a new link.
+    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed; the learner can ask again.
+    :raises EmailTaken: another account signed up with the new address meanwhile; the change is dropped.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, claims.user_id)
@@ -118,12 +145,23 @@ def verify_email(token: str) -> User:
         raise tokens.TokenInvalid
     _spend(claims)
     if user.pending_email and user.pending_email == claims.email:
+        if user.waiting_email is None:
+            _drop_email_change(user, "expired")
+            raise tokens.TokenExpired
         if _email_in_use(claims.email, except_user_id=user.id):
-            db.session.rollback()
-            raise tokens.TokenInvalid
+            _drop_email_change(user, "taken")
+            raise EmailTaken
         old_email = user.email
-        user.email, user.pending_email = claims.email, None
+        user.email, user.pending_email, user.pending_email_expires_at = claims.email, None, None
         user.email_verified_at = now()
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # someone signed up with it between the check and now
+            db.session.rollback()
+            user = db.session.get(User, claims.user_id)
+            _spend(claims)
+            _drop_email_change(user, "taken")
+            raise EmailTaken from error
         events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
                       payload={"old": old_email, "new": claims.email})
     elif user.email == claims.email and not user.email_verified:
@@ -134,6 +172,22 @@ def verify_email(token: str) -> User:
         raise tokens.TokenInvalid
     commit()
     return user
+
+
+class EmailTaken(tokens.TokenInvalid):
+    """The address an email change was waiting for now belongs to another account."""
+
+
+def _pending_email_expiry() -> datetime:
+    return now() + timedelta(seconds=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+
+
+def _drop_email_change(user: User, reason: str) -> None:
+    """Forget a pending change that can no longer happen, keeping the spent link spent. Commits."""
+    user.pending_email, user.pending_email_expires_at = None, None
+    events.record("user.email_change_dropped", actor_id=user.id, subject=("user", user.id),
+                  payload={"reason": reason})
+    commit()
 
 
 def _spend(claims: tokens.TokenClaims) -> None:
@@ -151,24 +205,44 @@ def _spend(claims: tokens.TokenClaims) -> None:
 def authenticate(email: str, password: str) -> User:
     """The user these credentials belong to. Commits only to upgrade an outdated password hash.
 
+    Failed attempts are counted per address as well as per client (see ``RATELIMIT_LOGIN_ACCOUNT``), known
+    or not, so guessing from many addresses gets nowhere either, and the refusal tells nothing.
+
     :raises Invalid: the same message whether the email is unknown or the password wrong.
+    :raises RateLimited: too many recent failures for this address; the password is not even checked.
     """
     errors = FieldErrors()
     address = normalize_email(email, errors)
     if not password:
         errors.add("password", _l("Enter your password."))
     errors.raise_if_any()
+    wait = throttle.retry_after(LOGIN_FAILURES, _account_key(address))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        message = str(ngettext("Too many failed attempts for this account. Try again in %(num)s minute, or reset "
+                          "your password to get in now.",
+                          "Too many failed attempts for this account. Try again in %(num)s minutes, or reset "
+                          "your password to get in now.", minutes))
+        raise RateLimited(message, fields={"form": [message]})
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         passwords.dummy_verify(password)
+        throttle.hit(LOGIN_FAILURES, _account_key(address))
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
     if not passwords.verify_password(user.password_hash, password):
+        throttle.hit(LOGIN_FAILURES, _account_key(address))
         events.record("user.login_failed", subject=("user", user.id))
         commit()
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+    throttle.clear(LOGIN_FAILURES, _account_key(address))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
+
+
+def _account_key(address: str) -> str:
+    # A digest, so the limiter's storage (Redis) holds no addresses.
+    return hashlib.sha256(address.encode()).hexdigest()
 
 
 def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
@@ -283,15 +357,24 @@ def request_password_reset(email: str, *, locale: str) -> None:
     commit()
 
 
+def reset_token_for(user: User) -> str:
+    """A reset link's token, bound to the current password: any change of it (another link used, a
+    change on the account page) retires every link issued before."""
+    return tokens.make_token(tokens.RESET_PASSWORD, user.id, user.email,
+                             state=tokens.fingerprint(user.password_hash))
+
+
 def check_reset_token(token: str) -> User:
     """The user a reset link belongs to, without spending it.
 
-    :raises tokens.TokenInvalid: forged, used, or outdated by a later password change.
+    :raises tokens.TokenInvalid: forged, used, or outdated by a later password or email change.
     """
     claims = tokens.read_token(tokens.RESET_PASSWORD, token)
     user = db.session.get(User, claims.user_id)
     used = db.session.get(UsedToken, claims.jti)
     if user is None or used is not None or claims.email != user.email:
+        raise tokens.TokenInvalid
+    if not secrets.compare_digest(claims.state, tokens.fingerprint(user.password_hash)):
         raise tokens.TokenInvalid
     return user
 
@@ -304,7 +387,7 @@ def reset_password(token: str, new_password: str) -> User:
     """
     user = check_reset_token(token)
     errors = FieldErrors()
-    check_new_password(new_password, errors, email=user.email)
+    check_new_password(new_password, errors, email=user.email, display_name=user.display_name)
     errors.raise_if_any()
     _spend(tokens.read_token(tokens.RESET_PASSWORD, token))
     user.password_hash = passwords.hash_password(new_password)
@@ -313,6 +396,7 @@ def reset_password(token: str, new_password: str) -> User:
     _revoke_sessions(user, keep_current=False)
     events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
     commit()
+    throttle.clear(LOGIN_FAILURES, _account_key(user.email))  # the owner is back: let them log in at once
     return user
 
 
@@ -324,7 +408,8 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     errors = FieldErrors()
     if not passwords.verify_password(user.password_hash, current_password or ""):
         errors.add("current_password", _l("That is not your current password."))
-    check_new_password(new_password, errors, field="new_password", email=user.email)
+    check_new_password(new_password, errors, field="new_password", email=user.email,
+                       display_name=user.display_name)
     errors.raise_if_any()
     user.password_hash = passwords.hash_password(new_password)
     _revoke_sessions(user, keep_current=True)
@@ -349,7 +434,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
     elif address and _email_in_use(address, except_user_id=user.id):
         errors.add("new_email", EMAIL_TAKEN)
     errors.raise_if_any()
-    user.pending_email = address
+    user.pending_email, user.pending_email_expires_at = address, _pending_email_expiry()
     events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
                   payload={"new": address})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
@@ -359,7 +444,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
 
 def cancel_email_change(user: User) -> None:
     if user.pending_email:
-        user.pending_email = None
+        user.pending_email, user.pending_email_expires_at = None, None
         commit()
 
 
@@ -435,7 +520,7 @@ def create_verified_user(*, email: str, display_name: str, password: str, is_adm
     errors = FieldErrors()
     address = normalize_email(email, errors)
     name = clean_display_name(display_name, errors)
-    check_new_password(password, errors, email=address)
+    check_new_password(password, errors, email=address, display_name=name)
     if address and _email_in_use(address):
         errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from puchi.accounts import tokens
+from puchi.accounts import services, tokens
 from puchi.accounts.models import User
 from puchi.core import mail, outbox
 from puchi.core.db import db
@@ -18,11 +18,11 @@ def _user(payload: dict[str, Any]) -> User | None:
 def send_verification_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     email = str(payload["email"])
-    if user is None or email not in {user.email, user.pending_email}:
+    if user is None or email not in {user.email, user.waiting_email}:
         return  # the account or the address it wanted to confirm is gone: nothing to confirm
     token = tokens.make_token(tokens.VERIFY_EMAIL, user.id, email)
     link = mail.absolute_url("accounts.verify_email", token=token)
-    template = "change_email_verify" if email == user.pending_email else "verify_email"
+    template = "change_email_verify" if email == user.waiting_email else "verify_email"
     mail.send(mail.render_message(template, to=email, locale=user.locale, user=user, link=link))
 
 
@@ -31,7 +31,7 @@ def send_password_reset_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     if user is None:
         return
-    token = tokens.make_token(tokens.RESET_PASSWORD, user.id, user.email)
+    token = services.reset_token_for(user)
     link = mail.absolute_url("accounts.reset_password", token=token)
     mail.send(mail.render_message("reset_password", to=user.email, locale=user.locale, user=user, link=link))
 
@@ -62,3 +62,14 @@ def send_email_change_notice(payload: dict[str, Any]) -> None:
     link = mail.absolute_url("accounts.forgot_password")
     mail.send(mail.render_message("email_change_notice", to=user.email, locale=user.locale, user=user,
                                   new_email=str(payload["new_email"]), link=link))
+
+
+@outbox.handler("accounts.account_exists_email")
+def send_account_exists_email(payload: dict[str, Any]) -> None:
+    """Someone tried to sign up with this address: tell its owner, in their language, how to get in."""
+    user = _user(payload)
+    if user is None:
+        return
+    mail.send(mail.render_message("account_exists", to=user.email, locale=user.locale, user=user,
+                                  log_in_link=mail.absolute_url("accounts.log_in"),
+                                  reset_link=mail.absolute_url("accounts.forgot_password")))

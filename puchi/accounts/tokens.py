@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -27,15 +29,25 @@ class TokenClaims:
     purpose: str
     jti: str
     email: str
+    state: str = ""  # a fingerprint of what the link was made for (see fingerprint); empty if unbound
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"puchi.{purpose}")
 
 
-def make_token(purpose: str, user_id: int, email: str) -> str:
-    payload = {"u": user_id, "e": email, "j": secrets.token_hex(16)}
+def make_token(purpose: str, user_id: int, email: str, state: str = "") -> str:
+    payload = {"u": user_id, "e": email, "j": secrets.token_hex(16), "s": state}
     return _serializer(purpose).dumps(payload)
+
+
+def fingerprint(value: str) -> str:
+    """A keyed digest of ``value`` to bind a link to, e.g. the password hash it was issued under.
+
+    Keyed, because token payloads are signed but readable: nothing about the hash itself may show.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"puchi.fingerprint:" + value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def read_token(purpose: str, token: str) -> TokenClaims:
@@ -49,4 +61,5 @@ def read_token(purpose: str, token: str) -> TokenClaims:
         raise TokenInvalid from error
     if not isinstance(payload, dict) or not {"u", "e", "j"} <= payload.keys():
         raise TokenInvalid
-    return TokenClaims(user_id=int(payload["u"]), purpose=purpose, jti=str(payload["j"]), email=str(payload["e"]))
+    return TokenClaims(user_id=int(payload["u"]), purpose=purpose, jti=str(payload["j"]), email=str(payload["e"]),
+                       state=str(payload.get("s", "")))

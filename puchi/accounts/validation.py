@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from puchi.accounts import password_strength
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.passwords import MAX_LENGTH as PASSWORD_MAX
 from puchi.accounts.passwords import MIN_LENGTH as PASSWORD_MIN
@@ -72,7 +73,8 @@ def clean_display_name(raw: str | None, errors: FieldErrors, field: str = "displ
 
 
 def check_new_password(password: str | None, errors: FieldErrors, field: str = "password",
-                       email: str = "") -> str:
+                       email: str = "", display_name: str = "") -> str:
+    """The one rule for every new password: sign-up, reset, change, and accounts made by the CLI."""
     value = password or ""
     if len(value) < PASSWORD_MIN:
         errors.add(field, _l("Use at least %(min)s characters.", min=PASSWORD_MIN))
@@ -80,6 +82,9 @@ def check_new_password(password: str | None, errors: FieldErrors, field: str = "
         errors.add(field, _l("Use at most %(max)s characters.", max=PASSWORD_MAX))
     elif email and value.strip().lower() == email.lower():
         errors.add(field, _l("Your password cannot be your email address."))
+    else:
+        for message in password_strength.weakness(value, (email, display_name)):
+            errors.add(field, message)
     return value
 
 

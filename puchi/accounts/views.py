@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -24,10 +23,11 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
-from puchi.core.errors import Invalid
+from puchi.core.errors import Invalid, RateLimited
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
+from puchi.core.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -44,12 +44,7 @@ def _status(form: Any) -> int:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never let a link send a learner elsewhere after logging in."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("pages.home")
+    return safe_next(target, url_for("pages.home"))
 
 
 def _log_in(user: Any, remember: bool) -> None:
@@ -64,7 +59,11 @@ def _log_in(user: Any, remember: bool) -> None:
 @rerenders_on_csrf_error
 @_limit("RATELIMIT_SIGNUP")
 def sign_up() -> ResponseReturnValue:
-    """Create an account; the learner is signed in at once and asked to confirm their email."""
+    """Create an account and ask the newcomer to confirm their email, then log in.
+
+    Not signed in at once: the answer must be the same whether or not the address already has an
+    account (whose owner is emailed instead), or this form would tell anyone who is a member.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     form = SignUpForm()
@@ -73,7 +72,7 @@ def sign_up() -> ResponseReturnValue:
         form.course_interest.data = request.args.get("learn", "")
     if form.validate_on_submit():
         try:
-            user = services.sign_up(
+            services.sign_up(
                 email=form.email.data or "", display_name=form.display_name.data or "",
                 password=form.password.data or "", locale=form.locale.data or "en",
                 timezone=form.timezone.data or "UTC", course_interest=form.course_interest.data or None,
@@ -81,10 +80,7 @@ def sign_up() -> ResponseReturnValue:
         except Invalid as error:
             apply_errors(form, error)
         else:
-            _log_in(user, remember=True)
-            flash(_("Welcome to Puchi! We sent a link to %(email)s to confirm your address.",
-                    email=user.email), "success")
-            return redirect(url_for("pages.home"))
+            return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip())
     return render_page("accounts/sign_up.html", "sign_up_form", status=_status(form), form=form,
                        course_languages=COURSE_LANGUAGES)
 
@@ -96,16 +92,21 @@ def log_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LogInForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data or "", form.password.data or "")
+        except RateLimited as error:
+            apply_errors(form, error)
+            status = 429
         except Invalid as error:
             apply_errors(form, error)
         else:
             _log_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
-    return render_page("accounts/log_in.html", "log_in_form", status=_status(form), form=form)
+    return render_page("accounts/log_in.html", "log_in_form", status=status if status != 200 else _status(form),
+                       form=form)
 
 
 @bp.post("/logout")
@@ -113,9 +114,20 @@ def log_in() -> ResponseReturnValue:
 def log_out() -> ResponseReturnValue:
     services.end_session(current_user._get_current_object())
     logout_user()
-    session.clear()
+    session.clear()  # this also drops flask-login's own note to delete the remember-me cookie, hence below
     flash(_("You are logged out. See you soon!"), "info")
-    return redirect(url_for("pages.index"))
+    response = redirect(url_for("pages.index"))
+    _forget_remember_cookie(response)
+    return response
+
+
+def _forget_remember_cookie(response: Any) -> None:
+    """Delete the remember-me cookie with the attributes it was set with, or the browser keeps it."""
+    config = current_app.config
+    response.delete_cookie(config["REMEMBER_COOKIE_NAME"], path=config.get("REMEMBER_COOKIE_PATH", "/"),
+                           domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+                           secure=config["REMEMBER_COOKIE_SECURE"], httponly=True,
+                           samesite=config["REMEMBER_COOKIE_SAMESITE"])
 
 
 # --- Email verification --------------------------------------------------------------------------
@@ -125,6 +137,8 @@ def verify_email(token: str) -> ResponseReturnValue:
     """Follow the emailed link. Verifying on GET is safe: the only effect is the one the link promises."""
     try:
         user = services.verify_email(token)
+    except services.EmailTaken:
+        return render_page("accounts/link_problem.html", status=409, reason="taken", purpose="verify")
     except tokens.TokenExpired:
         return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="verify")
     except tokens.TokenInvalid:
@@ -245,7 +259,7 @@ def change_email() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             flash(_("Almost done: follow the link we sent to %(email)s to switch to it.",
-                    email=current_user.pending_email), "info")
+                    email=current_user.waiting_email), "info")
             return redirect(url_for("accounts.account"))
     return _account_page(_status(form), "email_form", email_form=form)
 

@@ -8,12 +8,12 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from puchi.core.errors import Invalid
+from puchi.core.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def apply_errors(form: FlaskForm, error: Invalid) -> None:
+def apply_errors(form: FlaskForm, error: ServiceError) -> None:
     """Attach each service message to its field; messages for unknown fields go to the form as a whole."""
     form_errors: list[str] = list(getattr(form, "form_errors", []))
     for name, messages in error.fields.items():

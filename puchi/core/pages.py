@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from puchi.core import hooks
 from puchi.core.htmx import render_page
+from puchi.core.redirects import safe_next
 
 bp = Blueprint("pages", __name__)
 
@@ -29,10 +30,7 @@ def choose_language() -> ResponseReturnValue:
     from puchi.core.i18n import LOCALE_COOKIE, supported_locales
 
     locale = request.form.get("locale", "")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.index")
-    response = redirect(target)
+    response = redirect(safe_next(request.form.get("next"), url_for("pages.index")))
     if locale in supported_locales():
         if current_user.is_authenticated:
             accounts.set_locale(current_user._get_current_object(), locale)

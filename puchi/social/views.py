@@ -13,6 +13,7 @@ from puchi.core.db import now
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page, wants_fragment
+from puchi.core.redirects import safe_next
 from puchi.social import feed as feeds
 from puchi.social import nudges, services
 from puchi.social.models import VISIBILITIES
@@ -65,10 +66,7 @@ def connections(username: str, which: str) -> ResponseReturnValue:
 
 def _next_or(default: str) -> ResponseReturnValue:
     """Back to the form's ``next`` (a local path only), else ``default``."""
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = default
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 def _back(username: str) -> ResponseReturnValue:

@@ -108,3 +108,57 @@ def test_a_learner_logs_out_every_other_session(app, logged_in):
     post_form(laptop, "/account", {}, action="/account/sessions/revoke-others")
     assert laptop.get("/home").status_code == 200
     assert phone.get("/home").status_code == 302
+
+
+def _ask_to_move(client, new_email):
+    return post_form(client, "/account", {"new_email": new_email, "password": "correct-horse-battery"},
+                     action="/account/email")
+
+
+def test_an_unconfirmed_email_change_does_not_stop_the_owner_of_the_address_signing_up(app, logged_in, mailbox):
+    squatter, _ = logged_in(email="mallory@example.com")
+    assert _ask_to_move(squatter, "ana@example.com").status_code == 302
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/verify-email/")
+
+    owner = AuthActions(app.test_client())
+    assert owner.sign_up("ana@example.com", display_name="Ana").status_code == 200
+    assert owner.log_in("ana@example.com").status_code == 302
+    assert _user(app, "ana@example.com").display_name == "Ana"
+
+    # The pending change then fails cleanly, once, and is forgotten.
+    response = app.test_client().get(link)
+    assert response.status_code == 409
+    assert "This address now belongs to another account" in response.text
+    assert _user(app, "mallory@example.com").pending_email is None
+    assert "Waiting for you to confirm" not in squatter.get("/account").text
+
+
+def test_an_email_change_lapses_after_the_configured_time(app, logged_in, mailbox):
+    import time_machine
+
+    client, _ = logged_in(email="ana@example.com")
+    app.config["EMAIL_CHANGE_MAX_AGE"] = 60 * 60
+    _ask_to_move(client, "ana.new@example.com")
+    link = link_in(mailbox.wait_for("ana.new@example.com")[0], "/verify-email/")
+    assert "Waiting for you to confirm ana.new@example.com" in client.get("/account").text
+
+    with time_machine.travel(_user(app, "ana@example.com").pending_email_expires_at, tick=False):
+        assert "Waiting for you to confirm" not in client.get("/account").text
+        assert "Please confirm" not in client.get("/home").text
+        response = client.get(link)
+        assert response.status_code == 410
+    assert _user(app, "ana@example.com").pending_email is None
+    assert _user(app, "ana.new@example.com") is None
+
+
+def test_two_accounts_may_wait_for_the_same_address_and_the_first_to_confirm_gets_it(app, logged_in, mailbox):
+    ana, _ = logged_in(email="ana@example.com")
+    ben, _ = logged_in(email="ben@example.com")
+    _ask_to_move(ana, "shared@example.com")
+    _ask_to_move(ben, "shared@example.com")
+    links = [link_in(message, "/verify-email/") for message in mailbox.wait_for("shared@example.com", count=2)]
+
+    assert ana.get(links[0]).status_code == 302
+    assert ben.get(links[1]).status_code == 409
+    moved = [email for email in ("ana@example.com", "ben@example.com") if _user(app, email) is None]
+    assert len(moved) == 1 and _user(app, "shared@example.com") is not None

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from puchi.accounts.models import User
 from puchi.core.db import db
-from tests.conftest import post_form
+from tests.conftest import AuthActions, post_form
 
 LONG = "x" * 10_000
 GOOD_SIGN_UP = {"email": "ana@example.com", "display_name": "Ana", "password": "correct-horse-battery",
@@ -65,7 +65,8 @@ def test_sign_up_keeps_what_was_typed_except_the_password(client):
 )
 def test_any_real_name_is_welcome_and_shown_escaped(app, client, name):
     response = post_form(client, "/signup", {**GOOD_SIGN_UP, "display_name": name})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert AuthActions(client).log_in("ana@example.com").status_code == 302
 
     home = client.get("/home").text
     assert "<script>alert(1)</script>" not in home

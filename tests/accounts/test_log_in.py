@@ -85,6 +85,18 @@ def test_remember_me_keeps_the_learner_in_after_the_browser_session_ends(app, cl
     assert fresh_browser.get("/home").status_code == 200
 
 
+def test_logging_out_deletes_the_remember_me_cookie(client, auth, make_user):
+    make_user("ana@example.com")
+    auth.log_in("ana@example.com", remember=True)
+    assert client.get_cookie("puchi_remember") is not None
+
+    response = auth.log_out()
+    [deletion] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("puchi_remember=")]
+    assert deletion.startswith("puchi_remember=;")
+    assert "Max-Age=0" in deletion and "Path=/" in deletion
+    assert client.get_cookie("puchi_remember") is None
+
+
 def test_logging_in_starts_a_new_session(client, auth, make_user):
     make_user("ana@example.com")
     client.get("/login")

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from puchi import create_app
 from puchi.core.events import Event
 from tests.conftest import AuthActions, link_in, post_form
@@ -41,6 +43,31 @@ def test_a_reset_link_works_only_once(client, make_user, mailbox):
 
     assert client.post(link, data={"csrf_token": token, "password": "first-new-passphrase"}).status_code == 302
     assert client.get(link).status_code == 400
+
+
+def test_using_one_reset_link_retires_every_other_link_sent_before(client, make_user, mailbox):
+    make_user("ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    first, second = (link_in(message, "/reset-password/") for message in mailbox.wait_for("ana@example.com", count=2))
+
+    assert post_form(client, second, {"password": "a-brand-new-passphrase"}).status_code == 302
+    assert client.get(first).status_code == 400
+    response = client.post(first, data={"csrf_token": "x", "password": "an-attackers-passphrase"})
+    assert response.status_code == 400
+    assert AuthActions(client).log_in("ana@example.com", "a-brand-new-passphrase").status_code == 302
+
+
+def test_a_reset_link_stops_working_once_the_password_is_changed(app, client, logged_in, mailbox):
+    learner, _ = logged_in(email="ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+
+    post_form(learner, "/account", {"current_password": "correct-horse-battery",
+                                    "new_password": "another-long-passphrase"}, action="/account/password")
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "This link does not work" in response.text
 
 
 def test_resetting_ends_every_session_of_the_account(app, client, logged_in, mailbox):
@@ -103,3 +130,64 @@ def test_changing_the_password_needs_the_current_one(logged_in):
                          action="/account/password")
     assert response.status_code == 422
     assert "That is not your current password." in response.text
+
+
+# Long enough, but among the first guesses of anyone with a password list.
+GUESSABLE = [
+    ("password1234", "one of the passwords people use most"),
+    ("qwertyuiop12", "one of the passwords people use most"),
+    ("aaaaaaaaaaaa", "Repeats like"),
+    ("abcdefghijkl", "Sequences like"),
+    ("ana@example.com2024", "It contains your name or email address"),
+    ("anasilva1990", "It contains your name or email address"),
+]
+
+
+def _set_password_at(place, client, logged_in, make_user, mailbox, password):
+    """Set ``password`` through one of the three forms that choose a password; returns the response."""
+    if place == "sign-up":
+        return AuthActions(client).sign_up("ana@example.com", password=password, display_name="Ana Silva")
+    if place == "reset":
+        make_user("ana@example.com", display_name="Ana Silva")
+        post_form(client, "/forgot-password", {"email": "ana@example.com"})
+        link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+        return post_form(client, link, {"password": password})
+    learner, _ = logged_in(email="ana@example.com", display_name="Ana Silva")
+    return post_form(learner, "/account", {"current_password": "correct-horse-battery", "new_password": password},
+                     action="/account/password")
+
+
+@pytest.mark.parametrize("place", ["sign-up", "reset", "change"])
+@pytest.mark.parametrize(("password", "reason"), GUESSABLE)
+def test_a_guessable_password_is_refused_everywhere_with_a_reason(client, logged_in, make_user, mailbox, place,
+                                                                   password, reason):
+    response = _set_password_at(place, client, logged_in, make_user, mailbox, password)
+    assert response.status_code == 422
+    assert "That password is too easy to guess." in response.text
+    assert reason in response.text.replace("&#39;", "'")
+    assert "Try three or four unrelated words" in response.text
+
+
+def test_the_reason_is_given_in_the_learners_language(client):
+    client.set_cookie("puchi_locale", "fr")
+    response = AuthActions(client).sign_up("ana@example.com", password="password1234", locale="fr")
+    assert response.status_code == 422
+    assert "Ce mot de passe est trop facile à deviner." in response.text.replace("&#39;", "'")
+
+
+def test_a_long_passphrase_and_the_demo_password_pass(app):
+    from puchi.accounts import services
+
+    with app.app_context():
+        for email, name in (("learner@example.com", "Demo Learner"), ("admin@example.com", "Demo Admin")):
+            assert services.create_verified_user(email=email, display_name=name, password="puchi-demo-1")
+        assert services.create_verified_user(email="ana@example.com", display_name="Ana",
+                                             password="a-brand-new-passphrase")
+
+
+@pytest.mark.parametrize("password", ["a-long-passphrase " * 14, "x" * 256, "correct-horse-battery-" + "1" * 200])
+def test_a_password_of_any_allowed_length_is_judged_without_an_error(client, password):
+    response = AuthActions(client).sign_up("ana@example.com", password=password)
+    assert response.status_code in {200, 422}
+    if password.startswith(("a-long", "correct")):
+        assert response.status_code == 200

@@ -81,6 +81,7 @@ def test_unknown_preferences_are_refused(logged_in):
 
 def test_email_goes_only_to_a_confirmed_address_and_the_settings_say_so(app, client, auth, mailbox):
     auth.sign_up("new@example.com")  # not confirmed yet
+    auth.log_in("new@example.com")
     mailbox.clear()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "new@example.com"))
