@@ -370,3 +370,19 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20.0, interval: fl
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+def outbox_settled(app: Flask) -> bool:
+    """Every outbox message that is due has been carried out (by the worker) or given up on: the work a
+    commit caused (live fragments, emails) is done. Use with :func:`wait_until`."""
+    from sqlalchemy import func, select
+
+    from puchi.core import outbox
+    from puchi.core.db import now
+
+    with app.app_context():
+        waiting = db.session.scalar(select(func.count()).select_from(outbox.OutboxMessage).where(
+            outbox.OutboxMessage.status.in_([outbox.PENDING, outbox.RUNNING]),
+            outbox.OutboxMessage.next_attempt_at <= now()))
+        db.session.remove()
+    return waiting == 0

@@ -3,7 +3,8 @@
 The socket is only a nudge; the database stays the source of truth (the page shows the same counts when
 loaded). With ``REDIS_URL`` set, fragments travel over Redis pub/sub, so one raised in a worker or in
 another web process reaches the process that holds the learner's socket; without Redis they are handed
-to the sockets of this process directly.
+to the sockets of this process directly. A socket's first message, the catch-up, is sent once this
+process is subscribed, so a tab misses nothing raised after it arrives.
 """
 
 from __future__ import annotations
@@ -60,8 +61,11 @@ class LocalSockets:
 
 
 sockets = LocalSockets()
-_listener_started: set[str] = set()
+# One listener per Redis URL and process; its event is set while its pattern subscription is live.
+_listening: dict[str, threading.Event] = {}
 _listener_lock = threading.Lock()
+LISTENER_NAME = "puchi-realtime"  # Redis CLIENT LIST shows each process's listener as puchi-realtime-<pid>
+SUBSCRIBE_WAIT_SECONDS = 2.0
 
 
 def publish(user_id: int, html: str, topic: str | None = None) -> None:
@@ -76,36 +80,52 @@ def publish(user_id: int, html: str, topic: str | None = None) -> None:
     redis_connection(url).publish(f"{CHANNEL_PREFIX}{user_id}", json.dumps({"html": html, "topic": topic}))
 
 
-def start_listener(app: Flask) -> None:
-    """Subscribe this process to Redis once, forwarding each message to the local sockets of its user."""
+def start_listener(app: Flask, timeout: float = SUBSCRIBE_WAIT_SECONDS) -> bool:
+    """Subscribe this process to Redis once, forwarding each message to the local sockets of its user.
+
+    Returns once the subscription is live (True), so whatever is published after the caller's catch-up
+    reaches its socket: nothing falls between the catch-up and the subscription. Waits at most ``timeout``
+    seconds (False: Redis is unreachable meanwhile; the listener keeps reconnecting).
+    """
     url = app.config.get("REDIS_URL")
     if not url:
-        return
+        return True
     with _listener_lock:
-        if url in _listener_started:
-            return
-        _listener_started.add(url)
+        listening = _listening.get(url)
+        if listening is None:
+            listening = _listening[url] = threading.Event()
+            threading.Thread(target=_listen, args=(url, listening), name="realtime-listener", daemon=True).start()
+    if listening.wait(timeout):
+        return True
+    log.warning("real-time listener is not subscribed after %.1fs; this tab may miss fragments", timeout)
+    return False
 
-    def listen() -> None:
-        import time
 
-        from redis import Redis
+def _listen(url: str, listening: threading.Event) -> None:
+    import os
+    import time
 
-        backoff = 1.0
-        while True:
-            try:
-                pubsub = Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
-                backoff = 1.0
-                for message in pubsub.listen():
-                    channel = message["channel"].decode() if isinstance(message["channel"], bytes) \
-                        else message["channel"]
-                    user_id = int(channel.removeprefix(CHANNEL_PREFIX))
-                    data = json.loads(message["data"])
-                    sockets.deliver(user_id, data["html"], data.get("topic"))
-            except Exception:
-                log.warning("real-time listener lost Redis; reconnecting in %.0fs", backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 30)
+    from redis import Redis
 
-    threading.Thread(target=listen, name="realtime-listener", daemon=True).start()
+    backoff = 1.0
+    while True:
+        try:
+            pubsub = Redis.from_url(url, client_name=f"{LISTENER_NAME}-{os.getpid()}").pubsub()
+            pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+            for message in pubsub.listen():
+                if message["type"] == "psubscribe":  # Redis confirmed: from now on nothing is missed
+                    backoff = 1.0
+                    listening.set()
+                    continue
+                if message["type"] != "pmessage":
+                    continue
+                channel = message["channel"].decode() if isinstance(message["channel"], bytes) \
+                    else message["channel"]
+                user_id = int(channel.removeprefix(CHANNEL_PREFIX))
+                data = json.loads(message["data"])
+                sockets.deliver(user_id, data["html"], data.get("topic"))
+        except Exception:
+            listening.clear()
+            log.warning("real-time listener lost Redis; reconnecting in %.0fs", backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 30)

@@ -66,6 +66,8 @@ def live(socket) -> None:
         socket.close(reason=1008, message="forbidden")
         return
     user = _user()
+    # Subscribed before the catch-up is counted, so nothing raised from here on is missed; the catch-up is
+    # also the tab's sign that it is live (the page marks #realtime data-live="open" when it arrives).
     realtime.start_listener(current_app._get_current_object())
     realtime.sockets.add(user.id, socket, frozenset(request.args.getlist("watch")))
     try:

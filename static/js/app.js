@@ -36,3 +36,10 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   const latest = toasts.lastElementChild;
   if (latest) setTimeout(() => latest.remove(), 8000);
 });
+
+// The live channel's state, on the #realtime element as data-live: "connecting", then "open" once the
+// server's first message (the catch-up it sends after it starts listening for this tab) has arrived, and
+// "closed" when the socket drops (the extension reconnects by itself).
+document.addEventListener("htmx:wsConnecting", (event) => { event.target.dataset.live = "connecting"; });
+document.addEventListener("htmx:wsAfterMessage", (event) => { event.target.dataset.live = "open"; });
+document.addEventListener("htmx:wsClose", (event) => { event.target.dataset.live = "closed"; });

@@ -61,9 +61,9 @@ def test_the_league_table_moves_live_when_a_rival_finishes_a_lesson(page, app, l
     page.goto("/home")
     page.get_by_role("link", name=re.compile(r"League: #1")).click()  # boosted: the page swaps, the socket follows
     page.wait_for_url(re.compile(r"/leagues$"))
-    page.locator("#realtime[ws-connect*='watch=league']").wait_for(state="attached")
+    # The league page's own socket is open and greeted: the server sends it league tables from now on.
+    page.locator("#realtime[ws-connect*='watch=league'][data-live=open]").wait_for(state="attached")
     assert page.locator(".league-row").count() == 1
-    page.wait_for_timeout(500)  # the socket opens after the page settles
     page.evaluate("() => { window.__sameDocument = true; }")
 
     finish_lesson(app, rival.id)  # Rui earns XP in the same cohort: his row appears without a reload

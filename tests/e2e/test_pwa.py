@@ -48,11 +48,13 @@ def test_the_service_worker_shows_a_push_message_in_the_learners_words(page, liv
            lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]
                                               if r["scopeURL"].startswith(live_server)))
     cdp.send("ServiceWorker.enable")
-    for _ in range(100):  # events arrive while Playwright waits (a plain sleep would not dispatch them)
-        if registrations:
-            break
-        page.wait_for_timeout(100)
-    assert registrations
+
+    def registration_seen() -> bool:
+        # Playwright hands over CDP events only while it talks to the browser: a round trip lets them in.
+        page.evaluate("() => navigator.serviceWorker.controller.state")
+        return bool(registrations)
+
+    assert wait_until(registration_seen, timeout=10)
 
     payload = {"title": "Puchi", "body": "Ana te anima a seguir.", "url": "/u/ana", "tag": "puchi-7"}
     shown = """async () => (await (await navigator.serviceWorker.ready).getNotifications())

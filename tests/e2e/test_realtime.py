@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from tests.conftest import wait_until
 from tests.e2e.conftest import log_in_on_page
 
 pytestmark = pytest.mark.e2e
@@ -35,11 +34,8 @@ def test_a_cheer_reaches_the_friends_open_page_live(browser, live_server, make_u
         ben.get_by_role("button", name="Follow").click()
         ben.wait_for_url(re.compile(r"/u/ana_silva$"))
 
-        ben.goto("/home")  # Ben's page is open, connected over /ws
-        assert wait_until(lambda: ben.evaluate(
-            "() => { const el = document.querySelector('[ws-connect]'); "
-            "return !!(el && htmx.closest(el, '[hx-ext]') && window.WebSocket); }"), timeout=5)
-        ben.wait_for_timeout(500)
+        ben.goto("/home")  # Ben's page is open, connected over /ws (greeted by the server: it is listening)
+        ben.locator("#realtime[data-live=open]").wait_for(state="attached")
         count_before = ben.locator("#bell_count").text_content()
 
         ana.goto("/u/ben_okafor")
@@ -53,7 +49,7 @@ def test_a_cheer_reaches_the_friends_open_page_live(browser, live_server, make_u
 
         # A direct message appears in the friend's open conversation without a reload.
         ben.goto("/messages/ana_silva")
-        ben.wait_for_timeout(500)
+        ben.locator("#realtime[data-live=open]").wait_for(state="attached")
         ana.goto("/messages/ben_okafor")
         ana.get_by_label("Your message").fill("¿Practicamos juntos?")
         ana.get_by_role("button", name="Send").click()

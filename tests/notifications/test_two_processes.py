@@ -1,6 +1,8 @@
 """Two web processes (gunicorn) and a worker on one Redis and one database: a cheer sent through process A
 reaches a socket held by process B within a second."""
 
+from __future__ import annotations
+
 import os
 import re
 import subprocess
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.social import services as social
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, outbox_settled, wait_until
 from tests.services import free_port, wait_for_port
 
 pytestmark = pytest.mark.redis
@@ -45,7 +47,7 @@ def web_processes(database_url, redis_server, smtp_sink):
     try:
         for url in urls:
             wait_for_port(int(url.rsplit(":", 1)[1]), timeout=30)
-        yield urls
+        yield list(zip(urls, processes, strict=True))
     finally:
         for process in processes:
             process.terminate()
@@ -54,6 +56,28 @@ def web_processes(database_url, redis_server, smtp_sink):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _worker_pids(master_pid: int) -> set[int]:
+    """The gunicorn master's worker processes (Linux /proc)."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{master_pid}/task").iterdir():
+        children.update(int(pid) for pid in (task / "children").read_text().split())
+    return children
+
+
+def _listening_pids(redis_url: str) -> set[int]:
+    """The processes whose real-time listener Redis has subscribed right now (CLIENT LIST: name and psub)."""
+    from redis import Redis
+
+    from puchi.core.realtime import LISTENER_NAME
+
+    pids = set()
+    for client in Redis.from_url(redis_url).client_list():
+        name = client.get("name", "")
+        if name.startswith(f"{LISTENER_NAME}-") and int(client.get("psub", 0)) > 0:
+            pids.add(int(name.rsplit("-", 1)[1]))
+    return pids
 
 
 def _befriend(app, a_id, b_id):
@@ -65,12 +89,12 @@ def _befriend(app, a_id, b_id):
 
 
 def test_a_cheer_through_process_a_reaches_a_socket_on_process_b_within_a_second(
-        app, make_user, worker, web_processes):
+        app, make_user, worker, web_processes, redis_server):
     import requests
 
     ana, ben = make_user("ana@example.com", display_name="Ana"), make_user("ben@example.com", display_name="Ben")
     ben_username = _befriend(app, ana.id, ben.id)
-    process_a, process_b = web_processes
+    (process_a, _), (process_b, gunicorn_b) = web_processes
     client = app.test_client()
     AuthActions(client).log_in("ben@example.com")
     ben_cookie = client.get_cookie("puchi_session").value
@@ -79,7 +103,8 @@ def test_a_cheer_through_process_a_reaches_a_socket_on_process_b_within_a_second
         "Cookie": f"puchi_session={ben_cookie}", "Origin": process_b})
     try:
         assert 'id="bell_count"' in socket.receive(timeout=10)
-        time.sleep(0.5)  # process B's Redis listener is subscribed
+        # The catch-up comes once process B's listener is subscribed; Redis itself says so.
+        assert wait_until(lambda: _listening_pids(redis_server.url) & _worker_pids(gunicorn_b.pid), timeout=10)
         session = requests.Session()  # Ana logs in on process A like a browser
         login = session.get(f"{process_a}/login", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
@@ -87,6 +112,8 @@ def test_a_cheer_through_process_a_reaches_a_socket_on_process_b_within_a_second
                                                  "password": "correct-horse-battery"}, timeout=10)
         page = session.get(f"{process_a}/u/{ben_username}", timeout=10).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        # The worker is through with the follows' news, so the cheer is not queued behind it.
+        assert wait_until(lambda: outbox_settled(app), timeout=20), worker.log()
         started = time.monotonic()
         response = session.post(f"{process_a}/u/{ben_username}/cheer", data={"csrf_token": token},
                                 allow_redirects=False, timeout=10)
