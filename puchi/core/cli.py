@@ -79,10 +79,16 @@ def create_user_command(email: str, display_name: str, password: str, admin: boo
 
 
 @puchi_cli.command("demo-data")
+@click.option("--migrate", is_flag=True, help="Apply the migrations first (as `flask db upgrade`), in this process.")
 @click.pass_context
-def demo_data_command(context: click.Context) -> None:
+def demo_data_command(context: click.Context, migrate: bool) -> None:
     """Load the bundled courses and the demo accounts (idempotent); the accounts' password is 'puchi-demo-1'."""
     from sqlalchemy import select
+
+    if migrate:  # one interpreter start instead of two: scripts/run serves a few seconds sooner
+        from flask_migrate import upgrade
+
+        upgrade()
 
     from puchi.accounts import services
     from puchi.accounts.models import User
