@@ -9,6 +9,7 @@ process is subscribed, so a tab misses nothing raised after it arrives.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -109,8 +110,8 @@ def _listen(url: str, listening: threading.Event) -> None:
 
     backoff = 1.0
     while True:
+        pubsub = Redis.from_url(url, client_name=f"{LISTENER_NAME}-{os.getpid()}").pubsub()
         try:
-            pubsub = Redis.from_url(url, client_name=f"{LISTENER_NAME}-{os.getpid()}").pubsub()
             pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
             for message in pubsub.listen():
                 if message["type"] == "psubscribe":  # Redis confirmed: from now on nothing is missed
@@ -126,6 +127,8 @@ def _listen(url: str, listening: threading.Event) -> None:
                 sockets.deliver(user_id, data["html"], data.get("topic"))
         except Exception:
             listening.clear()
+            with contextlib.suppress(Exception):
+                pubsub.close()
             log.warning("real-time listener lost Redis; reconnecting in %.0fs", backoff)
             time.sleep(backoff)
             backoff = min(backoff * 2, 30)
