@@ -37,6 +37,22 @@ def wait_for_port(port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def wait_for_http(url: str, timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers 200. A listening port is not enough for gunicorn: its master binds the port
+    before a worker has loaded the app, which takes seconds on a loaded machine."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        with contextlib.suppress(OSError, urllib.error.URLError):  # refused, reset or still booting
+            with urllib.request.urlopen(url, timeout=min(left, 10.0)) as response:
+                if response.status == 200:
+                    return
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
+
+
 def _pg_tool(name: str) -> str:
     for folder in PG_BIN_DIRS:
         candidate = Path(folder) / name

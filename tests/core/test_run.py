@@ -18,7 +18,7 @@ import requests
 import simple_websocket
 
 from tests.conftest import CSRF_RE, ROOT, wait_until
-from tests.services import free_port, wait_for_port
+from tests.services import free_port, wait_for_http
 
 DEMO_EMAIL, DEMO_PASSWORD = "learner@example.com", "puchi-demo-1"
 # What the machine's environment (or another test's) could set that scripts/run leaves to its defaults.
@@ -50,7 +50,7 @@ def run_server(tmp_path: Path) -> Iterator[RunServer]:
                                    stdout=log, stderr=subprocess.STDOUT)
     server = RunServer(f"http://127.0.0.1:{port}", process, tmp_path, log_path)
     try:
-        wait_for_port(port, timeout=60)
+        wait_for_http(f"{server.url}/healthz", timeout=90)  # migrated, demo data loaded, the worker booted
         yield server
     finally:
         process.send_signal(signal.SIGTERM)

@@ -18,7 +18,7 @@ from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.social import services as social
 from tests.conftest import AuthActions, outbox_settled, wait_until
-from tests.services import free_port, wait_for_port
+from tests.services import free_port, wait_for_http
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def web_processes(database_url, redis_server, smtp_sink):
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            wait_for_port(int(url.rsplit(":", 1)[1]), timeout=30)
+            wait_for_http(f"{url}/healthz", timeout=60)  # the worker has booted, not only the master
         yield list(zip(urls, processes, strict=True))
     finally:
         for process in processes:
