@@ -46,9 +46,10 @@ def profile_of(user: User) -> SocialProfile:
 
 
 def my_profile(user: User) -> SocialProfile:
-    """The learner's own profile, made and saved on first visit (accounts older than usernames). Commits."""
-    profile = profile_of(user)
-    commit()
+    """The learner's own profile (made with the account; migration 0011 gave older accounts theirs)."""
+    profile = db.session.get(SocialProfile, user.id)
+    if profile is None:  # reading never writes: an unsaved stand-in until the account's row exists
+        return SocialProfile(user_id=user.id, username=_base_username(user).ljust(3, "0"), visibility=PUBLIC)
     return profile
 
 
@@ -205,8 +206,6 @@ def search_people(viewer: User, text: str, limit: int = 20) -> list[PersonRow]:
     text = (text or "").strip()[:50]
     if len(text) < 2:
         return []
-    profile_of(viewer)
-    db.session.commit()
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = (select(User, SocialProfile.username).join(SocialProfile, SocialProfile.user_id == User.id)
              .where(User.id != viewer.id, SocialProfile.visibility != PRIVATE, _not_blocked(viewer.id),
