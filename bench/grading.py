@@ -18,9 +18,9 @@ from puchi.learning.grading import grade  # noqa: E402
 
 ACCEPTED = [f"La niña número {n} come una manzana roja." for n in range(10)]
 ANSWERS = {
-    "exact (after normalising)": "la nina numero 3 come una manzana roja",
-    "one typo (almost)": "la nina numero 3 come una manzanna roja",
-    "wrong": "el perro bebe agua fría",
+    "accents left out (almost)": "la nina numero 3 come una manzana roja",
+    "and a typo (almost)": "la nina numero 3 come una manzanna roja",
+    "another sentence (wrong)": "el perro bebe agua fría",
 }
 
 
