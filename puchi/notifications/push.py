@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from py_vapid import Vapid
@@ -259,7 +259,7 @@ def message(user: User, notification: Notification) -> dict[str, str]:
     """The payload the service worker shows: plain text in the learner's language, and a same-site path."""
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), force_locale(user.locale):
         # The same one-line text as the email, so a notification reads the same on every channel.
-        body = render_template("emails/_notification_line.txt", notification=notification).strip()
+        body = channels.line(notification)
         if not body:  # a kind the line does not know yet
             body = _("You have a new notification.")
         return {"title": "Puchi", "body": body, "url": channels.target(notification),

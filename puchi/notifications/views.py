@@ -51,6 +51,12 @@ def bell() -> dict[str, object]:
     return {"unread_notifications": _Count()}
 
 
+@bp.app_template_global("notification_line")
+def notification_line(notification: Any) -> str:
+    """The notification's one line of text (see :func:`channels.line`): escaped where HTML shows it."""
+    return channels.line(notification)
+
+
 def _same_site(origin: str, host: str) -> bool:
     """Browsers always send Origin on WebSockets: only pages of this site (or the configured address) may open one."""
     if not origin:
