@@ -165,7 +165,8 @@ def check_request_shape() -> None:
     :raises BadRequest: a file part to a view that takes no files, or a NUL byte in a form or query value.
     """
     view = current_app.view_functions.get(request.endpoint or "")
-    if any(not storable_text(key) or not storable_text(value) for key, value in request.args.items(multi=True)):
+    in_address = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    if any(not storable_text(key) or not storable_text(str(value)) for key, value in in_address):
         raise BadRequest(_("The address holds a character that cannot be stored (NUL)."))
     if view is None or request.method in _SAFE_METHODS:
         return

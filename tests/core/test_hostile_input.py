@@ -240,7 +240,8 @@ def test_a_form_with_a_nul_byte_is_a_bad_request_and_nothing_is_saved(app, clien
 
 def test_an_address_with_a_nul_byte_is_a_bad_request(logged_in):
     client, _ = logged_in()
-    for url in ("/people?q=ana%00", "/dictionary?q=%00", "/feed?before=1%00", "/signup?learn=es%00"):
+    for url in ("/people?q=ana%00", "/dictionary?q=%00", "/feed?before=1%00", "/signup?learn=es%00", "/u/ana%00",
+                "/messages/%00"):
         response = client.get(url)
         assert response.status_code == 400, url
         assert "The address holds a character that cannot be stored (NUL)." in response.text
