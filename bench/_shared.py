@@ -73,6 +73,19 @@ def database_for(learners: int, base_url: str | None, tmp: Path, prefix: str) ->
         admin.dispose()
 
 
+def relaxed_mode(database_url: str, email_like: str) -> None:
+    """Relaxed mode (a learner setting: no hearts) for the benchmark's accounts. Hurried answers are mostly wrong,
+    so with hearts every player is refused new lessons within seconds and a benchmark would time refusals
+    instead of grading."""
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE users SET relaxed_mode = :yes WHERE email LIKE :pattern"),
+                               {"yes": True, "pattern": email_like})
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class QueryCounter:
     """SQL statements sent by ``db.engine`` (a ``before_cursor_execute`` listener)."""

@@ -45,6 +45,62 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     build_icons(ROOT / "static")  # as installing Puchi does
 
+# --- GET and HEAD never write ----------------------------------------------------------------
+
+# The one write a read may make: a device session's "last active" time, at most once per
+# SESSION_TOUCH_INTERVAL (it is what the account page's device list shows).
+READS_MAY_WRITE = ("UPDATE user_sessions SET last_seen_at",)
+_reads_that_wrote: list[str] = []
+
+
+def _in_a_read() -> str | None:
+    from flask import has_request_context, request
+
+    if has_request_context() and request.method in {"GET", "HEAD"} and request.path != "/ws":
+        return f"{request.method} {request.full_path}"
+    return None
+
+
+def _watch_statement(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    words = statement.lstrip().split(None, 1)
+    if not words or words[0].upper() not in {"INSERT", "UPDATE", "DELETE", "REPLACE"}:
+        return
+    where = _in_a_read()
+    if where is None:
+        return
+    from flask import g
+
+    if statement.lstrip().startswith(READS_MAY_WRITE):
+        g.puchi_allowed_write = True
+    else:
+        _reads_that_wrote.append(f"{where} wrote: {statement[:120]}")
+
+
+def _watch_commit(conn: Any) -> None:
+    from flask import g
+
+    where = _in_a_read()
+    if where and not g.pop("puchi_allowed_write", False):
+        _reads_that_wrote.append(f"{where} committed")
+
+
+@pytest.fixture(autouse=True)
+def reads_never_write() -> Iterator[None]:
+    """Every test fails if a GET or HEAD it made wrote to the database or committed."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    _reads_that_wrote.clear()
+    event.listen(Engine, "before_cursor_execute", _watch_statement)
+    event.listen(Engine, "commit", _watch_commit)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", _watch_statement)
+        event.remove(Engine, "commit", _watch_commit)
+    assert not _reads_that_wrote, "a GET or HEAD wrote:\n" + "\n".join(dict.fromkeys(_reads_that_wrote))
+
+
 # --- Servers (one per session) -------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -210,6 +266,15 @@ def post_form(client: FlaskClient, page: str, data: dict[str, Any], action: str 
     """Open ``page`` like a browser, then submit its form with ``data`` and the page's CSRF token."""
     token = csrf_token(client, page)
     return client.post(action or page, data={"csrf_token": token, **data}, **kwargs)
+
+
+def follow_email_link(client: FlaskClient, link: str) -> Any:
+    """Open an emailed confirmation link and press its button, as a learner does (a GET only shows it)."""
+    page = client.get(link)
+    match = CSRF_RE.search(page.text)
+    if page.status_code != 200 or match is None:
+        return page
+    return client.post(link, data={"csrf_token": match.group(1)})
 
 
 @dataclass

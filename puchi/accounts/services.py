@@ -132,6 +132,27 @@ def resend_verification(user: User) -> None:
     commit()
 
 
+def check_verification(token: str) -> str:
+    """The address an emailed verification link would confirm, without spending it (the page a link opens).
+
+    Mail scanners open links before the learner does, so following one only shows a button; the
+    confirmation itself is a POST (:func:`verify_email`).
+
+    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
+    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed.
+    """
+    claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
+    user = db.session.get(User, claims.user_id)
+    if user is None or db.session.get(UsedToken, claims.jti) is not None:
+        raise tokens.TokenInvalid
+    if user.pending_email and user.pending_email == claims.email:
+        if user.waiting_email is None:
+            raise tokens.TokenExpired
+    elif not (user.email == claims.email and not user.email_verified):
+        raise tokens.TokenInvalid
+    return claims.email
+
+
 def verify_email(token: str) -> User:
     """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
 

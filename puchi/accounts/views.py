@@ -133,10 +133,14 @@ def _forget_remember_cookie(response: Any) -> None:
 
 # --- Email verification --------------------------------------------------------------------------
 
-@bp.get("/verify-email/<token>")
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
 def verify_email(token: str) -> ResponseReturnValue:
-    """Follow the emailed link. Verifying on GET is safe: the only effect is the one the link promises."""
+    """The emailed link shows a button (a GET never writes, and mail scanners follow links); pressing it
+    confirms the address."""
     try:
+        if request.method == "GET":
+            email = services.check_verification(token)
+            return render_page("accounts/verify_email.html", email=email)
         user = services.verify_email(token)
     except services.EmailTaken:
         return render_page("accounts/link_problem.html", status=409, reason="taken", purpose="verify")

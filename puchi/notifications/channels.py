@@ -66,6 +66,17 @@ def target(notification: Notification) -> str:
     return url_for("notifications.centre")
 
 
+def line(notification: Notification) -> str:
+    """The notification in one line of plain text, in the current locale: the same words on every channel.
+
+    A plain ``str`` on purpose: it holds what learners wrote (a friend's name), so an HTML template that shows
+    it (``{{ notification_line(n) }}``) escapes it. Never ``{% include %}`` the text partial into HTML: Jinja
+    does not autoescape a ``.txt`` template, wherever it is included.
+    """
+    rendered = current_app.jinja_env.get_template("emails/_notification_line.txt").render(notification=notification)
+    return str(rendered).strip()
+
+
 def preferences(user: User) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) the kind can use, with whether it is on for this learner."""
     chosen = {(p.kind, p.channel): p.enabled for p in db.session.scalars(

@@ -13,24 +13,27 @@ import binascii
 import ipaddress
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import commit, db, now
-from puchi.core.errors import Invalid
-from puchi.core.upserts import insert_or_add
+from puchi.core.errors import Conflict, Invalid
 from puchi.notifications import channels
 from puchi.notifications.models import Notification, PushSubscription
 
@@ -81,30 +84,74 @@ def generate_vapid_keys() -> tuple[str, str]:
 
 # --- Subscriptions ------------------------------------------------------------------------------------------
 
+# The authority of an endpoint we accept: a host name or an IP literal and perhaps a port; no user name or
+# password, no percent-escapes, nothing two URL parsers could read two ways.
+_AUTHORITY = re.compile(r"(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+HTTPS_PORT = 443
+
+
 def _endpoint_problems(endpoint: object) -> list[str]:
+    """Why the server must not POST to ``endpoint`` (nothing: it may). Checked when a browser subscribes and
+    again before every send."""
     if not isinstance(endpoint, str) or not endpoint:
         return [_("This field is required.")]
     if len(endpoint) > MAX_ENDPOINT:
         return [_("The push endpoint is too long.")]
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in endpoint):  # urlsplit would quietly drop some
-        return [_("The push endpoint is not a valid URL.")]
-    try:
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return [_("The push endpoint is not a valid URL.")]
-    if not host:
-        return [_("The push endpoint is not a valid URL.")]
+    problem = _endpoint_problem(endpoint)
+    return [problem] if problem else []
+
+
+def _endpoint_problem(endpoint: str) -> str | None:
+    invalid = _("The push endpoint is not a valid URL.")
+    # Browsers' push services hand out plain ASCII URLs. Anything else (a backslash, a space, a control
+    # character, a non-ASCII letter) is read differently by different parsers: refused, not normalised.
+    if not endpoint.isascii() or any(not c.isprintable() or c.isspace() or c == "\\" for c in endpoint):
+        return invalid
+    scheme, separator, rest = endpoint.partition("://")
+    if not separator:
+        return invalid
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in authority:
+        return _("The push endpoint must not contain a user name or password.")
+    match = _AUTHORITY.fullmatch(authority)
+    target = _target(endpoint)
+    if match is None or target is None:
+        return invalid
+    # The host and port as our URL parser and as the HTTP client that will connect (requests, on urllib3)
+    # read them: the same, or the URL is ambiguous.
+    host, port = match["host"].strip("[]").lower(), int(match["port"]) if match["port"] else None
+    if target != (scheme.lower(), host, port):
+        return invalid
+    host = host.rstrip(".")
     # The server will POST to this URL, so only the browsers' push services are accepted (a learner must not
-    # make us call into our own network); outside production, a push service on this machine too.
-    if parts.scheme == "https" and _known_push_service(host):
-        return []
-    if parts.scheme in ("http", "https") and _is_loopback(host) and current_app.config["ENV_NAME"] != "production":
-        return []
-    if parts.scheme != "https":
-        return [_("The push endpoint must be an https URL.")]
-    return [_("This push service is not supported.")]
+    # make us call into our own network), on the https port; outside production, a push service on this
+    # machine too.
+    if scheme.lower() == "https" and _known_push_service(host) and port in (None, HTTPS_PORT):
+        return None
+    if scheme.lower() in ("http", "https") and _is_loopback(host) and current_app.config["ENV_NAME"] != "production":
+        return None
+    if scheme.lower() != "https":
+        return _("The push endpoint must be an https URL.")
+    return _("This push service is not supported.")
+
+
+def _target(endpoint: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) where the HTTP client would connect, by both the standard library's reading and
+    the client's own (None: either refuses the URL, sees a user name, or they disagree)."""
+    try:
+        prepared = requests.Request("POST", endpoint).prepare().url or ""
+        client = parse_url(prepared)
+        ours = urlsplit(endpoint)
+        ours_port = ours.port
+    except (ValueError, requests.RequestException, LocationParseError):
+        return None
+    if client.auth or ours.username is not None or ours.password is not None:
+        return None
+    client_host = (client.host or "").strip("[]").lower()
+    client_view = ((client.scheme or "").lower(), client_host, client.port)
+    if not client_host or client_view != (ours.scheme.lower(), (ours.hostname or "").lower(), ours_port):
+        return None
+    return client_view
 
 
 def _known_push_service(host: str) -> bool:
@@ -142,8 +189,11 @@ def _key_problems(value: object, length: int, uncompressed_point: bool) -> tuple
 
 
 def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_agent: str = "") -> PushSubscription:
-    """Remember this browser's subscription for the learner (an endpoint seen before, perhaps under another
-    account, now belongs to this one). Commits. :raises Invalid: with a message per field."""
+    """Remember this browser's subscription for the learner; subscribing again refreshes it. Commits.
+
+    :raises Invalid: with a message per field. :raises Conflict: another account holds this endpoint (it stays
+    theirs: an endpoint is not moved by whoever presents it; the browser makes a new one for this account).
+    """
     fields: dict[str, list[str]] = {}
     if problems := _endpoint_problems(endpoint):
         fields["endpoint"] = problems
@@ -158,11 +208,22 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     assert isinstance(endpoint, str)
     from puchi.accounts.services import current_session_hash
 
-    insert_or_add(PushSubscription, {"endpoint": endpoint}, {}, user_id=user.id, p256dh=p256dh_key,
-                  auth=auth_key, user_agent=(user_agent or "")[:MAX_USER_AGENT], created_at=now(),
-                  last_success_at=None, session_key_hash=current_session_hash(user))
+    values = {"p256dh": p256dh_key, "auth": auth_key, "user_agent": (user_agent or "")[:MAX_USER_AGENT],
+              "created_at": now(), "last_success_at": None, "session_key_hash": current_session_hash(user)}
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(PushSubscription).values(endpoint=endpoint, user_id=user.id, **values)
+    # One statement, so two accounts racing for one endpoint cannot both win: the row is refreshed only
+    # when it is this learner's own.
+    statement = statement.on_conflict_do_update(
+        index_elements=["endpoint"], set_={name: statement.excluded[name] for name in values},
+        where=PushSubscription.user_id == user.id).returning(PushSubscription.id)
+    subscription_id = db.session.execute(statement).scalar()
+    if subscription_id is None:
+        db.session.rollback()
+        message = _("This browser already gets push notifications for another account.")
+        raise Conflict(message, fields={"endpoint": [message]})
     commit()
-    subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    subscription = db.session.get(PushSubscription, subscription_id)
     assert subscription is not None
     return subscription
 
@@ -198,7 +259,7 @@ def message(user: User, notification: Notification) -> dict[str, str]:
     """The payload the service worker shows: plain text in the learner's language, and a same-site path."""
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), force_locale(user.locale):
         # The same one-line text as the email, so a notification reads the same on every channel.
-        body = render_template("emails/_notification_line.txt", notification=notification).strip()
+        body = channels.line(notification)
         if not body:  # a kind the line does not know yet
             body = _("You have a new notification.")
         return {"title": "Puchi", "body": body, "url": channels.target(notification),
@@ -213,16 +274,37 @@ class _Gone(Exception):
     """The push service says this subscription no longer exists (404/410)."""
 
 
+class _Refused(_Gone):
+    """The endpoint breaks the rules a subscription is checked against (stored before a rule existed, or the
+    list of push services changed): never posted to, and forgotten like a gone one."""
+
+
+class _NoRedirects(requests.Session):
+    """A push service answers a push itself (RFC 8030 §5): a redirect is an error, never followed to where
+    it points (which no rule above has checked)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["allow_redirects"] = False
+        return super().request(*args, **kwargs)
+
+
 def _post(subscription: PushSubscription, payload: str, vapid: Vapid) -> None:
     """One encrypted, signed POST to the subscription's push service. :raises _Gone: the service forgot it
-    (404/410); WebPushException: another error status; requests' exceptions: the service cannot be reached."""
+    (404/410), or the endpoint is not one we may call; WebPushException: another error status; requests'
+    exceptions: the service cannot be reached."""
+    if _endpoint_problems(subscription.endpoint):
+        log.warning("push to subscription %s refused: its endpoint is not an allowed push service",
+                    subscription.id)
+        raise _Refused
     try:
-        webpush({"endpoint": subscription.endpoint,
-                 "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
-                data=payload, vapid_private_key=vapid,
-                # a fresh dict each time: webpush fills in aud (the endpoint's origin) and exp in place
-                vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
-                content_encoding="aes128gcm", ttl=TTL_SECONDS, timeout=current_app.config["NOTIFY_HTTP_TIMEOUT"])
+        with _NoRedirects() as session:
+            webpush({"endpoint": subscription.endpoint,
+                     "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}},
+                    data=payload, vapid_private_key=vapid,
+                    # a fresh dict each time: webpush fills in aud (the endpoint's origin) and exp in place
+                    vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
+                    content_encoding="aes128gcm", ttl=TTL_SECONDS,
+                    timeout=current_app.config["NOTIFY_HTTP_TIMEOUT"], requests_session=session)
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None
         log.warning("push to subscription %s failed: %s", subscription.id, status)

@@ -3,7 +3,9 @@ notification settings (channels per kind, the schedule, the send log, unsubscrib
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from simple_websocket import ConnectionClosed
 
 from puchi.core import realtime
 from puchi.core.csrf import csrf_exempt
@@ -49,6 +52,12 @@ def bell() -> dict[str, object]:
     return {"unread_notifications": _Count()}
 
 
+@bp.app_template_global("notification_line")
+def notification_line(notification: Any) -> str:
+    """The notification's one line of text (see :func:`channels.line`): escaped where HTML shows it."""
+    return channels.line(notification)
+
+
 def _same_site(origin: str, host: str) -> bool:
     """Browsers always send Origin on WebSockets: only pages of this site (or the configured address) may open one."""
     if not origin:
@@ -60,15 +69,20 @@ def _same_site(origin: str, host: str) -> bool:
 
 
 @sock.route("/ws", bp=bp)
-def live(socket) -> None:
+def live(socket: Any) -> None:
     """The learner's real-time channel: authenticated by the session cookie, from this site's pages only."""
     origin = request.headers.get("Origin", "")
     if not current_user.is_authenticated or not _same_site(origin, request.host):
         socket.close(reason=1008, message="forbidden")
         return
-    user = _user()
+    stay_connected(socket, _user(), frozenset(request.args.getlist("watch")))
+
+
+def stay_connected(socket: Any, user: Any, topics: frozenset[str] = frozenset()) -> None:
+    """Hold the learner's socket open until the tab closes it. A closed connection ends quietly; anything
+    else is a fault of ours or of the server: it is logged, and the socket closed, so the tab reconnects."""
     realtime.start_listener(current_app._get_current_object())
-    realtime.sockets.add(user.id, socket, frozenset(request.args.getlist("watch")))
+    realtime.sockets.add(user.id, socket, topics)
     try:
         # Catch up on what happened while the tab was away: the list is the truth, the socket a nudge.
         socket.send(render_template("notifications/_live.html", notification=None,
@@ -76,10 +90,15 @@ def live(socket) -> None:
         db.session.remove()  # hold no database connection while the socket stays open
         while True:
             socket.receive()  # messages from the tab are not expected; this waits for it to close
-    except Exception:  # the tab closed (ConnectionClosed) or the server is stopping
+    except ConnectionClosed:  # the tab closed, or the server is stopping
         pass
+    except Exception:
+        current_app.logger.exception("the live socket of user %s failed", user.id)
+        with contextlib.suppress(Exception):  # it may be broken beyond closing
+            socket.close(reason=1011, message="server error")
     finally:
         realtime.sockets.remove(user.id, socket)
+        db.session.remove()
 
 
 @bp.get("/notifications")

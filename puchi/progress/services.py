@@ -33,18 +33,33 @@ from puchi.progress.models import (
 # --- Profiles ---------------------------------------------------------------------------------------------
 
 def profile_for(user_id: int) -> ProgressProfile:
-    """The learner's progress row, created on first use."""
+    """The learner's progress row, for reading (made with the account; see :func:`on_user_created`).
+
+    Reading never writes: should the row be missing, a fresh unsaved one stands in for it.
+    """
     profile = db.session.get(ProgressProfile, user_id)
-    if profile is None:
-        insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=now(), created_at=now())
-        profile = db.session.get(ProgressProfile, user_id)
-    assert profile is not None
-    return profile
+    if profile is not None:
+        return profile
+    current = now()
+    return ProgressProfile(user_id=user_id, total_xp=0, lessons_completed=0, perfect_lessons=0, current_streak=0,
+                           longest_streak=0, last_active_date=None, streak_freezes=0, hearts=MAX_HEARTS,
+                           hearts_updated_at=current, gems=0, league_tier=1, created_at=current)
+
+
+def _ensure_profile(user_id: int) -> None:
+    current = now()
+    insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=current, created_at=current)
+
+
+def on_user_created(event: events.Event) -> None:
+    """Every new account gets its progress row at once, so no page has to make it on first view."""
+    if event.subject_id is not None:
+        _ensure_profile(event.subject_id)
 
 
 def _locked_profile(user_id: int) -> ProgressProfile:
     """The profile, locked for this transaction so concurrent lessons cannot interleave their updates."""
-    profile_for(user_id)
+    _ensure_profile(user_id)
     db.session.execute(update(ProgressProfile).where(ProgressProfile.user_id == user_id)
                        .values(user_id=ProgressProfile.user_id))  # takes the row (SQLite: the write) lock
     profile = db.session.get(ProgressProfile, user_id, populate_existing=True)
@@ -180,6 +195,8 @@ def register() -> None:
     periodic.add("close league weeks", leagues.close_finished_weeks)
     events.subscribe("lesson.completed", on_lesson_completed)
     events.subscribe("item.reviewed", on_item_reviewed)
+    events.subscribe("user.signed_up", on_user_created)
+    events.subscribe("user.created", on_user_created)
     hooks.add_gate("lesson.start", gate_lesson_start)
     hooks.add_slot("lesson_complete", "progress.lesson_reward")
     from puchi.progress.views import home_section
@@ -202,6 +219,7 @@ def buy(user: User, item: str) -> ProgressProfile:
     if item not in rules.SHOP:
         raise Invalid(fields={"item": ["unknown item"]})
     price = rules.SHOP[item]
+    _ensure_profile(user.id)
     profile = profile_for(user.id)
     condition = [ProgressProfile.user_id == user.id, ProgressProfile.gems >= price]
     values: dict[str, Any] = {"gems": ProgressProfile.gems - price}
@@ -301,11 +319,11 @@ def lesson_reward(user: User, session_id: int) -> LessonReward | None:
     first_of_day = db.session.scalar(select(func.min(XpEntry.id)).where(
         XpEntry.user_id == user.id, XpEntry.local_date == entry.local_date)) == entry.id
     goal_now = bool(activity and activity.goal_reached and activity.xp - entry.amount < user.daily_goal)
-    unlocked = list(db.session.scalars(select(UserAchievement).where(UserAchievement.user_id == user.id,
-                                                                     UserAchievement.seen.is_(False))))
-    for achievement in unlocked:
-        achievement.seen = True
-    db.session.commit()
+    # What this lesson unlocked: achievements are checked at the lesson's completion time. Reading this
+    # twice (a reload) shows the same screen; nothing is marked on a GET.
+    unlocked = list(db.session.scalars(select(UserAchievement).where(
+        UserAchievement.user_id == user.id, UserAchievement.unlocked_at == entry.earned_at)
+        .order_by(UserAchievement.id)))
     return LessonReward(xp=entry.amount, goal_reached_now=goal_now, streak=profile.current_streak,
                         streak_extended=first_of_day, unlocked=unlocked)
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events, outbox
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, commit, db, now
 from puchi.core.errors import Forbidden, Invalid
 from puchi.social.models import DirectMessage
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
@@ -37,6 +37,7 @@ def send(user: User, username: str, body: str) -> DirectMessage:
     if len(text) > MAX_LENGTH:
         raise Invalid(fields={"body": [str(_l("Keep it to %(max)s characters or fewer.", max=MAX_LENGTH))]})
     message = DirectMessage(sender_id=user.id, recipient_id=other.id, body=text, created_at=now())
+    _mark_theirs_read(user, other)  # answering them means their messages were read
     db.session.add(message)
     db.session.flush()
     events.record("message.sent", actor_id=user.id, subject=("user", other.id), payload={"message_id": message.id})
@@ -46,17 +47,30 @@ def send(user: User, username: str, body: str) -> DirectMessage:
 
 
 def thread(user: User, username: str) -> tuple[User, list[DirectMessage]]:
-    """The latest messages with a friend, oldest first; marks theirs read. Commits."""
+    """The latest messages with a friend, oldest first. Reads only: the page marks them read with a POST
+    (:func:`mark_read`) once it is shown."""
     other = _check_pair(user, username)
     messages = list(db.session.scalars(select(DirectMessage).where(or_(
         and_(DirectMessage.sender_id == user.id, DirectMessage.recipient_id == other.id),
         and_(DirectMessage.sender_id == other.id, DirectMessage.recipient_id == user.id)))
         .order_by(DirectMessage.id.desc()).limit(THREAD_LENGTH)))
-    db.session.execute(update(DirectMessage).where(DirectMessage.sender_id == other.id,
-                                                   DirectMessage.recipient_id == user.id,
-                                                   DirectMessage.read_at.is_(None)).values(read_at=now()))
-    commit()
     return other, list(reversed(messages))
+
+
+def _mark_theirs_read(user: User, other: User) -> int:
+    result = db.session.execute(update(DirectMessage).where(DirectMessage.sender_id == other.id,
+                                                            DirectMessage.recipient_id == user.id,
+                                                            DirectMessage.read_at.is_(None)).values(read_at=now()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@action
+def mark_read(user: User, username: str) -> int:
+    """Mark a friend's messages to the learner read (the conversation was shown): how many were unread.
+
+    :raises Forbidden: not friends, or blocked.
+    """
+    return _mark_theirs_read(user, _check_pair(user, username))
 
 
 @dataclass(frozen=True)

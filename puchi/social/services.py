@@ -46,9 +46,10 @@ def profile_of(user: User) -> SocialProfile:
 
 
 def my_profile(user: User) -> SocialProfile:
-    """The learner's own profile, made and saved on first visit (accounts older than usernames). Commits."""
-    profile = profile_of(user)
-    commit()
+    """The learner's own profile (made with the account; migration 0011 gave older accounts theirs)."""
+    profile = db.session.get(SocialProfile, user.id)
+    if profile is None:  # reading never writes: an unsaved stand-in until the account's row exists
+        return SocialProfile(user_id=user.id, username=_base_username(user).ljust(3, "0"), visibility=PUBLIC)
     return profile
 
 
@@ -205,8 +206,6 @@ def search_people(viewer: User, text: str, limit: int = 20) -> list[PersonRow]:
     text = (text or "").strip()[:50]
     if len(text) < 2:
         return []
-    profile_of(viewer)
-    db.session.commit()
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = (select(User, SocialProfile.username).join(SocialProfile, SocialProfile.user_id == User.id)
              .where(User.id != viewer.id, SocialProfile.visibility != PRIVATE, _not_blocked(viewer.id),
@@ -216,18 +215,35 @@ def search_people(viewer: User, text: str, limit: int = 20) -> list[PersonRow]:
     return _rows(viewer, query)
 
 
+def _profile_shown_to(viewer_id: int):
+    """Whose rows a list of someone else's connections may show the viewer: the profiles :func:`profile_view`
+    shows them (their own, public ones, friends-only ones of their friends), never a private one."""
+    i_follow, follows_me = aliased(Follow), aliased(Follow)  # the outer query joins Follow itself
+    return or_(User.id == viewer_id, SocialProfile.visibility == PUBLIC,
+               (SocialProfile.visibility == FRIENDS)
+               & select(i_follow.id).where(i_follow.follower_id == viewer_id, i_follow.followed_id == User.id)
+               .correlate(User).exists()
+               & select(follows_me.id).where(follows_me.follower_id == User.id, follows_me.followed_id == viewer_id)
+               .correlate(User).exists())
+
+
+def _connections(viewer: User, user_id: int, query) -> list[PersonRow]:
+    query = query.join(SocialProfile, SocialProfile.user_id == User.id).where(_not_blocked(viewer.id))
+    if user_id != viewer.id:  # in your own lists you see everyone you follow and who follows you
+        query = query.where(_profile_shown_to(viewer.id))
+    return _rows(viewer, query.order_by(Follow.id.desc()).limit(200))
+
+
 def followers(viewer: User, user_id: int) -> list[PersonRow]:
-    query = (select(User, SocialProfile.username).join(Follow, Follow.follower_id == User.id)
-             .join(SocialProfile, SocialProfile.user_id == User.id)
-             .where(Follow.followed_id == user_id, _not_blocked(viewer.id)).order_by(Follow.id.desc()).limit(200))
-    return _rows(viewer, query)
+    """Who follows ``user_id``, as ``viewer`` may see them (private profiles only in the viewer's own list)."""
+    return _connections(viewer, user_id, select(User, SocialProfile.username)
+                        .join(Follow, Follow.follower_id == User.id).where(Follow.followed_id == user_id))
 
 
 def following(viewer: User, user_id: int) -> list[PersonRow]:
-    query = (select(User, SocialProfile.username).join(Follow, Follow.followed_id == User.id)
-             .join(SocialProfile, SocialProfile.user_id == User.id)
-             .where(Follow.follower_id == user_id, _not_blocked(viewer.id)).order_by(Follow.id.desc()).limit(200))
-    return _rows(viewer, query)
+    """Whom ``user_id`` follows, as ``viewer`` may see them (private profiles only in the viewer's own list)."""
+    return _connections(viewer, user_id, select(User, SocialProfile.username)
+                        .join(Follow, Follow.followed_id == User.id).where(Follow.follower_id == user_id))
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,21 @@ def conversation(username: str) -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return redirect(url_for("social.conversation", username=username))
-    other, thread = dm.thread(_user(), username)
+    user = _user()
+    other, thread = dm.thread(user, username)
     status = 422 if form.errors or getattr(form, "form_errors", None) else 200
+    unread = any(message.recipient_id == user.id and message.read_at is None for message in thread)
     return render_page("social/conversation.html", status=status, other=other, thread=thread, form=form,
-                       username=username)
+                       username=username, unread=unread)
+
+
+@bp.post("/messages/<username>/read")
+@login_required
+def mark_conversation_read(username: str) -> ResponseReturnValue:
+    """Sent by the conversation page once it is shown (a GET never writes)."""
+    from puchi.social import messages as dm
+
+    dm.mark_read(_user(), username)
+    if request.headers.get("HX-Request") == "true":
+        return "", 204
+    return redirect(url_for("social.conversation", username=username))

@@ -37,7 +37,11 @@ async function post(url, body) {
     headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
     body: JSON.stringify(body),
   });
-  if (!response.ok || response.redirected) throw new Error(`HTTP ${response.status}`);
+  if (!response.ok || response.redirected) {
+    const error = new Error(`HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
   return response;
 }
 
@@ -85,7 +89,16 @@ async function turnOn(card) {
     subscription = null;
   }
   if (!subscription) subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-  await post(card.dataset.subscribeUrl, subscription.toJSON());
+  try {
+    await post(card.dataset.subscribeUrl, subscription.toJSON());
+  } catch (error) {
+    if (error.status !== 409) throw error;
+    // Another account (an earlier learner on this browser) holds this subscription, and the server does not
+    // hand it over: drop it here and make a fresh one, which is this learner's alone.
+    await subscription.unsubscribe();
+    subscription = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    await post(card.dataset.subscribeUrl, subscription.toJSON());
+  }
   show(card, "on");
 }
 
@@ -126,10 +139,14 @@ async function setUp(card) {
   try {
     const subscription = Notification.permission === "granted" ? await currentSubscription() : null;
     if (subscription) {
-      // Tell the server again: it may have forgotten the device, or another account used this browser.
-      await post(card.dataset.subscribeUrl, subscription.toJSON()).catch(() => {});
+      // Tell the server again: it may have forgotten the device. If another account holds it, push is not
+      // on for this learner here (turning it on makes a subscription of their own).
+      const held = await post(card.dataset.subscribeUrl, subscription.toJSON()).then(() => false,
+        (error) => error.status === 409);
+      show(card, held ? "off" : "on");
+      return;
     }
-    show(card, subscription ? "on" : "off");
+    show(card, "off");
   } catch (error) {
     show(card, "off");
   }

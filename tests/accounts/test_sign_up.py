@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.events import Event
-from tests.conftest import DEFAULT_PASSWORD, AuthActions, link_in
+from tests.conftest import DEFAULT_PASSWORD, AuthActions, follow_email_link, link_in
 
 
 def test_signing_up_creates_the_account_and_asks_to_confirm_the_email(app, client, auth, mailbox):
@@ -38,9 +38,24 @@ def test_the_verification_email_is_multipart_and_its_link_confirms_the_address(a
     assert message["Subject"] == "Confirm your email for Puchi"
     assert message.get_body(preferencelist=("plain",)) is not None
     assert "Confirm my email" in message.get_body(preferencelist=("html",)).get_content()
-    response = client.get(link_in(message, "/verify-email/"))
+    response = follow_email_link(client, link_in(message, "/verify-email/"))
     assert response.status_code == 302
     assert "ana@example.com is confirmed" in client.get(response.headers["Location"]).text
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_verified_at is not None
+
+
+def test_opening_the_link_only_asks_so_a_mail_scanner_following_it_confirms_nothing(app, client, auth, mailbox):
+    auth.sign_up("ana@example.com")
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/verify-email/")
+
+    for _ in range(2):  # a scanner, then the learner
+        page = app.test_client().get(link)
+        assert page.status_code == 200
+        assert "Confirm ana@example.com" in page.text
+    with app.app_context():
+        assert db.session.scalar(select(User)).email_verified_at is None
+    assert follow_email_link(client, link).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User)).email_verified_at is not None
 
@@ -49,8 +64,8 @@ def test_a_verification_link_works_only_once(client, auth, mailbox):
     auth.sign_up("ana@example.com")
     link = link_in(mailbox.wait_for("ana@example.com")[0], "/verify-email/")
 
-    assert client.get(link).status_code == 302
-    second = client.get(link)
+    assert follow_email_link(client, link).status_code == 302
+    second = follow_email_link(client, link)
     assert second.status_code == 400
     assert "This link does not work" in second.text
 
@@ -59,9 +74,9 @@ def test_a_tampered_or_expired_verification_link_is_refused(app, client, auth, m
     auth.sign_up("ana@example.com")
     link = link_in(mailbox.wait_for("ana@example.com")[0], "/verify-email/")
 
-    assert client.get(link[:-3] + "abc").status_code == 400
+    assert follow_email_link(client, link[:-3] + "abc").status_code == 400
     app.config["TOKEN_MAX_AGE_VERIFY"] = -1
-    expired = client.get(link)
+    expired = follow_email_link(client, link)
     assert expired.status_code == 410
     assert "This link has expired" in expired.text
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from puchi.core.db import db
 from puchi.core.outbox import OutboxMessage
-from tests.conftest import link_in, wait_until
+from tests.conftest import follow_email_link, link_in, wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -28,7 +28,7 @@ def test_a_real_worker_delivers_the_verification_email_and_its_link_works(app, c
     messages = mailbox.wait_for("ana@example.com", timeout=30)
     assert len(messages) == 1, worker.log()
     assert messages[0]["Subject"] == "Confirm your email for Puchi"
-    assert client.get(link_in(messages[0], "/verify-email/")).status_code == 302
+    assert follow_email_link(client, link_in(messages[0], "/verify-email/")).status_code == 302
     assert wait_until(lambda: _statuses(app) == ["done"])
 
 

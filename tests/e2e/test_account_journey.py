@@ -40,6 +40,7 @@ def test_sign_up_verify_log_in_and_log_out(page, live_server, mailbox):
 
     [message] = mailbox.wait_for("nadia@example.com")
     page.goto(link_in(message, "/verify-email/"))
+    page.get_by_role("button", name="Confirm nadia@example.com").click()
     page.wait_for_url(re.compile(r"/login"))
     assert page.get_by_text("nadia@example.com is confirmed").is_visible()
 

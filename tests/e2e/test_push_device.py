@@ -7,6 +7,7 @@ push.js, the service worker being ready, the permission, the POSTs with the CSRF
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -42,18 +43,27 @@ def push_service() -> Iterator[PushService]:
         yield service
 
 
-def fake_push_manager(subscription: dict[str, Any]) -> str:
-    """PushManager as a browser with a push service would behave; the subscription survives reloads."""
+def fake_push_manager(subscription: dict[str, Any], renewed: dict[str, Any] | None = None) -> str:
+    """PushManager as a browser with a push service would behave; the subscription survives reloads. After
+    an unsubscribe, the push service hands a new subscription ``renewed`` (another endpoint), if given."""
     return """
       (() => {
-        const json = __SUBSCRIPTION__;
+        const first = __SUBSCRIPTION__, renewed = __RENEWED__ || first;
+        const json = () => (localStorage.getItem("test-push-renewed") ? renewed : first);
         const stored = () => localStorage.getItem("test-push") && JSON.parse(localStorage.getItem("test-push"));
-        const make = (key) => ({
-          endpoint: json.endpoint,
-          options: { applicationServerKey: Uint8Array.from(atob(key), (c) => c.charCodeAt(0)).buffer },
-          toJSON: () => json,
-          unsubscribe: async () => { localStorage.removeItem("test-push"); return true; },
-        });
+        const make = (key) => {
+          const current = json();
+          return {
+            endpoint: current.endpoint,
+            options: { applicationServerKey: Uint8Array.from(atob(key), (c) => c.charCodeAt(0)).buffer },
+            toJSON: () => current,
+            unsubscribe: async () => {
+              localStorage.removeItem("test-push");
+              localStorage.setItem("test-push-renewed", "1");
+              return true;
+            },
+          };
+        };
         PushManager.prototype.getSubscription = async function () {
           const saved = stored();
           return saved ? make(saved.key) : null;
@@ -64,7 +74,7 @@ def fake_push_manager(subscription: dict[str, Any]) -> str:
           return make(key);
         };
       })();
-    """.replace("__SUBSCRIPTION__", json.dumps(subscription))
+    """.replace("__SUBSCRIPTION__", json.dumps(subscription)).replace("__RENEWED__", json.dumps(renewed))
 
 
 def subscriptions(app: Any) -> list[tuple[int, str]]:
@@ -120,3 +130,30 @@ def test_blocked_notifications_are_explained_and_offer_no_button(page, make_user
     page.get_by_role("button", name="Turn on push notifications").click()  # headless answers "denied"
     page.get_by_text("Notifications are blocked for this site.").wait_for()
     assert page.get_by_role("button", name="Turn on push notifications").is_hidden()
+
+
+def test_a_browser_whose_subscription_another_account_holds_makes_a_fresh_one(page, app, make_user, logged_in,
+                                                                              push_service):
+    """The server does not move an endpoint to whoever presents it (409): push.js drops the browser's
+    subscription and makes a new one, which is this learner's alone; the other account keeps its own."""
+    from tests.notifications.test_push import subscribe, unb64url
+
+    earlier = Browser(push_service.endpoint("earlier-learner"))
+    fresh = Browser(push_service.endpoint("fresh"))
+    ana_client, ana = logged_in()
+    assert subscribe(ana_client, earlier.to_json()).status_code == 201
+    page.context.add_init_script(fake_push_manager(earlier.to_json(), renewed=fresh.to_json()))
+    page.context.grant_permissions(["notifications"])
+    ben = make_user("ben@example.com")
+    log_in_on_page(page, "ben@example.com")
+    # The browser still holds the subscription the earlier learner made with this server's key.
+    saved = {"key": base64.b64encode(unb64url(VAPID_PUBLIC)).decode(), "userVisibleOnly": True}
+    page.evaluate("saved => localStorage.setItem('test-push', JSON.stringify(saved))", saved)
+    page.goto("/account/notifications")
+
+    card = page.get_by_role("region", name="Push notifications on this device")
+    status = card.get_by_role("status")
+    status.filter(has_text="Push notifications are off for this device.").wait_for()  # Ana's, not Ben's
+    card.get_by_role("button", name="Turn on push notifications").click()
+    status.filter(has_text="Push notifications are on for this device.").wait_for()
+    assert sorted(subscriptions(app)) == sorted([(ana.id, earlier.endpoint), (ben.id, fresh.endpoint)])

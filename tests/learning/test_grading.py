@@ -1,7 +1,6 @@
 """Grading forgives what a teacher would: case, punctuation, spacing, Unicode forms, accents and one typo."""
 
 import json
-import time
 import unicodedata
 from pathlib import Path
 
@@ -207,13 +206,3 @@ def test_apostrophes_inside_words_are_kept_and_hyphens_are_spaces():
 )
 def test_only_scripts_written_without_spaces_are_compared_by_characters(language, spaced):
     assert uses_spaces(language) is spaced
-
-
-def test_grading_against_ten_alternatives_takes_well_under_a_millisecond():
-    accepted = [f"La niña número {n} come una manzana roja." for n in range(10)]
-    grade("la nina numero 3 come una manzana roja", accepted, "es")  # warm up
-    rounds = 200
-    start = time.perf_counter()
-    for _ in range(rounds):
-        grade("la nina numero 3 come una manzanna roja", accepted, "es")
-    assert (time.perf_counter() - start) / rounds < 0.0005

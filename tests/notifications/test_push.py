@@ -58,6 +58,7 @@ class PushService:
     url: str = ""
     status: int = 201
     status_for: dict[str, int] = field(default_factory=dict)
+    redirect_for: dict[str, str] = field(default_factory=dict)  # path: the Location of a 307 answer
     received: list[Received] = field(default_factory=list)
 
     def endpoint(self, name: str) -> str:
@@ -75,7 +76,11 @@ def running_push_service() -> Iterator[PushService]:
         def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(service.status_for.get(self.path, service.status))
+            if self.path in service.redirect_for:
+                self.send_response(307)
+                self.send_header("Location", service.redirect_for[self.path])
+            else:
+                self.send_response(service.status_for.get(self.path, service.status))
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -340,18 +345,32 @@ def test_without_vapid_keys_or_devices_nothing_is_queued_for_push(app, logged_in
 
 # --- Subscribing and unsubscribing ---------------------------------------------------------------------------
 
-def test_subscribing_twice_keeps_one_subscription_and_an_endpoint_follows_the_account_that_uses_it(
-        app, logged_in, push_service):
-    ana_client, ana = logged_in()
-    ben_client, ben = logged_in()
-    browser = Browser(push_service.endpoint("shared-tablet"))
+def test_subscribing_again_from_the_same_account_keeps_one_subscription(app, logged_in, push_service):
+    client, ana = logged_in()
+    browser = Browser(push_service.endpoint("tablet"))
 
-    assert subscribe(ana_client, browser.to_json()).status_code == 201
-    assert subscribe(ana_client, browser.to_json()).json["devices"] == 1
+    assert subscribe(client, browser.to_json()).status_code == 201
+    again = subscribe(client, browser.to_json())
+    assert again.status_code == 201 and again.json["devices"] == 1
     assert stored_subscriptions(app) == [(ana.id, browser.endpoint)]
 
-    assert subscribe(ben_client, browser.to_json()).status_code == 201  # Ben now uses the tablet
-    assert stored_subscriptions(app) == [(ben.id, browser.endpoint)]
+
+def test_an_endpoint_another_account_holds_is_refused_not_moved(app, logged_in, push_service):
+    ana_client, ana = logged_in()
+    ben_client, _ = logged_in(locale="es")
+    browser = Browser(push_service.endpoint("ana-phone"))
+    assert subscribe(ana_client, browser.to_json()).status_code == 201
+
+    # Ben presents Ana's endpoint (a shared tablet she never logged out of, or one he got hold of).
+    response = subscribe(ben_client, Browser(browser.endpoint).to_json())
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert response.json["detail"] == "Este navegador ya recibe notificaciones push para otra cuenta."
+    assert "endpoint" in response.json["errors"]
+    assert stored_subscriptions(app) == [(ana.id, browser.endpoint)]  # still Ana's, with her keys
+
+    promote(app, ana.id)
+    assert browser.decrypt(push_service.to("ana-phone")[0].body)["body"] == "You moved up a league!"
 
 
 def test_unsubscribing_removes_the_subscription(app, logged_in, push_service):
@@ -403,6 +422,24 @@ NOT_ON_THE_CURVE = b64url(b"\x04" + bytes(64))
     (_with(GOOD, endpoint="https://push.example.com/send/abc"), "endpoint"),  # not a browser's push service
     (_with(GOOD, endpoint="https://10.0.0.7/internal"), "endpoint"),  # nor our own network
     (_with(GOOD, endpoint="https://fcm.googleapis.com.evil.example/x"), "endpoint"),
+    # The host an HTTP client connects to must be the one the rules read: no user name (urlsplit reads the
+    # host after "@", urllib3 stops at the backslash and connects to 127.0.0.1), no escapes, no odd port.
+    (_with(GOOD, endpoint="https://127.0.0.1\\@fcm.googleapis.com:443/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com\\@127.0.0.1/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://ana@fcm.googleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://:secret@fcm.googleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://127.0.0.1%2f@fcm.googleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com%2e/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm%2egoogleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com:8443/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com:/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com\u3002evil.example/x"), "endpoint"),  # a non-ASCII dot
+    (_with(GOOD, endpoint="https://fcm.googleapis.com/a\tb"), "endpoint"),
+    (_with(GOOD, endpoint="https://fcm.googleapis.com/a\x00b"), "endpoint"),
+    (_with(GOOD, endpoint=" https://fcm.googleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https:///fcm.googleapis.com/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://[::ffff:7f00:1]/fcm/send/abc"), "endpoint"),
+    (_with(GOOD, endpoint="https://2130706433/fcm/send/abc"), "endpoint"),  # 127.0.0.1 as one number
     (_with(GOOD, endpoint="ftp://push.example.com/x"), "endpoint"),
     (_with(GOOD, endpoint="https://"), "endpoint"),
     (_with(GOOD, endpoint="https://push.example.com/a\nb"), "endpoint"),
@@ -448,6 +485,73 @@ def test_subscribing_needs_the_csrf_token_and_a_logged_in_learner(app, client, l
     response = client.post("/push/subscriptions", json=GOOD, headers={"X-CSRFToken": token})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert stored_subscriptions(app) == []
+
+
+@pytest.mark.parametrize("endpoint", [
+    "https://fcm.googleapis.com/fcm/send/abc",
+    "https://FCM.googleapis.com:443/fcm/send/abc",
+    "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk",
+    "https://web.push.apple.com/QGm2x?token=a%2Fb",
+    "https://wns2-par02p.notify.windows.com/w/?token=BQYAAAB%2f",
+])
+def test_the_browsers_push_services_are_accepted(app, logged_in, endpoint):
+    client, learner = logged_in()
+    assert subscribe(client, _with(GOOD, endpoint=endpoint)).status_code == 201
+    assert stored_subscriptions(app) == [(learner.id, endpoint)]
+
+
+def test_in_production_a_push_service_on_this_machine_is_refused(app, logged_in):
+    client, _ = logged_in()
+    app.config["ENV_NAME"] = "production"
+    for endpoint in ("http://127.0.0.1:9/p", "https://127.0.0.1/p", "https://localhost/p", "https://[::1]/p"):
+        assert subscribe(client, _with(GOOD, endpoint=endpoint)).status_code == 422, endpoint
+    assert stored_subscriptions(app) == []
+
+
+def _store_subscription(app: Any, user_id: int, endpoint: str) -> None:
+    """A row as one stored before today's rules (or by another path) would be, bypassing the subscribe check."""
+    browser = Browser(endpoint).to_json()
+    with app.app_context():
+        db.session.add(PushSubscription(user_id=user_id, endpoint=endpoint, p256dh=browser["keys"]["p256dh"],
+                                        auth=browser["keys"]["auth"], user_agent=""))
+        commit()
+
+
+def test_an_endpoint_that_breaks_the_rules_is_never_posted_to_and_is_forgotten(app, logged_in, push_service):
+    client, learner = logged_in()
+    port = push_service.url.rsplit(":", 1)[1]
+    # urlsplit reads fcm.googleapis.com (after "@"); the HTTP client would connect to our push service.
+    sneaky = f"http://127.0.0.1:{port}\\@fcm.googleapis.com/push/sneaky"
+    _store_subscription(app, learner.id, sneaky)
+
+    promote(app, learner.id)
+
+    assert push_service.received == []
+    assert stored_subscriptions(app) == []
+    assert push_delivery(app).status == "dropped"
+
+
+def test_a_subscription_the_rules_no_longer_allow_is_not_posted_to(app, logged_in, push_service):
+    client, learner = logged_in()
+    subscribe(client, Browser(push_service.endpoint("phone")).to_json())  # a local push service, outside production
+    app.config["ENV_NAME"] = "production"  # the same rows, served in production
+
+    promote(app, learner.id)
+
+    assert push_service.received == []
+    assert push_delivery(app).status == "dropped"
+
+
+def test_a_push_services_redirect_is_not_followed(app, logged_in, push_service):
+    client, learner = logged_in()
+    subscribe(client, Browser(push_service.endpoint("phone")).to_json())
+    push_service.redirect_for["/push/phone"] = push_service.endpoint("elsewhere")
+
+    promote(app, learner.id)
+
+    assert [request.path for request in push_service.received] == ["/push/phone"]  # not /push/elsewhere
+    assert push_delivery(app).status == "retrying"  # an error status like any other
+    assert len(stored_subscriptions(app)) == 1
 
 
 def test_plain_http_is_accepted_only_for_a_push_service_on_this_machine(app, logged_in):

@@ -34,8 +34,9 @@ def learner(app, make_user, spanish):  # noqa: F811
             row = db.session.get(User, user.id)
             if enrol:
                 learning.enroll(row, spanish)
-            db.session.add(ProgressProfile(user_id=user.id, current_streak=streak, longest_streak=streak,
-                                           last_active_date=last_active))
+            profile = db.session.get(ProgressProfile, user.id)  # made with the account
+            profile.current_streak = profile.longest_streak = streak
+            profile.last_active_date = last_active
             commit()
             if schedule_choice:
                 schedule.save_schedule(row, schedule_choice)

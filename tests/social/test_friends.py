@@ -163,3 +163,52 @@ def test_only_friends_can_cheer_and_once_an_hour(app, ana_and_ben):
         cheers = db.session.scalars(select(Notification).where(Notification.kind == "cheer")).all()
     assert [n.user_id for n in cheers] == [ben.id]
     assert "cheered you on!" in ben_client.get("/notifications").text
+
+
+def _listed(client, username: str, which: str) -> list[str]:
+    """The names in someone's followers or following list, as this client sees it."""
+    return sorted(re.findall(r'<span class="person-name" dir="auto">([^<]*)</span>',
+                             client.get(f"/u/{username}/{which}").text))
+
+
+def test_private_profiles_stay_out_of_other_peoples_follower_and_following_lists(app, ana_and_ben, logged_in):
+    (ana_client, ana, ana_name), (ben_client, ben, ben_name) = ana_and_ben
+    cho_client, cho = logged_in(display_name="Cho Private")
+    cho_name = _username(app, cho.id)
+    post_form(cho_client, "/account/social", {"username": cho_name, "visibility": "private"})
+    post_form(cho_client, "/people", {}, action=f"/u/{ben_name}/follow")  # Cho follows Ben,
+    post_form(ben_client, "/people", {}, action=f"/u/{cho_name}/follow")  # and Ben follows Cho back
+    post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/follow")
+
+    # Ana looks at Ben's lists: Cho, who shows herself to nobody, is in neither.
+    assert _listed(ana_client, ben_name, "followers") == ["Ana Silva"]
+    assert _listed(ana_client, ben_name, "following") == []
+    # Ben's own lists are his own relationships: he sees Cho, as on his people page.
+    assert _listed(ben_client, ben_name, "followers") == ["Ana Silva", "Cho Private"]
+    assert _listed(ben_client, ben_name, "following") == ["Cho Private"]
+    assert "Cho Private" in ben_client.get("/people").text
+    # Cho sees herself wherever she is listed.
+    assert _listed(cho_client, ben_name, "followers") == ["Ana Silva", "Cho Private"]
+    # Friendship with Ben does not lift "only me": Ben does not see her in Ana's lists either.
+    post_form(cho_client, "/people", {}, action=f"/u/{ana_name}/follow")
+    assert _listed(ben_client, ana_name, "followers") == []  # Ana's list shows Ben nobody (Cho is private)
+    assert _listed(ana_client, ana_name, "followers") == ["Cho Private"]  # but Ana sees who follows her
+
+
+def test_friends_only_profiles_are_listed_only_to_their_friends(app, ana_and_ben, logged_in):
+    (ana_client, ana, ana_name), (ben_client, ben, ben_name) = ana_and_ben
+    dee_client, dee = logged_in(display_name="Dee Friends")
+    dee_name = _username(app, dee.id)
+    post_form(dee_client, "/account/social", {"username": dee_name, "visibility": "friends"})
+    post_form(dee_client, "/people", {}, action=f"/u/{ben_name}/follow")
+
+    assert _listed(ana_client, ben_name, "followers") == []  # Ana is not Dee's friend
+
+    post_form(ana_client, "/people", {}, action=f"/u/{dee_name}/follow")
+    assert _listed(ana_client, ben_name, "followers") == []  # following her is not enough
+    post_form(dee_client, "/people", {}, action=f"/u/{ana_name}/follow")
+    assert _listed(ana_client, ben_name, "followers") == ["Dee Friends"]  # friends now
+
+    assert _listed(ana_client, dee_name, "following") == ["Ana Silva", "Ben Okafor"]
+    post_form(ana_client, "/people", {}, action=f"/u/{ben_name}/block")
+    assert _listed(ana_client, dee_name, "following") == ["Ana Silva"]  # and a block still hides Ben from Ana
