@@ -56,13 +56,15 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def _init_extensions(app: Flask) -> None:
-    from puchi.core import cli, error_pages, i18n, security, templating, throttle
+    from puchi.core import cli, csrf, error_pages, i18n, inputs, security, templating, throttle
     from puchi.core.db import db
-    from puchi.core.extensions import compress, csrf, limiter, login_manager, migrate, sock
+    from puchi.core.extensions import compress, limiter, login_manager, migrate, sock
 
+    # The request's shape, then its CSRF token, are checked before any other hook or view reads it.
+    inputs.init_app(app)
+    csrf.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    csrf.init_app(app)
     compress.init_app(app)
     sock.init_app(app)
     limiter.init_app(app)

@@ -88,7 +88,7 @@ ACCESS: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/offline"): {ANONYMOUS: 200, LEARNER: 200},
     ("GET", "/offline/lesson"): {ANONYMOUS: 200, LEARNER: 200},
     ("POST", "/courses/<slug>/offline"): {ANONYMOUS: 302, LEARNER: 404},
-    ("POST", "/lessons/<int:session_id>/sync"): {ANONYMOUS: 302, LEARNER: 422},
+    ("POST", "/lessons/<int:session_id>/sync"): {ANONYMOUS: 302, LEARNER: 400},  # likewise
     ("GET", "/progress/lesson-reward/<int:session_id>"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/leagues"): {ANONYMOUS: 302, LEARNER: 200},
     ("GET", "/progress"): {ANONYMOUS: 302, LEARNER: 200},

@@ -27,6 +27,7 @@ from puchi.core.errors import Invalid, RateLimited
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
+from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -315,11 +316,10 @@ def preferences() -> ResponseReturnValue:
     else:
         form = PreferencesForm()
     if form.validate_on_submit():
-        goal = form.daily_goal.data or ""
         try:
             services.update_preferences(user, services.Preferences(
                 locale=form.locale.data or "", timezone=form.timezone.data or "",
-                daily_goal=int(goal) if goal.isdigit() else None, theme=form.theme.data or "",
+                daily_goal=parse_int(form.daily_goal.data, minimum=0, maximum=MAX_INT32), theme=form.theme.data or "",
                 sound_effects=bool(form.sound_effects.data),
                 desired_retention=_retention(form.desired_retention.data),
                 relaxed_mode=bool(form.relaxed_mode.data),

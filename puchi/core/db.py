@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from puchi.core.csrf import refuse_writes_if_forged
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -108,6 +110,7 @@ def commit() -> None:
     change that was rolled back and nothing written to the outbox waits longer than it must. Inside an
     :func:`action` it only flushes: the action commits once, at its end.
     """
+    refuse_writes_if_forged()
     if db.session.info.get(_IN_ACTION):
         db.session.flush()
         return
@@ -137,6 +140,7 @@ def _action_scope() -> Iterator[None]:
     session = db.session()  # the request's (thread's) own Session, not the scoped proxy
     if session.info.get(_IN_ACTION):
         raise NestedAction("an action cannot run inside another action")
+    refuse_writes_if_forged()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes before an action: make every change inside it")
     # What the request read so far (the logged-in user) ends here, so the action's own transaction starts

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
@@ -16,6 +17,7 @@ from puchi.core.htmx import render_page
 log = logging.getLogger(__name__)
 
 PAGES = {400, 403, 404, 405, 413, 429, 500}
+CSRF = "csrf"  # the message key of a failed CSRF token: the 400 page and the JSON problem explain it
 
 
 def _wants_json() -> bool:
@@ -26,7 +28,9 @@ def _problem(status: int, message: str | None, fields: dict[str, list[str]] | No
     """An RFC 9457 problem document, for clients that speak JSON."""
     body: dict[str, object] = {"type": "about:blank", "status": status,
                                "title": HTTP_STATUS_CODES.get(status, "Error")}
-    if message and message != "csrf":
+    if message == CSRF:
+        body["detail"] = _("This form expired or was sent from another site. Reload the page and try again.")
+    elif message:
         body["detail"] = message
     if fields:
         body["errors"] = fields
@@ -40,20 +44,15 @@ def _render_error(status: int, message: str | None = None) -> ResponseReturnValu
     if _wants_json():
         return _problem(status, message)
     template = f"errors/{status if status in PAGES else 400 if status < 500 else 500}.html"
-    return render_page(template, status=status, message=message)
+    return render_page(template, status=status, message=message, code=status)
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> ResponseReturnValue:
-        # A form view that validates its own CSRF token re-renders itself with the user's input and a
-        # message by the form; everything else gets a clear 400 page.
-        view = current_app.view_functions.get(request.endpoint or "")
-        if view is not None and getattr(view, "rerenders_on_csrf_error", False):
-            response = current_app.make_response(view(**(request.view_args or {})))
-            response.status_code = 400
-            return response
-        return _render_error(400, "csrf")
+        # Never re-run the view from here: a form that can show itself again opts in before it runs
+        # (core.csrf.rerenders_on_csrf_error), and a refusal raised inside an error handler is a 500.
+        return _render_error(400, CSRF)
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> ResponseReturnValue:

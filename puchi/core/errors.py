@@ -38,3 +38,19 @@ class RateLimited(ServiceError):
 
 class PaymentRequired(ServiceError):
     status_code = 402
+
+
+class BadRequest(ServiceError):
+    """The request cannot be read as sent (not JSON, nested too deep, a file where text belongs, a NUL)."""
+
+    status_code = 400
+
+
+class TooLarge(ServiceError):
+    status_code = 413
+
+
+class UnsupportedMediaType(ServiceError):
+    """A body of a kind this address does not take (JSON to a form, a form to a JSON endpoint)."""
+
+    status_code = 415

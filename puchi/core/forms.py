@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from puchi.core.csrf import rerenders_on_csrf_error
 from puchi.core.errors import ServiceError
 
-F = TypeVar("F", bound=Callable[..., Any])
+__all__ = ["apply_errors", "form_errors", "rerenders_on_csrf_error"]
 
 
 def apply_errors(form: FlaskForm, error: ServiceError) -> None:
@@ -33,9 +31,3 @@ def form_errors(form: FlaskForm) -> list[str]:
         messages.insert(0, _("This form expired or was sent from another site. Please check it and send it "
                              "again."))
     return messages
-
-
-def rerenders_on_csrf_error(view: F) -> F:
-    """Mark a form view that checks its own CSRF token and can show the form again when it fails."""
-    view.rerenders_on_csrf_error = True  # type: ignore[attr-defined]
-    return view

@@ -7,8 +7,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from puchi.core.errors import Conflict
+from puchi.core.errors import Conflict, Invalid
 from puchi.core.htmx import render_page
+from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
 from puchi.learning import exercises, lessons, services
 from puchi.learning.forms import AnswerForm
 from puchi.learning.models import SOURCE, TARGET
@@ -128,18 +129,14 @@ def lesson(session_id: int) -> ResponseReturnValue:
 def answer(session_id: int) -> ResponseReturnValue:
     """Check one answer and show the feedback panel in place of the exercise."""
     form = AnswerForm()
-    if not form.validate_on_submit():
+    step_index = parse_int(form.step.data, minimum=0, maximum=MAX_INT32)
+    if not form.validate_on_submit() or step_index is None:
         abort(400)
-    try:
-        step_index = int(form.step.data or "")
-    except ValueError:
-        abort(400)
-    duration = form.duration_ms.data or ""
     pairs = [request.form.get(f"pair_{i}", "") for i in range(exercises.MATCH_PAIRS)
              if f"pair_{i}" in request.form]
     try:
         result = lessons.submit_answer(_user(), session_id, step_index, form.answer.data or "",
-                                       duration_ms=int(duration) if duration.isdigit() else None,
+                                       duration_ms=parse_int(form.duration_ms.data, minimum=0, maximum=MAX_INT32),
                                        pairs=pairs, skipped=form.skip.data == "1")
     except Conflict:
         # A stale tab or a step answered elsewhere: show the lesson where it really is.
@@ -181,6 +178,7 @@ def download_offline(slug: str) -> ResponseReturnValue:
 
 
 @bp.post("/lessons/<int:session_id>/sync")
+@accepts_json
 @login_required
 def sync_offline(session_id: int) -> ResponseReturnValue:
     """Apply a lesson played offline; safe to send again (it is applied once)."""
@@ -188,22 +186,23 @@ def sync_offline(session_id: int) -> ResponseReturnValue:
 
     from flask import jsonify
 
-    from puchi.core.errors import Invalid
-
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), list):
         raise Invalid(fields={"answers": ["expected a JSON object with answers"]})
     answers = []
     try:
         for raw in payload["answers"][:200]:
+            step = parse_int(raw["step"], minimum=0, maximum=MAX_INT32)
+            if step is None:
+                raise ValueError("a step is a small whole number")
             at = datetime.fromisoformat(str(raw["answered_at"]).replace("Z", "+00:00"))
             answers.append(lessons.OfflineAnswer(
-                step=int(raw["step"]), answer=str(raw.get("answer", ""))[:lessons.MAX_ANSWER_LENGTH],
+                step=step, answer=str(raw.get("answer", ""))[:lessons.MAX_ANSWER_LENGTH],
                 answered_at=at if at.tzinfo else at.replace(tzinfo=UTC),
-                duration_ms=int(raw["duration_ms"]) if str(raw.get("duration_ms", "")).isdigit() else None,
+                duration_ms=parse_int(raw.get("duration_ms"), minimum=0, maximum=MAX_INT32),
                 pairs=[str(p) for p in raw.get("pairs", [])][:10] if raw.get("pairs") else None,
                 skipped=bool(raw.get("skipped"))))
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise Invalid(fields={"answers": ["each answer needs step, answer and answered_at"]}) from error
     session = lessons.apply_offline(_user(), session_id, str(payload.get("client_id", "")), answers)
     return jsonify(status=session.status, session_id=session.id)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from puchi.core.errors import BadRequest
+from puchi.core.inputs import accepts_json, json_body
 from puchi.notifications import push
 
 bp = Blueprint("push", __name__)
@@ -19,9 +22,9 @@ def _user() -> Any:
 
 
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
-        abort(400)  # not JSON at all: a JSON problem for fetch(), the error page otherwise
+        raise BadRequest(_("Send a JSON object, as PushSubscription.toJSON() gives it."))
     return body
 
 
@@ -38,6 +41,7 @@ def push_card() -> dict[str, Any]:
 
 
 @bp.post("/push/subscriptions")
+@accepts_json
 @login_required
 def subscribe() -> ResponseReturnValue:
     body = _json_object()
@@ -48,6 +52,7 @@ def subscribe() -> ResponseReturnValue:
 
 
 @bp.post("/push/subscriptions/delete")
+@accepts_json
 @login_required
 def unsubscribe() -> ResponseReturnValue:
     push.unsubscribe(_user(), _json_object().get("endpoint"))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from puchi.accounts.models import User
 from puchi.core.db import commit, db
 from puchi.core.errors import Invalid
+from puchi.core.inputs import parse_int
 from puchi.core.upserts import insert_or_add
 from puchi.notifications.models import NotificationSchedule
 
@@ -81,12 +82,12 @@ def parse_schedule(*, reminders_on: bool, reminder_time: str, quiet_start: str, 
     if not errors and (start is None) != (end is None):
         errors["quiet_end" if end is None else "quiet_start"] = [
             _l("Give both the start and the end of quiet hours, or neither.")]
-    day = int(weekly_day) if weekly_day.strip().isdigit() else -1
-    if not 0 <= day <= 6:
+    day = parse_int(weekly_day, minimum=0, maximum=6)
+    if day is None:
         errors["weekly_day"] = [_l("Choose a day of the week.")]
     if errors:
         raise Invalid(fields=errors)
-    assert reminder is not None
+    assert reminder is not None and day is not None
     return Schedule(start, end, reminder, reminders_on, day, weekly_on)
 
 

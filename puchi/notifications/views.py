@@ -16,9 +16,10 @@ from flask_login import current_user, login_required
 from simple_websocket import ConnectionClosed
 
 from puchi.core import realtime
+from puchi.core.csrf import csrf_exempt
 from puchi.core.db import db
 from puchi.core.errors import Invalid
-from puchi.core.extensions import csrf, sock
+from puchi.core.extensions import sock
 from puchi.core.forms import apply_errors
 from puchi.core.htmx import render_page
 from puchi.notifications import channels, schedule, services
@@ -173,7 +174,7 @@ def save_schedule() -> ResponseReturnValue:
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
-@csrf.exempt  # RFC 8058 one-click: the mail client POSTs without a form; the signed token is the proof
+@csrf_exempt  # RFC 8058 one-click: the mail client POSTs without a form; the signed token is the proof
 def unsubscribe(token: str) -> ResponseReturnValue:
     if request.method == "POST":
         channels.unsubscribe(token)

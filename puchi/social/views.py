@@ -13,6 +13,7 @@ from puchi.core.db import now
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited, ServiceError
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page, wants_fragment
+from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
 from puchi.social import feed as feeds
 from puchi.social import nudges, services
@@ -90,7 +91,8 @@ def feed() -> ResponseReturnValue:
     from puchi.progress.achievements import BY_CODE
     from puchi.progress.views import tier_names
 
-    before = request.args.get("before", type=int)
+    # An unreadable cursor (a Unicode digit, a number past any id) shows the first page.
+    before = parse_int(request.args.get("before"), minimum=1, maximum=MAX_INT32)
     page = feeds.feed_for(_user(), before_id=before)
     at_risk = nudges.friends_at_risk(_user(), now()) if before is None else []
     return render_page("social/feed.html", "feed_more", page=page, at_risk=at_risk, older=before is not None,

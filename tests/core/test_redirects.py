@@ -84,6 +84,9 @@ def test_the_helper_refuses_what_a_browser_reads_as_another_site(target):
 def test_no_next_sends_the_browser_to_another_site(places, place):
     for target in HOSTILE:
         response = places[place](target)
+        if "\x00" in target:  # refused before any view reads it (core.inputs): no redirect at all
+            assert response.status_code == 400, (place, target)
+            continue
         assert response.status_code == 302, (place, target)
         assert _where_the_browser_goes(response.headers["Location"]) in {"", "localhost"}, (place, target)
 
