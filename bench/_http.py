@@ -189,9 +189,9 @@ def wait_until_up(process: subprocess.Popen[bytes], port: int, path: str, logfil
     raise RuntimeError(f"gunicorn on port {port} did not answer {path} within {limit:.0f} s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the gunicorn master; SIGKILL its process group (it and its workers) after 10 s."""
-    if process.poll() is not None:
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a server (a gunicorn master, a worker); SIGKILL its process group after 10 s."""
+    if process is None or process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
     try:

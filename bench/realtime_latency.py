@@ -15,7 +15,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:
 
 import requests  # noqa: E402 - after the path set-up, like the imports below
 import simple_websocket  # noqa: E402
+from _http import stop  # noqa: E402 - the benchmarks' one way to stop a server
 
 from tests.services import RedisServer, free_port, wait_for_port  # noqa: E402
 
@@ -116,21 +116,6 @@ def start_worker(env: dict[str, str], base_url: str, logfile: Path) -> subproces
         return subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=worker_env,
                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
-
-
-def stop(process: subprocess.Popen[bytes] | None) -> None:
-    """SIGTERM; SIGKILL the process group (the master and its workers) after 10 s."""
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=10)
 
 
 def wait_for_worker(redis_url: str, worker: subprocess.Popen[bytes], limit: float = 30.0) -> None:
