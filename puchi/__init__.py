@@ -11,7 +11,31 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from puchi.accounts import wiring as accounts_wiring
+from puchi.admin import wiring as admin_wiring
 from puchi.config import check_production_config, load_config
+from puchi.core import (
+    cli,
+    csrf,
+    error_pages,
+    health,
+    hooks,
+    i18n,
+    inputs,
+    pages,
+    periodic,
+    pwa,
+    realtime,
+    security,
+    templating,
+    throttle,
+)
+from puchi.core.db import db
+from puchi.core.extensions import compress, limiter, migrate, sock
+from puchi.learning import wiring as learning_wiring
+from puchi.notifications import wiring as notifications_wiring
+from puchi.progress import wiring as progress_wiring
+from puchi.social import wiring as social_wiring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,11 +64,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Ids in URLs fit the database's integer columns: a larger one is simply not found (not a driver error).
     app.url_map.converters["int"] = BoundedIntConverter
-    _init_extensions(app)
-    _register_blueprints(app)
+    _init_platform(app)
+    for domain in DOMAINS:
+        domain.init_app(app)
     if app.config["INLINE_CHORES"] and not app.config.get("REDIS_URL"):
-        from puchi.core import periodic
-
         app.extensions["puchi_chores"] = periodic.InProcessChores(app)
     return app
 
@@ -55,11 +78,8 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _init_extensions(app: Flask) -> None:
-    from puchi.core import cli, csrf, error_pages, i18n, inputs, security, templating, throttle
-    from puchi.core.db import db
-    from puchi.core.extensions import compress, limiter, login_manager, migrate, sock
-
+def _init_platform(app: Flask) -> None:
+    """Core's mechanisms, before any domain plugs into them."""
     # The request's shape, then its CSRF token, are checked before any other hook or view reads it.
     inputs.init_app(app)
     csrf.init_app(app)
@@ -74,59 +94,13 @@ def _init_extensions(app: Flask) -> None:
     error_pages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    import puchi.learning.cli  # noqa: F401 - registers its commands on the puchi group
-    import puchi.notifications.cli  # noqa: F401 - likewise
-    from puchi.accounts import auth
-
-    auth.init_login(app, login_manager)
-    # Import every domain's models and outbox handlers so metadata and the job registry are complete.
-    import puchi.accounts.models
-    import puchi.accounts.tasks
-    import puchi.core.events
-    import puchi.core.outbox
-    import puchi.learning.models
-    import puchi.notifications.channels
-    import puchi.notifications.models
-    import puchi.notifications.phones
-    import puchi.notifications.push
-    import puchi.notifications.sms
-    import puchi.notifications.tasks
-    import puchi.progress.models
-    import puchi.progress.tasks
-    import puchi.social.models
-    import puchi.social.tasks  # noqa: F401
-    from puchi.learning import services as learning
-    from puchi.notifications import services as notifications
-    from puchi.progress import services as progress
-    from puchi.social import services as social
-
-    learning.register()
-    progress.register()
-    notifications.register()
-    social.register()
+    hooks.init_app(app)
+    periodic.init_app(app)
+    realtime.init_app(app)
+    pwa.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from puchi.accounts.views import bp as accounts_bp
-    from puchi.admin.views import bp as admin_bp
-    from puchi.core.health import bp as health_bp
-    from puchi.core.pages import bp as pages_bp
-    from puchi.core.pwa import bp as pwa_bp
-    from puchi.learning.views import bp as learning_bp
-    from puchi.notifications.phone_views import bp as phone_bp
-    from puchi.notifications.push_views import bp as push_bp
-    from puchi.notifications.views import bp as notifications_bp
-    from puchi.progress.views import bp as progress_bp
-    from puchi.social.views import bp as social_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(pwa_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(progress_bp)
-    app.register_blueprint(social_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(push_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(phone_bp)
+# In dependency order: a domain's subscribers and gates exist before the domains that act on them run.
+DOMAINS = (accounts_wiring, learning_wiring, progress_wiring, social_wiring, notifications_wiring, admin_wiring)

@@ -27,6 +27,7 @@ from puchi.core.errors import Invalid, RateLimited
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
+from puchi.core.i18n import LOCALE_COOKIE, supported_locales
 from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
 
@@ -364,3 +365,16 @@ def _goal_options() -> list[tuple[str, str]]:
 def _theme_options() -> list[tuple[str, str]]:
     names = {"system": _("Same as my device"), "light": _("Light"), "dark": _("Dark")}
     return [(theme, names[theme]) for theme in THEMES]
+
+
+@bp.post("/language")
+def choose_language() -> ResponseReturnValue:
+    """The footer's language switcher: a signed-in learner's preference, a visitor's cookie."""
+    locale = request.form.get("locale", "")
+    response = redirect(safe_next(request.form.get("next"), url_for("pages.index")))
+    if locale in supported_locales():
+        if current_user.is_authenticated:
+            services.set_locale(current_user._get_current_object(), locale)
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,16 +1,20 @@
-"""``flask puchi …`` commands for operators: jobs, demo data, accounts."""
+"""``flask puchi …``: the operators' command group (jobs, icons, demo data) that each domain adds its commands to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 
 from puchi.core import outbox
+from puchi.core.pwa import build_icons
 
-puchi_cli = AppGroup("puchi", help="Puchi operations.")
+DemoLoader = Callable[[], None]
+_GROUP_KEY, _DEMO_KEY = "puchi.cli", "puchi.demo_loaders"
 jobs_cli = AppGroup("jobs", help="The outbox and the job queue.")
-puchi_cli.add_command(jobs_cli)
 
 
 @jobs_cli.command("relay")
@@ -41,68 +45,44 @@ def retry_command(message_id: int) -> None:
         raise click.ClickException(f"message {message_id} is not a failed message")
 
 
-@puchi_cli.command("build-icons")
+@click.command("build-icons")
 def build_icons_command() -> None:
     """Render the app icons (PNG, plain and maskable) from the project's SVGs into static/icons/generated/."""
-    from flask import current_app
-
-    from puchi.core.pwa import build_icons
-
     for path in build_icons(current_app.static_folder or "static"):
         click.echo(f"wrote {path}")
 
 
-@puchi_cli.command("close-leagues")
-def close_leagues_command() -> None:
-    """Promote and demote in every league week that has ended (idempotent; the worker does this too)."""
-    from puchi.progress import leagues
-
-    click.echo(f"closed {leagues.close_finished_weeks()} cohort(s)")
-
-
-@puchi_cli.command("create-user")
-@click.option("--email", required=True)
-@click.option("--name", "display_name", required=True)
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--admin", is_flag=True, help="Give the account the admin role.")
-def create_user_command(email: str, display_name: str, password: str, admin: bool) -> None:
-    """Create a verified account (an admin, with --admin)."""
-    from puchi.accounts import services
-    from puchi.core.errors import Invalid
-
-    try:
-        user = services.create_verified_user(email=email, display_name=display_name, password=password,
-                                             is_admin=admin)
-    except Invalid as error:
-        raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())) from error
-    click.echo(f"created user {user.id} <{user.email}>{' (admin)' if admin else ''}")
-
-
-@puchi_cli.command("demo-data")
+@click.command("demo-data")
 @click.option("--migrate", is_flag=True, help="Apply the migrations first (as `flask db upgrade`), in this process.")
-@click.pass_context
-def demo_data_command(context: click.Context, migrate: bool) -> None:
-    """Load the bundled courses and the demo accounts (idempotent); the accounts' password is 'puchi-demo-1'."""
-    from sqlalchemy import select
-
+def demo_data_command(migrate: bool) -> None:
+    """Load the demo data every domain offers (accounts, courses…); idempotent."""
     if migrate:  # one interpreter start instead of two: scripts/run serves a few seconds sooner
-        from flask_migrate import upgrade
-
         upgrade()
+    for _, loader in current_app.extensions[_DEMO_KEY]:
+        loader()
 
-    from puchi.accounts import services
-    from puchi.accounts.models import User
-    from puchi.core.db import db
 
-    for email, name, admin in (("learner@example.com", "Demo Learner", False),
-                               ("admin@example.com", "Demo Admin", True)):
-        if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            services.create_verified_user(email=email, display_name=name, password="puchi-demo-1", is_admin=admin)
-            click.echo(f"created {email}")
-        else:
-            click.echo(f"{email} already there")
-    context.invoke(puchi_cli.get_command(context, "load-courses"))
+def add_commands(app: Flask, *commands: click.Command) -> None:
+    """Put a domain's commands under ``flask puchi``."""
+    group: click.Group = app.extensions[_GROUP_KEY]
+    for command in commands:
+        group.add_command(command)
+
+
+def add_demo_loader(app: Flask, loader: DemoLoader, order: int = 50) -> None:
+    """Have ``flask puchi demo-data`` call ``loader`` (lower order first); it reports with click.echo."""
+    loaders: list[tuple[int, DemoLoader]] = app.extensions[_DEMO_KEY]
+    if all(existing is not loader for _, existing in loaders):
+        loaders.append((order, loader))
+        loaders.sort(key=lambda pair: pair[0])
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(puchi_cli)
+    # One group per app: what the domains add to it belongs to this app, not to the process.
+    group = AppGroup("puchi", help="Puchi operations.")
+    group.add_command(jobs_cli)
+    group.add_command(build_icons_command)
+    group.add_command(demo_data_command)
+    app.extensions[_GROUP_KEY] = group
+    app.extensions[_DEMO_KEY] = []
+    app.cli.add_command(group)

@@ -15,29 +15,39 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
+
+from puchi.core import outbox
+from puchi.core.db import db, now
 
 log = logging.getLogger(__name__)
 
 Chore = Callable[[datetime], Any]
-_chores: dict[str, Chore] = {}
+_KEY = "puchi.chores"
 
 
-def add(name: str, chore: Chore) -> None:
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = {}
+
+
+def _chores(app: Flask | None = None) -> dict[str, Chore]:
+    chores: dict[str, Chore] = (app or current_app).extensions[_KEY]
+    return chores
+
+
+def add(app: Flask, name: str, chore: Chore) -> None:
     """Run ``chore(now)`` every minute; it must be idempotent (it may run twice, or late)."""
-    _chores[name] = chore
+    _chores(app)[name] = chore
 
 
 def names() -> list[str]:
-    return list(_chores)
+    return list(_chores())
 
 
 def run_chores(at: datetime) -> dict[str, Any]:
     """Run every chore once; one failing does not stop the others. Returns what each returned (or None)."""
-    from puchi.core.db import db
-
     results: dict[str, Any] = {}
-    for name, chore in _chores.items():
+    for name, chore in _chores().items():
         try:
             results[name] = chore(at)
         except Exception:
@@ -50,9 +60,6 @@ def run_chores(at: datetime) -> dict[str, Any]:
 def relay_and_chores_forever(app: Flask, stopping: threading.Event, relay_every: float, chores_every: float) -> None:
     """Hand over stranded outbox messages every ``relay_every`` seconds and run the chores every
     ``chores_every`` seconds, until ``stopping`` is set."""
-    from puchi.core import outbox
-    from puchi.core.db import db, now
-
     last_chores = 0.0
     while not stopping.wait(relay_every):
         with app.app_context():

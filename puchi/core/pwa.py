@@ -6,7 +6,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -17,6 +17,18 @@ bp = Blueprint("pwa", __name__)
 ICON_SIZES = (192, 512)
 GENERATED = "icons/generated"
 THEME_LIGHT, THEME_DARK, BACKGROUND = "#0f766e", "#0b1f1d", "#f4f7f6"
+_PRECACHE_KEY = "puchi.precached_endpoints"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_PRECACHE_KEY] = ["pwa.offline"]
+    app.register_blueprint(bp)
+
+
+def add_precached_page(app: Flask, endpoint: str) -> None:
+    """Have the service worker keep a domain's page for offline use (learning: the offline lesson player)."""
+    if endpoint not in app.extensions[_PRECACHE_KEY]:
+        app.extensions[_PRECACHE_KEY].append(endpoint)
 
 
 def build_icons(static_folder: str | Path) -> list[Path]:
@@ -90,7 +102,7 @@ def manifest() -> ResponseReturnValue:
 @limiter.exempt
 def service_worker() -> ResponseReturnValue:
     body = render_template("sw.js", version=_asset_version(current_app.static_folder or "static"),
-                           precache=[url_for("pwa.offline"), url_for("learning.offline_player"),
+                           precache=[*(url_for(endpoint) for endpoint in current_app.extensions[_PRECACHE_KEY]),
                                      *precached_assets()])
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"  # browsers must see a new worker as soon as it exists

@@ -21,9 +21,21 @@ from flask import Flask, current_app
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "puchi:user:"
 HEARTBEAT_SECONDS = 25
-# What a page can ask to follow beyond the learner's own news (the bell, toasts, messages): each topic
-# is sent only to tabs that show it, so a busy league does not talk to every page.
-TOPICS = frozenset({"league"})
+_TOPICS_KEY = "puchi.socket_topics"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_TOPICS_KEY] = set()
+
+
+def add_topic(app: Flask, topic: str) -> None:
+    """Let pages follow ``topic`` beyond the learner's own news (the bell, toasts, messages): each topic is
+    sent only to tabs that show it, so a busy league does not talk to every page."""
+    app.extensions[_TOPICS_KEY].add(topic)
+
+
+def topics() -> frozenset[str]:
+    return frozenset(current_app.extensions[_TOPICS_KEY])
 
 
 class LocalSockets:
@@ -35,7 +47,7 @@ class LocalSockets:
 
     def add(self, user_id: int, socket: Any, topics: frozenset[str] = frozenset()) -> None:
         with self._lock:
-            self._sockets[user_id][socket] = topics & TOPICS
+            self._sockets[user_id][socket] = topics
 
     def remove(self, user_id: int, socket: Any) -> None:
         with self._lock:

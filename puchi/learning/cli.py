@@ -6,18 +6,16 @@ from pathlib import Path
 
 import click
 
-from puchi.core.cli import puchi_cli
 from puchi.learning.course_format import CourseFormatError
+from puchi.learning.course_import import export_course, import_course_folder
 
 BUNDLED_COURSES = Path(__file__).resolve().parent / "courses"
 
 
-@puchi_cli.command("import-course")
+@click.command("import-course")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def import_course_command(path: Path) -> None:
     """Import (or update) the course in the folder PATH. Learners' progress is kept."""
-    from puchi.learning.course_import import import_course_folder
-
     try:
         report = import_course_folder(path)
     except CourseFormatError as error:
@@ -34,13 +32,11 @@ def import_course_command(path: Path) -> None:
         click.echo(f"course {report.course_slug} is up to date")
 
 
-@puchi_cli.command("export-course")
+@click.command("export-course")
 @click.argument("slug")
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 def export_course_command(slug: str, path: Path) -> None:
     """Write the course SLUG as a course folder at PATH."""
-    from puchi.learning.course_import import export_course
-
     try:
         folder = export_course(slug, path)
     except LookupError as error:
@@ -48,12 +44,18 @@ def export_course_command(slug: str, path: Path) -> None:
     click.echo(f"exported {slug} to {folder}")
 
 
-@puchi_cli.command("load-courses")
+@click.command("load-courses")
 def load_courses_command() -> None:
     """Import (or update) every course bundled with Puchi."""
-    from puchi.learning.course_import import import_course_folder
+    load_bundled_courses()
 
+
+def load_bundled_courses() -> None:
+    """The bundled courses (also what ``flask puchi demo-data`` loads)."""
     for folder in sorted(p for p in BUNDLED_COURSES.iterdir() if (p / "course.yaml").is_file()):
         report = import_course_folder(folder)
         state = "created" if report.created else "updated" if report.changes else "up to date"
         click.echo(f"{report.course_slug}: {state}")
+
+
+COMMANDS = (import_course_command, export_course_command, load_courses_command)

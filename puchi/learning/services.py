@@ -230,9 +230,3 @@ def hints(course_id: int, words: list[str], side: str = TARGET) -> dict[str, lis
 def home_section(user: User) -> tuple[str, dict[str, object]]:
     enrolment = active_enrollment(user)
     return "learning/_home_section.html", {"course_map": course_map(user, enrolment.course) if enrolment else None}
-
-
-def register() -> None:
-    from puchi.core import hooks
-
-    hooks.add_section("home", home_section, order=10)

@@ -5,32 +5,29 @@ from __future__ import annotations
 
 import click
 
-from puchi.core.cli import puchi_cli
+from puchi.core.db import now
+from puchi.notifications import channels, reminders
+from puchi.notifications.push import generate_vapid_keys
 
 
-@puchi_cli.command("vapid-keys")
+@click.command("vapid-keys")
 def vapid_keys_command() -> None:
     """Print a fresh VAPID key pair as environment variables. Changing keys later means browsers must
     subscribe again, so generate them once per deployment and keep the private key secret."""
-    from puchi.notifications.push import generate_vapid_keys
-
     public, private = generate_vapid_keys()
     click.echo(f"VAPID_PUBLIC_KEY={public}")
     click.echo(f"VAPID_PRIVATE_KEY={private}")
 
 
-@puchi_cli.command("send-reminders")
+@click.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue the reminders and weekly reports that are due now (the worker does this every minute)."""
-    from puchi.core.db import now
-    from puchi.notifications import reminders
-
     at = now()
     reminded, reported = reminders.send_due_reminders(at), reminders.send_due_reports(at)
     click.echo(f"queued {reminded} reminder(s) and {reported} weekly report(s)")
 
 
-@puchi_cli.group("deliveries")
+@click.group("deliveries")
 def deliveries_group() -> None:
     """Notification sends: list the failed ones, retry one."""
 
@@ -38,8 +35,6 @@ def deliveries_group() -> None:
 @deliveries_group.command("failed")
 def failed_command() -> None:
     """List sends that failed every attempt."""
-    from puchi.notifications import channels
-
     for delivery in channels.failed_deliveries():
         click.echo(f"{delivery.id}\t{delivery.channel}\t{delivery.kind}\tattempts={delivery.attempts}\t"
                    f"{delivery.last_error or ''}")
@@ -49,8 +44,9 @@ def failed_command() -> None:
 @click.argument("delivery_id", type=int)
 def retry_command(delivery_id: int) -> None:
     """Send a failed delivery again."""
-    from puchi.notifications import channels
-
     if not channels.retry_delivery(delivery_id):
         raise click.ClickException(f"no failed delivery {delivery_id}")
     click.echo(f"queued delivery {delivery_id} again")
+
+
+COMMANDS = (vapid_keys_command, send_reminders_command, deliveries_group)

@@ -112,12 +112,8 @@ def on_nudged(event: events.Event) -> None:
 
 
 def register() -> None:
-    from puchi.core import periodic
-    from puchi.notifications import reminders
     from puchi.notifications.push import forget_browser_on_log_out
 
-    periodic.add("daily reminders", reminders.send_due_reminders)
-    periodic.add("weekly reports", reminders.send_due_reports)
     events.subscribe("user.logged_out", forget_browser_on_log_out)
     events.subscribe("user.cheered", on_cheered)
     events.subscribe("user.nudged", on_nudged)

@@ -75,7 +75,7 @@ def live(socket: Any) -> None:
     if not current_user.is_authenticated or not _same_site(origin, request.host):
         socket.close(reason=1008, message="forbidden")
         return
-    stay_connected(socket, _user(), frozenset(request.args.getlist("watch")))
+    stay_connected(socket, _user(), frozenset(request.args.getlist("watch")) & realtime.topics())
 
 
 def stay_connected(socket: Any, user: Any, topics: frozenset[str] = frozenset()) -> None:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
-from puchi.core import events, hooks
+from puchi.core import events
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Forbidden, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
@@ -190,18 +190,10 @@ def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> N
 
 
 def register() -> None:
-    from puchi.core import periodic
-
-    periodic.add("close league weeks", leagues.close_finished_weeks)
     events.subscribe("lesson.completed", on_lesson_completed)
     events.subscribe("item.reviewed", on_item_reviewed)
     events.subscribe("user.signed_up", on_user_created)
     events.subscribe("user.created", on_user_created)
-    hooks.add_gate("lesson.start", gate_lesson_start)
-    hooks.add_slot("lesson_complete", "progress.lesson_reward")
-    from puchi.progress.views import home_section
-
-    hooks.add_section("home", home_section, order=20)
 
 
 # --- The shop ---------------------------------------------------------------------------------------------

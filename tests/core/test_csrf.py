@@ -40,7 +40,7 @@ def test_login_only_views_are_recognised_also_through_their_blueprint(app):
     assert needs_login(app, "accounts.update_profile")
     assert needs_login(app, "admin.retry_delivery")  # login_required on the blueprint's before_request
     assert not needs_login(app, "accounts.log_in")
-    assert not needs_login(app, "pages.choose_language")
+    assert not needs_login(app, "accounts.choose_language")
 
 
 def test_a_learner_without_a_good_token_gets_a_clear_400_and_nothing_happens(app, logged_in, make_user):

@@ -17,7 +17,8 @@ from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
 
 def test_league_weeks_reminders_and_weekly_reports_are_registered_chores(app):
-    assert {"close league weeks", "daily reminders", "weekly reports"} <= set(periodic.names())
+    with app.app_context():
+        assert {"close league weeks", "daily reminders", "weekly reports"} <= set(periodic.names())
 
 
 def test_a_failing_chore_does_not_stop_the_others(app, monkeypatch):
@@ -26,8 +27,10 @@ def test_a_failing_chore_does_not_stop_the_others(app, monkeypatch):
     def broken(at):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(periodic, "_chores", {"broken": broken, "fine": lambda at: ran.append(at) or "done"})
     with app.app_context():
+        monkeypatch.setitem(app.extensions, "puchi.chores", {})  # this app's chores are these two only
+        periodic.add(app, "broken", broken)
+        periodic.add(app, "fine", lambda at: ran.append(at) or "done")
         results = periodic.run_chores(now())
     assert results == {"broken": None, "fine": "done"} and len(ran) == 1
 

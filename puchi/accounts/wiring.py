@@ -1,0 +1,19 @@
+"""How accounts plugs into the app: its pages, commands, log-in, demo accounts and emails."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from puchi.accounts import auth, cli, pages, tasks, views
+from puchi.core import cli as core_cli
+from puchi.core import hooks
+from puchi.core.extensions import login_manager
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    auth.init_login(app, login_manager)
+    core_cli.add_commands(app, *cli.COMMANDS)
+    core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)
+    hooks.add_section(app, "landing", pages.landing_languages)
+    assert tasks  # its outbox handlers register on import (until handlers live on the app too)

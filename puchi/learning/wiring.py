@@ -1,0 +1,17 @@
+"""How learning plugs into the app: its pages, course commands, the home section and the offline player."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from puchi.core import cli as core_cli
+from puchi.core import hooks, pwa
+from puchi.learning import cli, services, views
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    core_cli.add_commands(app, *cli.COMMANDS)
+    core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
+    hooks.add_section(app, "home", services.home_section, order=10)
+    pwa.add_precached_page(app, "learning.offline_player")

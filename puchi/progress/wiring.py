@@ -1,0 +1,22 @@
+"""How progress plugs into the app: its pages, the lesson gate and reward slot, its home section, the
+weekly league chore and live table topic, and what it does when lessons are completed."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from puchi.core import cli as core_cli
+from puchi.core import hooks, periodic, realtime
+from puchi.progress import cli, leagues, services, tasks, views
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    core_cli.add_commands(app, *cli.COMMANDS)
+    periodic.add(app, "close league weeks", leagues.close_finished_weeks)
+    hooks.add_gate(app, "lesson.start", services.gate_lesson_start)
+    hooks.add_slot(app, "lesson_complete", "progress.lesson_reward")
+    hooks.add_section(app, "home", views.home_section, order=20)
+    realtime.add_topic(app, "league")
+    services.register()
+    assert tasks  # its outbox handlers register on import (until handlers live on the app too)

@@ -1,0 +1,13 @@
+"""How social plugs into the app: its pages and what it does when accounts are made."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from puchi.social import services, tasks, views
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    services.register()
+    assert tasks  # its outbox handlers register on import (until handlers live on the app too)
