@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from puchi.core.db import UTCDateTime, db, now
+from puchi.core.db import Model, UTCDateTime, now
 
 DAILY_GOALS = {10: "casual", 20: "regular", 30: "serious", 50: "intense"}
 THEMES = ("system", "light", "dark")
@@ -15,7 +15,7 @@ RETENTION_CHOICES = (0.8, 0.85, 0.9, 0.95)
 AVATAR_COLORS = ("coral", "amber", "leaf", "teal", "sky", "violet", "rose", "slate")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,7 +85,7 @@ class User(db.Model):
         return letters.upper()
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. Its key lives in the cookie; only its hash is stored."""
 
     __tablename__ = "user_sessions"
@@ -103,7 +103,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions", lazy="joined")
 
 
-class UsedToken(db.Model):
+class UsedToken(Model):
     """A spent single-use token (email verification, password reset): its id may never be used again."""
 
     __tablename__ = "used_tokens"

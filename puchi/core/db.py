@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, event
@@ -60,6 +60,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Every model subclasses ``Model``. At run time it is Flask-SQLAlchemy's ``db.Model`` (made from ``Base`` with
+# the app's session); type checkers cannot follow that dynamic class, so they are shown ``Base`` itself,
+# which declares everything a model has (columns, ``__tablename__``, ``__table_args__``).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 # How long a SQLite writer waits for the write lock before giving up: well past any burst of short writes,

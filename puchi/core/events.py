@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from puchi.core.db import JSONType, UTCDateTime, db, now
+from puchi.core.db import JSONType, Model, UTCDateTime, db, now
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ FEED_CONDITION = "name IN ('streak.milestone', 'achievement.unlocked', 'league.p
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True)

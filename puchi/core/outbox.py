@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from puchi.core.db import JSONType, UTCDateTime, db, now
+from puchi.core.db import JSONType, Model, UTCDateTime, db, now
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _handlers: dict[str, Handler] = {}
 _give_up_handlers: dict[str, Callable[[dict[str, Any], str], None]] = {}
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)

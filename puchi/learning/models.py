@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from puchi.core.db import JSONType, UTCDateTime, db, now
+from puchi.core.db import JSONType, Model, UTCDateTime, now
 
 WORD, PHRASE = "word", "phrase"
 TARGET, SOURCE = "target", "source"
@@ -16,7 +16,7 @@ TARGET, SOURCE = "target", "source"
 
 # --- Content ---------------------------------------------------------------------------------------
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +42,7 @@ class Course(db.Model):
                                              cascade="all, delete-orphan", lazy="raise")
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A module of a course: a group of skills on the path."""
 
     __tablename__ = "units"
@@ -59,7 +59,7 @@ class Unit(db.Model):
                                                cascade="all, delete-orphan", lazy="raise")
 
 
-class Skill(db.Model):
+class Skill(Model):
     __tablename__ = "skills"
     __table_args__ = (
         UniqueConstraint("course_id", "slug"),
@@ -85,7 +85,7 @@ class Skill(db.Model):
         back_populates="skill", order_by="AuthoredExercise.position", cascade="all, delete-orphan", lazy="raise")
 
 
-class Item(db.Model):
+class Item(Model):
     """A word or phrase to learn, with every answer that counts as right in both directions."""
 
     __tablename__ = "items"
@@ -119,7 +119,7 @@ class Item(db.Model):
         return [self.translation, *self.alternative_translations]
 
 
-class AuthoredExercise(db.Model):
+class AuthoredExercise(Model):
     """An exercise written by the course author (Puchi's extension), e.g. fill in the blank."""
 
     __tablename__ = "authored_exercises"
@@ -133,7 +133,7 @@ class AuthoredExercise(db.Model):
     skill: Mapped[Skill] = relationship(back_populates="exercises", lazy="raise")
 
 
-class DictionaryEntry(db.Model):
+class DictionaryEntry(Model):
     """The course's mini-dictionary: tap a word in a sentence to see what it means."""
 
     __tablename__ = "dictionary_entries"
@@ -149,7 +149,7 @@ class DictionaryEntry(db.Model):
 
 # --- Learners --------------------------------------------------------------------------------------
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     __tablename__ = "enrollments"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
@@ -163,7 +163,7 @@ class Enrollment(db.Model):
     course: Mapped[Course] = relationship(lazy="joined")
 
 
-class SkillProgress(db.Model):
+class SkillProgress(Model):
     __tablename__ = "skill_progress"
     __table_args__ = (UniqueConstraint("user_id", "skill_id"),)
 
@@ -177,7 +177,7 @@ class SkillProgress(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
 
-class Card(db.Model):
+class Card(Model):
     """One learner's memory of one item, scheduled by FSRS."""
 
     __tablename__ = "cards"
@@ -202,7 +202,7 @@ class Card(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class LessonSession(db.Model):
+class LessonSession(Model):
     """A lesson or practice session: its planned steps, where the learner is, and how it went."""
 
     __tablename__ = "lesson_sessions"
@@ -227,7 +227,7 @@ class LessonSession(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """One answer to one step: what was written, how it was judged, how long it took."""
 
     __tablename__ = "attempts"

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from puchi.core.db import JSONType, UTCDateTime, db, now
+from puchi.core.db import JSONType, Model, UTCDateTime, db, now
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read"),)
 
@@ -45,7 +45,7 @@ KIND_CHANNELS: dict[str, tuple[str, ...]] = {kind: ("email",) if kind == "weekly
 OUTSIDE_CENTRE = frozenset({"reminder", "weekly"})
 
 
-class ChannelPreference(db.Model):
+class ChannelPreference(Model):
     """A learner's choice for one kind of notification on one channel (absent: the kind's default)."""
 
     __tablename__ = "channel_preferences"
@@ -58,7 +58,7 @@ class ChannelPreference(db.Model):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One send of one notification on one channel: its key makes a retried job send it once."""
 
     __tablename__ = "deliveries"
@@ -76,7 +76,7 @@ class Delivery(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class NotificationSchedule(db.Model):
+class NotificationSchedule(Model):
     """When a learner wants to hear from us: quiet hours, the daily reminder, the weekly report (absent: defaults)."""
 
     __tablename__ = "notification_schedules"
@@ -90,7 +90,7 @@ class NotificationSchedule(db.Model):
     weekly_on: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class PushSubscription(db.Model):
+class PushSubscription(Model):
     """A browser's Web Push subscription (its endpoint and the keys that encrypt payloads for it)."""
 
     __tablename__ = "push_subscriptions"
@@ -108,7 +108,7 @@ class PushSubscription(db.Model):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PhoneNumber(db.Model):
+class PhoneNumber(Model):
     """A learner's number for SMS: usable once verified by a code sent to it."""
 
     __tablename__ = "phone_numbers"

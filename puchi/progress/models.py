@@ -7,14 +7,14 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from puchi.core.db import UTCDateTime, db, now
+from puchi.core.db import Model, UTCDateTime, now
 
 MAX_HEARTS = 5
 MAX_FREEZES = 2
 LEAGUE_TIERS = 10
 
 
-class ProgressProfile(db.Model):
+class ProgressProfile(Model):
     """One row per learner: running totals and the state of hearts, gems, streak and league."""
 
     __tablename__ = "progress_profiles"
@@ -34,7 +34,7 @@ class ProgressProfile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class XpEntry(db.Model):
+class XpEntry(Model):
     """The XP ledger: one row per award; ``source`` makes an award happen once however often it is asked."""
 
     __tablename__ = "xp_entries"
@@ -49,7 +49,7 @@ class XpEntry(db.Model):
     earned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
 
-class DailyActivity(db.Model):
+class DailyActivity(Model):
     """What a learner did on one day of their own calendar: the streak and the heatmap read these."""
 
     __tablename__ = "daily_activity"
@@ -65,7 +65,7 @@ class DailyActivity(db.Model):
     freeze_used: Mapped[bool] = mapped_column(Boolean, default=False)  # a missed day a freeze covered
 
 
-class GemTransaction(db.Model):
+class GemTransaction(Model):
     __tablename__ = "gem_transactions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +77,7 @@ class GemTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
 
 
-class UserAchievement(db.Model):
+class UserAchievement(Model):
     __tablename__ = "user_achievements"
     __table_args__ = (UniqueConstraint("user_id", "code", "tier"),)
 
@@ -89,7 +89,7 @@ class UserAchievement(db.Model):
     seen: Mapped[bool] = mapped_column(Boolean, default=False)  # shown to the learner as a toast
 
 
-class LeagueCohort(db.Model):
+class LeagueCohort(Model):
     """About thirty learners of one tier competing for one week (weeks start Monday 00:00 UTC)."""
 
     __tablename__ = "league_cohorts"
@@ -102,7 +102,7 @@ class LeagueCohort(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LeagueMembership(db.Model):
+class LeagueMembership(Model):
     __tablename__ = "league_memberships"
     __table_args__ = (
         UniqueConstraint("user_id", "week_start"),

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from puchi.core.db import UTCDateTime, db, now
+from puchi.core.db import Model, UTCDateTime, db, now
 
 PUBLIC, FRIENDS, PRIVATE = "public", "friends", "private"
 VISIBILITIES = (PUBLIC, FRIENDS, PRIVATE)
 
 
-class Follow(db.Model):
+class Follow(Model):
     __tablename__ = "follows"
     __table_args__ = (
         UniqueConstraint("follower_id", "followed_id"),
@@ -26,7 +26,7 @@ class Follow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class Block(db.Model):
+class Block(Model):
     __tablename__ = "blocks"
     __table_args__ = (UniqueConstraint("blocker_id", "blocked_id"),)
 
@@ -36,7 +36,7 @@ class Block(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class SocialProfile(db.Model):
+class SocialProfile(Model):
     """A learner's public face: a unique username and who may see their profile."""
 
     __tablename__ = "social_profiles"
@@ -47,7 +47,7 @@ class SocialProfile(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class DirectMessage(db.Model):
+class DirectMessage(Model):
     """A message between two friends."""
 
     __tablename__ = "direct_messages"
