@@ -199,18 +199,87 @@ def app_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(database_url: str, smtp_sink: SmtpSink, app_settings: dict[str, Any]) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, database_url: str, smtp_sink: SmtpSink,
+        app_settings: dict[str, Any]) -> Iterator[Flask]:
     smtp_sink.clear()
     flask_app = create_app(settings_for_tests(database_url, smtp_sink.url, **app_settings))
+    with flask_app.app_context():
+        seeded_courses.keep_only(set(request.fixturenames))
     yield flask_app
     with flask_app.app_context():
         db.session.remove()
-        _empty_tables()
+        _empty_tables(keep=seeded_courses.tables_to_keep())
         db.engine.dispose()
 
 
-def _empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+# --- The bundled courses: imported once, kept between the tests that ask for them ----------------
+# Importing a course takes 0.4–1.8 s; most learning and progress tests only read it. So a course fixture
+# imports it the first time, and the tables of course content survive the clean-up after each test while
+# no statement has changed them since (any INSERT, UPDATE or DELETE on them, outside the import, does).
+# A test sees exactly the seeded courses its fixtures ask for: any others are cleared before it starts.
+
+COURSE_TABLES = ("courses", "units", "skills", "items", "authored_exercises", "dictionary_entries")
+_COURSE_WRITE = re.compile(r"\s*(INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(" + "|".join(COURSE_TABLES)
+                           + r")\b", re.IGNORECASE)
+
+
+class SeededCourses:
+    """Which bundled courses the database holds, unchanged since their import."""
+
+    def __init__(self) -> None:
+        self.fixtures: dict[str, str] = {}  # fixture name → course slug
+        self.present: set[str] = set()
+        self.importing = False
+        self.changed = False
+
+    def register(self, fixture_name: str, slug: str) -> None:
+        self.fixtures[fixture_name] = slug
+
+    def watch(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if not self.importing and _COURSE_WRITE.match(statement):
+            self.changed = True
+
+    def keep_only(self, fixture_names: set[str]) -> None:
+        """Before a test: clear the course tables unless they hold only courses this test asks for."""
+        wanted = {slug for name, slug in self.fixtures.items() if name in fixture_names}
+        if self.changed or not self.present <= wanted:
+            _empty_tables(keep=())
+            self.present.clear()
+            self.changed = False
+
+    def ensure(self, slug: str, load: Callable[[], Any]) -> str:
+        if slug not in self.present:
+            self.importing = True
+            try:
+                load()
+            finally:
+                self.importing = False
+            self.present.add(slug)
+        return slug
+
+    def tables_to_keep(self) -> tuple[str, ...]:
+        if self.changed or not self.present:
+            self.present.clear()
+            self.changed = False
+            return ()
+        return COURSE_TABLES
+
+
+seeded_courses = SeededCourses()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _watch_course_writes() -> Iterator[None]:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    event.listen(Engine, "before_cursor_execute", seeded_courses.watch)
+    yield
+    event.remove(Engine, "before_cursor_execute", seeded_courses.watch)
+
+
+def _empty_tables(keep: tuple[str, ...] = ()) -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables) if table.name not in keep]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

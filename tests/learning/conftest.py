@@ -15,7 +15,7 @@ from puchi.learning import exercises
 from puchi.learning.course_format import CourseData, read_course
 from puchi.learning.course_import import import_course
 from puchi.learning.models import Course, Item, LessonSession
-from tests.conftest import post_form
+from tests.conftest import post_form, seeded_courses
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "puchi" / "learning" / "courses"
@@ -39,18 +39,24 @@ def course_data(name: str) -> CourseData:
     return read_course(BUNDLED / name)
 
 
+def _seeded(app, slug: str) -> str:
+    """The bundled course ``slug``, imported the first time a test asks (see tests/conftest.py)."""
+    with app.app_context():
+        return seeded_courses.ensure(slug, lambda: import_course(course_data(slug)))
+
+
+seeded_courses.register("spanish", SPANISH)
+seeded_courses.register("japanese", JAPANESE)
+
+
 @pytest.fixture
 def spanish(app) -> str:
-    with app.app_context():
-        import_course(course_data(SPANISH))
-    return SPANISH
+    return _seeded(app, SPANISH)
 
 
 @pytest.fixture
 def japanese(app) -> str:
-    with app.app_context():
-        import_course(course_data(JAPANESE))
-    return JAPANESE
+    return _seeded(app, JAPANESE)
 
 
 @pytest.fixture
