@@ -101,6 +101,65 @@ def reads_never_write() -> Iterator[None]:
     assert not _reads_that_wrote, "a GET or HEAD wrote:\n" + "\n".join(dict.fromkeys(_reads_that_wrote))
 
 
+# --- Every change runs in an action ------------------------------------------------------------
+# Puchi's own code writes and commits only inside an action (puchi.core.db.action), or in the outbox relay,
+# the one place whose bookkeeping commits on its own (puchi/core/outbox.py). Tests may arrange rows however
+# they like: who made a statement is the innermost frame of this repository's code on the stack, and only
+# frames under puchi/ are held to the rule.
+
+_PUCHI = str(ROOT / "puchi") + os.sep
+_OUTBOX_RELAY = str(ROOT / "puchi" / "core" / "outbox.py")
+_PROJECT = str(ROOT) + os.sep
+_VENV = str(ROOT / ".venv") + os.sep
+_outside_actions: list[str] = []
+
+
+def _app_code_outside_an_action() -> str | None:
+    """Where Puchi's code (not a test's, nor the relay's) is running outside an action now, or None."""
+    from puchi.core.db import in_action
+
+    if in_action():
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_PROJECT) and not filename.startswith(_VENV):
+            if not filename.startswith(_PUCHI) or filename == _OUTBOX_RELAY:
+                return None
+            return f"{os.path.relpath(filename, ROOT)}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    return None
+
+
+def _watch_writes_outside_actions(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+    words = statement.lstrip().split(None, 1)
+    if words and words[0].upper() in {"INSERT", "UPDATE", "DELETE", "REPLACE"}:
+        if where := _app_code_outside_an_action():
+            _outside_actions.append(f"{where} wrote outside an action: {statement.strip()[:100]}")
+
+
+def _watch_commits_outside_actions(conn: Any) -> None:
+    if where := _app_code_outside_an_action():
+        _outside_actions.append(f"{where} committed outside an action")
+
+
+@pytest.fixture(autouse=True)
+def changes_run_in_actions() -> Iterator[None]:
+    """Every test fails if Puchi's code wrote or committed outside an action (the outbox relay aside)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    _outside_actions.clear()
+    event.listen(Engine, "before_cursor_execute", _watch_writes_outside_actions)
+    event.listen(Engine, "commit", _watch_commits_outside_actions)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", _watch_writes_outside_actions)
+        event.remove(Engine, "commit", _watch_commits_outside_actions)
+    assert not _outside_actions, "changes outside an action:\n" + "\n".join(dict.fromkeys(_outside_actions))
+
+
 # --- Servers (one per session) -------------------------------------------------------------------
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ import pytest
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.notifications import services as notifications
 from puchi.notifications.models import KIND_CHANNELS
 from puchi.social import services as social
@@ -64,14 +64,12 @@ class World:
         assert post_form(client, "/account/notifications", {"on": [f"{kind}:email"]}).status_code == 302
 
     def record(self, name: str, actor_id: int, subject: tuple[str, int], **payload: Any) -> None:
-        with self.app.app_context():
+        with self.app.app_context(), action():
             events.record(name, actor_id=actor_id, subject=subject, payload=payload)
-            commit()
 
     def notify(self, user_id: int, kind: str, data: dict[str, Any]) -> None:
-        with self.app.app_context():
+        with self.app.app_context(), action():
             notifications.notify(user_id, kind, data, f"{kind}:hostile-test:{user_id}")
-            commit()
 
 
 # --- How each email comes about (returns the address it goes to and the user-written text it shows) ------

@@ -48,8 +48,10 @@ class User(Model):
         back_populates="user", cascade="all, delete-orphan", lazy="raise"
     )
 
-    # flask-login: set by the session loader to the raw key of the session this request belongs to.
-    current_session_key = None  # type: str | None  (not a column)
+    # flask-login: set by the session loader to the raw key of the session this request belongs to. A plain
+    # attribute, not a column: __allow_unmapped__ lets its annotation stand without Mapped[].
+    __allow_unmapped__ = True
+    current_session_key: str | None = None
 
     @property
     def is_authenticated(self) -> bool:

@@ -1,7 +1,9 @@
 """The accounts domain's public API: sign-up, sign-in sessions, email and password changes, preferences.
 
-Every function that changes something commits once through ``puchi.core.db.commit`` and records a
-domain event; emails leave through the outbox, so none is sent for a change that did not commit.
+Every function that changes something runs one action (``puchi.core.db.action``: one transaction, committed
+once) and records a domain event; emails leave through the outbox, so none is sent for a change that did not
+commit. Password hashing and checking (tens of milliseconds each) happen before the action begins, so a
+writer never holds SQLite's write lock while it hashes.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ from puchi.accounts.validation import (
     timezones,
 )
 from puchi.core import events, outbox, throttle
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Invalid, NotFound, RateLimited
+from puchi.core.upserts import insert_if_missing
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
@@ -66,33 +69,27 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     errors.raise_if_any()
 
     password_hash = passwords.hash_password(password)  # hashed either way: the timing must not tell
-    owner_id = _account_with(email)
-    if owner_id is not None:
-        _tell_owner_about_sign_up(owner_id)
-        return None
-    user = User(
-        email=email,
-        display_name=name,
-        password_hash=password_hash,
-        locale=locale,
-        timezone=timezone,
-        course_interest=course_interest or None,
-        avatar_color=_avatar_color_for(email),
-    )
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError:  # two sign-ups with one address raced past the check above
-        db.session.rollback()
+    return _open_account(email=email, display_name=name, password_hash=password_hash, locale=locale,
+                         timezone=timezone, course_interest=course_interest or None)
+
+
+@action
+def _open_account(*, email: str, display_name: str, password_hash: str, locale: str, timezone: str,
+                  course_interest: str | None) -> User | None:
+    # Insert unless the address has an account: two sign-ups with one address at once make one account,
+    # and the other is told to its owner like any sign-up with a taken address.
+    if not insert_if_missing(User, {"email": email}, display_name=display_name, password_hash=password_hash,
+                             locale=locale, timezone=timezone, course_interest=course_interest,
+                             avatar_color=_avatar_color_for(email)):
         owner_id = _account_with(email)
-        if owner_id is None:
-            raise
+        assert owner_id is not None
         _tell_owner_about_sign_up(owner_id)
         return None
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None
     events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
                   payload={"locale": locale, "course_interest": course_interest})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
-    commit()
     return user
 
 
@@ -104,7 +101,6 @@ def _account_with(email: str) -> int | None:
 def _tell_owner_about_sign_up(user_id: int) -> None:
     events.record("user.sign_up_attempted", subject=("user", user_id))
     outbox.add("accounts.account_exists_email", {"user_id": user_id})
-    commit()
 
 
 def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
@@ -121,6 +117,7 @@ def _avatar_color_for(email: str) -> str:
     return AVATAR_COLORS[int(hashlib.sha256(email.encode()).hexdigest(), 16) % len(AVATAR_COLORS)]
 
 
+@action
 def resend_verification(user: User) -> None:
     """Email a fresh verification link for the address waiting to be confirmed. Commits."""
     email = user.waiting_email or (None if user.email_verified else user.email)
@@ -129,7 +126,6 @@ def resend_verification(user: User) -> None:
     if email == user.waiting_email:  # asking again shows the learner still wants it: give it the full time
         user.pending_email_expires_at = _pending_email_expiry()
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
-    commit()
 
 
 def check_verification(token: str) -> str:
@@ -161,6 +157,19 @@ def verify_email(token: str) -> User:
     :raises EmailTaken: another account signed up with the new address meanwhile; the change is dropped.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
+    user, dropped = _confirm_email(claims)
+    # A change that can no longer happen is dropped (and the link stays spent) before the learner is told.
+    if dropped == "expired":
+        raise tokens.TokenExpired
+    if dropped == "taken":
+        raise EmailTaken
+    return user
+
+
+@action
+def _confirm_email(claims: tokens.TokenClaims) -> tuple[User, str | None]:
+    """Spend the link and confirm its address; returns the user and why a pending change was dropped instead
+    ("expired", "taken"), if it was. :raises tokens.TokenInvalid: the link cannot be used (nothing changes)."""
     user = db.session.get(User, claims.user_id)
     if user is None:
         raise tokens.TokenInvalid
@@ -168,31 +177,26 @@ def verify_email(token: str) -> User:
     if user.pending_email and user.pending_email == claims.email:
         if user.waiting_email is None:
             _drop_email_change(user, "expired")
-            raise tokens.TokenExpired
+            return user, "expired"
         if _email_in_use(claims.email, except_user_id=user.id):
             _drop_email_change(user, "taken")
-            raise EmailTaken
+            return user, "taken"
         old_email = user.email
-        user.email, user.pending_email, user.pending_email_expires_at = claims.email, None, None
-        user.email_verified_at = now()
         try:
-            db.session.flush()
-        except IntegrityError as error:  # someone signed up with it between the check and now
-            db.session.rollback()
-            user = db.session.get(User, claims.user_id)
-            _spend(claims)
+            with db.session.begin_nested():  # someone may sign up with it between the check and now
+                user.email, user.pending_email, user.pending_email_expires_at = claims.email, None, None
+                user.email_verified_at = now()
+        except IntegrityError:
             _drop_email_change(user, "taken")
-            raise EmailTaken from error
+            return user, "taken"
         events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
                       payload={"old": old_email, "new": claims.email})
     elif user.email == claims.email and not user.email_verified:
         user.email_verified_at = now()
         events.record("user.email_verified", actor_id=user.id, subject=("user", user.id))
     else:
-        db.session.rollback()
         raise tokens.TokenInvalid
-    commit()
-    return user
+    return user, None
 
 
 class EmailTaken(tokens.TokenInvalid):
@@ -204,27 +208,25 @@ def _pending_email_expiry() -> datetime:
 
 
 def _drop_email_change(user: User, reason: str) -> None:
-    """Forget a pending change that can no longer happen, keeping the spent link spent. Commits."""
+    """Forget a pending change that can no longer happen (the spent link stays spent)."""
     user.pending_email, user.pending_email_expires_at = None, None
     events.record("user.email_change_dropped", actor_id=user.id, subject=("user", user.id),
                   payload={"reason": reason})
-    commit()
 
 
 def _spend(claims: tokens.TokenClaims) -> None:
-    """Mark a token used; its primary key makes a second use (even a concurrent one) fail."""
-    db.session.add(UsedToken(jti=claims.jti, purpose=claims.purpose, user_id=claims.user_id))
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        db.session.rollback()
-        raise tokens.TokenInvalid from error
+    """Mark a token used; its primary key makes a second use (even a concurrent one) fail.
+    :raises tokens.TokenInvalid: used already."""
+    if not insert_if_missing(UsedToken, {"jti": claims.jti}, purpose=claims.purpose, user_id=claims.user_id,
+                             used_at=now()):
+        raise tokens.TokenInvalid
 
 
 # --- Sign-in sessions ----------------------------------------------------------------------------
 
-def authenticate(email: str, password: str) -> User:
-    """The user these credentials belong to. Commits only to upgrade an outdated password hash.
+def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -> User:
+    """Check the credentials and open a server-side session for them (its key on ``user.current_session_key``,
+    for the cookie). Commits: the session, or else the failed attempt.
 
     Failed attempts are counted per address as well as per client (see ``RATELIMIT_LOGIN_ACCOUNT``), known
     or not, so guessing from many addresses gets nowhere either, and the refusal tells nothing.
@@ -252,13 +254,18 @@ def authenticate(email: str, password: str) -> User:
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
     if not passwords.verify_password(user.password_hash, password):
         throttle.hit(LOGIN_FAILURES, _account_key(address))
-        events.record("user.login_failed", subject=("user", user.id))
-        commit()
+        _record_failed_login(user.id)
         raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
     throttle.clear(LOGIN_FAILURES, _account_key(address))
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    rehashed = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    user.current_session_key = _start_session(user, remember=remember, user_agent=user_agent,
+                                              password_hash=rehashed)
     return user
+
+
+@action
+def _record_failed_login(user_id: int) -> None:
+    events.record("user.login_failed", subject=("user", user_id))
 
 
 def _account_key(address: str) -> str:
@@ -266,8 +273,10 @@ def _account_key(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
-    """Open a new server-side session for ``user`` and return its key for the cookie. Commits."""
+@action
+def _start_session(user: User, *, remember: bool, user_agent: str, password_hash: str | None) -> str:
+    """Open a new server-side session for ``user`` (and store a password hash made with today's parameters,
+    if given); returns the key for the cookie."""
     key = secrets.token_urlsafe(32)
     current = now()
     lifetime = (timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]) if remember
@@ -277,15 +286,19 @@ def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
         created_at=current, last_seen_at=current, expires_at=current + lifetime,
     ))
     user.last_login_at = current
+    if password_hash is not None:
+        user.password_hash = password_hash
     events.record("user.logged_in", actor_id=user.id, subject=("user", user.id),
                   payload={"remember": remember})
-    commit()
-    user.current_session_key = key
     return key
 
 
 def load_session_user(login_id: str) -> User | None:
-    """The user of a live session named by the login cookie (``"<user id>:<key>"``), or None."""
+    """The user of a live session named by the login cookie (``"<user id>:<key>"``), or None.
+
+    Every few minutes of use it notes the session's "last active" time (the account page's device list):
+    the one write a GET makes.
+    """
     user_part, _, key = login_id.partition(":")
     if not user_part.isdigit() or not key:
         return None
@@ -297,17 +310,25 @@ def load_session_user(login_id: str) -> User | None:
     if session is None or session.revoked_at is not None or session.expires_at <= current:
         return None
     if current - session.last_seen_at > SESSION_TOUCH_INTERVAL:
-        session.last_seen_at = current
-        if not session.remember:
-            session.expires_at = current + UNREMEMBERED_SESSION_IDLE
-        db.session.commit()
+        _touch_session(session.id, current)
     user = session.user
     user.current_session_key = key
     return user
 
 
+@action
+def _touch_session(session_id: int, current: datetime) -> None:
+    session = db.session.get(UserSession, session_id)
+    if session is None:
+        return
+    session.last_seen_at = current
+    if not session.remember:
+        session.expires_at = current + UNREMEMBERED_SESSION_IDLE
+
+
+@action
 def end_session(user: User) -> None:
-    """Log out this browser: its server-side session stops working even if the cookie is replayed."""
+    """Log out this browser: its server-side session stops working even if the cookie is replayed. Commits."""
     if user.current_session_key:
         db.session.execute(
             update(UserSession)
@@ -316,7 +337,6 @@ def end_session(user: User) -> None:
         )
     events.record("user.logged_out", actor_id=user.id, subject=("user", user.id),
                   payload={"session": current_session_hash(user)})
-    commit()
 
 
 def current_session_hash(user: User) -> str | None:
@@ -337,12 +357,12 @@ def is_current_session(user: User, session: UserSession) -> bool:
     return bool(user.current_session_key) and session.key_hash == _hash_key(user.current_session_key or "")
 
 
+@action
 def revoke_other_sessions(user: User) -> int:
     """Log out every other browser of this user. Commits; returns how many sessions ended."""
     count = _revoke_sessions(user, keep_current=True)
     events.record("user.sessions_revoked", actor_id=user.id, subject=("user", user.id),
                   payload={"count": count})
-    commit()
     return count
 
 
@@ -350,7 +370,7 @@ def _revoke_sessions(user: User, *, keep_current: bool) -> int:
     query = update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     if keep_current and user.current_session_key:
         query = query.where(UserSession.key_hash != _hash_key(user.current_session_key))
-    return db.session.execute(query.values(revoked_at=now())).rowcount or 0
+    return rowcount(db.session.execute(query.values(revoked_at=now())))
 
 
 def _hash_key(key: str) -> str:
@@ -359,6 +379,7 @@ def _hash_key(key: str) -> str:
 
 # --- Passwords -----------------------------------------------------------------------------------
 
+@action
 def request_password_reset(email: str, *, locale: str) -> None:
     """Email a reset link, or, for an unknown address, a note saying no account uses it. Commits.
 
@@ -375,7 +396,6 @@ def request_password_reset(email: str, *, locale: str) -> None:
         outbox.add("accounts.password_reset_email", {"user_id": user.id})
     else:
         outbox.add("accounts.no_account_email", {"email": address, "locale": locale})
-    commit()
 
 
 def reset_token_for(user: User) -> str:
@@ -410,14 +430,20 @@ def reset_password(token: str, new_password: str) -> User:
     errors = FieldErrors()
     check_new_password(new_password, errors, email=user.email, display_name=user.display_name)
     errors.raise_if_any()
+    user = _reset_password(token, passwords.hash_password(new_password))
+    throttle.clear(LOGIN_FAILURES, _account_key(user.email))  # the owner is back: let them log in at once
+    return user
+
+
+@action
+def _reset_password(token: str, password_hash: str) -> User:
+    user = check_reset_token(token)  # again, in the action: another link may have been used since
     _spend(tokens.read_token(tokens.RESET_PASSWORD, token))
-    user.password_hash = passwords.hash_password(new_password)
+    user.password_hash = password_hash
     if user.email_verified_at is None:
         user.email_verified_at = now()  # the link arrived at this address, which proves it
     _revoke_sessions(user, keep_current=False)
     events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
-    commit()
-    throttle.clear(LOGIN_FAILURES, _account_key(user.email))  # the owner is back: let them log in at once
     return user
 
 
@@ -432,11 +458,15 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     check_new_password(new_password, errors, field="new_password", email=user.email,
                        display_name=user.display_name)
     errors.raise_if_any()
-    user.password_hash = passwords.hash_password(new_password)
+    _change_password(user, passwords.hash_password(new_password))
+
+
+@action
+def _change_password(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
     _revoke_sessions(user, keep_current=True)
     events.record("user.password_changed", actor_id=user.id, subject=("user", user.id))
     outbox.add("accounts.password_changed_email", {"user_id": user.id})
-    commit()
 
 
 # --- Email change --------------------------------------------------------------------------------
@@ -455,18 +485,23 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
     elif address and _email_in_use(address, except_user_id=user.id):
         errors.add("new_email", EMAIL_TAKEN)
     errors.raise_if_any()
+    _ask_email_change(user, address)
+
+
+@action
+def _ask_email_change(user: User, address: str) -> None:
     user.pending_email, user.pending_email_expires_at = address, _pending_email_expiry()
     events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
                   payload={"new": address})
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
     outbox.add("accounts.email_change_notice", {"user_id": user.id, "new_email": address})
-    commit()
 
 
+@action
 def cancel_email_change(user: User) -> None:
+    """Forget the address the learner asked to move to. Commits."""
     if user.pending_email:
         user.pending_email, user.pending_email_expires_at = None, None
-        commit()
 
 
 # --- Profile and preferences ---------------------------------------------------------------------
@@ -483,6 +518,7 @@ class Preferences:
     leagues_enabled: bool = True
 
 
+@action
 def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
     """Change how the learner appears to others. Commits. :raises Invalid: a field breaks a rule."""
     errors = FieldErrors()
@@ -491,9 +527,9 @@ def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
     errors.raise_if_any()
     user.display_name, user.avatar_color = name, avatar_color
     events.record("user.profile_changed", actor_id=user.id, subject=("user", user.id))
-    commit()
 
 
+@action
 def update_preferences(user: User, preferences: Preferences) -> None:
     """Save the learner's preferences. Commits. :raises Invalid: a value is not one of the choices."""
     errors = FieldErrors()
@@ -513,9 +549,9 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     if changed:
         events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
                       payload=changed)
-    commit()
 
 
+@action
 def set_locale(user: User, locale: str) -> None:
     """Switch the interface language (from the footer). Commits. :raises Invalid: not a supported locale."""
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
@@ -524,7 +560,6 @@ def set_locale(user: User, locale: str) -> None:
         user.locale = locale
         events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
                       payload={"locale": locale})
-        commit()
 
 
 def get_user(user_id: int) -> User:
@@ -545,12 +580,17 @@ def create_verified_user(*, email: str, display_name: str, password: str, is_adm
     if address and _email_in_use(address):
         errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()
-    user = User(email=address, display_name=name, password_hash=passwords.hash_password(password),
-                email_verified_at=now(), is_admin=is_admin, locale=locale, timezone=timezone,
-                avatar_color=_avatar_color_for(address))
+    password_hash = passwords.hash_password(password)
+    return _create_verified_user(email=address, display_name=name, password_hash=password_hash, is_admin=is_admin,
+                                 locale=locale, timezone=timezone)
+
+
+@action
+def _create_verified_user(*, email: str, display_name: str, password_hash: str, is_admin: bool, locale: str,
+                          timezone: str) -> User:
+    user = User(email=email, display_name=display_name, password_hash=password_hash, email_verified_at=now(),
+                is_admin=is_admin, locale=locale, timezone=timezone, avatar_color=_avatar_color_for(email))
     db.session.add(user)
     db.session.flush()
     events.record("user.created", subject=("user", user.id), payload={"is_admin": is_admin})
-    commit()
     return user
-

@@ -49,12 +49,6 @@ def _safe_next(target: str | None) -> str:
     return safe_next(target, url_for("pages.home"))
 
 
-def _log_in(user: Any, remember: bool) -> None:
-    session.clear()  # a fresh session on log-in: nothing from before survives (fixation)
-    services.start_session(user, remember=remember, user_agent=request.user_agent.string)
-    login_user(user, remember=remember)
-
-
 # --- Sign up, log in, log out --------------------------------------------------------------------
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -96,15 +90,18 @@ def log_in() -> ResponseReturnValue:
     form = LogInForm()
     status = 200
     if form.validate_on_submit():
+        remember = bool(form.remember.data)
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
+            user = services.log_in(form.email.data or "", form.password.data or "", remember=remember,
+                                   user_agent=request.user_agent.string)
         except RateLimited as error:
             apply_errors(form, error)
             status = 429
         except Invalid as error:
             apply_errors(form, error)
         else:
-            _log_in(user, remember=bool(form.remember.data))
+            session.clear()  # a fresh session on log-in: nothing from before survives (fixation)
+            login_user(user, remember=remember)
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
     return render_page("accounts/log_in.html", "log_in_form", status=status if status != 200 else _status(form),

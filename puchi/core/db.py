@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast, overload
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -70,10 +70,24 @@ else:
     Model = db.Model
 
 
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE run by ``db.session.execute`` touched.
+
+    SQLAlchemy types that call's result as a plain ``Result``; for those statements it is a ``CursorResult``,
+    which carries the count.
+    """
+    return int(cast("CursorResult[Any]", result).rowcount)
+
+
 # How long a SQLite writer waits for the write lock before giving up: well past any burst of short writes,
 # still under gunicorn's 30 s worker timeout.
 SQLITE_BUSY_TIMEOUT_MS = 20_000
-_writing: ContextVar[bool] = ContextVar("puchi_writing", default=False)
+_acting: ContextVar[bool] = ContextVar("puchi_acting", default=False)
+
+
+def in_action() -> bool:
+    """Whether this thread is inside an action now (its body or its commit): the only time Puchi writes."""
+    return _acting.get()
 
 
 @event.listens_for(Engine, "connect")
@@ -94,7 +108,7 @@ def _sqlite_write_lock_up_front(connection: Any) -> None:
     # Inside an action a SQLite transaction takes the write lock at once (BEGIN IMMEDIATE): a transaction
     # that read first and wrote later would fail at once with SQLITE_BUSY when another writer committed in
     # between, whatever the busy timeout. Outside actions the driver keeps its own deferred BEGIN.
-    if _writing.get() and connection.dialect.name == "sqlite":
+    if _acting.get() and connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -111,29 +125,6 @@ def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflect
     return not (type_ == "index" and name in UNMODELLED_INDEXES)
 
 
-def commit() -> None:
-    """Commit the unit of work, then hand the outbox messages it wrote to the job queue.
-
-    Services call this, never ``db.session.commit()``, so that nothing leaves the process for a
-    change that was rolled back and nothing written to the outbox waits longer than it must. Inside an
-    :func:`action` it only flushes: the action commits once, at its end.
-    """
-    refuse_writes_if_forged()
-    if db.session.info.get(_IN_ACTION):
-        db.session.flush()
-        return
-    _commit_and_dispatch()
-
-
-def _commit_and_dispatch() -> None:
-    from puchi.core import outbox
-
-    pending = outbox.take_new_message_ids(db.session)
-    db.session.commit()
-    if pending:
-        outbox.dispatch(pending)
-
-
 _IN_ACTION = "puchi_in_action"
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -145,6 +136,8 @@ class NestedAction(RuntimeError):
 
 @contextmanager
 def _action_scope() -> Iterator[None]:
+    from puchi.core import outbox
+
     session = db.session()  # the request's (thread's) own Session, not the scoped proxy
     if session.info.get(_IN_ACTION):
         raise NestedAction("an action cannot run inside another action")
@@ -152,26 +145,29 @@ def _action_scope() -> Iterator[None]:
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes before an action: make every change inside it")
     # What the request read so far (the logged-in user) ends here, so the action's own transaction starts
-    # fresh and, on SQLite, with the write lock.
+    # fresh and, on SQLite, with the write lock. Rolled back, not committed: nothing is committed outside an
+    # action, so a stray write made before one would be lost here rather than slipped into its commit
+    # (tests/conftest.py fails any test whose code writes outside an action).
     if session.in_transaction():
-        session.commit()
-    token = _writing.set(True)
+        session.rollback()
+    token = _acting.set(True)
     session.info[_IN_ACTION] = True
     try:
         session.connection()  # begin now, while the write intent is set
         yield
-        _writing.reset(token)
-        token = None
-        session.info.pop(_IN_ACTION, None)
-        _commit_and_dispatch()
+        pending = outbox.take_new_message_ids(session)
+        session.commit()
     except BaseException:
-        session.info.pop(_IN_ACTION, None)
         session.info.pop("outbox_new", None)
         session.rollback()
         raise
     finally:
-        if token is not None:
-            _writing.reset(token)
+        session.info.pop(_IN_ACTION, None)
+        _acting.reset(token)
+    # Only what committed leaves the process; the jobs it queues (run here when there is no Redis) are outside
+    # this action, free to run actions of their own.
+    if pending:
+        outbox.dispatch(pending)
 
 
 @overload
@@ -183,6 +179,8 @@ def action(fn: Callable[P, R] | None = None) -> Any:
 
     It opens the transaction (on SQLite taking the write lock up front), refuses to nest inside another
     action, commits once at the end and then hands the outbox over; an exception rolls everything back.
+    Nothing else commits, except the outbox relay's own bookkeeping (``core.outbox``). A function that must
+    keep a change and still refuse (a wrong code's spent try) runs the change as an action and raises after it.
     """
     if fn is None:
         return _action_scope()

@@ -1,10 +1,14 @@
 """The transactional outbox: work for outside the database, written with the change that causes it.
 
-A service calls :func:`add` inside its transaction; :func:`puchi.core.db.commit` hands the new rows to
-the job queue after the commit (RQ when Redis is configured, otherwise run inline). Each row is run by
-:func:`run_message`, which claims it atomically, so a row enqueued twice still runs once. A relay
-(:func:`relay_due`, run by the worker every few seconds and by ``flask puchi jobs relay``) picks up
-rows whose hand-over failed (Redis down), rows whose worker died, and retries that came due.
+A service calls :func:`add` inside its action; the action hands the new rows to the job queue after its
+commit (RQ when Redis is configured, otherwise run inline). Each row is run by :func:`run_message`, which
+claims it atomically, so a row enqueued twice still runs once. A relay (:func:`relay_due`, run by the worker
+every few seconds and by ``flask puchi jobs relay``) picks up rows whose hand-over failed (Redis down), rows
+whose worker died, and retries that came due.
+
+This module is the one place that commits outside an action (``core.db.action``): a message's claim must be
+committed before its job runs and its outcome after, whatever the job did, so the relay's bookkeeping has
+transactions of its own. A job that changes state opens its own actions; so does a give-up handler.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from flask import current_app
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from puchi.core.db import JSONType, Model, UTCDateTime, db, now
+from puchi.core.db import JSONType, Model, UTCDateTime, action, db, in_action, now, rowcount
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +64,15 @@ def handler(name: str, *, on_give_up: Callable[[dict[str, Any], str], None] | No
 
 
 def add(job: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
-    """Record work to do after the current transaction commits (or, given ``not_before``, from then on:
-    the relay hands it over when it comes due). Does not commit."""
+    """Record work to do after the current action commits (or, given ``not_before``, from then on: the
+    relay hands it over when it comes due). Does not commit.
+
+    :raises RuntimeError: called outside an action, where nothing would ever hand the message over.
+    """
     if job not in _handlers:
         raise LookupError(f"no outbox handler called {job!r}")
+    if not in_action():
+        raise RuntimeError(f"outbox.add({job!r}) outside an action")
     retries = len(current_app.config["JOB_RETRY_INTERVALS"])
     current = now()
     later = not_before is not None and not_before > current
@@ -76,7 +85,7 @@ def add(job: str, payload: dict[str, Any], *, not_before: datetime | None = None
 
 
 def take_new_message_ids(session: Session) -> list[int]:
-    """Flush and return the ids of the messages added in this unit of work (called before commit)."""
+    """Flush and return the ids of the messages added in this action (called by it before its commit)."""
     messages: list[OutboxMessage] = session.info.pop("outbox_new", [])
     if not messages:
         return []
@@ -111,7 +120,7 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         .values(status=RUNNING, claimed_at=claimed_at, attempts=OutboxMessage.attempts + 1)
     )
     db.session.commit()
-    if claim.rowcount != 1:
+    if rowcount(claim) != 1:
         return "skipped"
     message = db.session.get(OutboxMessage, message_id)
     assert message is not None
@@ -133,11 +142,11 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         log.warning("outbox %s (%s) attempt %s failed: %s", message_id, message.job,
                     message.attempts, message.last_error)
         if message.status == FAILED and message.job in _give_up_handlers:
+            give_up, payload, last_error = _give_up_handlers[message.job], message.payload, message.last_error
             try:
-                _give_up_handlers[message.job](message.payload, message.last_error or "")
-                db.session.commit()
+                with action():
+                    give_up(payload, last_error or "")
             except Exception:
-                db.session.rollback()
                 log.exception("outbox %s: the give-up handler failed", message_id)
         if raise_errors:
             raise
@@ -189,14 +198,14 @@ def failed_messages(limit: int = 100) -> list[OutboxMessage]:
 
 
 def retry_failed(message_id: int) -> bool:
-    """Give a failed message a fresh set of attempts and hand it over again."""
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
-        .values(status=PENDING, attempts=0, next_attempt_at=now())
-    )
-    db.session.commit()
-    if result.rowcount == 1:
+    """Give a failed message a fresh set of attempts and hand it over again (an operator's action)."""
+    with action():
+        result = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
+            .values(status=PENDING, attempts=0, next_attempt_at=now())
+        )
+        retried = rowcount(result) == 1
+    if retried:
         dispatch([message_id])
-        return True
-    return False
+    return retried

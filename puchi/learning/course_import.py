@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.core import events
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.learning import course_format
 from puchi.learning.course_format import CourseData, ExerciseData, ItemData, SkillData, UnitData
 from puchi.learning.models import AuthoredExercise, Course, DictionaryEntry, Item, Skill, Unit
@@ -32,6 +32,7 @@ def import_course_folder(folder: str | Path) -> ImportReport:
     return import_course(course_format.read_course(folder))
 
 
+@action
 def import_course(data: CourseData) -> ImportReport:
     """Create or update a course to match ``data``. Learners' cards and progress on kept items survive.
 
@@ -158,7 +159,6 @@ def import_course(data: CourseData) -> ImportReport:
     if report.changed:
         events.record("course.imported", subject=("course", course.id),
                       payload={"slug": course.slug, "created": report.created, "changes": len(report.changes)})
-    commit()
     return report
 
 
@@ -178,8 +178,9 @@ def _sync_exercises(skill: Skill, wanted: list[ExerciseData], existing: list[Aut
         return
     for exercise in existing:
         db.session.delete(exercise)
-    for position, exercise in enumerate(wanted):
-        db.session.add(AuthoredExercise(skill_id=skill.id, kind=exercise.kind, data=exercise.data, position=position))
+    for position, wanted_exercise in enumerate(wanted):
+        db.session.add(AuthoredExercise(skill_id=skill.id, kind=wanted_exercise.kind, data=wanted_exercise.data,
+                                        position=position))
     if existing or wanted:
         report.changes.append(f"skill {skill.slug}: exercises changed")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
@@ -18,9 +19,11 @@ from puchi.core import events
 from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.learning import scheduler
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
+    Attempt,
     Card,
     Course,
     DictionaryEntry,
@@ -110,6 +113,36 @@ def active_enrollment(user: User) -> Enrollment | None:
 def enrollment_for(user: User, course: Course) -> Enrollment | None:
     return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                       Enrollment.course_id == course.id))
+
+
+# --- The learner's record, for other domains (progress's statistics and achievements) -------------------
+
+def courses_of(user: User) -> list[Course]:
+    """The courses the learner is enrolled in, in the order they joined them."""
+    return list(db.session.scalars(select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+                                   .where(Enrollment.user_id == user.id).order_by(Enrollment.created_at)))
+
+
+def words_met(user: User) -> tuple[int, int]:
+    """How many items the learner has met (each has a card) and how many courses they are enrolled in."""
+    cards = db.session.scalar(select(func.count(Card.id)).where(Card.user_id == user.id)) or 0
+    courses = db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == user.id)) or 0
+    return int(cards), int(courses)
+
+
+def recall_of_words(user: User, at: datetime) -> list[tuple[int, float]]:
+    """For every item the learner has reviewed: its course id and the chance they remember it now (0..1)."""
+    return [(card.course_id, scheduler.retrievability(card, at, user.desired_retention))
+            for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
+
+
+def answer_accuracy(user: User) -> list[tuple[str, int, int]]:
+    """Per exercise type (alphabetical): answers given and how many were right (or almost), skips aside."""
+    return [(kind, int(total), int(right or 0)) for kind, total, right in db.session.execute(
+        select(Attempt.exercise_type, func.count(Attempt.id),
+               func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)))
+        .where(Attempt.user_id == user.id, Attempt.verdict != "skipped")
+        .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))]
 
 
 # --- The course map ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import mail, outbox
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.notifications.models import KIND_CHANNELS, KIND_DEFAULTS, ChannelPreference, Delivery, Notification
@@ -85,6 +85,7 @@ def preferences(user: User) -> dict[tuple[str, str], bool]:
             for kind, kind_channels in KIND_CHANNELS.items() for channel in kind_channels}
 
 
+@action
 def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
     """Switch on exactly the (kind, channel) pairs in ``enabled``. Commits."""
     unknown = {pair for pair in enabled if pair[1] not in KIND_CHANNELS.get(pair[0], ())}
@@ -94,7 +95,6 @@ def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
         for channel in kind_channels:
             insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {},
                           enabled=(kind, channel) in enabled)
-    commit()
 
 
 def wanted(user_id: int, kind: str, channel: str) -> bool:
@@ -133,6 +133,7 @@ def unsubscribe_token(user_id: int, kind: str, channel: str) -> str:
     return _signer().dumps({"u": user_id, "k": kind, "c": channel})
 
 
+@action
 def unsubscribe(token: str) -> tuple[User, str]:
     """Turn off the kind and channel a link names. Commits. :raises NotFound: a damaged or forged link."""
     try:
@@ -144,7 +145,6 @@ def unsubscribe(token: str) -> tuple[User, str]:
     if user is None or channel not in KIND_CHANNELS.get(kind, ()):
         raise NotFound
     insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {}, enabled=False)
-    commit()
     return user, kind
 
 
@@ -178,21 +178,17 @@ def deliver(payload: dict[str, Any]) -> None:
 def send_once(key: str, notification: Notification, channel: str, send: Callable[[], None]) -> None:
     """Run ``send`` under the delivery ``key``, once: a key already sent (or dropped) sends nothing more.
 
-    Its outcome is recorded on the delivery: sent; dropped on ``Undeliverable``; retrying on any other error,
-    which goes up for the outbox to retry (after the last attempt, ``gave_up`` marks it failed).
+    Three actions, with the send between them: the attempt is recorded before anything leaves (a worker that
+    dies mid-send leaves a delivery not yet sent, which the relay's rerun sends), and its outcome after:
+    sent; dropped on ``Undeliverable``; retrying on any other error, which goes up for the outbox to retry
+    (after the last attempt, ``gave_up`` marks it failed). ``send`` may run actions of its own.
     """
-    if not insert_if_missing(Delivery, {"key": key}, user_id=notification.user_id, channel=channel,
-                             kind=notification.kind, status="sending", attempts=0, created_at=now()):
-        existing = db.session.scalar(select(Delivery).where(Delivery.key == key))
-        if existing is not None and existing.status in ("sent", "dropped"):
-            return  # already done: a retried job sends nothing more
-    db.session.execute(update(Delivery).where(Delivery.key == key).values(attempts=Delivery.attempts + 1,
-                                                                          status="sending"))
-    db.session.commit()
+    if not _start_attempt(key, notification, channel):
+        return  # already done: a retried job sends nothing more
     try:
         send()
     except Undeliverable as error:
-        db.session.rollback()
+        db.session.rollback()  # whatever the failed send left unfinished is not kept
         _finish(key, "dropped", str(error))
         return
     except Exception as error:
@@ -202,12 +198,25 @@ def send_once(key: str, notification: Notification, channel: str, send: Callable
     _finish(key, "sent", None)
 
 
+@action
+def _start_attempt(key: str, notification: Notification, channel: str) -> bool:
+    """Count an attempt at the delivery ``key`` (made if missing); False when it was sent or dropped already."""
+    if not insert_if_missing(Delivery, {"key": key}, user_id=notification.user_id, channel=channel,
+                             kind=notification.kind, status="sending", attempts=0, created_at=now()):
+        existing = db.session.scalar(select(Delivery).where(Delivery.key == key))
+        if existing is not None and existing.status in ("sent", "dropped"):
+            return False
+    db.session.execute(update(Delivery).where(Delivery.key == key).values(attempts=Delivery.attempts + 1,
+                                                                          status="sending"))
+    return True
+
+
+@action
 def _finish(key: str, status: str, error: str | None) -> None:
     values: dict[str, Any] = {"status": status, "last_error": error[:2000] if error else None}
     if status == "sent":
         values["sent_at"] = now()
     db.session.execute(update(Delivery).where(Delivery.key == key).values(**values))
-    db.session.commit()
 
 
 def _send_email(user: User, notification: Notification) -> None:
@@ -215,7 +224,7 @@ def _send_email(user: User, notification: Notification) -> None:
     token = unsubscribe_token(user.id, notification.kind, "email")
     link = mail.absolute_url("notifications.unsubscribe", token=token)
     weekly = notification.kind == "weekly"
-    extra = {"week_from": date.fromisoformat(notification.data["from"]),
+    extra: dict[str, Any] = {"week_from": date.fromisoformat(notification.data["from"]),
              "week_to": date.fromisoformat(notification.data["to"])} if weekly else {}
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         message = mail.render_message("weekly_report" if weekly else "notification", to=user.email,
@@ -249,6 +258,7 @@ def recent_deliveries(user: User, limit: int = 20) -> list[Delivery]:
                                    .order_by(Delivery.id.desc()).limit(limit)))
 
 
+@action
 def retry_delivery(delivery_id: int) -> bool:
     """Send a failed delivery again (an operator's retry once the cause is fixed). Commits.
 
@@ -259,7 +269,6 @@ def retry_delivery(delivery_id: int) -> bool:
     source, channel = delivery.key.rsplit(":", 1)
     delivery.status = "sending"
     outbox.add("notifications.deliver", {"source": source, "channel": channel})
-    commit()
     return True
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import update
 
 from puchi.accounts.models import User
 from puchi.core import outbox
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Invalid, RateLimited
 from puchi.core.upserts import insert_if_missing
 from puchi.notifications import sms
@@ -129,6 +129,7 @@ def _zone_tab() -> str:
 
 # --- Changing the number ------------------------------------------------------------------------------------
 
+@action
 def set_number(user: User, raw: str) -> PhoneState:
     """Make ``raw`` the learner's number, unverified, and text it a code. The same, already verified number
     changes nothing. Commits. :raises Invalid: a bad number. :raises RateLimited: too many codes."""
@@ -146,6 +147,7 @@ def set_number(user: User, raw: str) -> PhoneState:
     return state_of(user)
 
 
+@action
 def resend_code(user: User) -> None:
     """Text a fresh code to the number waiting for verification. Commits.
     :raises Invalid: no number, or it is verified already. :raises RateLimited: too soon or too many."""
@@ -157,15 +159,15 @@ def resend_code(user: User) -> None:
     _request_code(user, row.number)
 
 
+@action
 def remove_number(user: User) -> None:
     """Forget the number: no more texts. Commits."""
     db.session.execute(update(PhoneNumber).where(PhoneNumber.user_id == user.id).values(
         number="", verified_at=None, code_hash=None, code_expires_at=None, code_attempts=0))
-    commit()
 
 
 def _request_code(user: User, number: str) -> None:
-    """Count the code against the limits and queue the job that makes and sends it (committed together).
+    """Count the code against the limits and queue the job that makes and sends it (in the caller's action).
 
     The limits are checked and counted in one conditional UPDATE on the values read, so two requests at
     once cannot both pass. The hourly count starts over after an hour without codes.
@@ -176,23 +178,19 @@ def _request_code(user: User, number: str) -> None:
     last = row.code_sent_at
     if last is not None and current - last < timedelta(seconds=RESEND_SECONDS):
         wait = RESEND_SECONDS - int((current - last).total_seconds())
-        db.session.rollback()
         raise RateLimited(fields={"form": [ngettext(
             "You can ask for a new code in %(num)s second.", "You can ask for a new code in %(num)s seconds.",
             wait)]})
     window_over = last is None or current - last >= timedelta(hours=1)
     sent = 0 if window_over else row.codes_sent
     if sent >= MAX_CODES_PER_HOUR:
-        db.session.rollback()
         raise RateLimited(fields={"form": [_("That is all the codes we can send for now. Try again in an hour.")]})
     claimed = db.session.execute(update(PhoneNumber).where(
         PhoneNumber.user_id == user.id, _is(PhoneNumber.code_sent_at, last),
         PhoneNumber.codes_sent == row.codes_sent).values(codes_sent=sent + 1, code_sent_at=current))
-    if claimed.rowcount != 1:  # another request sent a code meanwhile
-        db.session.rollback()
+    if rowcount(claimed) != 1:  # another request sent a code meanwhile
         raise RateLimited(fields={"form": [_("We are already sending you a code.")]})
     outbox.add("notifications.phone_code", {"user_id": user.id, "number": number, "request": sent + 1})
-    commit()
 
 
 def _is(column: Any, value: datetime | None) -> Any:
@@ -208,9 +206,21 @@ def code_hash(user_id: int, number: str, code: str) -> str:
 
 
 def verify(user: User, raw_code: str) -> None:
-    """Check the code; right, and the number is verified. Commits.
+    """Check the code; right, and the number is verified. Commits (a wrong code's try too).
     :raises Invalid: wrong, expired, used up, or no code sent."""
-    code = "".join((raw_code or "").split())
+    left = _try_code(user, "".join((raw_code or "").split()))
+    if left is None:
+        return
+    if left <= 0:
+        raise _invalid(_("That code is not right, and that was the last try. Ask for a new code."), "code")
+    raise _invalid(ngettext("That code is not right. You have %(num)s more try.",
+                            "That code is not right. You have %(num)s more tries.", left), "code")
+
+
+@action
+def _try_code(user: User, code: str) -> int | None:
+    """Spend a try on ``code``: None when it was right (the number is verified), else the tries left.
+    :raises Invalid: a code that spends no try (malformed, expired, used up, none sent)."""
     row = db.session.get(PhoneNumber, user.id)
     if row is None or not row.number:
         raise _invalid(_("Add your number first."), "form")
@@ -228,20 +238,14 @@ def verify(user: User, raw_code: str) -> None:
     taken = db.session.execute(update(PhoneNumber).where(
         PhoneNumber.user_id == user.id, PhoneNumber.code_hash == row.code_hash,
         PhoneNumber.code_attempts < MAX_ATTEMPTS).values(code_attempts=PhoneNumber.code_attempts + 1))
-    if taken.rowcount != 1:
-        db.session.rollback()
+    if rowcount(taken) != 1:
         raise _invalid(_("Too many wrong tries for this code. Ask for a new one."), "code")
     db.session.refresh(row)
     if not hmac.compare_digest(row.code_hash or "", code_hash(user.id, row.number, code)):
-        commit()  # the try counts
-        left = MAX_ATTEMPTS - row.code_attempts
-        if left <= 0:
-            raise _invalid(_("That code is not right, and that was the last try. Ask for a new code."), "code")
-        raise _invalid(ngettext("That code is not right. You have %(num)s more try.",
-                                "That code is not right. You have %(num)s more tries.", left), "code")
+        return MAX_ATTEMPTS - row.code_attempts  # the try counts: committed, then refused
     row.verified_at = now()
     row.code_hash, row.code_expires_at, row.code_attempts = None, None, 0
-    commit()
+    return None
 
 
 # --- Sending the code ---------------------------------------------------------------------------------------
@@ -250,20 +254,28 @@ def verify(user: User, raw_code: str) -> None:
 def send_code(payload: dict[str, Any]) -> None:
     """Make a code, keep only its hash, text it. A request that a newer one or a change of number replaced
     sends nothing: the learner waits for the newest code only."""
-    user = db.session.get(User, int(payload["user_id"]))
-    row = db.session.get(PhoneNumber, int(payload["user_id"]))
-    if (user is None or row is None or row.number != payload["number"] or row.verified_at is not None
-            or row.codes_sent != payload["request"]):
+    made = _make_code(payload)  # stored before it is sent: a code the learner holds always matches
+    if made is None:
         return
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    row.code_hash = code_hash(user.id, row.number, code)
-    row.code_expires_at = now() + timedelta(minutes=CODE_MINUTES)
-    row.code_attempts = 0
-    number = row.number
-    db.session.commit()  # stored before it is sent: a code the learner holds always matches
+    user, number, code = made
     host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     body = sms.render_text(user, "notifications/sms_code.txt", code=code, minutes=CODE_MINUTES, host=host)
     try:
         sms.gateway().send(number, body)
     except Undeliverable as error:  # retrying would not help; the learner can enter another number
         log.warning("verification code to user %s not deliverable: %s", user.id, error)
+
+
+@action
+def _make_code(payload: dict[str, Any]) -> tuple[User, str, str] | None:
+    """A fresh code for the request ``payload`` names, its hash stored; None if that request was replaced."""
+    user = db.session.get(User, int(payload["user_id"]))
+    row = db.session.get(PhoneNumber, int(payload["user_id"]))
+    if (user is None or row is None or row.number != payload["number"] or row.verified_at is not None
+            or row.codes_sent != payload["request"]):
+        return None
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    row.code_hash = code_hash(user.id, row.number, code)
+    row.code_expires_at = now() + timedelta(minutes=CODE_MINUTES)
+    row.code_attempts = 0
+    return user, row.number, code

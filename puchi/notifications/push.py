@@ -32,7 +32,7 @@ from urllib3.util import parse_url
 
 from puchi.accounts.models import User
 from puchi.core import events, outbox
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Invalid
 from puchi.notifications import channels
 from puchi.notifications.models import Notification, PushSubscription
@@ -188,6 +188,7 @@ def _key_problems(value: object, length: int, uncompressed_point: bool) -> tuple
     return _b64url(raw), []
 
 
+@action
 def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_agent: str = "") -> PushSubscription:
     """Remember this browser's subscription for the learner; subscribing again refreshes it. Commits.
 
@@ -214,20 +215,19 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     statement = insert(PushSubscription).values(endpoint=endpoint, user_id=user.id, **values)
     # One statement, so two accounts racing for one endpoint cannot both win: the row is refreshed only
     # when it is this learner's own.
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["endpoint"], set_={name: statement.excluded[name] for name in values},
         where=PushSubscription.user_id == user.id).returning(PushSubscription.id)
-    subscription_id = db.session.execute(statement).scalar()
+    subscription_id = db.session.execute(upsert).scalar()
     if subscription_id is None:
-        db.session.rollback()
         message = _("This browser already gets push notifications for another account.")
         raise Conflict(message, fields={"endpoint": [message]})
-    commit()
     subscription = db.session.get(PushSubscription, subscription_id)
     assert subscription is not None
     return subscription
 
 
+@action
 def unsubscribe(user: User, endpoint: object) -> bool:
     """Forget the learner's subscription at ``endpoint`` (someone else's is left alone). Commits.
     True when one was removed."""
@@ -235,8 +235,7 @@ def unsubscribe(user: User, endpoint: object) -> bool:
         raise Invalid(fields={"endpoint": [_("This field is required.")]})
     result = db.session.execute(delete(PushSubscription).where(PushSubscription.user_id == user.id,
                                                                PushSubscription.endpoint == endpoint))
-    commit()
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 def subscriptions_of(user: User) -> list[PushSubscription]:
@@ -283,7 +282,7 @@ class _NoRedirects(requests.Session):
     """A push service answers a push itself (RFC 8030 §5): a redirect is an error, never followed to where
     it points (which no rule above has checked)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["allow_redirects"] = False
         return super().request(*args, **kwargs)
 
@@ -339,11 +338,9 @@ def send(user: User, notification: Notification) -> None:
             failed.append(subscription.id)
         else:
             delivered.append(subscription.id)
-    if delivered:
-        for subscription_id in failed:
-            outbox.add("notifications.push_device", {"source": notification.source, "subscription_id": subscription_id,
-                                                     "key": device_key(notification, subscription_id)})
-    _record(delivered, gone)
+    retries = [{"source": notification.source, "subscription_id": subscription_id,
+                "key": device_key(notification, subscription_id)} for subscription_id in failed] if delivered else []
+    _record(delivered, gone, retries)
     if delivered:
         return
     if failure is not None:
@@ -377,13 +374,17 @@ def push_device(payload: dict[str, Any]) -> None:
     channels.send_once(str(payload["key"]), notification, "push", send)
 
 
-def _record(delivered: list[int], gone: list[int]) -> None:
+@action
+def _record(delivered: list[int], gone: list[int], retries: list[dict[str, Any]] | None = None) -> None:
+    """Note which devices took the push and forget those that are gone; queue a send of its own to each
+    device in ``retries`` (failed for a passing reason while others took it)."""
+    for payload in retries or ():
+        outbox.add("notifications.push_device", payload)
     if gone:
         db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
     if delivered:
         db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(delivered))
                            .values(last_success_at=now()))
-    commit()  # hands any per-device retries to the queue
 
 
 channels.register_adapter("push", reachable=reachable, send=send)

@@ -11,13 +11,14 @@ Learners are taken a timezone at a time, so the wall-clock tests are plain SQL c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 
 from puchi.accounts.models import User
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.learning.models import Enrollment
 from puchi.notifications import schedule
 from puchi.notifications.models import Notification, NotificationSchedule
@@ -48,7 +49,7 @@ def _local(at: datetime, timezone: str) -> tuple[datetime, datetime]:
     return local, day_began
 
 
-def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
+def _batches(rows: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
 
@@ -56,7 +57,7 @@ def _batches(rows: list, size: int = BATCH) -> Iterable[list]:
 # --- Daily reminders ----------------------------------------------------------------------------------------
 
 def send_due_reminders(at: datetime) -> int:
-    """Create today's reminder for every learner whose moment has come; returns how many. Commits."""
+    """Create today's reminder for every learner whose moment has come; returns how many. One action a batch."""
     sent = 0
     for timezone in _timezones():
         local, day_began = _local(at, timezone)
@@ -74,24 +75,26 @@ def send_due_reminders(at: datetime) -> int:
                    ~_already("reminder", day_began))
         ).all()
         for batch in _batches(rows):
-            schedules = schedule.schedules_for([row.id for row in batch])
-            for row in batch:
-                if schedule.in_quiet_hours(schedules[row.id], local.time()):
-                    continue  # tried again every minute: it goes out when quiet hours end, if still today
-                streak = streaks.effective_streak(current=row.current_streak or 0, last_active=row.last_active_date,
-                                                  freezes=row.streak_freezes or 0, today=today)
-                at_risk = streaks.at_risk(last_active=row.last_active_date, today=today, current=streak)
-                notify(row.id, "reminder", {"streak": streak if at_risk else 0, "day": today.isoformat()},
-                       f"reminder:{row.id}:{today.isoformat()}")
-                sent += 1
-            commit()
+            with action():
+                schedules = schedule.schedules_for([row.id for row in batch])
+                for row in batch:
+                    if schedule.in_quiet_hours(schedules[row.id], local.time()):
+                        continue  # tried again every minute: it goes out when quiet hours end, if still today
+                    streak = streaks.effective_streak(current=row.current_streak or 0,
+                                                      last_active=row.last_active_date,
+                                                      freezes=row.streak_freezes or 0, today=today)
+                    at_risk = streaks.at_risk(last_active=row.last_active_date, today=today, current=streak)
+                    notify(row.id, "reminder", {"streak": streak if at_risk else 0, "day": today.isoformat()},
+                           f"reminder:{row.id}:{today.isoformat()}")
+                    sent += 1
     return sent
 
 
 # --- Weekly report ------------------------------------------------------------------------------------------
 
 def send_due_reports(at: datetime) -> int:
-    """Create the weekly report for every learner whose day and hour have come; returns how many. Commits."""
+    """Create the weekly report for every learner whose day and hour have come; returns how many. One action a
+    batch."""
     sent = 0
     for timezone in _timezones():
         local, day_began = _local(at, timezone)
@@ -108,19 +111,19 @@ def send_due_reports(at: datetime) -> int:
         ).all()
         week = (local.date() - timedelta(days=6), local.date())
         for batch in _batches(rows):
-            schedules = schedule.schedules_for([row.id for row in batch])
-            totals = _week_totals([row.id for row in batch], *week)
-            for row in batch:
-                if schedule.in_quiet_hours(schedules[row.id], local.time()):
-                    continue
-                xp, lessons, seconds, days = totals.get(row.id, (0, 0, 0, 0))
-                notify(row.id, "weekly", {"xp": xp, "lessons": lessons, "minutes": round(seconds / 60),
-                                          "days": days, "streak": row.current_streak or 0,
-                                          "tier": row.league_tier or 1, "from": week[0].isoformat(),
-                                          "to": week[1].isoformat()},
-                       f"weekly:{row.id}:{local.date().isoformat()}")
-                sent += 1
-            commit()
+            with action():
+                schedules = schedule.schedules_for([row.id for row in batch])
+                totals = _week_totals([row.id for row in batch], *week)
+                for row in batch:
+                    if schedule.in_quiet_hours(schedules[row.id], local.time()):
+                        continue
+                    xp, lessons, seconds, days = totals.get(row.id, (0, 0, 0, 0))
+                    notify(row.id, "weekly", {"xp": xp, "lessons": lessons, "minutes": round(seconds / 60),
+                                              "days": days, "streak": row.current_streak or 0,
+                                              "tier": row.league_tier or 1, "from": week[0].isoformat(),
+                                              "to": week[1].isoformat()},
+                           f"weekly:{row.id}:{local.date().isoformat()}")
+                    sent += 1
     return sent
 
 

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from puchi.accounts.models import User
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.core.errors import Invalid
 from puchi.core.inputs import parse_int
 from puchi.core.upserts import insert_or_add
@@ -91,12 +91,12 @@ def parse_schedule(*, reminders_on: bool, reminder_time: str, quiet_start: str, 
     return Schedule(start, end, reminder, reminders_on, day, weekly_on)
 
 
+@action
 def save_schedule(user: User, chosen: Schedule) -> None:
     """Store the learner's choices. Commits."""
     insert_or_add(NotificationSchedule, {"user_id": user.id}, {}, quiet_start=chosen.quiet_start,
                   quiet_end=chosen.quiet_end, reminder_time=chosen.reminder_time,
                   reminders_on=chosen.reminders_on, weekly_day=chosen.weekly_day, weekly_on=chosen.weekly_on)
-    commit()
 
 
 def in_quiet_hours(chosen: Schedule, local: time) -> bool:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events, outbox
-from puchi.core.db import commit, db
+from puchi.core.db import action, db, rowcount
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.notifications.models import OUTSIDE_CENTRE, Notification
@@ -41,21 +41,21 @@ def latest(user: User, limit: int = PAGE_SIZE) -> list[Notification]:
                                    .order_by(Notification.id.desc()).limit(limit)))
 
 
+@action
 def mark_read(user: User, notification_id: int) -> None:
-    """:raises NotFound: not one of this learner's notifications."""
+    """Commits. :raises NotFound: not one of this learner's notifications."""
     result = db.session.execute(update(Notification).where(Notification.id == notification_id,
                                                            Notification.user_id == user.id).values(read=True))
-    if result.rowcount != 1:
-        db.session.rollback()
+    if rowcount(result) != 1:
         raise NotFound
-    commit()
 
 
+@action
 def mark_all_read(user: User) -> int:
+    """Commits; returns how many were unread."""
     result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
                                                            Notification.read.is_(False)).values(read=True))
-    commit()
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 # --- From events --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from puchi.accounts.models import User
-from puchi.core.db import db, now
+from puchi.core.db import action, db, now
 from puchi.notifications import channels
 from puchi.notifications.channels import Undeliverable
 from puchi.notifications.models import Notification, PhoneNumber
@@ -143,10 +143,14 @@ def _send(user: User, notification: Notification) -> None:
     except Undeliverable:
         # The number cannot take our texts (invalid, not a mobile, the learner replied STOP): stop using it
         # until they verify it again, which the settings page then asks for. Saved before the send is dropped.
-        db.session.execute(update(PhoneNumber).where(PhoneNumber.user_id == user.id, PhoneNumber.number == number)
-                           .values(verified_at=None))
-        db.session.commit()
+        _unverify(user.id, number)
         raise
+
+
+@action
+def _unverify(user_id: int, number: str) -> None:
+    db.session.execute(update(PhoneNumber).where(PhoneNumber.user_id == user_id, PhoneNumber.number == number)
+                       .values(verified_at=None))
 
 
 def _send_to(user: User, notification: Notification, number: str) -> None:

@@ -16,9 +16,10 @@ from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import commit, db, now
+from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Forbidden, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
+from puchi.learning import services as learning
 from puchi.progress import achievements, leagues, rules, streaks
 from puchi.progress.models import (
     MAX_FREEZES,
@@ -171,10 +172,7 @@ def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) 
 
 
 def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
-    from puchi.learning.models import Card, Enrollment
-
-    words = db.session.scalar(select(func.count(Card.id)).where(Card.user_id == user.id)) or 0
-    courses = db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == user.id)) or 0
+    words, courses = learning.words_met(user)
     hour = at.astimezone(streaks.ZoneInfo(user.timezone)).hour if user.timezone else at.hour
     values = {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
               "perfect": profile.perfect_lessons, "words": words, "courses": courses,
@@ -198,6 +196,7 @@ def register() -> None:
 
 # --- The shop ---------------------------------------------------------------------------------------------
 
+@action
 def buy(user: User, item: str) -> ProgressProfile:
     """Spend gems on a shop item. Commits.
 
@@ -222,23 +221,19 @@ def buy(user: User, item: str) -> ProgressProfile:
         refresh_hearts(profile, now())
         db.session.flush()
         if profile.hearts >= MAX_HEARTS or unlimited_hearts(user):
-            db.session.rollback()
             raise Conflict("hearts_full")
         values.update(hearts=MAX_HEARTS, hearts_updated_at=now())
     result = db.session.execute(update(ProgressProfile).where(*condition).values(**values))
-    if result.rowcount != 1:
-        db.session.rollback()
-        profile = profile_for(user.id)
-        if profile.gems < price:
+    after = db.session.get(ProgressProfile, user.id, populate_existing=True)
+    assert after is not None
+    if rowcount(result) != 1:  # nothing was taken; the action rolls back the rest
+        if after.gems < price:
             raise PaymentRequired("not_enough_gems")
         raise Conflict("freezes_full")
-    profile = db.session.get(ProgressProfile, user.id, populate_existing=True)
-    assert profile is not None
-    db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=profile.gems))
+    db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=after.gems))
     events.record("shop.purchased", actor_id=user.id, subject=("user", user.id), payload={"item": item,
                                                                                         "price": price})
-    commit()
-    return profile
+    return after
 
 
 def achievement_levels(user: User) -> dict[str, int]:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from puchi.accounts.models import User
-from puchi.core.db import db
+from puchi.core.db import action, db
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.events import Event
 from puchi.social.models import PRIVATE, Follow, SocialProfile
@@ -101,6 +101,7 @@ def _cheered(viewer_id: int, event_ids: list[int]) -> set[int]:
                                                           .where(Notification.source.in_(keys)))}
 
 
+@action
 def cheer_item(user: User, event_id: int) -> bool:
     """Cheer a friend's feed item, once. Commits; returns False when the viewer cheered it already.
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events, outbox
-from puchi.core.db import action, commit, db, now
+from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, Invalid
 from puchi.social.models import DirectMessage
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
@@ -25,6 +25,7 @@ def _check_pair(user: User, username: str) -> User:
     return other
 
 
+@action
 def send(user: User, username: str, body: str) -> DirectMessage:
     """Send a message to a friend; it reaches their open tabs at once. Commits.
 
@@ -42,7 +43,6 @@ def send(user: User, username: str, body: str) -> DirectMessage:
     db.session.flush()
     events.record("message.sent", actor_id=user.id, subject=("user", other.id), payload={"message_id": message.id})
     outbox.add("social.push_message", {"message_id": message.id})
-    commit()
     return message
 
 

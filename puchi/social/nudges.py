@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.core.errors import Conflict, Forbidden, RateLimited
 from puchi.progress.models import ProgressProfile
 from puchi.progress.streaks import ZoneInfo, local_day
@@ -87,6 +87,7 @@ def nudges_sent_today(user: User, at: datetime) -> int:
         events.Event.created_at >= _start_of_day(at, user.timezone))) or 0
 
 
+@action
 def nudge(user: User, username: str, at: datetime) -> bool:
     """Nudge a friend whose streak is at risk. Commits; returns False when you nudged them already today.
 
@@ -112,7 +113,6 @@ def nudge(user: User, username: str, at: datetime) -> bool:
         raise RateLimited(_l("You have sent %(num)s nudges today. You can nudge again tomorrow.", num=DAILY_NUDGES))
     events.record("user.nudged", actor_id=user.id, subject=("user", friend.id),
                   payload={"source": source, "days": progress.current_streak})
-    commit()
     return True
 
 

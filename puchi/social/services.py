@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
@@ -53,6 +53,7 @@ def my_profile(user: User) -> SocialProfile:
     return profile
 
 
+@action
 def update_settings(user: User, *, username: str, visibility: str) -> SocialProfile:
     """Change username and profile visibility. Commits. :raises Invalid: a field breaks a rule or is taken."""
     profile = profile_of(user)
@@ -69,9 +70,8 @@ def update_settings(user: User, *, username: str, visibility: str) -> SocialProf
         raise Invalid(fields=fields)
     profile.username, profile.visibility = username, visibility
     try:
-        commit()
-    except IntegrityError as error:
-        db.session.rollback()
+        db.session.flush()
+    except IntegrityError as error:  # taken meanwhile
         raise Invalid(fields={"username": [str(_l("That username is taken."))]}) from error
     return profile
 
@@ -102,6 +102,7 @@ def are_friends(a: int, b: int) -> bool:
         (Follow.follower_id == b) & (Follow.followed_id == a)))) == 2
 
 
+@action
 def follow(user: User, username: str) -> User:
     """Follow someone. Commits. :raises NotFound: no such learner (or one of you blocked the other).
     :raises Conflict: that is you."""
@@ -114,7 +115,6 @@ def follow(user: User, username: str) -> User:
     if insert_if_missing(Follow, {"follower_id": user.id, "followed_id": target.id}):
         events.record("user.followed", actor_id=user.id, subject=("user", target.id),
                       payload={"mutual": follows(target.id, user.id)})
-    commit()
     return target
 
 
@@ -125,7 +125,8 @@ def check_can_cheer(user: User, target: User) -> None:
 
 
 def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
-    """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Commits.
+    """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Does not
+    commit: it runs in the caller's action.
 
     Returns False when that source was used already. Callers check who may cheer whom first.
     """
@@ -135,10 +136,10 @@ def send_cheer(user: User, target: User, source: str, **payload: object) -> bool
         return False
     events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
                   payload={"source": source, **payload})
-    commit()
     return True
 
 
+@action
 def cheer(user: User, username: str, at: datetime) -> bool:
     """Cheer a friend on (at most once an hour each). Commits; returns False when already cheered this hour.
 
@@ -149,12 +150,13 @@ def cheer(user: User, username: str, at: datetime) -> bool:
     return send_cheer(user, target, f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}")
 
 
+@action
 def unfollow(user: User, username: str) -> None:
     target = _user_by_username(username)
     db.session.execute(delete(Follow).where(Follow.follower_id == user.id, Follow.followed_id == target.id))
-    commit()
 
 
+@action
 def block(user: User, username: str) -> None:
     """Block someone: follows both ways end, and neither finds nor reaches the other. Commits."""
     target = _user_by_username(username)
@@ -165,13 +167,12 @@ def block(user: User, username: str) -> None:
         (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))
     insert_if_missing(Block, {"blocker_id": user.id, "blocked_id": target.id})
     events.record("user.blocked", actor_id=user.id, subject=("user", target.id))
-    commit()
 
 
+@action
 def unblock(user: User, username: str) -> None:
     target = _user_by_username(username)
     db.session.execute(delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == target.id))
-    commit()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from puchi.core import outbox
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.core.outbox import OutboxMessage
 
 calls: list[dict] = []
@@ -25,11 +25,15 @@ def _clear_calls():
     calls.clear()
 
 
+class Refused(Exception):
+    pass
+
+
 def test_without_redis_a_message_runs_inline_right_after_commit(app):
     with app.app_context():
-        outbox.add("test.record", {"n": 1})
-        assert calls == []  # nothing leaves before the commit
-        commit()
+        with action():
+            outbox.add("test.record", {"n": 1})
+            assert calls == []  # nothing leaves before the commit
         assert calls == [{"n": 1}]
         message = db.session.scalar(select(OutboxMessage))
         assert (message.status, message.attempts) == ("done", 1)
@@ -37,9 +41,9 @@ def test_without_redis_a_message_runs_inline_right_after_commit(app):
 
 def test_a_rolled_back_change_sends_nothing(app):
     with app.app_context():
-        outbox.add("test.record", {"n": 1})
-        db.session.rollback()
-        commit()
+        with pytest.raises(Refused), action():
+            outbox.add("test.record", {"n": 1})
+            raise Refused
         assert calls == []
         assert db.session.scalar(select(OutboxMessage)) is None
 
@@ -56,8 +60,8 @@ def test_a_message_delivered_twice_runs_once(app):
 
 def test_a_failing_message_is_retried_with_backoff_then_listed_as_failed(app):
     with app.app_context():
-        outbox.add("test.always_fails", {})
-        commit()  # inline: first attempt fails, the request is not disturbed
+        with action():  # inline: the first attempt fails after the commit, and the action is not disturbed
+            outbox.add("test.always_fails", {})
         message = db.session.scalar(select(OutboxMessage))
         assert (message.status, message.attempts) == ("pending", 1)
         assert "the mail server is down" in message.last_error

@@ -125,14 +125,14 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_admin_pages_pass_axe(browser, live_server, app, make_user, scheme):
-    from puchi.core.db import commit, db
+    from puchi.core.db import db
     from puchi.notifications.models import Delivery
 
     admin = make_user("root@example.com", display_name="Root", is_admin=True)
     with app.app_context():  # one failed send, so the list and its retry button are on the page
         db.session.add(Delivery(key="promoted:test:email", user_id=admin.id, channel="email", kind="promoted",
                                 status="failed", attempts=3, last_error="ConnectionRefusedError: refused"))
-        commit()
+        db.session.commit()
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, color_scheme=scheme)
     page = context.new_page()
     log_in_on_page(page, "root@example.com")

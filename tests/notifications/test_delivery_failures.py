@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from puchi.core import events
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.notifications.models import Delivery
 from tests.conftest import post_form, wait_until
 from tests.services import free_port
@@ -18,10 +18,9 @@ def app_settings(redis_server):
 
 
 def _promote(app, user_id: int) -> None:
-    with app.app_context():
+    with app.app_context(), action():
         events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
                       payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": "2026-11-23"})
-        commit()
 
 
 def _delivery(app) -> Delivery | None:

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlalchemy import func, select
 
 from puchi.core import events, outbox
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.notifications.models import Delivery, PushSubscription
 from puchi.notifications.push import generate_vapid_keys
 from tests.conftest import csrf_token, wait_until
@@ -146,10 +146,9 @@ def unsubscribe(client: Any, endpoint: str) -> Any:
 
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
     """A league promotion: a kind that goes to push unless the learner says otherwise."""
-    with app.app_context():
+    with app.app_context(), action():
         events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
                       payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
-        commit()
 
 
 def push_delivery(app: Any) -> Delivery | None:
@@ -522,7 +521,7 @@ def _store_subscription(app: Any, user_id: int, endpoint: str) -> None:
     with app.app_context():
         db.session.add(PushSubscription(user_id=user_id, endpoint=endpoint, p256dh=browser["keys"]["p256dh"],
                                         auth=browser["keys"]["auth"], user_agent=""))
-        commit()
+        db.session.commit()
 
 
 def test_an_endpoint_that_breaks_the_rules_is_never_posted_to_and_is_forgotten(app, logged_in, push_service):

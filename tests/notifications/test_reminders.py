@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from puchi.accounts.models import User
 from puchi.core import outbox
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.learning import services as learning
 from puchi.notifications import reminders, schedule
 from puchi.notifications.models import Delivery, Notification
@@ -37,7 +37,7 @@ def learner(app, make_user, spanish):  # noqa: F811
             profile = db.session.get(ProgressProfile, user.id)  # made with the account
             profile.current_streak = profile.longest_streak = streak
             profile.last_active_date = last_active
-            commit()
+            db.session.commit()
             if schedule_choice:
                 schedule.save_schedule(row, schedule_choice)
         return user
@@ -169,10 +169,9 @@ def test_a_promotion_during_quiet_hours_waits_for_them_to_end(app, learner, mail
 
     gus = learner("Europe/Madrid", email="gus@example.com",
                   schedule_choice=schedule.Schedule(quiet_start=time(22, 0), quiet_end=time(7, 0)))
-    with time_machine.travel(utc(2026, 11, 26, 23, 0), tick=False), app.app_context():  # midnight in Madrid
+    with time_machine.travel(utc(2026, 11, 26, 23, 0), tick=False), app.app_context(), action():  # midnight, Madrid
         events.record("league.promoted", actor_id=gus.id, subject=("league_cohort", 1),
                       payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": "2026-11-23"})
-        commit()
         held = db.session.scalar(select(outbox.OutboxMessage)
                                  .where(outbox.OutboxMessage.job == "notifications.deliver"))
         assert held.next_attempt_at == utc(2026, 11, 27, 6, 0)  # 07:00 in Madrid
@@ -195,7 +194,7 @@ def test_the_weekly_report_arrives_on_the_chosen_day_with_the_weeks_numbers(app,
         for day, xp, lessons in ((date(2026, 11, 23), 30, 2), (date(2026, 11, 25), 20, 1),
                                  (date(2026, 11, 28), 10, 1), (date(2026, 11, 10), 99, 9)):  # the last: too old
             db.session.add(DailyActivity(user_id=hana.id, local_date=day, xp=xp, lessons=lessons, seconds=300))
-        commit()
+        db.session.commit()
 
     def report(at: datetime) -> int:
         with time_machine.travel(at, tick=False), app.app_context():

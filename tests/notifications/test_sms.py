@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from puchi.core import events, outbox
-from puchi.core.db import commit, db
+from puchi.core.db import action, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, PhoneNumber
 from tests.conftest import HtmxClient, post_form
@@ -175,10 +175,9 @@ def verified_learner(logged_in: Any, twilio: FakeTwilio, number: str = ANA_MOBIL
 
 
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
-    with app.app_context():
+    with app.app_context(), action():
         events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
                       payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
-        commit()
 
 
 def sms_delivery(app: Any) -> Delivery | None:
@@ -472,9 +471,9 @@ def test_a_learner_who_replied_stop_gets_no_more_texts_until_they_verify_again(a
     with app.app_context():
         phone = db.session.get(PhoneNumber, learner.id)
         assert phone.verified_at is None  # the number stays on file, to be verified again
+    with app.app_context(), action():
         events.record("league.demoted", actor_id=learner.id, subject=("league_cohort", 1),
                       payload={"from_tier": 2, "to_tier": 1, "rank": 30, "week_start": "2026-06-01"})
-        commit()
     assert twilio.requests == 1  # nothing more was even tried
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from puchi.accounts.models import User
 from puchi.core import events
-from puchi.core.db import db
+from puchi.core.db import action, db
 from puchi.progress import services as progress
 from puchi.progress.models import ProgressProfile
 from puchi.social import services
@@ -33,8 +33,8 @@ def befriend(app, a_id: int, b_id: int) -> None:
 def happened(app, name: str, actor_id: int, **payload) -> int:
     """Record a domain event as its domain would (subscribers run); returns its id."""
     with app.app_context():
-        event = events.record(name, actor_id=actor_id, subject=("user", actor_id), payload=payload)
-        db.session.commit()
+        with action():
+            event = events.record(name, actor_id=actor_id, subject=("user", actor_id), payload=payload)
         return event.id
 
 
