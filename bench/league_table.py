@@ -1,12 +1,12 @@
 """Measure the weekly league table read among many learners, and show it does not grow with their number.
 
 Run from the repository root:
-``.venv/bin/python bench/league_table.py [--learners N] [--seconds S] [--database-url URL] [--redis]``.
+``.venv/bin/python bench/league_table.py [--learners N] [--seconds S] [--database-url URL]``.
 It migrates a throwaway database twice (N learners, then 100 as the baseline), fills it in bulk with learners
-in cohorts of thirty for the current week, and times, single-threaded and in-process, the SQL table, the Redis
-table (``--redis``), ``leagues.table_for`` and the whole ``GET /leagues`` page through the Flask test client,
-counting the SQL statements of each. Everything it creates (a temp folder, SQLite files or PostgreSQL schemas,
-a redis-server) is deleted or stopped before it exits. See bench/README.md.
+in cohorts of thirty for the current week, and times, single-threaded and in-process, ``leagues.cohort_table``,
+``leagues.table_for`` and the whole ``GET /leagues`` page through the Flask test client, counting the SQL
+statements of each. Everything it creates (a temp folder, SQLite files or PostgreSQL schemas) is deleted before
+it exits. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import random
 import re
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +39,6 @@ from puchi.core.db import db, now
 from puchi.progress import leagues
 from puchi.progress.models import LeagueCohort, LeagueMembership, ProgressProfile
 
-HOST = "127.0.0.1"
 BASELINE_LEARNERS = 100
 MAX_ITERATIONS = 200_000  # a second bound on every timed loop, besides the clock
 MAX_WARMUP_ITERATIONS = 2_000
@@ -53,79 +50,9 @@ ME_MARK = "league-row--me"
 IGNORED_ENV = ("PUCHI_ENV", "DATABASE_URL", "REDIS_URL", "SMTP_URL")
 
 
-# --- A throwaway Redis ----------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    try:
-        socket.create_connection((HOST, port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
-
-
-@dataclass
-class RedisServer:
-    """A redis-server without persistence on a free loopback port, its files in ``folder``."""
-
-    folder: Path
-    port: int = 0
-    started: bool = False
-
-    def url(self, database: int) -> str:
-        return f"redis://{HOST}:{self.port}/{database}"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("--redis needs redis-server on the PATH")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        subprocess.run([binary, "--port", str(self.port), "--bind", HOST, "--dir", str(self.folder),
-                        "--save", "", "--appendonly", "no", "--daemonize", "yes",
-                        "--pidfile", str(self.folder / "redis.pid"), "--logfile", str(self.folder / "redis.log")],
-                       check=True, timeout=30, stdin=subprocess.DEVNULL, capture_output=True)
-        self.started = True
-        deadline = time.monotonic() + 10
-        while not port_open(self.port):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not open port {self.port} within 10 s")
-            time.sleep(0.05)
-
-    def version(self) -> str:
-        done = subprocess.run([shutil.which("redis-server") or "redis-server", "--version"], capture_output=True,
-                              text=True, timeout=30)
-        match = re.search(r"v=(\S+)", done.stdout)
-        return match.group(1) if match else "?"
-
-    def stop(self) -> None:
-        """``redis-cli shutdown nosave``; if the port is still open after 10 s, SIGKILL the pid it wrote."""
-        if not self.started:
-            return
-        cli = shutil.which("redis-cli")
-        if cli:
-            subprocess.run([cli, "-h", HOST, "-p", str(self.port), "shutdown", "nosave"], capture_output=True,
-                           timeout=30, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while port_open(self.port) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        pidfile = self.folder / "redis.pid"
-        if port_open(self.port) and pidfile.exists():
-            try:
-                os.kill(int(pidfile.read_text().strip()), 9)
-            except (ValueError, ProcessLookupError):
-                pass
-        self.started = False
-
-
 # --- Databases ------------------------------------------------------------------------------------------
 
-def make_app(database: Database, redis_url: str | None, tmp: Path) -> Flask:
+def make_app(database: Database, tmp: Path) -> Flask:
     """The real app on ``database``, migrated with the real Alembic migrations."""
     from flask_migrate import upgrade
 
@@ -133,7 +60,7 @@ def make_app(database: Database, redis_url: str | None, tmp: Path) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database.url,
         "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "REDIS_URL": redis_url,
+        "REDIS_URL": None,
         "SMTP_URL": None,
         "MAIL_DIR": str(tmp / "mail"),
         "RATELIMIT_ENABLED": False,
@@ -160,11 +87,10 @@ class Dataset:
         return sum(self.timings.values())
 
 
-def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
+def populate(app: Flask, learners: int) -> Dataset:
     """One real account (argon2 hash) plus ``learners - 1`` bulk ones, all in cohorts of thirty this week.
 
-    Users, profiles, cohorts and memberships go in with one executemany insert each; with Redis every cohort
-    also gets its sorted set, with the same XP as SQL.
+    Users, profiles, cohorts and memberships go in with one executemany insert each.
     """
     from puchi.accounts.services import create_verified_user
 
@@ -188,10 +114,11 @@ def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
         timings["users"] = time.perf_counter() - started
 
         started = time.perf_counter()
+        # create_verified_user made the real learner's profile already (progress subscribes to user.created).
         db.session.execute(insert(ProgressProfile.__table__), [
             {"user_id": user_id, "league_tier": 1, "hearts": 5, "hearts_updated_at": stamp, "created_at": stamp,
              "total_xp": 0, "lessons_completed": 0, "perfect_lessons": 0, "current_streak": 0, "longest_streak": 0,
-             "streak_freezes": 0, "gems": 0} for user_id in [me, *others]])
+             "streak_freezes": 0, "gems": 0} for user_id in others])
         timings["profiles"] = time.perf_counter() - started
 
         # The learner's cohort is a full one in the middle, so any scan over the week would show.
@@ -216,20 +143,6 @@ def populate(app: Flask, learners: int, redis_url: str | None) -> Dataset:
             for cohort_id, chunk in zip(cohort_ids, chunks, strict=True) for user_id in chunk])
         db.session.commit()
         timings["memberships"] = time.perf_counter() - started
-
-        if redis_url:
-            from puchi.core.jobs import redis_connection
-
-            started = time.perf_counter()
-            client = redis_connection(redis_url)
-            pipe = client.pipeline(transaction=False)
-            for cohort_id, chunk in zip(cohort_ids, chunks, strict=True):
-                key = leagues._key(cohort_id)  # the key the app reads; the same XP as SQL
-                pipe.zadd(key, {str(user_id): xp[user_id] for user_id in chunk})
-                pipe.expire(key, 60 * 60 * 24 * 15)
-            pipe.execute()
-            client.close()
-            timings["Redis sorted sets"] = time.perf_counter() - started
 
         cohort_id = cohort_ids[middle]
         if len(chunks[middle]) != leagues.COHORT_SIZE or me not in chunks[middle]:
@@ -278,10 +191,9 @@ def measure(name: str, operation: Callable[[], None], counter: QueryCounter, sec
     return Result(name, len(latencies), time.perf_counter() - start, latencies, queries)
 
 
-def expect_table(table: leagues.LeagueTable | None, source: str, me: int | None = None) -> None:
-    if table is None or len(table.standings) != leagues.COHORT_SIZE or table.source != source:
-        got = None if table is None else (len(table.standings), table.source)
-        raise RuntimeError(f"expected a table of {leagues.COHORT_SIZE} from {source}, got {got}")
+def expect_table(table: leagues.LeagueTable | None, me: int | None = None) -> None:
+    if table is None or len(table.standings) != leagues.COHORT_SIZE:
+        raise RuntimeError(f"expected a table of {leagues.COHORT_SIZE}, got {table and len(table.standings)}")
     if me is not None and (table.me is None or table.me.user_id != me):
         raise RuntimeError("the table does not show the learner")
 
@@ -300,41 +212,28 @@ def log_in(app: Flask) -> Any:
     return client
 
 
-def run_dataset(app: Flask, data: Dataset, redis: bool, seconds: float, warmup: float) -> list[Result]:
+def run_dataset(app: Flask, data: Dataset, seconds: float, warmup: float) -> list[Result]:
     """Time each read of ``data``'s learner and cohort; every call runs in a fresh app context, as a request."""
     cohort_id, me = data.cohort_id, data.user_id
-    source = "redis" if redis else "sql"
     client = log_in(app)
 
-    def sql_table() -> None:
+    def cohort_table() -> None:
         with app.app_context():
-            expect_table(leagues.cohort_table(cohort_id, prefer_redis=False), "sql")
-
-    def redis_table() -> None:
-        with app.app_context():
-            expect_table(leagues.cohort_table(cohort_id), "redis")
+            expect_table(leagues.cohort_table(cohort_id))
 
     def table_for() -> None:
         with app.app_context():
-            expect_table(leagues.table_for(me), source, me)
+            expect_table(leagues.table_for(me), me)
 
     def page() -> None:
         reply = client.get("/leagues")
         if reply.status_code != 200 or reply.text.count(ROW_MARK) != leagues.COHORT_SIZE or ME_MARK not in reply.text:
             raise RuntimeError(f"GET /leagues: {reply.status_code}, {reply.text.count(ROW_MARK)} rows")
 
-    with app.app_context():  # both reads agree before anything is timed
-        from_sql = leagues.cohort_table(cohort_id, prefer_redis=False)
-        if redis:
-            from_redis = leagues.cohort_table(cohort_id)
-            expect_table(from_redis, "redis")
-            if from_redis.standings != from_sql.standings:
-                raise RuntimeError("Redis and SQL give different standings")
+    with app.app_context():
         engine = db.engine
-    operations: list[tuple[str, Callable[[], None]]] = [("cohort_table (SQL)", sql_table)]
-    if redis:
-        operations.append(("cohort_table (Redis)", redis_table))
-    operations += [(f"table_for ({'Redis' if redis else 'SQL'})", table_for), ("GET /leagues (whole page)", page)]
+    operations: list[tuple[str, Callable[[], None]]] = [
+        ("cohort_table", cohort_table), ("table_for", table_for), ("GET /leagues (whole page)", page)]
 
     counter = QueryCounter()
     event.listen(engine, "before_cursor_execute", counter)
@@ -344,17 +243,16 @@ def run_dataset(app: Flask, data: Dataset, redis: bool, seconds: float, warmup: 
         event.remove(engine, "before_cursor_execute", counter)
 
 
-def bench(learners: int, base_url: str | None, redis_server: RedisServer | None, redis_db: int, seconds: float,
-          warmup: float, tmp: Path) -> tuple[Dataset, list[Result], str]:
+def bench(learners: int, base_url: str | None, seconds: float, warmup: float,
+          tmp: Path) -> tuple[Dataset, list[Result], str]:
     """Migrate, fill and measure one dataset in a database of its own; returns the database's description."""
     with database_for(learners, base_url, tmp, prefix="bench_league") as database:
-        redis_url = redis_server.url(redis_db) if redis_server else None
         log(f"N={learners}: migrating ({database.describe})")
-        app = make_app(database, redis_url, tmp)
+        app = make_app(database, tmp)
         try:
             log(f"N={learners}: populating")
-            data = populate(app, learners, redis_url)
-            results = run_dataset(app, data, redis_server is not None, seconds, warmup)
+            data = populate(app, learners)
+            results = run_dataset(app, data, seconds, warmup)
         finally:
             with app.app_context():
                 db.session.remove()
@@ -378,7 +276,7 @@ def print_dataset(label: str, data: Dataset, results: list[Result]) -> None:
 
 
 def report(big: tuple[Dataset, list[Result]], small: tuple[Dataset, list[Result]], database: str,
-           redis_version: str | None, seconds: float, warmup: float, load_before: tuple[float, ...]) -> None:
+           seconds: float, warmup: float, load_before: tuple[float, ...]) -> None:
     print("Puchi league-table benchmark")
     print(f"machine:   {os.cpu_count()} CPUs ({platform.machine()}, {platform.system()} {platform.release()}), "
           f"Python {platform.python_version()}")
@@ -386,7 +284,6 @@ def report(big: tuple[Dataset, list[Result]], small: tuple[Dataset, list[Result]
     print(f"load avg:  {' '.join(f'{x:.2f}' for x in load_before)} before, "
           f"{' '.join(f'{x:.2f}' for x in load_after)} after (1/5/15 min)")
     print(f"database:  {database}, real Alembic migrations; a second one for the baseline")
-    print(f"redis:     {f'redis-server {redis_version} on loopback, no persistence' if redis_version else 'none'}")
     print(f"timing:    single-threaded, in-process; per operation {warmup:g} s warm-up, then {seconds:g} s "
           f"(at most {MAX_ITERATIONS} calls)")
     print("           each call in a fresh app context, as a request; the page is one logged-in test-client GET")
@@ -410,8 +307,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement (default 5)")
     parser.add_argument("--database-url", help="postgresql+psycopg://… of a database named bench*; default: "
                                                "a throwaway SQLite file")
-    parser.add_argument("--redis", action="store_true", help="start a throwaway redis-server and time the "
-                                                             "sorted-set read too")
     args = parser.parse_args()
     if not 0 < args.seconds <= 120 or not leagues.COHORT_SIZE <= args.learners <= 1_000_000:
         parser.error(f"--seconds must be in (0, 120] and --learners in [{leagues.COHORT_SIZE}, 1000000]")
@@ -422,23 +317,12 @@ def main() -> int:
     warmup = min(1.0, max(0.2, args.seconds / 10))
     load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="puchi-bench-league-"))
-    redis_server = RedisServer(tmp / "redis") if args.redis else None
     try:
-        redis_version = None
-        if redis_server is not None:
-            redis_server.start()
-            redis_version = redis_server.version()
-            log(f"redis-server {redis_version} on {HOST}:{redis_server.port}")
-        big_data, big_results, database = bench(args.learners, args.database_url, redis_server, 0, args.seconds,
-                                                warmup, tmp)
-        small_data, small_results, _ = bench(BASELINE_LEARNERS, args.database_url, redis_server, 1, args.seconds,
-                                             warmup, tmp)
+        big_data, big_results, database = bench(args.learners, args.database_url, args.seconds, warmup, tmp)
+        small_data, small_results, _ = bench(BASELINE_LEARNERS, args.database_url, args.seconds, warmup, tmp)
     finally:
-        if redis_server is not None:
-            redis_server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    report((big_data, big_results), (small_data, small_results), database, redis_version, args.seconds, warmup,
-           load_before)
+    report((big_data, big_results), (small_data, small_results), database, args.seconds, warmup, load_before)
     return 0
 
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from puchi.accounts.models import User
-from puchi.core.db import db, now
+from puchi.core.db import action, db, now
+from puchi.core.outbox import OutboxMessage
 from puchi.progress import leagues, services
 from puchi.progress.models import LeagueCohort, LeagueMembership, ProgressProfile
 from tests.progress.conftest import finish_lesson
@@ -54,10 +55,10 @@ def _crowd_league(app, ids: list[int], week: date, fill_cohort_of: int) -> None:
 
 
 def _earn(app, user_xp: dict[int, int], at: datetime) -> None:
-    with app.app_context():
+    """League XP as a lesson's completion adds it, in the lesson's action."""
+    with app.app_context(), action():
         for user_id, xp in user_xp.items():
             leagues.add_xp(db.session.get(ProgressProfile, user_id), xp, at)
-        db.session.commit()
 
 
 def test_learners_who_earn_xp_are_placed_in_cohorts_of_thirty_of_their_tier(app):
@@ -114,18 +115,41 @@ def test_a_new_week_starts_on_monday_at_midnight_utc():
     assert leagues.week_start(datetime(2026, 5, 11, 0, 0, tzinfo=UTC)) == MONDAY + timedelta(days=7)
 
 
-@pytest.mark.redis
-def test_redis_sorted_sets_and_sql_give_the_same_table(app, redis_server):
-    app.config["REDIS_URL"] = redis_server.url
+def test_ties_are_ranked_by_who_joined_the_cohort_first(app):
     ids = _learners(app, 12, tier=2)
-    # Ties included: learners with equal XP are ordered by who joined first, in both.
     _earn(app, {user_id: (n % 4) * 10 for n, user_id in enumerate(ids)}, datetime(2026, 5, 5, 12, tzinfo=UTC))
     with app.app_context():
-        cohort = db.session.scalar(select(LeagueCohort.id))
-        from_redis = leagues.cohort_table(cohort)
-        from_sql = leagues.cohort_table(cohort, prefer_redis=False)
-    assert from_redis.source == "redis" and from_sql.source == "sql"
-    assert from_redis.standings == from_sql.standings
+        table = leagues.cohort_table(db.session.scalar(select(LeagueCohort.id)))
+    # ids are in the order they earned, so joined: among equal XP the earlier joiner ranks first.
+    expected = sorted(((n % 4) * 10, user_id) for n, user_id in enumerate(ids))
+    expected.sort(key=lambda pair: -pair[0])  # stable: join order stays within each XP
+    assert [(s.xp, s.user_id) for s in table.standings] == expected
+
+
+class LessonFailed(Exception):
+    """What ends a lesson's action with an error after its XP was counted."""
+
+
+@pytest.mark.redis
+def test_a_rolled_back_lesson_leaves_the_standings_unchanged(app, redis_server):
+    from redis import Redis
+
+    app.config["REDIS_URL"] = redis_server.url  # leagues never keep a copy in Redis, even when it is there
+    ids = _learners(app, 3, tier=2)
+    at = datetime(2026, 5, 5, 12, tzinfo=UTC)
+    _earn(app, {ids[0]: 30, ids[1]: 20, ids[2]: 10}, at)
+    live_tables = select(func.count(OutboxMessage.id)).where(OutboxMessage.job == "leagues.push_table")
+    with app.app_context():
+        before, pushes = leagues.table_for(ids[2], at=at), db.session.scalar(live_tables)
+    with pytest.raises(LessonFailed), app.app_context(), action():
+        leagues.add_xp(db.session.get(ProgressProfile, ids[2]), 50, at)  # enough to lead, had it committed
+        raise LessonFailed
+    with app.app_context():
+        after = leagues.table_for(ids[2], at=at)
+        assert db.session.scalar(live_tables) == pushes  # and no live table was sent
+    assert after.standings == before.standings
+    assert [(s.user_id, s.xp) for s in after.standings] == [(ids[0], 30), (ids[1], 20), (ids[2], 10)]
+    assert Redis.from_url(redis_server.url).keys("puchi:league:*") == []
 
 
 def test_finishing_a_lesson_puts_the_learner_in_this_weeks_league(app, enrolled):
