@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from limits.util import WindowStats
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -38,18 +39,30 @@ class Throttle:
         """Seconds until ``key`` may happen again under every one of ``limits`` (0: now)."""
         wait = 0.0
         for item in limits:
-            if not self._run(lambda limiter, item=item: limiter.test(item, key)):
-                stats = self._run(lambda limiter, item=item: limiter.get_window_stats(item, key))
-                wait = max(wait, stats.reset_time - time.time())
+            if not self._test(item, key):
+                wait = max(wait, self._window(item, key).reset_time - time.time())
         return max(1, math.ceil(wait)) if wait > 0 else 0
 
     def hit(self, limits: list[RateLimitItem], key: str) -> None:
         for item in limits:
-            self._run(lambda limiter, item=item: limiter.hit(item, key))
+            self._hit(item, key)
 
     def clear(self, limits: list[RateLimitItem], key: str) -> None:
         for item in limits:
-            self._run(lambda limiter, item=item: limiter.clear(item, key))
+            self._clear(item, key)
+
+    # One limit each: the limit is a parameter, so no lambda closes over a loop variable.
+    def _test(self, item: RateLimitItem, key: str) -> bool:
+        return self._run(lambda limiter: limiter.test(item, key))
+
+    def _window(self, item: RateLimitItem, key: str) -> WindowStats:
+        return self._run(lambda limiter: limiter.get_window_stats(item, key))
+
+    def _hit(self, item: RateLimitItem, key: str) -> None:
+        self._run(lambda limiter: limiter.hit(item, key))
+
+    def _clear(self, item: RateLimitItem, key: str) -> None:
+        self._run(lambda limiter: limiter.clear(item, key))
 
 
 def init_app(app: Flask) -> None:

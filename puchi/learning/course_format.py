@@ -459,7 +459,8 @@ def write_course(course: CourseData, folder: str | Path) -> Path:
 
 def _skill_document(skill: SkillData, course: CourseData) -> dict[str, Any]:
     document: dict[str, Any] = {"Skill": {"Name": skill.title, "Id": skill.slug, **skill.settings}}
-    words, phrases = [], []
+    words: list[dict[str, Any]] = []
+    phrases: list[dict[str, Any]] = []
     for item in skill.items:
         entry: dict[str, Any] = {("Word" if item.kind == "word" else "Phrase"): item.text,
                                  "Translation": item.translation}

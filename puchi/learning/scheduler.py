@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from puchi.learning.models import Card, Item
+
+if TYPE_CHECKING:
+    from fsrs.card import CardDict
 
 # Production exercises take longer than recognition ones: the time a fluent answer needs grows with length.
 QUICK_ANSWER_BASE_MS = 3_000
@@ -44,9 +48,9 @@ def new_card(user_id: int, item: Item, at: datetime) -> Card:
 
 def review(card: Card, rating: Rating, at: datetime, desired_retention: float) -> None:
     """Update the card in place with one review."""
-    before = FsrsCard.from_dict(card.fsrs)
+    before = FsrsCard.from_dict(_stored(card))
     after, _ = scheduler(desired_retention).review_card(before, rating, review_datetime=at)
-    card.fsrs = after.to_dict()
+    card.fsrs = dict(after.to_dict())
     card.due_at = after.due
     card.stability = after.stability
     card.difficulty = after.difficulty
@@ -64,7 +68,7 @@ def retrievability(card: Card, at: datetime, desired_retention: float = 0.9) -> 
     """The chance the learner remembers the item now (0..1); a card never reviewed counts as 0."""
     if not card.reviews:
         return 0.0
-    return float(scheduler(desired_retention).get_card_retrievability(FsrsCard.from_dict(card.fsrs), at))
+    return float(scheduler(desired_retention).get_card_retrievability(FsrsCard.from_dict(_stored(card)), at))
 
 
 def knowledge_level(card: Card | None) -> int:
@@ -79,3 +83,9 @@ def knowledge_level(card: Card | None) -> int:
     if card.correct_streak >= 1:
         return 1
     return 0
+
+
+def _stored(card: Card) -> CardDict:
+    # The card's FSRS state is kept as the JSON that fsrs's own to_dict() made.
+    state: dict[str, Any] = card.fsrs
+    return cast("CardDict", state)
