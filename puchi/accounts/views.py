@@ -83,7 +83,7 @@ def sign_up() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip())
-    return render_page("accounts/sign_up.html", "sign_up_form", status=_status(form), form=form,
+    return render_page("accounts/sign_up.html", status=_status(form), form=form,
                        course_languages=COURSE_LANGUAGES)
 
 
@@ -107,7 +107,7 @@ def log_in() -> ResponseReturnValue:
             _log_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
-    return render_page("accounts/log_in.html", "log_in_form", status=status if status != 200 else _status(form),
+    return render_page("accounts/log_in.html", status=status if status != 200 else _status(form),
                        form=form)
 
 
@@ -178,7 +178,7 @@ def forgot_password() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return render_page("accounts/forgot_password_sent.html", email=form.email.data.strip())
-    return render_page("accounts/forgot_password.html", "forgot_password_form", status=_status(form),
+    return render_page("accounts/forgot_password.html", status=_status(form),
                        form=form)
 
 
@@ -206,20 +206,20 @@ def reset_password(token: str) -> ResponseReturnValue:
             session.clear()
             flash(_("Your password is changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.log_in"))
-    return render_page("accounts/reset_password.html", "reset_password_form", status=_status(form),
+    return render_page("accounts/reset_password.html", status=_status(form),
                        form=form, user=user, token=token)
 
 
 # --- Account settings ----------------------------------------------------------------------------
 
-def _account_page(status: int = 200, block: str | None = None, **forms: Any) -> ResponseReturnValue:
+def _account_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
     user = current_user._get_current_object()
     profile = forms.get("profile_form") or ProfileForm(
         formdata=None, display_name=user.display_name, avatar_color=user.avatar_color)
     email = forms.get("email_form") or ChangeEmailForm(formdata=None)
     password = forms.get("password_form") or ChangePasswordForm(formdata=None)
     return render_page(
-        "accounts/account.html", block, status=status,
+        "accounts/account.html", status=status,
         profile_form=profile, email_form=email, password_form=password,
         avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
@@ -247,7 +247,7 @@ def update_profile() -> ResponseReturnValue:
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "profile_form", profile_form=form)
+    return _account_page(_status(form), profile_form=form)
 
 
 @bp.post("/account/email")
@@ -267,7 +267,7 @@ def change_email() -> ResponseReturnValue:
             flash(_("Almost done: follow the link we sent to %(email)s to switch to it.",
                     email=current_user.waiting_email), "info")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "email_form", email_form=form)
+    return _account_page(_status(form), email_form=form)
 
 
 @bp.post("/account/email/cancel")
@@ -293,7 +293,7 @@ def change_password() -> ResponseReturnValue:
         else:
             flash(_("Your password is changed, and your other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "password_form", password_form=form)
+    return _account_page(_status(form), password_form=form)
 
 
 @bp.post("/account/sessions/revoke-others")
@@ -331,7 +331,7 @@ def preferences() -> ResponseReturnValue:
         else:
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.preferences"))
-    return render_page("accounts/preferences.html", "preferences_form", status=_status(form), form=form,
+    return render_page("accounts/preferences.html", status=_status(form), form=form,
                        timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
                        goal_options=_goal_options(), theme_options=_theme_options(),
                        retention_options=_retention_options())

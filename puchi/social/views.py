@@ -191,7 +191,7 @@ def settings() -> ResponseReturnValue:
     names = {"public": _("Everyone"), "friends": _("Only friends (people who follow you back)"),
              "private": _("Only me")}
     status = 422 if form.errors or getattr(form, "form_errors", None) else 200
-    return render_page("social/settings.html", "social_settings_form", status=status, form=form,
+    return render_page("social/settings.html", status=status, form=form,
                        visibility_options=[(v, names[v]) for v in VISIBILITIES])
 
 
