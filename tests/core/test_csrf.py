@@ -65,7 +65,8 @@ def test_a_json_client_without_a_good_token_gets_a_problem_that_says_why(logged_
     response = client.post("/push/subscriptions", json={"endpoint": "x"}, headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
-    assert "expired or was sent from another site" in response.json["detail"]
+    assert response.json["code"] == "csrf"
+    assert "expired or was sent from another site" in response.json["detail"]  # and people read why
 
 
 def test_a_message_to_someone_who_is_no_friend_without_a_token_is_refused_not_a_500(app, logged_in, make_user):
