@@ -32,12 +32,13 @@ from puchi.accounts.validation import (
 )
 from puchi.core import events, outbox, throttle
 from puchi.core.db import commit, db, now
-from puchi.core.errors import Invalid, NotFound, RateLimited
+from puchi.core.errors import Conflict, Invalid, NotFound, RateLimited
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
 LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-account limits
 
+EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
 
 
@@ -138,40 +139,43 @@ def check_verification(token: str) -> str:
     Mail scanners open links before the learner does, so following one only shows a button; the
     confirmation itself is a POST (:func:`verify_email`).
 
-    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed.
+    :raises BadRequest: ``link_invalid``, forged or damaged.
+    :raises Gone: ``link_used``, already used or for an address no longer pending; ``link_expired``, too old,
+        or the change it confirms has lapsed.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, claims.user_id)
     if user is None or db.session.get(UsedToken, claims.jti) is not None:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     if user.pending_email and user.pending_email == claims.email:
         if user.waiting_email is None:
-            raise tokens.TokenExpired
+            raise tokens.link_expired()
     elif not (user.email == claims.email and not user.email_verified):
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     return claims.email
 
 
 def verify_email(token: str) -> User:
     """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
 
-    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed; the learner can ask again.
-    :raises EmailTaken: another account signed up with the new address meanwhile; the change is dropped.
+    :raises BadRequest: ``link_invalid``, forged or damaged.
+    :raises Gone: ``link_used``, already used or for an address no longer pending; ``link_expired``, too old,
+        or the change it confirms has lapsed (the learner can ask again).
+    :raises Conflict: ``email_taken``, another account signed up with the new address meanwhile; the change
+        is dropped.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, claims.user_id)
     if user is None:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     _spend(claims)
     if user.pending_email and user.pending_email == claims.email:
         if user.waiting_email is None:
             _drop_email_change(user, "expired")
-            raise tokens.TokenExpired
+            raise tokens.link_expired()
         if _email_in_use(claims.email, except_user_id=user.id):
             _drop_email_change(user, "taken")
-            raise EmailTaken
+            raise _email_taken()
         old_email = user.email
         user.email, user.pending_email, user.pending_email_expires_at = claims.email, None, None
         user.email_verified_at = now()
@@ -182,7 +186,7 @@ def verify_email(token: str) -> User:
             user = db.session.get(User, claims.user_id)
             _spend(claims)
             _drop_email_change(user, "taken")
-            raise EmailTaken from error
+            raise _email_taken() from error
         events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
                       payload={"old": old_email, "new": claims.email})
     elif user.email == claims.email and not user.email_verified:
@@ -190,13 +194,14 @@ def verify_email(token: str) -> User:
         events.record("user.email_verified", actor_id=user.id, subject=("user", user.id))
     else:
         db.session.rollback()
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     commit()
     return user
 
 
-class EmailTaken(tokens.TokenInvalid):
+def _email_taken() -> Conflict:
     """The address an email change was waiting for now belongs to another account."""
+    return Conflict(_l("This address now belongs to another account"), code=EMAIL_TAKEN_CODE)
 
 
 def _pending_email_expiry() -> datetime:
@@ -218,7 +223,7 @@ def _spend(claims: tokens.TokenClaims) -> None:
         db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
-        raise tokens.TokenInvalid from error
+        raise tokens.link_used() from error
 
 
 # --- Sign-in sessions ----------------------------------------------------------------------------
@@ -244,17 +249,17 @@ def authenticate(email: str, password: str) -> User:
                           "your password to get in now.",
                           "Too many failed attempts for this account. Try again in %(num)s minutes, or reset "
                           "your password to get in now.", minutes))
-        raise RateLimited(message, fields={"form": [message]})
+        raise RateLimited(message, fields={"form": [message]}, code="login_locked")
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         passwords.dummy_verify(password)
         throttle.hit(LOGIN_FAILURES, _account_key(address))
-        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+        raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     if not passwords.verify_password(user.password_hash, password):
         throttle.hit(LOGIN_FAILURES, _account_key(address))
         events.record("user.login_failed", subject=("user", user.id))
         commit()
-        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+        raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     throttle.clear(LOGIN_FAILURES, _account_key(address))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -388,22 +393,23 @@ def reset_token_for(user: User) -> str:
 def check_reset_token(token: str) -> User:
     """The user a reset link belongs to, without spending it.
 
-    :raises tokens.TokenInvalid: forged, used, or outdated by a later password or email change.
+    :raises BadRequest: ``link_invalid``, forged or damaged. :raises Gone: ``link_expired``, too old;
+        ``link_used``, used, or outdated by a later password or email change.
     """
     claims = tokens.read_token(tokens.RESET_PASSWORD, token)
     user = db.session.get(User, claims.user_id)
     used = db.session.get(UsedToken, claims.jti)
     if user is None or used is not None or claims.email != user.email:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     if not secrets.compare_digest(claims.state, tokens.fingerprint(user.password_hash)):
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     return user
 
 
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link and end every session of the account. Commits.
 
-    :raises tokens.TokenInvalid: as for :func:`check_reset_token`.
+    :raises BadRequest, Gone: as for :func:`check_reset_token`.
     :raises Invalid: the new password breaks a rule.
     """
     user = check_reset_token(token)
@@ -519,7 +525,7 @@ def update_preferences(user: User, preferences: Preferences) -> None:
 def set_locale(user: User, locale: str) -> None:
     """Switch the interface language (from the footer). Commits. :raises Invalid: not a supported locale."""
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
-        raise Invalid(fields={"locale": [str(_l("Choose one of the options."))]})
+        raise Invalid(fields={"locale": [_l("Choose one of the options.")]}, code="unknown_locale")
     if user.locale != locale:
         user.locale = locale
         events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),

@@ -23,7 +23,7 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
-from puchi.core.errors import Invalid, RateLimited
+from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
@@ -132,6 +132,19 @@ def _forget_remember_cookie(response: Any) -> None:
                            samesite=config["REMEMBER_COOKIE_SAMESITE"])
 
 
+# --- Emailed links ------------------------------------------------------------------------------
+
+LINK_PROBLEMS = tokens.LINK_CODES | {services.EMAIL_TAKEN_CODE}
+
+
+def _link_problem(error: ServiceError, purpose: str) -> ResponseReturnValue:
+    """A link that cannot be used gets a page saying why and how to get a new one, with the status its
+    code carries (400 damaged, 410 too old or spent, 409 the address went to another account)."""
+    if error.code not in LINK_PROBLEMS:
+        raise error
+    return render_page("accounts/link_problem.html", status=error.status_code, reason=error.code, purpose=purpose)
+
+
 # --- Email verification --------------------------------------------------------------------------
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
@@ -143,12 +156,8 @@ def verify_email(token: str) -> ResponseReturnValue:
             email = services.check_verification(token)
             return render_page("accounts/verify_email.html", email=email)
         user = services.verify_email(token)
-    except services.EmailTaken:
-        return render_page("accounts/link_problem.html", status=409, reason="taken", purpose="verify")
-    except tokens.TokenExpired:
-        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="verify")
-    except tokens.TokenInvalid:
-        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="verify")
+    except ServiceError as error:
+        return _link_problem(error, purpose="verify")
     flash(_("Thank you! %(email)s is confirmed.", email=user.email), "success")
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -188,18 +197,16 @@ def forgot_password() -> ResponseReturnValue:
 def reset_password(token: str) -> ResponseReturnValue:
     try:
         user = services.check_reset_token(token)
-    except tokens.TokenExpired:
-        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="reset")
-    except tokens.TokenInvalid:
-        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
+    except ServiceError as error:
+        return _link_problem(error, purpose="reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data or "")
-        except tokens.TokenInvalid:
-            return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
         except Invalid as error:
             apply_errors(form, error)
+        except ServiceError as error:
+            return _link_problem(error, purpose="reset")
         else:
             if current_user.is_authenticated:
                 logout_user()

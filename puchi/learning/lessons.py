@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from puchi.accounts.models import User
@@ -102,7 +103,7 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
         return existing
     material = _material(user, course, None)
     if not material.review_items:
-        raise Conflict("nothing to practise yet")
+        raise Conflict(_l("Finish a lesson first: then there is something to practise."), code="nothing_to_practise")
     session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, status=ACTIVE,
                             steps=[], position=0, started_at=now())
     db.session.add(session)
@@ -184,7 +185,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     if earlier is not None:
         return _replay(session, earlier)
     if session.status != ACTIVE:
-        raise Conflict("this lesson is over")
+        raise Conflict(_l("This lesson is over."), code="lesson_over")
     result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
                            skipped=skipped, current=now(), allow_retry=True)
     return result
@@ -194,9 +195,10 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
                   pairs: list[str] | None, skipped: bool, current: datetime, allow_retry: bool) -> AnswerResult:
     """Grade one answer at ``current`` and update card, counters and position. Does not commit."""
     if step_index != session.position or not 0 <= step_index < len(session.steps):
-        raise Conflict("that is not the current step")
+        raise Conflict(_l("That is not the step this lesson is at."), code="not_current_step")
     if len(answer) > MAX_ANSWER_LENGTH:
-        raise Invalid(fields={"answer": ["too long"]})
+        raise Invalid(fields={"answer": [_l("Keep it to %(max)s characters or fewer.", max=MAX_ANSWER_LENGTH)]},
+                      code="answer_too_long")
 
     step = session.steps[step_index]
     course = db.session.get(Course, session.course_id)
@@ -340,7 +342,7 @@ def summary(user: User, session_id: int) -> Summary:
     """Accuracy, time and words of a finished session. :raises NotFound: :raises Conflict: not finished."""
     session = get_session_for(user, session_id)
     if session.status != COMPLETED:
-        raise Conflict("not finished")
+        raise Conflict(_l("This lesson is not finished yet."), code="lesson_not_finished")
     answered = session.correct_count + session.almost_count + session.wrong_count
     accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
     item_ids = {i for step in session.steps for i in lesson_builder.step_items(step)}
@@ -372,7 +374,7 @@ def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) 
         .order_by(LessonSession.id)))
     next_skill = services.course_map(user, course).next_skill
     if next_skill is None and not pending:
-        raise Conflict("nothing to learn")
+        raise Conflict(_l("There is no lesson to download in this course now."), code="nothing_to_learn")
     if len(pending) < count and next_skill is not None:
         hooks.check("lesson.start", user=user, kind=LESSON)
         skill = next_skill.skill
@@ -417,7 +419,7 @@ def apply_offline(user: User, session_id: int, client_id: str, answers: list[Off
         raise NotFound
     ordered = sorted(answers, key=lambda a: a.step)
     if [a.step for a in ordered] != list(range(len(session.steps))):
-        raise Invalid(fields={"answers": ["every step needs exactly one answer"]})
+        raise Invalid(fields={"answers": [_l("Every step needs exactly one answer.")]}, code="answers_incomplete")
     session.status, session.client_id = ACTIVE, client_id[:64]
     latest = now()
     previous = session.started_at

@@ -208,7 +208,7 @@ def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
         raise NotFound
     state = next(s for s in course_map(user, course).skills if s.skill.id == skill.id)
     if state.state == LOCKED:
-        raise Forbidden(_("This skill opens once you have met every word of the one before it."))
+        raise Forbidden(_("This skill opens once you have met every word of the one before it."), code="skill_locked")
     return skill, state
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
@@ -188,7 +189,7 @@ def sync_offline(session_id: int) -> ResponseReturnValue:
 
     payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), list):
-        raise Invalid(fields={"answers": ["expected a JSON object with answers"]})
+        raise Invalid(fields={"answers": [_l("Send a JSON object with a list of answers.")]}, code="answers_missing")
     answers = []
     try:
         for raw in payload["answers"][:200]:
@@ -203,7 +204,8 @@ def sync_offline(session_id: int) -> ResponseReturnValue:
                 pairs=[str(p) for p in raw.get("pairs", [])][:10] if raw.get("pairs") else None,
                 skipped=bool(raw.get("skipped"))))
     except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise Invalid(fields={"answers": ["each answer needs step, answer and answered_at"]}) from error
+        raise Invalid(fields={"answers": [_l("Each answer needs its step, the answer and when it was given.")]},
+                      code="answer_malformed") from error
     session = lessons.apply_offline(_user(), session_id, str(payload.get("client_id", "")), answers)
     return jsonify(status=session.status, session_id=session.id)
 

@@ -221,7 +221,7 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     if subscription_id is None:
         db.session.rollback()
         message = _("This browser already gets push notifications for another account.")
-        raise Conflict(message, fields={"endpoint": [message]})
+        raise Conflict(message, fields={"endpoint": [message]}, code="endpoint_taken")
     commit()
     subscription = db.session.get(PushSubscription, subscription_id)
     assert subscription is not None

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db, now
-from puchi.core.errors import Conflict, Forbidden, PaymentRequired
+from puchi.core.errors import Conflict, Forbidden, Invalid, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.progress import achievements, leagues, rules, streaks
 from puchi.progress.models import (
@@ -161,7 +161,7 @@ def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
     hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
     if hearts <= 0:
         raise Forbidden(_("You are out of hearts. Practise what you know to earn one back, or come back in a "
-                          "few hours."))
+                          "few hours."), code="out_of_hearts")
 
 
 def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) -> None:
@@ -206,10 +206,9 @@ def buy(user: User, item: str) -> ProgressProfile:
     :raises Invalid: no such item. :raises PaymentRequired: not enough gems.
     :raises Conflict: two freezes already equipped, or hearts already full.
     """
-    from puchi.core.errors import Invalid
-
     if item not in rules.SHOP:
-        raise Invalid(fields={"item": ["unknown item"]})
+        message = _("That is not in the shop.")
+        raise Invalid(message, fields={"item": [message]}, code="unknown_item")
     price = rules.SHOP[item]
     _ensure_profile(user.id)
     profile = profile_for(user.id)
@@ -223,15 +222,16 @@ def buy(user: User, item: str) -> ProgressProfile:
         db.session.flush()
         if profile.hearts >= MAX_HEARTS or unlimited_hearts(user):
             db.session.rollback()
-            raise Conflict("hearts_full")
+            raise Conflict(_("Your hearts are already full."), code="hearts_full")
         values.update(hearts=MAX_HEARTS, hearts_updated_at=now())
     result = db.session.execute(update(ProgressProfile).where(*condition).values(**values))
     if result.rowcount != 1:
         db.session.rollback()
         profile = profile_for(user.id)
         if profile.gems < price:
-            raise PaymentRequired("not_enough_gems")
-        raise Conflict("freezes_full")
+            raise PaymentRequired(_("You need more gems for that. Finish lessons to earn some."),
+                                  code="not_enough_gems")
+        raise Conflict(_("You already have two streak freezes."), code="freezes_full")
     profile = db.session.get(ProgressProfile, user.id, populate_existing=True)
     assert profile is not None
     db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=profile.gems))

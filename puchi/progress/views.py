@@ -15,6 +15,8 @@ from puchi.progress import achievements, charts, leagues, rules, services, stati
 
 bp = Blueprint("progress", __name__)
 
+SHOP_ALREADY_FULL = {"hearts_full", "freezes_full"}  # refusals the shop shows as information, not errors
+
 
 def _user():
     return current_user._get_current_object()
@@ -97,13 +99,9 @@ def shop() -> ResponseReturnValue:
         item = request.form.get("item", "")
         try:
             services.buy(_user(), item)
-        except PaymentRequired:
-            flash(_("You need more gems for that. Finish lessons to earn some."), "error")
-        except Conflict as error:
-            flash(_("You already have two streak freezes.") if error.message == "freezes_full"
-                  else _("Your hearts are already full."), "info")
-        except Invalid:
-            flash(_("That is not in the shop."), "error")
+        except (Conflict, Invalid, PaymentRequired) as error:
+            # Already full is news, not a mistake; the service's message says which item and why.
+            flash(str(error.message), "info" if error.code in SHOP_ALREADY_FULL else "error")
         else:
             flash(_("Bought! Enjoy."), "success")
         return redirect(url_for("progress.shop"))

@@ -112,7 +112,7 @@ def cheer_item(user: User, event_id: int) -> bool:
     if event is None or friend is None:
         raise NotFound
     if friend.id == user.id:
-        raise Forbidden(_l("That is your own news: your friends can cheer it."))
+        raise Forbidden(_l("That is your own news: your friends can cheer it."), code="own_news")
     check_can_cheer(user, friend)
     if profile_of(friend).visibility == PRIVATE:
         raise NotFound

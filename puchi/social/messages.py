@@ -21,7 +21,7 @@ THREAD_LENGTH = 100
 def _check_pair(user: User, username: str) -> User:
     other = _user_by_username(username)
     if other.id == user.id or blocked_between(user.id, other.id) or not are_friends(user.id, other.id):
-        raise Forbidden(_l("You can write to your friends: people you follow who follow you back."))
+        raise Forbidden(_l("You can write to your friends: people you follow who follow you back."), code="not_friends")
     return other
 
 
@@ -33,9 +33,10 @@ def send(user: User, username: str, body: str) -> DirectMessage:
     other = _check_pair(user, username)
     text = (body or "").strip()
     if not text:
-        raise Invalid(fields={"body": [str(_l("Write a message first."))]})
+        raise Invalid(fields={"body": [_l("Write a message first.")]}, code="message_empty")
     if len(text) > MAX_LENGTH:
-        raise Invalid(fields={"body": [str(_l("Keep it to %(max)s characters or fewer.", max=MAX_LENGTH))]})
+        raise Invalid(fields={"body": [_l("Keep it to %(max)s characters or fewer.", max=MAX_LENGTH)]},
+                      code="message_too_long")
     message = DirectMessage(sender_id=user.id, recipient_id=other.id, body=text, created_at=now())
     _mark_theirs_read(user, other)  # answering them means their messages were read
     db.session.add(message)

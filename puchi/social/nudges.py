@@ -97,19 +97,20 @@ def nudge(user: User, username: str, at: datetime) -> bool:
 
     friend = _user_by_username(username)
     if friend.id == user.id or blocked_between(user.id, friend.id) or not are_friends(user.id, friend.id):
-        raise Forbidden(_l("You can nudge your friends: people you follow who follow you back."))
+        raise Forbidden(_l("You can nudge your friends: people you follow who follow you back."), code="not_friends")
     if profile_of(friend).visibility == PRIVATE:
-        raise Forbidden(_l("%(name)s keeps their progress private.", name=friend.display_name))
+        raise Forbidden(_l("%(name)s keeps their progress private.", name=friend.display_name), code="progress_private")
     progress = db.session.get(ProgressProfile, friend.id)
     if not streak_at_risk(progress, friend.timezone, at):
         raise Conflict(_l("No need: %(name)s has practised today or has no streak to keep.",
-                          name=friend.display_name))
+                          name=friend.display_name), code="no_streak_at_risk")
     assert progress is not None
     source = nudge_source(user.id, friend, at)
     if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
         return False
     if nudges_sent_today(user, at) >= DAILY_NUDGES:
-        raise RateLimited(_l("You have sent %(num)s nudges today. You can nudge again tomorrow.", num=DAILY_NUDGES))
+        raise RateLimited(_l("You have sent %(num)s nudges today. You can nudge again tomorrow.", num=DAILY_NUDGES),
+                          code="nudges_used_up")
     events.record("user.nudged", actor_id=user.id, subject=("user", friend.id),
                   payload={"source": source, "days": progress.current_streak})
     commit()

@@ -72,7 +72,7 @@ def update_settings(user: User, *, username: str, visibility: str) -> SocialProf
         commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise Invalid(fields={"username": [str(_l("That username is taken."))]}) from error
+        raise Invalid(fields={"username": [_l("That username is taken.")]}, code="username_taken") from error
     return profile
 
 
@@ -107,7 +107,7 @@ def follow(user: User, username: str) -> User:
     :raises Conflict: that is you."""
     target = _user_by_username(username)
     if target.id == user.id:
-        raise Conflict("self")
+        raise Conflict(_l("You can't follow yourself."), code="follow_self")
     if blocked_between(user.id, target.id):
         raise NotFound
     profile_of(user)
@@ -121,7 +121,7 @@ def follow(user: User, username: str) -> User:
 def check_can_cheer(user: User, target: User) -> None:
     """:raises Forbidden: ``target`` is you, or not your friend (or one of you blocked the other)."""
     if target.id == user.id or blocked_between(user.id, target.id) or not are_friends(user.id, target.id):
-        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
+        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."), code="not_friends")
 
 
 def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
@@ -159,7 +159,7 @@ def block(user: User, username: str) -> None:
     """Block someone: follows both ways end, and neither finds nor reaches the other. Commits."""
     target = _user_by_username(username)
     if target.id == user.id:
-        raise Conflict("self")
+        raise Conflict(_l("You can't block yourself."), code="block_self")
     db.session.execute(delete(Follow).where(or_(
         (Follow.follower_id == user.id) & (Follow.followed_id == target.id),
         (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))

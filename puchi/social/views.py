@@ -81,8 +81,8 @@ def _refused(element_id: str, error: ServiceError) -> ResponseReturnValue:
             raise error
         flash(str(error.message), "error")
         return _next_or(url_for("social.feed"))
-    message = str(error.message) if error.message else _("We could not find that. It may have been removed.")
-    return render_template("social/_refused.html", element_id=element_id, message=message), error.status_code
+    return render_template("social/_refused.html", element_id=element_id, message=str(error.message)), \
+        error.status_code
 
 
 @bp.get("/feed")
@@ -132,8 +132,8 @@ def nudge(username: str) -> ResponseReturnValue:
 def follow(username: str) -> ResponseReturnValue:
     try:
         services.follow(_user(), username)
-    except Conflict:
-        flash(_("You can't follow yourself."), "info")
+    except Conflict as error:  # that is you
+        flash(str(error.message), "info")
     return _back(username)
 
 
@@ -159,7 +159,8 @@ def unfollow(username: str) -> ResponseReturnValue:
 def block(username: str) -> ResponseReturnValue:
     try:
         services.block(_user(), username)
-    except Conflict:
+    except Conflict as error:  # that is you
+        flash(str(error.message), "info")
         return _back(username)
     flash(_("Blocked. You won't see each other in search, and they can't follow you."), "info")
     return redirect(url_for("social.people"))

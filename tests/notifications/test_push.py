@@ -365,7 +365,8 @@ def test_an_endpoint_another_account_holds_is_refused_not_moved(app, logged_in, 
     response = subscribe(ben_client, Browser(browser.endpoint).to_json())
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
-    assert response.json["detail"] == "Este navegador ya recibe notificaciones push para otra cuenta."
+    assert response.json["code"] == "endpoint_taken"
+    assert response.json["detail"] == "Este navegador ya recibe notificaciones push para otra cuenta."  # his language
     assert "endpoint" in response.json["errors"]
     assert stored_subscriptions(app) == [(ana.id, browser.endpoint)]  # still Ana's, with her keys
 
@@ -470,18 +471,20 @@ def test_an_endpoint_holding_a_nul_is_refused_before_it_is_read(app, logged_in):
     assert stored_subscriptions(app) == []
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"data": "endpoint=https://push.example.com/x", "content_type": "application/x-www-form-urlencoded"},
-    {"data": "{not json", "content_type": "application/json"},
-    {"data": json.dumps(["a", "list"]), "content_type": "application/json"},
+@pytest.mark.parametrize(("request_kwargs", "code"), [
+    ({"data": "endpoint=https://push.example.com/x", "content_type": "application/x-www-form-urlencoded"},
+     "json_expected"),
+    ({"data": "{not json", "content_type": "application/json"}, "json_malformed"),
+    ({"data": json.dumps(["a", "list"]), "content_type": "application/json"}, "not_a_json_object"),
 ])
-def test_a_body_that_is_no_json_object_is_a_bad_request(app, logged_in, request_kwargs):
+def test_a_body_that_is_no_json_object_is_a_bad_request(app, logged_in, request_kwargs, code):
     client, _ = logged_in()
     token = csrf_token(client, "/account/notifications")
     response = client.post("/push/subscriptions", headers={"X-CSRFToken": token, "Accept": "application/json"},
                            **request_kwargs)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == code
     assert stored_subscriptions(app) == []
 
 
