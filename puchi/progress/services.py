@@ -328,3 +328,15 @@ def streak_calendar(user: User, month: date) -> dict[date, str]:
                               .where(DailyActivity.user_id == user.id, DailyActivity.local_date >= first,
                                      DailyActivity.local_date < last)).all()
     return {row.local_date: "active" if row.lessons else "frozen" for row in rows if row.lessons or row.freeze_used}
+
+
+def tier_names() -> dict[int, str]:
+    """Each league tier's name, in the current locale (the league pages and friends' feed show them)."""
+    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
+             _("Pearl"), _("Obsidian"), _("Diamond")]
+    return {index + 1: name for index, name in enumerate(names)}
+
+
+def achievement_definitions() -> dict[str, achievements.Achievement]:
+    """Every achievement by code: its title and goals (the friends' feed names the ones unlocked)."""
+    return achievements.BY_CODE
