@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.learning import scheduler
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
+    Attempt,
     Card,
     Course,
     DictionaryEntry,
@@ -223,6 +226,56 @@ def hints(course_id: int, words: list[str], side: str = TARGET) -> dict[str, lis
                                                             DictionaryEntry.language == side,
                                                             DictionaryEntry.word.in_(keys)))
     return {row.word: list(row.meanings) for row in rows}
+
+
+# --- What other domains read ----------------------------------------------------------------------------
+
+def enrolled_courses(user_id: int) -> Select[Course]:
+    """The learner's courses, in the order they started them (a Select to run or paginate)."""
+    return (select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user_id).order_by(Enrollment.created_at, Enrollment.id))
+
+
+def enrolled_learners() -> Select[int]:
+    """Who is learning: the ``user_id`` of every enrolment (a Select other domains' queries compose, e.g.
+    correlated to their own rows as ``q.where(q.selected_columns.user_id == User.id).exists()``)."""
+    return select(Enrollment.user_id)
+
+
+@dataclass(frozen=True)
+class LearnerCounts:
+    words: int  # items met (each has a card)
+    courses: int  # courses started
+
+
+def counts_for(user_id: int) -> LearnerCounts:
+    """How many words the learner has met and courses started: one query."""
+    words = select(func.count(Card.id)).where(Card.user_id == user_id).scalar_subquery()
+    courses = select(func.count(Enrollment.id)).where(Enrollment.user_id == user_id).scalar_subquery()
+    row = db.session.execute(select(words, courses)).one()
+    return LearnerCounts(int(row[0] or 0), int(row[1] or 0))
+
+
+@dataclass(frozen=True)
+class WordMemory:
+    course_id: int
+    recall: float  # the chance the learner remembers the word at the time asked (0..1)
+
+
+def words_learned(user: User, at: datetime) -> list[WordMemory]:
+    """Every word the learner has reviewed at least once, with how well they remember it at ``at``. One query."""
+    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention))
+            for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
+
+
+def answer_accuracy(user_id: int) -> Select[str, int, int]:
+    """Answers per exercise type: ``exercise_type``, ``answers`` (skips aside) and ``right`` (correct or almost),
+    by type (a Select to run)."""
+    return (select(Attempt.exercise_type, func.count(Attempt.id).label("answers"),
+                   func.coalesce(func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)), 0)
+                   .label("right"))
+            .where(Attempt.user_id == user_id, Attempt.verdict != "skipped")
+            .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))
 
 
 # --- Contributions to other pages ------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.notifications import channels, push
 from puchi.notifications.models import OUTSIDE_CENTRE, Notification
+from puchi.social import services as social
 
 PAGE_SIZE = 50
 
@@ -25,9 +27,7 @@ def notify(user_id: int, kind: str, data: dict, source: str) -> None:
                          read=not in_centre):
         if in_centre:
             outbox.add("notifications.push", {"source": source})
-        from puchi.notifications.channels import queue_deliveries
-
-        queue_deliveries(source, user_id, kind)
+        channels.queue_deliveries(source, user_id, kind)
 
 
 def unread_count(user: User) -> int:
@@ -66,12 +66,10 @@ def _actor_name(user_id: int | None) -> str:
 
 
 def on_followed(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "followed", {"name": actor.display_name, "username": profile_of(actor).username,
+    notify(event.subject_id, "followed", {"name": actor.display_name, "username": social.profile_of(actor).username,
                                           "mutual": bool(event.payload.get("mutual"))},
            f"followed:{event.actor_id}:{event.subject_id}:{event.created_at.isoformat()}")
 
@@ -91,30 +89,24 @@ def on_league(event: events.Event) -> None:
 
 
 def on_cheered(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": profile_of(actor).username},
+    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": social.profile_of(actor).username},
            str(event.payload["source"]))
 
 
 def on_nudged(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": profile_of(actor).username,
+    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": social.profile_of(actor).username,
                                        "days": int(event.payload.get("days") or 0)},
            str(event.payload["source"]))
 
 
 def register() -> None:
-    from puchi.notifications.push import forget_browser_on_log_out
-
-    events.subscribe("user.logged_out", forget_browser_on_log_out)
+    events.subscribe("user.logged_out", push.forget_browser_on_log_out)
     events.subscribe("user.cheered", on_cheered)
     events.subscribe("user.nudged", on_nudged)
     events.subscribe("user.followed", on_followed)

@@ -12,13 +12,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Forbidden, Invalid, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
+from puchi.learning import services as learning
 from puchi.progress import achievements, leagues, rules, streaks
 from puchi.progress.models import (
     MAX_FREEZES,
@@ -171,13 +172,10 @@ def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) 
 
 
 def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
-    from puchi.learning.models import Card, Enrollment
-
-    words = db.session.scalar(select(func.count(Card.id)).where(Card.user_id == user.id)) or 0
-    courses = db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == user.id)) or 0
+    counts = learning.counts_for(user.id)
     hour = at.astimezone(streaks.ZoneInfo(user.timezone)).hour if user.timezone else at.hour
     values = {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
-              "perfect": profile.perfect_lessons, "words": words, "courses": courses,
+              "perfect": profile.perfect_lessons, "words": counts.words, "courses": counts.courses,
               "night_owl": 1 if hour >= 22 or hour < 4 else 0, "early_bird": 1 if 5 <= hour < 8 else 0}
     owned = {(code, tier) for code, tier in db.session.execute(select(UserAchievement.code, UserAchievement.tier)
                                    .where(UserAchievement.user_id == user.id))}
@@ -328,3 +326,86 @@ def streak_calendar(user: User, month: date) -> dict[date, str]:
                               .where(DailyActivity.user_id == user.id, DailyActivity.local_date >= first,
                                      DailyActivity.local_date < last)).all()
     return {row.local_date: "active" if row.lessons else "frozen" for row in rows if row.lessons or row.freeze_used}
+
+
+def tier_names() -> dict[int, str]:
+    """Each league tier's name, in the current locale (the league pages and friends' feed show them)."""
+    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
+             _("Pearl"), _("Obsidian"), _("Diamond")]
+    return {index + 1: name for index, name in enumerate(names)}
+
+
+def achievement_definitions() -> dict[str, achievements.Achievement]:
+    """Every achievement by code: its title and goals (the friends' feed names the ones unlocked)."""
+    return achievements.BY_CODE
+
+
+# --- What other domains read ------------------------------------------------------------------------------
+
+def local_day(at: datetime, timezone: str) -> date:
+    """The calendar day of ``at`` where the learner lives: the day streaks count in (an unknown zone is UTC)."""
+    return streaks.local_day(at, timezone)
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """What a learner's profile shows of their progress."""
+
+    streak: int  # as last counted (a lapsed streak still shows until their next lesson)
+    last_active: date | None  # in their own calendar
+    total_xp: int
+    league_tier: int
+
+
+def summary_of(user_id: int) -> ProgressSummary:
+    """The learner's streak, XP and league: one query, none when the row was read already in this session."""
+    profile = profile_for(user_id)
+    return ProgressSummary(profile.current_streak, profile.last_active_date, profile.total_xp, profile.league_tier)
+
+
+def achievement_count(user_id: int) -> int:
+    """How many achievement tiers the learner has unlocked."""
+    return db.session.scalar(select(func.count(UserAchievement.id)).where(UserAchievement.user_id == user_id)) or 0
+
+
+def learner_progress() -> Select:
+    """Every learner's streak and league, one row each: ``user_id``, ``streak`` (as last counted),
+    ``last_active`` (their calendar day), ``freezes`` and ``league_tier``.
+
+    A Select for other domains' queries: join it as a subquery on ``user_id``, filter and order by its columns.
+    """
+    return select(ProgressProfile.user_id, ProgressProfile.current_streak.label("streak"),
+                  ProgressProfile.last_active_date.label("last_active"),
+                  ProgressProfile.streak_freezes.label("freezes"), ProgressProfile.league_tier)
+
+
+def streak_at_stake(*, streak: int | None, last_active: date | None, freezes: int | None, today: date) -> int:
+    """The streak that ends unless the learner practises ``today`` (their calendar day); 0 when none does.
+
+    Takes :func:`learner_progress`'s columns (None for a learner without a row yet).
+    """
+    current = streaks.effective_streak(current=streak or 0, last_active=last_active, freezes=freezes or 0,
+                                       today=today)
+    return current if streaks.at_risk(last_active=last_active, today=today, current=current) else 0
+
+
+@dataclass(frozen=True)
+class WeekTotals:
+    xp: int = 0
+    lessons: int = 0
+    seconds: int = 0
+    days: int = 0  # days with at least one lesson
+
+
+def week_totals(user_ids: list[int], first: date, last: date) -> dict[int, WeekTotals]:
+    """XP, lessons, seconds and days practised per learner from ``first`` to ``last`` (their calendar days),
+    in one query; learners who did nothing are absent."""
+    rows = db.session.execute(
+        select(DailyActivity.user_id, func.sum(DailyActivity.xp), func.sum(DailyActivity.lessons),
+               func.sum(DailyActivity.seconds), func.count(DailyActivity.id))
+        .where(DailyActivity.user_id.in_(user_ids),
+               and_(DailyActivity.local_date >= first, DailyActivity.local_date <= last),
+               DailyActivity.lessons > 0)
+        .group_by(DailyActivity.user_id))
+    return {user_id: WeekTotals(int(xp or 0), int(lessons or 0), int(seconds or 0), int(days or 0))
+            for user_id, xp, lessons, seconds, days in rows}

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from puchi.accounts.models import User
 from puchi.core.db import db, now
-from puchi.learning import scheduler
-from puchi.learning.models import Attempt, Card, Course, Enrollment
+from puchi.learning import services as learning
 from puchi.progress import streaks
 from puchi.progress.models import DailyActivity
+
+if TYPE_CHECKING:
+    from puchi.learning.models import Course
 
 STRENGTH_BUCKETS = ((0.9, "strong"), (0.7, "good"), (0.4, "fading"), (0.0, "weak"))
 
@@ -57,19 +60,14 @@ def statistics_for(user: User) -> Statistics:
     strength = {name: 0 for _, name in STRENGTH_BUCKETS}
     per_course: dict[int, int] = {}
     words = 0
-    for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0)):
+    for word in learning.words_learned(user, at):
         words += 1
-        per_course[card.course_id] = per_course.get(card.course_id, 0) + 1
-        recall = scheduler.retrievability(card, at, user.desired_retention)
-        strength[next(name for floor, name in STRENGTH_BUCKETS if recall >= floor)] += 1
-    accuracy = [ExerciseAccuracy(kind, int(total), int(right or 0)) for kind, total, right in db.session.execute(
-        select(Attempt.exercise_type, func.count(Attempt.id),
-               func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)))
-        .where(Attempt.user_id == user.id, Attempt.verdict != "skipped")
-        .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))]
-    courses = [(course, per_course.get(course.id, 0)) for course in db.session.scalars(
-        select(Course).join(Enrollment, Enrollment.course_id == Course.id).where(Enrollment.user_id == user.id)
-        .order_by(Enrollment.created_at))]
+        per_course[word.course_id] = per_course.get(word.course_id, 0) + 1
+        strength[next(name for floor, name in STRENGTH_BUCKETS if word.recall >= floor)] += 1
+    accuracy = [ExerciseAccuracy(kind, int(total), int(right or 0))
+                for kind, total, right in db.session.execute(learning.answer_accuracy(user.id))]
+    courses = [(course, per_course.get(course.id, 0))
+               for course in db.session.scalars(learning.enrolled_courses(user.id))]
     return Statistics(
         today=today, daily_xp=daily,
         xp_7=sum(xp for day, xp in daily.items() if day > today - timedelta(days=7)),

@@ -44,14 +44,6 @@ def stats_bar() -> dict[str, object]:
     return {"progress_overview": _Lazy(lambda: services.overview(user))}
 
 
-def home_section(user) -> tuple[str, dict[str, object]]:
-    overview = services.overview(user)
-    return "progress/_home_section.html", {
-        "overview": overview, "ring": charts.ring(overview.goal_fraction),
-        "league": leagues.table_for(user.id) if user.leagues_enabled else None,
-    }
-
-
 @bp.get("/progress/lesson-reward/<int:session_id>")
 @login_required
 def lesson_reward(session_id: int) -> ResponseReturnValue:
@@ -68,13 +60,7 @@ def lesson_reward(session_id: int) -> ResponseReturnValue:
 @login_required
 def league() -> ResponseReturnValue:
     return render_page("progress/leagues.html", "league_table", table=leagues.table_for(_user().id),
-                       tier_names=tier_names(), realtime_watch="league")
-
-
-def tier_names() -> dict[int, str]:
-    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
-             _("Pearl"), _("Obsidian"), _("Diamond")]
-    return {index + 1: name for index, name in enumerate(names)}
+                       tier_names=services.tier_names(), realtime_watch="league")
 
 
 @bp.get("/progress")

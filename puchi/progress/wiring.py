@@ -7,7 +7,7 @@ from flask import Flask
 
 from puchi.core import cli as core_cli
 from puchi.core import hooks, periodic, realtime
-from puchi.progress import cli, leagues, services, tasks, views
+from puchi.progress import cli, leagues, pages, services, tasks, views
 
 
 def init_app(app: Flask) -> None:
@@ -16,7 +16,7 @@ def init_app(app: Flask) -> None:
     periodic.add(app, "close league weeks", leagues.close_finished_weeks)
     hooks.add_gate(app, "lesson.start", services.gate_lesson_start)
     hooks.add_slot(app, "lesson_complete", "progress.lesson_reward")
-    hooks.add_section(app, "home", views.home_section, order=20)
+    hooks.add_section(app, "home", pages.home_section, order=20)
     realtime.add_topic(app, "league")
     services.register()
     assert tasks  # its outbox handlers register on import (until handlers live on the app too)

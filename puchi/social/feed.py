@@ -1,7 +1,8 @@
 """Friends' activity feed: what friends achieved, read straight from the event log, and cheers on it.
 
-No table of its own: the feed is a keyset-paginated query over ``events`` of a few kinds, limited to the
-viewer's friends (mutual follows) who share their progress and are not blocked either way.
+The feed has no table of its own (a cheer on it is a ``cheers`` row): it is a keyset-paginated query over
+``events`` of a few kinds, limited to the viewer's friends (mutual follows) who share their progress and are
+not blocked either way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.events import Event
-from puchi.social.models import PRIVATE, Follow, SocialProfile
+from puchi.social.models import PRIVATE, Cheer, Follow, SocialProfile
 from puchi.social.services import _not_blocked, check_can_cheer, profile_of, send_cheer
 
 FEED_EVENTS = ("streak.milestone", "achievement.unlocked", "league.promoted")
@@ -67,11 +68,6 @@ def sharing_friends(viewer_id: int) -> Select:
                    _not_blocked(viewer_id)))
 
 
-def item_source(viewer_id: int, event_id: int) -> str:
-    """The key of a cheer on one feed item: at most one cheer per viewer and item."""
-    return f"cheer:item:{viewer_id}:{event_id}"
-
-
 def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -> FeedPage:
     """The newest friends' milestones, achievements and promotions, older than ``before_id``.
 
@@ -92,13 +88,10 @@ def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -
 
 
 def _cheered(viewer_id: int, event_ids: list[int]) -> set[int]:
-    from puchi.notifications.models import Notification
-
     if not event_ids:
         return set()
-    keys = {item_source(viewer_id, event_id): event_id for event_id in event_ids}
-    return {keys[source] for source in db.session.scalars(select(Notification.source)
-                                                          .where(Notification.source.in_(keys)))}
+    return set(db.session.scalars(select(Cheer.event_id).where(Cheer.sender_id == viewer_id,
+                                                               Cheer.event_id.in_(event_ids))))
 
 
 def cheer_item(user: User, event_id: int) -> bool:
@@ -116,4 +109,4 @@ def cheer_item(user: User, event_id: int) -> bool:
     check_can_cheer(user, friend)
     if profile_of(friend).visibility == PRIVATE:
         raise NotFound
-    return send_cheer(user, friend, item_source(user.id, event.id), event_id=event.id)
+    return send_cheer(user, friend, event_id=event.id)

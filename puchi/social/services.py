@@ -1,14 +1,14 @@
-"""The social domain's public API: usernames and privacy, following, blocking, finding people, profiles."""
+"""The social domain's public API: usernames and privacy, following, blocking, cheers, finding people, profiles."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -17,7 +17,20 @@ from puchi.core import events
 from puchi.core.db import commit, db
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
+from puchi.learning import services as learning
+from puchi.progress import services as progress
+from puchi.social.models import (
+    FRIENDS,
+    HOURLY_CHEER,
+    ITEM_CHEER,
+    PRIVATE,
+    PUBLIC,
+    VISIBILITIES,
+    Block,
+    Cheer,
+    Follow,
+    SocialProfile,
+)
 
 USERNAME = re.compile(r"^[a-z0-9_]{3,30}$")
 
@@ -124,14 +137,24 @@ def check_can_cheer(user: User, target: User) -> None:
         raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."), code="not_friends")
 
 
-def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
-    """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Commits.
+def send_cheer(user: User, target: User, *, at: datetime | None = None, event_id: int | None = None) -> bool:
+    """Cheer ``target`` on from ``user``: on one of their feed items (``event_id``), else once in the UTC hour
+    of ``at``. Commits; returns False when that cheer was sent already (of two sent at once, one is).
 
-    Returns False when that source was used already. Callers check who may cheer whom first.
+    The cheer row decides "once" (its unique key, inserted on conflict do nothing); the ``user.cheered`` event
+    tells notifications, with ``source`` as the key of the notification it makes. Callers check who may cheer
+    whom first.
     """
-    from puchi.notifications.models import Notification
-
-    if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
+    keys: dict[str, object]
+    if event_id is not None:
+        keys, where, values = {"sender_id": user.id, "event_id": event_id}, ITEM_CHEER, {"recipient_id": target.id}
+        source, payload = f"cheer:item:{user.id}:{event_id}", {"event_id": event_id}
+    else:
+        assert at is not None, "a profile cheer is counted by the hour it is sent in"
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        keys, where, values = {"sender_id": user.id, "recipient_id": target.id, "hour": hour}, HOURLY_CHEER, {}
+        source, payload = f"cheer:{user.id}:{target.id}:{hour:%Y%m%d%H}", {}
+    if not insert_if_missing(Cheer, keys, where=text(where), **values):
         return False
     events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
                   payload={"source": source, **payload})
@@ -146,7 +169,7 @@ def cheer(user: User, username: str, at: datetime) -> bool:
     """
     target = _user_by_username(username)
     check_can_cheer(user, target)
-    return send_cheer(user, target, f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}")
+    return send_cheer(user, target, at=at)
 
 
 def unfollow(user: User, username: str) -> None:
@@ -266,9 +289,6 @@ class ProfileView:
 
 def profile_view(viewer: User, username: str) -> ProfileView:
     """A learner's profile as ``viewer`` may see it. :raises NotFound: no such learner, or they blocked you."""
-    from puchi.learning.models import Course, Enrollment
-    from puchi.progress.models import ProgressProfile, UserAchievement
-
     target = _user_by_username(username)
     profile = profile_of(target)
     if db.session.scalar(select(Block.id).where(Block.blocker_id == target.id, Block.blocked_id == viewer.id)):
@@ -276,7 +296,7 @@ def profile_view(viewer: User, username: str) -> ProfileView:
     is_me = target.id == viewer.id
     i_follow, follows_me = follows(viewer.id, target.id), follows(target.id, viewer.id)
     visible = is_me or profile.visibility == PUBLIC or (profile.visibility == FRIENDS and i_follow and follows_me)
-    progress = db.session.get(ProgressProfile, target.id)
+    standing = progress.summary_of(target.id)
     return ProfileView(
         user=target, username=profile.username, visible=visible, is_me=is_me, i_follow=i_follow,
         follows_me=follows_me,
@@ -284,12 +304,10 @@ def profile_view(viewer: User, username: str) -> ProfileView:
                                                                Block.blocked_id == target.id)) is not None,
         followers=db.session.scalar(select(func.count(Follow.id)).where(Follow.followed_id == target.id)) or 0,
         following=db.session.scalar(select(func.count(Follow.id)).where(Follow.follower_id == target.id)) or 0,
-        streak=progress.current_streak if progress else 0, total_xp=progress.total_xp if progress else 0,
-        league_tier=progress.league_tier if progress else 1,
-        achievements=db.session.scalar(select(func.count(UserAchievement.id))
-                                       .where(UserAchievement.user_id == target.id)) or 0,
-        courses=list(db.session.scalars(select(Course.title).join(Enrollment, Enrollment.course_id == Course.id)
-                                        .where(Enrollment.user_id == target.id))) if visible else [],
+        streak=standing.streak, total_xp=standing.total_xp, league_tier=standing.league_tier,
+        achievements=progress.achievement_count(target.id),
+        courses=[course.title for course in db.session.scalars(learning.enrolled_courses(target.id))]
+        if visible else [],
     )
 
 

@@ -15,6 +15,7 @@ from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page, wants_fragment
 from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
+from puchi.progress import services as progress
 from puchi.social import feed as feeds
 from puchi.social import nudges, services
 from puchi.social.models import VISIBILITIES
@@ -88,16 +89,13 @@ def _refused(element_id: str, error: ServiceError) -> ResponseReturnValue:
 @bp.get("/feed")
 @login_required
 def feed() -> ResponseReturnValue:
-    from puchi.progress.achievements import BY_CODE
-    from puchi.progress.views import tier_names
-
     # An unreadable cursor (a Unicode digit, a number past any id) shows the first page.
     before = parse_int(request.args.get("before"), minimum=1, maximum=MAX_INT32)
     page = feeds.feed_for(_user(), before_id=before)
     at_risk = nudges.friends_at_risk(_user(), now()) if before is None else []
     return render_page("social/feed.html", "feed_more", page=page, at_risk=at_risk, older=before is not None,
-                       focus_first=before is not None and wants_fragment(), tier_names=tier_names(),
-                       achievements=BY_CODE)
+                       focus_first=before is not None and wants_fragment(), tier_names=progress.tier_names(),
+                       achievements=progress.achievement_definitions())
 
 
 @bp.post("/feed/<int:event_id>/cheer")
