@@ -14,6 +14,8 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
+from puchi.learning.events import ItemReviewed, LessonCompleted
+from puchi.learning.grading import Verdict
 from puchi.learning.models import (
     TARGET,
     Attempt,
@@ -24,6 +26,7 @@ from puchi.learning.models import (
     Enrollment,
     Item,
     LessonSession,
+    SessionKind,
     Skill,
     SkillProgress,
 )
@@ -40,7 +43,7 @@ class AnswerResult:
     session: LessonSession
     step_index: int
     step: dict[str, Any]
-    verdict: str  # correct, almost, wrong, skipped
+    verdict: Verdict
     expected: str
     segments: tuple[grading.Segment, ...]
     answer: str
@@ -209,33 +212,33 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
         verdict, expected, segments = _grade_pairs(step, pairs or [])
         answer = " | ".join(pairs or [])
     elif skipped and step["type"] in {exercises.SPEAK, exercises.LISTEN}:
-        verdict, expected, segments = "skipped", (item.text if item else ""), ()
+        verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()
     else:
         expectation = exercises.expectation(step, item, course)
         if expectation.exact_choice and answer not in step.get("choices", []):
-            verdict_obj = grading.grade("", expectation.accepted, expectation.language)
-            verdict = "wrong"  # nothing picked, or something that was not on offer
+            graded = grading.grade("", expectation.accepted, expectation.language)
+            verdict = Verdict.WRONG  # nothing picked, or something that was not on offer
         else:
-            verdict_obj = grading.grade(answer, expectation.accepted, expectation.language)
-            verdict = verdict_obj.result
-            if expectation.exact_choice and verdict == "almost":
-                verdict = "wrong"  # picking a different choice is never a typo
-        expected, segments = verdict_obj.expected, verdict_obj.segments
+            graded = grading.grade(answer, expectation.accepted, expectation.language)
+            verdict = graded.result
+            if expectation.exact_choice and verdict is Verdict.ALMOST:
+                verdict = Verdict.WRONG  # picking a different choice is never a typo
+        expected, segments = graded.expected, graded.segments
 
     db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
                            step_index=step_index, exercise_type=step["type"], answer=answer, verdict=verdict,
                            expected=expected, duration_ms=duration, created_at=current))
-    if verdict == "correct":
+    if verdict is Verdict.CORRECT:
         session.correct_count += 1
-    elif verdict == "almost":
+    elif verdict is Verdict.ALMOST:
         session.almost_count += 1
-    elif verdict == "wrong":
+    elif verdict is Verdict.WRONG:
         session.wrong_count += 1
 
-    if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
+    if item is not None and verdict is not Verdict.SKIPPED and step["type"] != exercises.MATCH:
         _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
     retries = sum(1 for s in session.steps if s.get("retry"))
-    if allow_retry and verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
+    if allow_retry and verdict is Verdict.WRONG and not step.get("retry") and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
             step, item, _retry_pool(course, item), course, _vocabulary(course), seed=session.id * 1000 + step_index)]
     session.position = step_index + 1
@@ -266,7 +269,7 @@ def _vocabulary(course: Course) -> list[str]:
 def _replay(session: LessonSession, attempt: Attempt) -> AnswerResult:
     step = session.steps[attempt.step_index]
     segments = (grading.Segment(attempt.expected, False),) if attempt.expected else ()
-    return AnswerResult(session=session, step_index=attempt.step_index, step=step, verdict=attempt.verdict,
+    return AnswerResult(session=session, step_index=attempt.step_index, step=step, verdict=Verdict(attempt.verdict),
                         expected=attempt.expected, segments=segments, answer=attempt.answer)
 
 
@@ -278,15 +281,15 @@ def _duration(session: LessonSession, reported: int | None, current: datetime) -
     return int(min(MAX_DURATION_MS, max(0, (current - last).total_seconds() * 1000)))
 
 
-def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tuple[grading.Segment, ...]]:
+def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[Verdict, str, tuple[grading.Segment, ...]]:
     items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step["item_ids"])))}
     expected_pairs = [items[i].translation for i in step["item_ids"] if i in items]
     expected = " | ".join(f"{left} = {right}" for left, right in zip(step["left"], expected_pairs, strict=False))
-    verdict = "correct" if pairs == expected_pairs else "wrong"
+    verdict = Verdict.CORRECT if pairs == expected_pairs else Verdict.WRONG
     return verdict, expected, (grading.Segment(expected, False),)
 
 
-def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
+def _review_item(user: User, item: Item, step: dict[str, Any], verdict: Verdict, duration: int, length: int,
                  current: datetime, session_kind: str) -> None:
     # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
     fresh = scheduler.new_card(user.id, item, current)
@@ -298,10 +301,9 @@ def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, dur
     assert card is not None
     rating = scheduler.rating_for(verdict, step["type"], duration, length)
     scheduler.review(card, rating, current, user.desired_retention)
-    events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
-                  payload={"course_id": item.course_id, "skill_id": item.skill_id, "verdict": verdict,
-                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration,
-                           "session_kind": session_kind})
+    events.record(ItemReviewed(course_id=item.course_id, skill_id=item.skill_id, verdict=verdict, rating=int(rating),
+                               exercise=step["type"], duration_ms=duration, session_kind=SessionKind(session_kind)),
+                  actor_id=user.id, subject=("item", item.id))
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
@@ -326,14 +328,14 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
                                                            Enrollment.course_id == course.id))
     if enrolment is not None:
         enrolment.last_practised_at = current
-    events.record("lesson.completed", actor_id=user.id, subject=("lesson_session", session.id), payload={
-        "kind": session.kind, "course_id": course.id, "skill_id": session.skill_id,
-        "accuracy": accuracy, "correct": session.correct_count, "almost": session.almost_count,
-        "wrong": session.wrong_count, "duration_seconds": int((current - session.started_at).total_seconds()),
-        "items": item_ids, "new_items": new_items, "perfect": session.wrong_count == 0,
-        "due_reviewed": len({s["item_id"] for s in session.steps if s.get("due") and s.get("item_id")}),
-        "started_at": session.started_at.isoformat(), "completed_at": current.isoformat(),
-    })
+    events.record(LessonCompleted(
+        kind=SessionKind(session.kind), course_id=course.id, skill_id=session.skill_id, accuracy=accuracy,
+        correct=session.correct_count, almost=session.almost_count, wrong=session.wrong_count,
+        duration_seconds=int((current - session.started_at).total_seconds()), items=tuple(item_ids),
+        new_items=new_items, perfect=session.wrong_count == 0,
+        due_reviewed=len({s["item_id"] for s in session.steps if s.get("due") and s.get("item_id")}),
+        started_at=session.started_at, completed_at=current,
+    ), actor_id=user.id, subject=("lesson_session", session.id))
 
 
 def summary(user: User, session_id: int) -> Summary:

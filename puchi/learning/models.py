@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
@@ -12,6 +13,13 @@ from puchi.core.db import JSONType, Model, UTCDateTime, now
 
 WORD, PHRASE = "word", "phrase"
 TARGET, SOURCE = "target", "source"
+
+
+class SessionKind(StrEnum):
+    """What a lesson session is (``LessonSession.kind``)."""
+
+    LESSON = "lesson"  # new items of a skill, with some reviews
+    PRACTICE = "practice"  # a review of what is due across the course
 
 
 # --- Content ---------------------------------------------------------------------------------------
@@ -215,7 +223,7 @@ class LessonSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # "lesson" or "practice"
+    kind: Mapped[str] = mapped_column(String(12))  # a SessionKind
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed, abandoned
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     position: Mapped[int] = mapped_column(default=0)  # index of the step being shown

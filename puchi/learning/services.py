@@ -18,6 +18,7 @@ from puchi.core import events
 from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.learning.events import CourseEnrolled
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
@@ -93,8 +94,7 @@ def enroll(user: User, slug: str) -> Enrollment:
     db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
                        .values(is_active=False))
     if insert_if_missing(Enrollment, {"user_id": user.id, "course_id": course.id}, is_active=True):
-        events.record("course.enrolled", actor_id=user.id, subject=("course", course.id),
-                      payload={"slug": course.slug})
+        events.record(CourseEnrolled(slug=course.slug), actor_id=user.id, subject=("course", course.id))
     enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                            Enrollment.course_id == course.id)
                                   .execution_options(populate_existing=True))

@@ -14,6 +14,7 @@ from puchi.core.db import commit, db
 from puchi.core.errors import Conflict, Forbidden, RateLimited
 from puchi.progress.models import ProgressProfile
 from puchi.progress.streaks import ZoneInfo, local_day
+from puchi.social.events import UserNudged
 from puchi.social.feed import sharing_friends
 from puchi.social.models import PRIVATE
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
@@ -83,7 +84,7 @@ def _start_of_day(at: datetime, timezone: str) -> datetime:
 def nudges_sent_today(user: User, at: datetime) -> int:
     """How many nudges ``user`` sent since their own midnight."""
     return db.session.scalar(select(func.count(events.Event.id)).where(
-        events.Event.name == "user.nudged", events.Event.actor_id == user.id,
+        events.Event.name == UserNudged.name, events.Event.actor_id == user.id,
         events.Event.created_at >= _start_of_day(at, user.timezone))) or 0
 
 
@@ -110,8 +111,8 @@ def nudge(user: User, username: str, at: datetime) -> bool:
         return False
     if nudges_sent_today(user, at) >= DAILY_NUDGES:
         raise RateLimited(_l("You have sent %(num)s nudges today. You can nudge again tomorrow.", num=DAILY_NUDGES))
-    events.record("user.nudged", actor_id=user.id, subject=("user", friend.id),
-                  payload={"source": source, "days": progress.current_streak})
+    events.record(UserNudged(source=source, days=progress.current_streak), actor_id=user.id,
+                  subject=("user", friend.id))
     commit()
     return True
 

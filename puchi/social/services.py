@@ -12,11 +12,13 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.social.events import UserBlocked, UserCheered, UserFollowed
 from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
 
 USERNAME = re.compile(r"^[a-z0-9_]{3,30}$")
@@ -112,8 +114,7 @@ def follow(user: User, username: str) -> User:
         raise NotFound
     profile_of(user)
     if insert_if_missing(Follow, {"follower_id": user.id, "followed_id": target.id}):
-        events.record("user.followed", actor_id=user.id, subject=("user", target.id),
-                      payload={"mutual": follows(target.id, user.id)})
+        events.record(UserFollowed(mutual=follows(target.id, user.id)), actor_id=user.id, subject=("user", target.id))
     commit()
     return target
 
@@ -124,7 +125,7 @@ def check_can_cheer(user: User, target: User) -> None:
         raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
 
 
-def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
+def send_cheer(user: User, target: User, source: str, event_id: int | None = None) -> bool:
     """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Commits.
 
     Returns False when that source was used already. Callers check who may cheer whom first.
@@ -133,8 +134,7 @@ def send_cheer(user: User, target: User, source: str, **payload: object) -> bool
 
     if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
         return False
-    events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
-                  payload={"source": source, **payload})
+    events.record(UserCheered(source=source, event_id=event_id), actor_id=user.id, subject=("user", target.id))
     commit()
     return True
 
@@ -164,7 +164,7 @@ def block(user: User, username: str) -> None:
         (Follow.follower_id == user.id) & (Follow.followed_id == target.id),
         (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))
     insert_if_missing(Block, {"blocker_id": user.id, "blocked_id": target.id})
-    events.record("user.blocked", actor_id=user.id, subject=("user", target.id))
+    events.record(UserBlocked(), actor_id=user.id, subject=("user", target.id))
     commit()
 
 
@@ -293,13 +293,9 @@ def profile_view(viewer: User, username: str) -> ProfileView:
     )
 
 
-def on_user_created(event: events.Event) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
     """Every new account gets its username at once, so friends can find it."""
     user = db.session.get(User, event.subject_id) if event.subject_id else None
     if user is not None:
         profile_of(user)
 
-
-def register() -> None:
-    events.subscribe("user.signed_up", on_user_created)
-    events.subscribe("user.created", on_user_created)

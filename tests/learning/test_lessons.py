@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from puchi.core.db import db
 from puchi.core.events import Event
 from puchi.learning import exercises
+from puchi.learning.events import LessonCompleted, SessionKind
 from puchi.learning.lesson_builder import step_items
 from puchi.learning.models import Attempt, Card, Enrollment, SkillProgress
 from tests.conftest import post_form
@@ -75,9 +76,9 @@ def test_a_whole_lesson_answered_right_completes_once_with_its_event(app, learne
     with app.app_context():
         events = db.session.scalars(select(Event).where(Event.name == "lesson.completed")).all()
         assert len(events) == 1
-        payload = events[0].payload
-        assert payload["accuracy"] == 100 and payload["perfect"] is True and payload["kind"] == "lesson"
-        assert len(payload["items"]) >= 4 and payload["duration_seconds"] >= 0
+        completed = LessonCompleted.from_payload(events[0].payload)
+        assert completed.accuracy == 100 and completed.perfect and completed.kind is SessionKind.LESSON
+        assert len(completed.items) >= 4 and completed.duration_seconds >= 0
         reviewed = db.session.scalar(select(func.count(Event.id)).where(Event.name == "item.reviewed"))
         assert reviewed == db.session.scalar(select(func.count(Attempt.id)).where(
             Attempt.exercise_type != exercises.MATCH, Attempt.item_id.is_not(None)))

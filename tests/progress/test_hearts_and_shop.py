@@ -34,12 +34,14 @@ def test_each_wrong_answer_in_a_lesson_costs_a_heart(app, enrolled):
 
 def test_an_almost_right_answer_costs_nothing(app, enrolled):
     from puchi.core import events
+    from puchi.learning.events import ItemReviewed, SessionKind, Verdict
 
     learner = enrolled()
     with app.app_context():
         services.profile_for(learner.id)
-        events.record("item.reviewed", actor_id=learner.id, subject=("item", 1),
-                      payload={"verdict": "almost", "session_kind": "lesson"})
+        events.record(ItemReviewed(course_id=1, skill_id=1, verdict=Verdict.ALMOST, rating=2, exercise="translate",
+                                   duration_ms=3000, session_kind=SessionKind.LESSON),
+                      actor_id=learner.id, subject=("item", 1))
         db.session.commit()
     assert profile(app, learner.id).hearts == 5
 
