@@ -194,14 +194,15 @@ def test_twenty_parallel_purchases_never_overdraw_gems(app, enrolled):
 @postgres_only
 def test_twenty_parallel_lesson_completions_award_the_right_xp(app, enrolled):
     from puchi.learning.models import Item, LessonSession
+    from puchi.learning.steps import Direction, ExerciseType, Step
 
     learner = enrolled()
     with app.app_context():
         item = db.session.scalar(select(Item).order_by(Item.id).limit(1))
         sessions = [LessonSession(user_id=learner.id, course_id=item.course_id, skill_id=item.skill_id,
                                   kind="lesson", status="active", position=0,
-                                  steps=[{"type": "translate", "item_id": item.id, "direction": "to_source",
-                                          "prompt": item.text}]) for _ in range(20)]
+                                  steps=[Step(ExerciseType.TRANSLATE, item_id=item.id, direction=Direction.TO_SOURCE,
+                                              prompt=item.text)]) for _ in range(20)]
         db.session.add_all(sessions)
         db.session.commit()
         ids, translation = [s.id for s in sessions], item.translation
