@@ -152,9 +152,9 @@ def on_item_reviewed(event: events.Event, reviewed: ItemReviewed) -> None:
         profile.hearts -= 1
 
 
-def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
+def gate_lesson_start(*, user: User, kind: SessionKind, **context: Any) -> None:
     """No hearts, no new lesson; practice is always open (it is how hearts come back)."""
-    if kind != "lesson" or unlimited_hearts(user):
+    if kind is not SessionKind.LESSON or unlimited_hearts(user):
         return
     profile = profile_for(user.id)
     hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
