@@ -18,6 +18,24 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from puchi.accounts import passwords, tokens
+from puchi.accounts.events import (
+    EmailChanged,
+    EmailChangeDropped,
+    EmailChangeRequested,
+    EmailVerified,
+    LoggedIn,
+    LoggedOut,
+    LoginFailed,
+    PasswordChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    PreferencesChanged,
+    ProfileChanged,
+    SessionsRevoked,
+    SignUpAttempted,
+    UserCreated,
+    UserSignedUp,
+)
 from puchi.accounts.models import UsedToken, User, UserSession
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
@@ -90,8 +108,8 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
             raise
         _tell_owner_about_sign_up(owner_id)
         return None
-    events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
-                  payload={"locale": locale, "course_interest": course_interest})
+    events.record(UserSignedUp(locale=locale, course_interest=course_interest), actor_id=user.id,
+                  subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     commit()
     return user
@@ -103,7 +121,7 @@ def _account_with(email: str) -> int | None:
 
 
 def _tell_owner_about_sign_up(user_id: int) -> None:
-    events.record("user.sign_up_attempted", subject=("user", user_id))
+    events.record(SignUpAttempted(), subject=("user", user_id))
     outbox.add("accounts.account_exists_email", {"user_id": user_id})
     commit()
 
@@ -187,11 +205,10 @@ def verify_email(token: str) -> User:
             _spend(claims)
             _drop_email_change(user, "taken")
             raise _email_taken() from error
-        events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
-                      payload={"old": old_email, "new": claims.email})
+        events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id, subject=("user", user.id))
     elif user.email == claims.email and not user.email_verified:
         user.email_verified_at = now()
-        events.record("user.email_verified", actor_id=user.id, subject=("user", user.id))
+        events.record(EmailVerified(), actor_id=user.id, subject=("user", user.id))
     else:
         db.session.rollback()
         raise tokens.link_used()
@@ -211,8 +228,7 @@ def _pending_email_expiry() -> datetime:
 def _drop_email_change(user: User, reason: str) -> None:
     """Forget a pending change that can no longer happen, keeping the spent link spent. Commits."""
     user.pending_email, user.pending_email_expires_at = None, None
-    events.record("user.email_change_dropped", actor_id=user.id, subject=("user", user.id),
-                  payload={"reason": reason})
+    events.record(EmailChangeDropped(reason=reason), actor_id=user.id, subject=("user", user.id))
     commit()
 
 
@@ -257,7 +273,7 @@ def authenticate(email: str, password: str) -> User:
         raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     if not passwords.verify_password(user.password_hash, password):
         throttle.hit(LOGIN_FAILURES, _account_key(address))
-        events.record("user.login_failed", subject=("user", user.id))
+        events.record(LoginFailed(), subject=("user", user.id))
         commit()
         raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     throttle.clear(LOGIN_FAILURES, _account_key(address))
@@ -282,8 +298,7 @@ def start_session(user: User, *, remember: bool, user_agent: str = "") -> str:
         created_at=current, last_seen_at=current, expires_at=current + lifetime,
     ))
     user.last_login_at = current
-    events.record("user.logged_in", actor_id=user.id, subject=("user", user.id),
-                  payload={"remember": remember})
+    events.record(LoggedIn(remember=remember), actor_id=user.id, subject=("user", user.id))
     commit()
     user.current_session_key = key
     return key
@@ -319,8 +334,7 @@ def end_session(user: User) -> None:
             .where(UserSession.key_hash == _hash_key(user.current_session_key))
             .values(revoked_at=now())
         )
-    events.record("user.logged_out", actor_id=user.id, subject=("user", user.id),
-                  payload={"session": current_session_hash(user)})
+    events.record(LoggedOut(session=current_session_hash(user)), actor_id=user.id, subject=("user", user.id))
     commit()
 
 
@@ -345,8 +359,7 @@ def is_current_session(user: User, session: UserSession) -> bool:
 def revoke_other_sessions(user: User) -> int:
     """Log out every other browser of this user. Commits; returns how many sessions ended."""
     count = _revoke_sessions(user, keep_current=True)
-    events.record("user.sessions_revoked", actor_id=user.id, subject=("user", user.id),
-                  payload={"count": count})
+    events.record(SessionsRevoked(count=count), actor_id=user.id, subject=("user", user.id))
     commit()
     return count
 
@@ -376,7 +389,7 @@ def request_password_reset(email: str, *, locale: str) -> None:
     errors.raise_if_any()
     user = db.session.scalar(select(User).where(User.email == address))
     if user is not None:
-        events.record("user.password_reset_requested", subject=("user", user.id))
+        events.record(PasswordResetRequested(), subject=("user", user.id))
         outbox.add("accounts.password_reset_email", {"user_id": user.id})
     else:
         outbox.add("accounts.no_account_email", {"email": address, "locale": locale})
@@ -421,7 +434,7 @@ def reset_password(token: str, new_password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = now()  # the link arrived at this address, which proves it
     _revoke_sessions(user, keep_current=False)
-    events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
+    events.record(PasswordReset(), actor_id=user.id, subject=("user", user.id))
     commit()
     throttle.clear(LOGIN_FAILURES, _account_key(user.email))  # the owner is back: let them log in at once
     return user
@@ -440,7 +453,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
     errors.raise_if_any()
     user.password_hash = passwords.hash_password(new_password)
     _revoke_sessions(user, keep_current=True)
-    events.record("user.password_changed", actor_id=user.id, subject=("user", user.id))
+    events.record(PasswordChanged(), actor_id=user.id, subject=("user", user.id))
     outbox.add("accounts.password_changed_email", {"user_id": user.id})
     commit()
 
@@ -462,8 +475,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
         errors.add("new_email", EMAIL_TAKEN)
     errors.raise_if_any()
     user.pending_email, user.pending_email_expires_at = address, _pending_email_expiry()
-    events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
-                  payload={"new": address})
+    events.record(EmailChangeRequested(new=address), actor_id=user.id, subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
     outbox.add("accounts.email_change_notice", {"user_id": user.id, "new_email": address})
     commit()
@@ -496,7 +508,7 @@ def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
     check_avatar_color(avatar_color, errors)
     errors.raise_if_any()
     user.display_name, user.avatar_color = name, avatar_color
-    events.record("user.profile_changed", actor_id=user.id, subject=("user", user.id))
+    events.record(ProfileChanged(), actor_id=user.id, subject=("user", user.id))
     commit()
 
 
@@ -517,8 +529,7 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     for name, value in changed.items():
         setattr(user, name, value)
     if changed:
-        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
-                      payload=changed)
+        events.record(PreferencesChanged(**changed), actor_id=user.id, subject=("user", user.id))
     commit()
 
 
@@ -528,8 +539,7 @@ def set_locale(user: User, locale: str) -> None:
         raise Invalid(fields={"locale": [_l("Choose one of the options.")]}, code="unknown_locale")
     if user.locale != locale:
         user.locale = locale
-        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
-                      payload={"locale": locale})
+        events.record(PreferencesChanged(locale=locale), actor_id=user.id, subject=("user", user.id))
         commit()
 
 
@@ -556,7 +566,7 @@ def create_verified_user(*, email: str, display_name: str, password: str, is_adm
                 avatar_color=_avatar_color_for(address))
     db.session.add(user)
     db.session.flush()
-    events.record("user.created", subject=("user", user.id), payload={"is_admin": is_admin})
+    events.record(UserCreated(is_admin=is_admin), subject=("user", user.id))
     commit()
     return user
 

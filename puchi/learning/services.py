@@ -20,6 +20,8 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import scheduler
+from puchi.learning.events import CourseEnrolled
+from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
@@ -96,8 +98,7 @@ def enroll(user: User, slug: str) -> Enrollment:
     db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
                        .values(is_active=False))
     if insert_if_missing(Enrollment, {"user_id": user.id, "course_id": course.id}, is_active=True):
-        events.record("course.enrolled", actor_id=user.id, subject=("course", course.id),
-                      payload={"slug": course.slug})
+        events.record(CourseEnrolled(slug=course.slug), actor_id=user.id, subject=("course", course.id))
     enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                            Enrollment.course_id == course.id)
                                   .execution_options(populate_existing=True))
@@ -272,7 +273,7 @@ def answer_accuracy(user_id: int) -> Select[str, int, int]:
     """Answers per exercise type: ``exercise_type``, ``answers`` (skips aside) and ``right`` (correct or almost),
     by type (a Select to run)."""
     return (select(Attempt.exercise_type, func.count(Attempt.id).label("answers"),
-                   func.coalesce(func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)), 0)
+                   func.coalesce(func.sum(case((Attempt.verdict.in_((Verdict.CORRECT.value, Verdict.ALMOST.value)), 1), else_=0)), 0)
                    .label("right"))
             .where(Attempt.user_id == user_id, Attempt.verdict != "skipped")
             .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))

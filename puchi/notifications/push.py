@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from puchi.accounts.events import LoggedOut
 from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import commit, db, now
@@ -389,8 +390,7 @@ def _record(delivered: list[int], gone: list[int]) -> None:
 channels.register_adapter("push", reachable=reachable, send=send)
 
 
-def forget_browser_on_log_out(event: events.Event) -> None:
+def forget_browser_on_log_out(event: events.Event, logged_out: LoggedOut) -> None:
     """Logging out of a browser removes the push subscription that login made there."""
-    session = (event.payload or {}).get("session")
-    if session:
-        db.session.execute(delete(PushSubscription).where(PushSubscription.session_key_hash == session))
+    if logged_out.session:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.session_key_hash == logged_out.session))

@@ -14,13 +14,16 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select, update
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db, now
 from puchi.core.errors import Conflict, Forbidden, Invalid, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import services as learning
+from puchi.learning.events import ItemReviewed, LessonCompleted, SessionKind, Verdict
 from puchi.progress import achievements, leagues, rules, streaks
+from puchi.progress.events import AchievementUnlocked, GoalReached, ShopPurchased, StreakMilestone
 from puchi.progress.models import (
     MAX_FREEZES,
     MAX_HEARTS,
@@ -52,7 +55,7 @@ def _ensure_profile(user_id: int) -> None:
     insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=current, created_at=current)
 
 
-def on_user_created(event: events.Event) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
     """Every new account gets its progress row at once, so no page has to make it on first view."""
     if event.subject_id is not None:
         _ensure_profile(event.subject_id)
@@ -88,32 +91,30 @@ def refresh_hearts(profile: ProgressProfile, at: datetime) -> None:
 
 # --- Subscribers ------------------------------------------------------------------------------------------
 
-def on_lesson_completed(event: events.Event) -> None:
+def on_lesson_completed(event: events.Event, lesson: LessonCompleted) -> None:
     """Award XP and gems, extend the streak, count the day, check achievements, add league XP."""
-    payload = event.payload
     user = db.session.get(User, event.actor_id)
     if user is None:
         return
     source = f"lesson_session:{event.subject_id}"
-    completed_at = datetime.fromisoformat(payload["completed_at"])
+    completed_at = lesson.completed_at
     day = streaks.local_day(completed_at, user.timezone)
     profile = _locked_profile(user.id)
     if db.session.scalar(select(XpEntry.id).where(XpEntry.source == source)) is not None:
         return  # this lesson was already counted
-    xp = rules.xp_for_lesson(payload)
-    db.session.add(XpEntry(user_id=user.id, amount=xp, reason=payload.get("kind", "lesson"), source=source,
+    xp = rules.xp_for_lesson(lesson)
+    db.session.add(XpEntry(user_id=user.id, amount=xp, reason=lesson.kind.value, source=source,
                            local_date=day, earned_at=completed_at))
     db.session.flush()
 
     before = db.session.scalar(select(DailyActivity.xp).where(DailyActivity.user_id == user.id,
                                                               DailyActivity.local_date == day)) or 0
     insert_or_add(DailyActivity, {"user_id": user.id, "local_date": day},
-                  {"xp": xp, "lessons": 1, "seconds": int(payload.get("duration_seconds") or 0)})
+                  {"xp": xp, "lessons": 1, "seconds": lesson.duration_seconds})
     if before < user.daily_goal <= before + xp:
         db.session.execute(update(DailyActivity).where(DailyActivity.user_id == user.id,
                                                        DailyActivity.local_date == day).values(goal_reached=True))
-        events.record("goal.reached", actor_id=user.id, subject=("user", user.id),
-                      payload={"date": day.isoformat(), "goal": user.daily_goal})
+        events.record(GoalReached(date=day, goal=user.daily_goal), actor_id=user.id, subject=("user", user.id))
 
     streak = streaks.record_day(current=profile.current_streak, longest=profile.longest_streak,
                                 last_active=profile.last_active_date, freezes=profile.streak_freezes, day=day)
@@ -123,13 +124,12 @@ def on_lesson_completed(event: events.Event) -> None:
     profile.last_active_date, profile.streak_freezes = streak.last_active, streak.freezes_left
     if streak.extended and streaks.is_milestone(streak.current):
         # Once per reaching: a redelivered lesson returned above, and a day counts once, so this runs once.
-        events.record("streak.milestone", actor_id=user.id, subject=("user", user.id),
-                      payload={"days": streak.current})
+        events.record(StreakMilestone(days=streak.current), actor_id=user.id, subject=("user", user.id))
     profile.total_xp += xp
     profile.lessons_completed += 1
-    if payload.get("perfect"):
+    if lesson.perfect:
         profile.perfect_lessons += 1
-    if payload.get("kind") == "practice" and not unlimited_hearts(user):
+    if lesson.kind is SessionKind.PRACTICE and not unlimited_hearts(user):
         refresh_hearts(profile, completed_at)
         profile.hearts = min(MAX_HEARTS, profile.hearts + 1)  # practice earns a heart back
     _earn_gems(profile, rules.GEMS_PER_LESSON, "lesson", source)
@@ -138,10 +138,9 @@ def on_lesson_completed(event: events.Event) -> None:
     _check_achievements(user, profile, completed_at)
 
 
-def on_item_reviewed(event: events.Event) -> None:
+def on_item_reviewed(event: events.Event, reviewed: ItemReviewed) -> None:
     """A wrong answer in a lesson costs a heart (an "almost" does not; practice never does)."""
-    payload = event.payload
-    if payload.get("verdict") != "wrong" or payload.get("session_kind") != "lesson":
+    if reviewed.verdict is not Verdict.WRONG or reviewed.session_kind is not SessionKind.LESSON:
         return
     user = db.session.get(User, event.actor_id)
     if user is None or unlimited_hearts(user):
@@ -154,9 +153,9 @@ def on_item_reviewed(event: events.Event) -> None:
         profile.hearts -= 1
 
 
-def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
+def gate_lesson_start(*, user: User, kind: SessionKind, **context: Any) -> None:
     """No hearts, no new lesson; practice is always open (it is how hearts come back)."""
-    if kind != "lesson" or unlimited_hearts(user):
+    if kind is not SessionKind.LESSON or unlimited_hearts(user):
         return
     profile = profile_for(user.id)
     hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
@@ -182,16 +181,8 @@ def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> N
     for code, tier in sorted(achievements.earned_tiers(values) - owned):
         if insert_if_missing(UserAchievement, {"user_id": user.id, "code": code, "tier": tier}, unlocked_at=at,
                              seen=False):
-            events.record("achievement.unlocked", actor_id=user.id, subject=("user", user.id),
-                          payload={"code": code, "tier": tier})
+            events.record(AchievementUnlocked(code=code, tier=tier), actor_id=user.id, subject=("user", user.id))
             _earn_gems(profile, rules.GEMS_PER_ACHIEVEMENT, "achievement", f"{user.id}:{code}:{tier}")
-
-
-def register() -> None:
-    events.subscribe("lesson.completed", on_lesson_completed)
-    events.subscribe("item.reviewed", on_item_reviewed)
-    events.subscribe("user.signed_up", on_user_created)
-    events.subscribe("user.created", on_user_created)
 
 
 # --- The shop ---------------------------------------------------------------------------------------------
@@ -233,8 +224,7 @@ def buy(user: User, item: str) -> ProgressProfile:
     profile = db.session.get(ProgressProfile, user.id, populate_existing=True)
     assert profile is not None
     db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=profile.gems))
-    events.record("shop.purchased", actor_id=user.id, subject=("user", user.id), payload={"item": item,
-                                                                                        "price": price})
+    events.record(ShopPurchased(item=item, price=price), actor_id=user.id, subject=("user", user.id))
     commit()
     return profile
 

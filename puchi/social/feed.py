@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
@@ -19,12 +18,14 @@ from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.events import Event
-from puchi.social.models import PRIVATE, Cheer, Follow, SocialProfile
+from puchi.progress.events import AchievementUnlocked, LeaguePromoted, StreakMilestone
+from puchi.social.models import FEED_EVENTS, PRIVATE, Cheer, Follow, SocialProfile
 from puchi.social.services import _not_blocked, check_can_cheer, profile_of, send_cheer
 
-FEED_EVENTS = ("streak.milestone", "achievement.unlocked", "league.promoted")
+News = StreakMilestone | AchievementUnlocked | LeaguePromoted
+_KINDS: dict[str, type[News]] = {kind.name: kind for kind in FEED_EVENTS}
 # Written into the SQL as literals, so the database sees the partial index ix_events_feed applies.
-_FEED_NAMES = bindparam("feed_names", list(FEED_EVENTS), expanding=True, literal_execute=True)
+_FEED_NAMES = bindparam("feed_names", list(_KINDS), expanding=True, literal_execute=True)
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 MAX_ID = 2**63 - 1  # a BIGINT: a larger id from a URL would overflow the driver, not merely match nothing
@@ -40,7 +41,7 @@ class FeedItem:
     avatar_color: str
     initials: str
     at: datetime
-    payload: dict[str, Any]
+    news: News  # what happened
     cheered: bool  # the viewer cheered this item already
 
 
@@ -82,7 +83,8 @@ def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -
     more, rows = len(rows) > limit, rows[:limit]
     cheered = _cheered(user.id, [event.id for _user, _name, event in rows])
     items = [FeedItem(event.id, event.name, friend.id, friend.display_name, username, friend.avatar_color,
-                      friend.initials, event.created_at, dict(event.payload or {}), event.id in cheered)
+                      friend.initials, event.created_at, _KINDS[event.name].from_payload(event.payload),
+                      event.id in cheered)
              for friend, username, event in rows]
     return FeedPage(items, items[-1].event_id if more else None)
 
@@ -101,7 +103,7 @@ def cheer_item(user: User, event_id: int) -> bool:
     :raises Forbidden: your own item, or not a friend's.
     """
     event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
-    friend = db.session.get(User, event.actor_id) if event and event.name in FEED_EVENTS and event.actor_id else None
+    friend = db.session.get(User, event.actor_id) if event and event.name in _KINDS and event.actor_id else None
     if event is None or friend is None:
         raise NotFound
     if friend.id == user.id:

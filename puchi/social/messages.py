@@ -11,6 +11,7 @@ from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import action, commit, db, now
 from puchi.core.errors import Forbidden, Invalid
+from puchi.social.events import MessageSent
 from puchi.social.models import DirectMessage
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
 
@@ -41,7 +42,7 @@ def send(user: User, username: str, body: str) -> DirectMessage:
     _mark_theirs_read(user, other)  # answering them means their messages were read
     db.session.add(message)
     db.session.flush()
-    events.record("message.sent", actor_id=user.id, subject=("user", other.id), payload={"message_id": message.id})
+    events.record(MessageSent(message_id=message.id), actor_id=user.id, subject=("user", other.id))
     outbox.add("social.push_message", {"message_id": message.id})
     commit()
     return message

@@ -8,9 +8,20 @@ from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Int
 from sqlalchemy.orm import Mapped, mapped_column
 
 from puchi.core.db import Model, UTCDateTime, db, now
+from puchi.core.events import Event
+from puchi.progress.events import AchievementUnlocked, LeaguePromoted, StreakMilestone
 
 PUBLIC, FRIENDS, PRIVATE = "public", "friends", "private"
 VISIBILITIES = (PUBLIC, FRIENDS, PRIVATE)
+
+# The kinds of event the friends feed shows, read straight from the event log (puchi/social/feed.py).
+FEED_EVENTS = (StreakMilestone, AchievementUnlocked, LeaguePromoted)
+FEED_CONDITION = "name IN (" + ", ".join(f"'{kind.name}'" for kind in FEED_EVENTS) + ")"
+
+# The feed reads those kinds by actor, newest first: a partial index on the log keeps that a short index walk
+# however many logins and lessons it holds. The log is core's; the index is social's, as the query is.
+Index("ix_events_feed", Event.actor_id, Event.id,
+      postgresql_where=text(FEED_CONDITION), sqlite_where=text(FEED_CONDITION))
 
 
 class Follow(Model):

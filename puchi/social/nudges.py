@@ -15,6 +15,7 @@ from puchi.core.db import commit, db
 from puchi.core.errors import Conflict, Forbidden, RateLimited
 from puchi.core.upserts import insert_if_missing
 from puchi.progress import services as progress
+from puchi.social.events import UserNudged
 from puchi.social.feed import sharing_friends
 from puchi.social.models import PRIVATE, Nudge
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
@@ -114,8 +115,8 @@ def nudge(user: User, username: str, at: datetime) -> bool:
     if not insert_if_missing(Nudge, {"sender_id": user.id, "recipient_id": friend.id, "day": day},
                              streak=standing.streak):
         return False  # another tab sent the same nudge a moment ago
-    events.record("user.nudged", actor_id=user.id, subject=("user", friend.id),
-                  payload={"source": f"nudge:{user.id}:{friend.id}:{day:%Y%m%d}", "days": standing.streak})
+    events.record(UserNudged(source=f"nudge:{user.id}:{friend.id}:{day:%Y%m%d}", days=standing.streak),
+                  actor_id=user.id, subject=("user", friend.id))
     commit()
     return True
 

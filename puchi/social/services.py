@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import commit, db
@@ -19,6 +20,7 @@ from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import services as learning
 from puchi.progress import services as progress
+from puchi.social.events import UserBlocked, UserCheered, UserFollowed
 from puchi.social.models import (
     FRIENDS,
     HOURLY_CHEER,
@@ -125,8 +127,7 @@ def follow(user: User, username: str) -> User:
         raise NotFound
     profile_of(user)
     if insert_if_missing(Follow, {"follower_id": user.id, "followed_id": target.id}):
-        events.record("user.followed", actor_id=user.id, subject=("user", target.id),
-                      payload={"mutual": follows(target.id, user.id)})
+        events.record(UserFollowed(mutual=follows(target.id, user.id)), actor_id=user.id, subject=("user", target.id))
     commit()
     return target
 
@@ -148,16 +149,15 @@ def send_cheer(user: User, target: User, *, at: datetime | None = None, event_id
     keys: dict[str, object]
     if event_id is not None:
         keys, where, values = {"sender_id": user.id, "event_id": event_id}, ITEM_CHEER, {"recipient_id": target.id}
-        source, payload = f"cheer:item:{user.id}:{event_id}", {"event_id": event_id}
+        source = f"cheer:item:{user.id}:{event_id}"
     else:
         assert at is not None, "a profile cheer is counted by the hour it is sent in"
         hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         keys, where, values = {"sender_id": user.id, "recipient_id": target.id, "hour": hour}, HOURLY_CHEER, {}
-        source, payload = f"cheer:{user.id}:{target.id}:{hour:%Y%m%d%H}", {}
+        source = f"cheer:{user.id}:{target.id}:{hour:%Y%m%d%H}"
     if not insert_if_missing(Cheer, keys, where=text(where), **values):
         return False
-    events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
-                  payload={"source": source, **payload})
+    events.record(UserCheered(source=source, event_id=event_id), actor_id=user.id, subject=("user", target.id))
     commit()
     return True
 
@@ -187,7 +187,7 @@ def block(user: User, username: str) -> None:
         (Follow.follower_id == user.id) & (Follow.followed_id == target.id),
         (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))
     insert_if_missing(Block, {"blocker_id": user.id, "blocked_id": target.id})
-    events.record("user.blocked", actor_id=user.id, subject=("user", target.id))
+    events.record(UserBlocked(), actor_id=user.id, subject=("user", target.id))
     commit()
 
 
@@ -311,13 +311,9 @@ def profile_view(viewer: User, username: str) -> ProfileView:
     )
 
 
-def on_user_created(event: events.Event) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
     """Every new account gets its username at once, so friends can find it."""
     user = db.session.get(User, event.subject_id) if event.subject_id else None
     if user is not None:
         profile_of(user)
 
-
-def register() -> None:
-    events.subscribe("user.signed_up", on_user_created)
-    events.subscribe("user.created", on_user_created)

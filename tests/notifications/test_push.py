@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,6 +31,7 @@ from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.notifications.models import Delivery, PushSubscription
 from puchi.notifications.push import generate_vapid_keys
+from puchi.progress.events import LeaguePromoted
 from tests.conftest import csrf_token, wait_until
 
 SUBJECT = "mailto:push-tests@puchi.localhost"
@@ -147,8 +149,8 @@ def unsubscribe(client: Any, endpoint: str) -> Any:
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
     """A league promotion: a kind that goes to push unless the learner says otherwise."""
     with app.app_context():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat(week)),
+                      actor_id=user_id, subject=("league_cohort", 1))
         commit()
 
 

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,6 +23,7 @@ from puchi.core import events, outbox
 from puchi.core.db import commit, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, PhoneNumber
+from puchi.progress.events import LeagueDemoted, LeaguePromoted
 from tests.conftest import post_form
 from tests.services import free_port
 
@@ -176,8 +177,8 @@ def verified_learner(logged_in: Any, twilio: FakeTwilio, number: str = ANA_MOBIL
 
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
     with app.app_context():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat(week)),
+                      actor_id=user_id, subject=("league_cohort", 1))
         commit()
 
 
@@ -473,8 +474,8 @@ def test_a_learner_who_replied_stop_gets_no_more_texts_until_they_verify_again(a
     with app.app_context():
         phone = db.session.get(PhoneNumber, learner.id)
         assert phone.verified_at is None  # the number stays on file, to be verified again
-        events.record("league.demoted", actor_id=learner.id, subject=("league_cohort", 1),
-                      payload={"from_tier": 2, "to_tier": 1, "rank": 30, "week_start": "2026-06-01"})
+        events.record(LeagueDemoted(from_tier=2, to_tier=1, rank=30, week_start=date.fromisoformat("2026-06-01")),
+                      actor_id=learner.id, subject=("league_cohort", 1))
         commit()
     assert twilio.requests == 1  # nothing more was even tried
 

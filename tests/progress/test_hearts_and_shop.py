@@ -34,12 +34,14 @@ def test_each_wrong_answer_in_a_lesson_costs_a_heart(app, enrolled):
 
 def test_an_almost_right_answer_costs_nothing(app, enrolled):
     from puchi.core import events
+    from puchi.learning.events import ItemReviewed, SessionKind, Verdict
 
     learner = enrolled()
     with app.app_context():
         services.profile_for(learner.id)
-        events.record("item.reviewed", actor_id=learner.id, subject=("item", 1),
-                      payload={"verdict": "almost", "session_kind": "lesson"})
+        events.record(ItemReviewed(course_id=1, skill_id=1, verdict=Verdict.ALMOST, rating=2, exercise="translate",
+                                   duration_ms=3000, session_kind=SessionKind.LESSON),
+                      actor_id=learner.id, subject=("item", 1))
         db.session.commit()
     assert profile(app, learner.id).hearts == 5
 
@@ -229,14 +231,15 @@ def test_twenty_parallel_purchases_never_overdraw_gems(app, enrolled):
 @postgres_only
 def test_twenty_parallel_lesson_completions_award_the_right_xp(app, enrolled):
     from puchi.learning.models import Item, LessonSession
+    from puchi.learning.steps import Direction, ExerciseType, Step
 
     learner = enrolled()
     with app.app_context():
         item = db.session.scalar(select(Item).order_by(Item.id).limit(1))
         sessions = [LessonSession(user_id=learner.id, course_id=item.course_id, skill_id=item.skill_id,
                                   kind="lesson", status="active", position=0,
-                                  steps=[{"type": "translate", "item_id": item.id, "direction": "to_source",
-                                          "prompt": item.text}]) for _ in range(20)]
+                                  steps=[Step(ExerciseType.TRANSLATE, item_id=item.id, direction=Direction.TO_SOURCE,
+                                              prompt=item.text)]) for _ in range(20)]
         db.session.add_all(sessions)
         db.session.commit()
         ids, translation = [s.id for s in sessions], item.translation

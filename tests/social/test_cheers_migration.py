@@ -21,6 +21,7 @@ from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import db
 from puchi.notifications.models import Notification
+from puchi.progress.events import StreakMilestone
 from puchi.progress.models import ProgressProfile
 from puchi.social import feed, nudges
 from puchi.social import services as social
@@ -70,7 +71,7 @@ def test_cheers_and_nudges_sent_before_the_upgrade_stay_sent(empty_database, smt
         gone = _user("gone@example.com", "Gone Away")
         for a, b in ((ana, ben), (ben, ana)):
             social.follow(a, social.my_profile(b).username)
-        item = events.record("streak.milestone", actor_id=ben.id, subject=("user", ben.id), payload={"days": 30})
+        item = events.record(StreakMilestone(days=30), actor_id=ben.id, subject=("user", ben.id))
         db.session.flush()
         # What social wrote up to 0011: a notification per cheer or nudge, its source the cheer's or nudge's key.
         _notified(ben.id, "cheer", f"cheer:item:{ana.id}:{item.id}", name="Ana Silva", username="ana_silva")
