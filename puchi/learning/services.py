@@ -269,13 +269,15 @@ def words_learned(user: User, at: datetime) -> list[WordMemory]:
             for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
 
 
+_RIGHT = (Verdict.CORRECT.value, Verdict.ALMOST.value)  # an "almost" counts as right
+
+
 def answer_accuracy(user_id: int) -> Select[str, int, int]:
     """Answers per exercise type: ``exercise_type``, ``answers`` (skips aside) and ``right`` (correct or almost),
     by type (a Select to run)."""
     return (select(Attempt.exercise_type, func.count(Attempt.id).label("answers"),
-                   func.coalesce(func.sum(case((Attempt.verdict.in_((Verdict.CORRECT.value, Verdict.ALMOST.value)), 1), else_=0)), 0)
-                   .label("right"))
-            .where(Attempt.user_id == user_id, Attempt.verdict != "skipped")
+                   func.coalesce(func.sum(case((Attempt.verdict.in_(_RIGHT), 1), else_=0)), 0).label("right"))
+            .where(Attempt.user_id == user_id, Attempt.verdict != Verdict.SKIPPED.value)
             .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))
 
 
