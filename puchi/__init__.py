@@ -18,6 +18,7 @@ from puchi.core import (
     cli,
     csrf,
     error_pages,
+    events,
     health,
     hooks,
     i18n,
@@ -95,6 +96,7 @@ def _init_platform(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     hooks.init_app(app)
+    events.init_app(app)
     periodic.init_app(app)
     realtime.init_app(app)
     pwa.init_app(app)

@@ -43,7 +43,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/login"):                                            (422, 302, 302, 302),
     ("POST", "/logout"):                                           (302, 302, 302, 302),
     ("GET", "/verify-email/<token>"):                              (200, 200, 200, 200),
-    ("POST", "/verify-email/<token>"):                             (302, 400, 400, 400),  # once: the visitor used it
+    ("POST", "/verify-email/<token>"):                             (302, 410, 410, 410),  # once: the visitor used it
     ("POST", "/verify-email/resend"):                              (302, 302, 302, 302),
     ("GET", "/forgot-password"):                                   (200, 200, 200, 200),
     ("POST", "/forgot-password"):                                  (422, 422, 422, 422),

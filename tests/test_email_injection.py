@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,7 +27,9 @@ from puchi.core import events
 from puchi.core.db import action, db
 from puchi.notifications import services as notifications
 from puchi.notifications.models import KIND_CHANNELS
+from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeaguePromoted
 from puchi.social import services as social
+from puchi.social.events import UserNudged
 from tests.conftest import DEFAULT_PASSWORD, AuthActions, post_form
 
 EMAIL_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "emails"
@@ -63,9 +66,9 @@ class World:
         """The learner switches this kind of notification to email (on the settings page)."""
         assert post_form(client, "/account/notifications", {"on": [f"{kind}:email"]}).status_code == 302
 
-    def record(self, name: str, actor_id: int, subject: tuple[str, int], **payload: Any) -> None:
+    def record(self, event: events.DomainEvent, actor_id: int, subject: tuple[str, int]) -> None:
         with self.app.app_context(), action():
-            events.record(name, actor_id=actor_id, subject=subject, payload=payload)
+            events.record(event, actor_id=actor_id, subject=subject)
 
     def notify(self, user_id: int, kind: str, data: dict[str, Any]) -> None:
         with self.app.app_context(), action():
@@ -149,13 +152,14 @@ def _notification(kind: str) -> Callable[[World], Made]:
             w.mailbox.clear()  # the follow-back notice goes elsewhere; only the cheer counts here
             assert post_form(friend_client, "/people", {}, action=f"/u/{learner_name}/cheer").status_code == 302
         elif kind == "nudge":
-            w.record("user.nudged", friend.id, ("user", learner.id), source="nudge:hostile-test", days=5)
+            w.record(UserNudged(source="nudge:hostile-test", days=5), friend.id, ("user", learner.id))
             shown.append(friend.display_name)
         elif kind == "achievement":
-            w.record("achievement.unlocked", learner.id, ("user", learner.id), code="first_lesson", tier=1)
+            w.record(AchievementUnlocked(code="first_lesson", tier=1), learner.id, ("user", learner.id))
         elif kind in ("promoted", "demoted"):
-            w.record(f"league.{kind}", learner.id, ("league_cohort", 1), from_tier=2, to_tier=3 if kind ==
-                     "promoted" else 1, rank=1, week_start="2026-05-04")
+            move = LeaguePromoted if kind == "promoted" else LeagueDemoted
+            w.record(move(from_tier=2, to_tier=3 if kind == "promoted" else 1, rank=1, week_start=date(2026, 5, 4)),
+                     learner.id, ("league_cohort", 1))
         elif kind == "reminder":
             w.notify(learner.id, "reminder", {"streak": 12, "day": "2026-11-26"})
         elif kind != "followed":

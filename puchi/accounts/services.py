@@ -20,6 +20,24 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from puchi.accounts import passwords, tokens
+from puchi.accounts.events import (
+    EmailChanged,
+    EmailChangeDropped,
+    EmailChangeRequested,
+    EmailVerified,
+    LoggedIn,
+    LoggedOut,
+    LoginFailed,
+    PasswordChanged,
+    PasswordReset,
+    PasswordResetRequested,
+    PreferencesChanged,
+    ProfileChanged,
+    SessionsRevoked,
+    SignUpAttempted,
+    UserCreated,
+    UserSignedUp,
+)
 from puchi.accounts.models import UsedToken, User, UserSession
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
@@ -34,13 +52,14 @@ from puchi.accounts.validation import (
 )
 from puchi.core import events, outbox, throttle
 from puchi.core.db import action, db, now, rowcount
-from puchi.core.errors import Invalid, NotFound, RateLimited
+from puchi.core.errors import Conflict, Invalid, NotFound, RateLimited
 from puchi.core.upserts import insert_if_missing
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 UNREMEMBERED_SESSION_IDLE = timedelta(hours=12)
 LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-account limits
 
+EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
 
 
@@ -87,8 +106,8 @@ def _open_account(*, email: str, display_name: str, password_hash: str, locale: 
         return None
     user = db.session.scalar(select(User).where(User.email == email))
     assert user is not None
-    events.record("user.signed_up", actor_id=user.id, subject=("user", user.id),
-                  payload={"locale": locale, "course_interest": course_interest})
+    events.record(UserSignedUp(locale=locale, course_interest=course_interest), actor_id=user.id,
+                  subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     return user
 
@@ -99,7 +118,7 @@ def _account_with(email: str) -> int | None:
 
 
 def _tell_owner_about_sign_up(user_id: int) -> None:
-    events.record("user.sign_up_attempted", subject=("user", user_id))
+    events.record(SignUpAttempted(), subject=("user", user_id))
     outbox.add("accounts.account_exists_email", {"user_id": user_id})
 
 
@@ -134,45 +153,48 @@ def check_verification(token: str) -> str:
     Mail scanners open links before the learner does, so following one only shows a button; the
     confirmation itself is a POST (:func:`verify_email`).
 
-    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed.
+    :raises BadRequest: ``link_invalid``, forged or damaged.
+    :raises Gone: ``link_used``, already used or for an address no longer pending; ``link_expired``, too old,
+        or the change it confirms has lapsed.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, claims.user_id)
     if user is None or db.session.get(UsedToken, claims.jti) is not None:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     if user.pending_email and user.pending_email == claims.email:
         if user.waiting_email is None:
-            raise tokens.TokenExpired
+            raise tokens.link_expired()
     elif not (user.email == claims.email and not user.email_verified):
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     return claims.email
 
 
 def verify_email(token: str) -> User:
     """Confirm an address from an emailed link: the sign-up address, or a new one. Commits.
 
-    :raises tokens.TokenInvalid: forged, damaged, already used, or for an address no longer pending.
-    :raises tokens.TokenExpired: too old, or the change it confirms has lapsed; the learner can ask again.
-    :raises EmailTaken: another account signed up with the new address meanwhile; the change is dropped.
+    :raises BadRequest: ``link_invalid``, forged or damaged.
+    :raises Gone: ``link_used``, already used or for an address no longer pending; ``link_expired``, too old,
+        or the change it confirms has lapsed (the learner can ask again).
+    :raises Conflict: ``email_taken``, another account signed up with the new address meanwhile; the change
+        is dropped.
     """
     claims = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user, dropped = _confirm_email(claims)
     # A change that can no longer happen is dropped (and the link stays spent) before the learner is told.
     if dropped == "expired":
-        raise tokens.TokenExpired
+        raise tokens.link_expired()
     if dropped == "taken":
-        raise EmailTaken
+        raise _email_taken()
     return user
 
 
 @action
 def _confirm_email(claims: tokens.TokenClaims) -> tuple[User, str | None]:
     """Spend the link and confirm its address; returns the user and why a pending change was dropped instead
-    ("expired", "taken"), if it was. :raises tokens.TokenInvalid: the link cannot be used (nothing changes)."""
+    ("expired", "taken"), if it was. :raises Gone: ``link_used``, the link cannot be used (nothing changes)."""
     user = db.session.get(User, claims.user_id)
     if user is None:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     _spend(claims)
     if user.pending_email and user.pending_email == claims.email:
         if user.waiting_email is None:
@@ -189,18 +211,18 @@ def _confirm_email(claims: tokens.TokenClaims) -> tuple[User, str | None]:
         except IntegrityError:
             _drop_email_change(user, "taken")
             return user, "taken"
-        events.record("user.email_changed", actor_id=user.id, subject=("user", user.id),
-                      payload={"old": old_email, "new": claims.email})
+        events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id, subject=("user", user.id))
     elif user.email == claims.email and not user.email_verified:
         user.email_verified_at = now()
-        events.record("user.email_verified", actor_id=user.id, subject=("user", user.id))
+        events.record(EmailVerified(), actor_id=user.id, subject=("user", user.id))
     else:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     return user, None
 
 
-class EmailTaken(tokens.TokenInvalid):
+def _email_taken() -> Conflict:
     """The address an email change was waiting for now belongs to another account."""
+    return Conflict(_l("This address now belongs to another account"), code=EMAIL_TAKEN_CODE)
 
 
 def _pending_email_expiry() -> datetime:
@@ -210,16 +232,15 @@ def _pending_email_expiry() -> datetime:
 def _drop_email_change(user: User, reason: str) -> None:
     """Forget a pending change that can no longer happen (the spent link stays spent)."""
     user.pending_email, user.pending_email_expires_at = None, None
-    events.record("user.email_change_dropped", actor_id=user.id, subject=("user", user.id),
-                  payload={"reason": reason})
+    events.record(EmailChangeDropped(reason=reason), actor_id=user.id, subject=("user", user.id))
 
 
 def _spend(claims: tokens.TokenClaims) -> None:
     """Mark a token used; its primary key makes a second use (even a concurrent one) fail.
-    :raises tokens.TokenInvalid: used already."""
+    :raises Gone: ``link_used``, used already."""
     if not insert_if_missing(UsedToken, {"jti": claims.jti}, purpose=claims.purpose, user_id=claims.user_id,
                              used_at=now()):
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
 
 
 # --- Sign-in sessions ----------------------------------------------------------------------------
@@ -246,16 +267,16 @@ def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -
                           "your password to get in now.",
                           "Too many failed attempts for this account. Try again in %(num)s minutes, or reset "
                           "your password to get in now.", minutes))
-        raise RateLimited(message, fields={"form": [message]})
+        raise RateLimited(message, fields={"form": [message]}, code="login_locked")
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         passwords.dummy_verify(password)
         throttle.hit(LOGIN_FAILURES, _account_key(address))
-        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+        raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     if not passwords.verify_password(user.password_hash, password):
         throttle.hit(LOGIN_FAILURES, _account_key(address))
         _record_failed_login(user.id)
-        raise Invalid(fields={"form": [str(_l("That email and password don't match."))]})
+        raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     throttle.clear(LOGIN_FAILURES, _account_key(address))
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     user.current_session_key = _start_session(user, remember=remember, user_agent=user_agent,
@@ -265,7 +286,7 @@ def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -
 
 @action
 def _record_failed_login(user_id: int) -> None:
-    events.record("user.login_failed", subject=("user", user_id))
+    events.record(LoginFailed(), subject=("user", user_id))
 
 
 def _account_key(address: str) -> str:
@@ -288,8 +309,7 @@ def _start_session(user: User, *, remember: bool, user_agent: str, password_hash
     user.last_login_at = current
     if password_hash is not None:
         user.password_hash = password_hash
-    events.record("user.logged_in", actor_id=user.id, subject=("user", user.id),
-                  payload={"remember": remember})
+    events.record(LoggedIn(remember=remember), actor_id=user.id, subject=("user", user.id))
     return key
 
 
@@ -335,8 +355,7 @@ def end_session(user: User) -> None:
             .where(UserSession.key_hash == _hash_key(user.current_session_key))
             .values(revoked_at=now())
         )
-    events.record("user.logged_out", actor_id=user.id, subject=("user", user.id),
-                  payload={"session": current_session_hash(user)})
+    events.record(LoggedOut(session=current_session_hash(user)), actor_id=user.id, subject=("user", user.id))
 
 
 def current_session_hash(user: User) -> str | None:
@@ -361,8 +380,7 @@ def is_current_session(user: User, session: UserSession) -> bool:
 def revoke_other_sessions(user: User) -> int:
     """Log out every other browser of this user. Commits; returns how many sessions ended."""
     count = _revoke_sessions(user, keep_current=True)
-    events.record("user.sessions_revoked", actor_id=user.id, subject=("user", user.id),
-                  payload={"count": count})
+    events.record(SessionsRevoked(count=count), actor_id=user.id, subject=("user", user.id))
     return count
 
 
@@ -392,7 +410,7 @@ def request_password_reset(email: str, *, locale: str) -> None:
     errors.raise_if_any()
     user = db.session.scalar(select(User).where(User.email == address))
     if user is not None:
-        events.record("user.password_reset_requested", subject=("user", user.id))
+        events.record(PasswordResetRequested(), subject=("user", user.id))
         outbox.add("accounts.password_reset_email", {"user_id": user.id})
     else:
         outbox.add("accounts.no_account_email", {"email": address, "locale": locale})
@@ -408,22 +426,23 @@ def reset_token_for(user: User) -> str:
 def check_reset_token(token: str) -> User:
     """The user a reset link belongs to, without spending it.
 
-    :raises tokens.TokenInvalid: forged, used, or outdated by a later password or email change.
+    :raises BadRequest: ``link_invalid``, forged or damaged. :raises Gone: ``link_expired``, too old;
+        ``link_used``, used, or outdated by a later password or email change.
     """
     claims = tokens.read_token(tokens.RESET_PASSWORD, token)
     user = db.session.get(User, claims.user_id)
     used = db.session.get(UsedToken, claims.jti)
     if user is None or used is not None or claims.email != user.email:
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     if not secrets.compare_digest(claims.state, tokens.fingerprint(user.password_hash)):
-        raise tokens.TokenInvalid
+        raise tokens.link_used()
     return user
 
 
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link and end every session of the account. Commits.
 
-    :raises tokens.TokenInvalid: as for :func:`check_reset_token`.
+    :raises BadRequest, Gone: as for :func:`check_reset_token`.
     :raises Invalid: the new password breaks a rule.
     """
     user = check_reset_token(token)
@@ -443,7 +462,7 @@ def _reset_password(token: str, password_hash: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = now()  # the link arrived at this address, which proves it
     _revoke_sessions(user, keep_current=False)
-    events.record("user.password_reset", actor_id=user.id, subject=("user", user.id))
+    events.record(PasswordReset(), actor_id=user.id, subject=("user", user.id))
     return user
 
 
@@ -465,7 +484,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 def _change_password(user: User, password_hash: str) -> None:
     user.password_hash = password_hash
     _revoke_sessions(user, keep_current=True)
-    events.record("user.password_changed", actor_id=user.id, subject=("user", user.id))
+    events.record(PasswordChanged(), actor_id=user.id, subject=("user", user.id))
     outbox.add("accounts.password_changed_email", {"user_id": user.id})
 
 
@@ -491,8 +510,7 @@ def request_email_change(user: User, *, password: str, new_email: str) -> None:
 @action
 def _ask_email_change(user: User, address: str) -> None:
     user.pending_email, user.pending_email_expires_at = address, _pending_email_expiry()
-    events.record("user.email_change_requested", actor_id=user.id, subject=("user", user.id),
-                  payload={"new": address})
+    events.record(EmailChangeRequested(new=address), actor_id=user.id, subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": address})
     outbox.add("accounts.email_change_notice", {"user_id": user.id, "new_email": address})
 
@@ -526,7 +544,7 @@ def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
     check_avatar_color(avatar_color, errors)
     errors.raise_if_any()
     user.display_name, user.avatar_color = name, avatar_color
-    events.record("user.profile_changed", actor_id=user.id, subject=("user", user.id))
+    events.record(ProfileChanged(), actor_id=user.id, subject=("user", user.id))
 
 
 @action
@@ -547,19 +565,17 @@ def update_preferences(user: User, preferences: Preferences) -> None:
     for name, value in changed.items():
         setattr(user, name, value)
     if changed:
-        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
-                      payload=changed)
+        events.record(PreferencesChanged(**changed), actor_id=user.id, subject=("user", user.id))
 
 
 @action
 def set_locale(user: User, locale: str) -> None:
     """Switch the interface language (from the footer). Commits. :raises Invalid: not a supported locale."""
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
-        raise Invalid(fields={"locale": [str(_l("Choose one of the options."))]})
+        raise Invalid(fields={"locale": [_l("Choose one of the options.")]}, code="unknown_locale")
     if user.locale != locale:
         user.locale = locale
-        events.record("user.preferences_changed", actor_id=user.id, subject=("user", user.id),
-                      payload={"locale": locale})
+        events.record(PreferencesChanged(locale=locale), actor_id=user.id, subject=("user", user.id))
 
 
 def get_user(user_id: int) -> User:
@@ -592,5 +608,5 @@ def _create_verified_user(*, email: str, display_name: str, password_hash: str, 
                 is_admin=is_admin, locale=locale, timezone=timezone, avatar_color=_avatar_color_for(email))
     db.session.add(user)
     db.session.flush()
-    events.record("user.created", subject=("user", user.id), payload={"is_admin": is_admin})
+    events.record(UserCreated(is_admin=is_admin), subject=("user", user.id))
     return user

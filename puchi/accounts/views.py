@@ -23,7 +23,7 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
-from puchi.core.errors import Invalid, RateLimited
+from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page
@@ -77,7 +77,7 @@ def sign_up() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip())
-    return render_page("accounts/sign_up.html", "sign_up_form", status=_status(form), form=form,
+    return render_page("accounts/sign_up.html", status=_status(form), form=form,
                        course_languages=COURSE_LANGUAGES)
 
 
@@ -104,7 +104,7 @@ def log_in() -> ResponseReturnValue:
             login_user(user, remember=remember)
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
-    return render_page("accounts/log_in.html", "log_in_form", status=status if status != 200 else _status(form),
+    return render_page("accounts/log_in.html", status=status if status != 200 else _status(form),
                        form=form)
 
 
@@ -129,6 +129,19 @@ def _forget_remember_cookie(response: Any) -> None:
                            samesite=config["REMEMBER_COOKIE_SAMESITE"])
 
 
+# --- Emailed links ------------------------------------------------------------------------------
+
+LINK_PROBLEMS = tokens.LINK_CODES | {services.EMAIL_TAKEN_CODE}
+
+
+def _link_problem(error: ServiceError, purpose: str) -> ResponseReturnValue:
+    """A link that cannot be used gets a page saying why and how to get a new one, with the status its
+    code carries (400 damaged, 410 too old or spent, 409 the address went to another account)."""
+    if error.code not in LINK_PROBLEMS:
+        raise error
+    return render_page("accounts/link_problem.html", status=error.status_code, reason=error.code, purpose=purpose)
+
+
 # --- Email verification --------------------------------------------------------------------------
 
 @bp.route("/verify-email/<token>", methods=["GET", "POST"])
@@ -140,12 +153,8 @@ def verify_email(token: str) -> ResponseReturnValue:
             email = services.check_verification(token)
             return render_page("accounts/verify_email.html", email=email)
         user = services.verify_email(token)
-    except services.EmailTaken:
-        return render_page("accounts/link_problem.html", status=409, reason="taken", purpose="verify")
-    except tokens.TokenExpired:
-        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="verify")
-    except tokens.TokenInvalid:
-        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="verify")
+    except ServiceError as error:
+        return _link_problem(error, purpose="verify")
     flash(_("Thank you! %(email)s is confirmed.", email=user.email), "success")
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -175,7 +184,7 @@ def forgot_password() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return render_page("accounts/forgot_password_sent.html", email=form.email.data.strip())
-    return render_page("accounts/forgot_password.html", "forgot_password_form", status=_status(form),
+    return render_page("accounts/forgot_password.html", status=_status(form),
                        form=form)
 
 
@@ -185,38 +194,36 @@ def forgot_password() -> ResponseReturnValue:
 def reset_password(token: str) -> ResponseReturnValue:
     try:
         user = services.check_reset_token(token)
-    except tokens.TokenExpired:
-        return render_page("accounts/link_problem.html", status=410, reason="expired", purpose="reset")
-    except tokens.TokenInvalid:
-        return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
+    except ServiceError as error:
+        return _link_problem(error, purpose="reset")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data or "")
-        except tokens.TokenInvalid:
-            return render_page("accounts/link_problem.html", status=400, reason="invalid", purpose="reset")
         except Invalid as error:
             apply_errors(form, error)
+        except ServiceError as error:
+            return _link_problem(error, purpose="reset")
         else:
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
             flash(_("Your password is changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.log_in"))
-    return render_page("accounts/reset_password.html", "reset_password_form", status=_status(form),
+    return render_page("accounts/reset_password.html", status=_status(form),
                        form=form, user=user, token=token)
 
 
 # --- Account settings ----------------------------------------------------------------------------
 
-def _account_page(status: int = 200, block: str | None = None, **forms: Any) -> ResponseReturnValue:
+def _account_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
     user = current_user._get_current_object()
     profile = forms.get("profile_form") or ProfileForm(
         formdata=None, display_name=user.display_name, avatar_color=user.avatar_color)
     email = forms.get("email_form") or ChangeEmailForm(formdata=None)
     password = forms.get("password_form") or ChangePasswordForm(formdata=None)
     return render_page(
-        "accounts/account.html", block, status=status,
+        "accounts/account.html", status=status,
         profile_form=profile, email_form=email, password_form=password,
         avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
@@ -244,7 +251,7 @@ def update_profile() -> ResponseReturnValue:
         else:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "profile_form", profile_form=form)
+    return _account_page(_status(form), profile_form=form)
 
 
 @bp.post("/account/email")
@@ -264,7 +271,7 @@ def change_email() -> ResponseReturnValue:
             flash(_("Almost done: follow the link we sent to %(email)s to switch to it.",
                     email=current_user.waiting_email), "info")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "email_form", email_form=form)
+    return _account_page(_status(form), email_form=form)
 
 
 @bp.post("/account/email/cancel")
@@ -290,7 +297,7 @@ def change_password() -> ResponseReturnValue:
         else:
             flash(_("Your password is changed, and your other devices are logged out."), "success")
             return redirect(url_for("accounts.account"))
-    return _account_page(_status(form), "password_form", password_form=form)
+    return _account_page(_status(form), password_form=form)
 
 
 @bp.post("/account/sessions/revoke-others")
@@ -328,7 +335,7 @@ def preferences() -> ResponseReturnValue:
         else:
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.preferences"))
-    return render_page("accounts/preferences.html", "preferences_form", status=_status(form), form=form,
+    return render_page("accounts/preferences.html", status=_status(form), form=form,
                        timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
                        goal_options=_goal_options(), theme_options=_theme_options(),
                        retention_options=_retention_options())

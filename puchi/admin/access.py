@@ -11,4 +11,4 @@ from puchi.core.errors import Forbidden
 def require_admin(user: User) -> None:
     """:raises Forbidden: the account does not have the admin role."""
     if not getattr(user, "is_admin", False):
-        raise Forbidden(_l("This page is for administrators."))
+        raise Forbidden(_l("This page is for administrators."), code="admin_only")

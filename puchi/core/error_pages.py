@@ -11,27 +11,34 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from puchi.core.errors import ServiceError
+from puchi.core.errors import Message, ServiceError
 from puchi.core.htmx import render_page
 
 log = logging.getLogger(__name__)
 
 PAGES = {400, 403, 404, 405, 413, 429, 500}
-CSRF = "csrf"  # the message key of a failed CSRF token: the 400 page and the JSON problem explain it
+CSRF = "csrf"  # the code of a failed CSRF token: the 400 page and the JSON problem explain it
 
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _problem(status: int, message: str | None, fields: dict[str, list[str]] | None = None) -> ResponseReturnValue:
-    """An RFC 9457 problem document, for clients that speak JSON."""
+def _http_code(status: int) -> str:
+    """The machine code of an HTTP error raised outside the services (a route that does not exist, a
+    method it does not take): its reason phrase in snake case, e.g. ``method_not_allowed``."""
+    return HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_").replace("-", "_").replace("'", "")
+
+
+def _problem(status: int, code: str, message: Message | None,
+             fields: dict[str, list[str]] | None = None) -> ResponseReturnValue:
+    """An RFC 9457 problem document, for clients that speak JSON; ``code`` is the stable member to compare."""
     body: dict[str, object] = {"type": "about:blank", "status": status,
-                               "title": HTTP_STATUS_CODES.get(status, "Error")}
-    if message == CSRF:
+                               "title": HTTP_STATUS_CODES.get(status, "Error"), "code": code}
+    if code == CSRF:
         body["detail"] = _("This form expired or was sent from another site. Reload the page and try again.")
     elif message:
-        body["detail"] = message
+        body["detail"] = str(message)
     if fields:
         body["errors"] = fields
     response = jsonify(body)
@@ -40,11 +47,12 @@ def _problem(status: int, message: str | None, fields: dict[str, list[str]] | No
     return response
 
 
-def _render_error(status: int, message: str | None = None) -> ResponseReturnValue:
+def _render_error(status: int, code: str, message: Message | None = None,
+                  fields: dict[str, list[str]] | None = None) -> ResponseReturnValue:
     if _wants_json():
-        return _problem(status, message)
+        return _problem(status, code, message, fields)
     template = f"errors/{status if status in PAGES else 400 if status < 500 else 500}.html"
-    return render_page(template, status=status, message=message, code=status)
+    return render_page(template, status=status, status_code=status, error_code=code, message=message)
 
 
 def init_app(app: Flask) -> None:
@@ -56,9 +64,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> ResponseReturnValue:
-        if _wants_json():
-            return _problem(error.status_code, error.message or None, error.fields)
-        return _render_error(error.status_code, error.message or None)
+        return _render_error(error.status_code, error.code, error.message, error.fields)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
@@ -66,11 +72,11 @@ def init_app(app: Flask) -> None:
             return error
         if isinstance(error, InternalServerError):
             log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render_error(error.code)
+        return _render_error(error.code, _http_code(error.code))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:
         if isinstance(error, HTTPException):
             return http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return _render_error(500)
+        return _render_error(500, _http_code(500))

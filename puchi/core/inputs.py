@@ -68,20 +68,21 @@ def json_body() -> Any:
         text no database stores.
     """
     if not request.is_json:
-        raise BadRequest(_("Send this as JSON (Content-Type: application/json)."))
+        raise BadRequest(_("Send this as JSON (Content-Type: application/json)."), code="json_expected")
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise _too_large()
     raw = request.get_data(cache=True)
     if len(raw) > MAX_JSON_BYTES:
         raise _too_large()
     if json_depth(raw, stop_after=MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
-        raise BadRequest(_("That JSON is nested more than %(depth)s levels deep.", depth=MAX_JSON_DEPTH))
+        raise BadRequest(_("That JSON is nested more than %(depth)s levels deep.", depth=MAX_JSON_DEPTH),
+                         code="json_too_deep")
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError, as are huge numbers
-        raise BadRequest(_("That is not valid JSON.")) from error
+        raise BadRequest(_("That is not valid JSON."), code="json_malformed") from error
     if any(not storable_text(text) for text in _strings(document)):
-        raise BadRequest(_("That JSON holds characters that cannot be stored."))
+        raise BadRequest(_("That JSON holds characters that cannot be stored."), code="json_unstorable")
     return document
 
 
@@ -114,7 +115,7 @@ def storable_text(text: str) -> bool:
 
 
 def _too_large() -> TooLarge:
-    return TooLarge(_("That JSON is larger than %(size)s KB.", size=MAX_JSON_BYTES // 1024))
+    return TooLarge(_("That JSON is larger than %(size)s KB.", size=MAX_JSON_BYTES // 1024), code="json_too_large")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -167,15 +168,15 @@ def check_request_shape() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     in_address = [*request.args.items(multi=True), *(request.view_args or {}).items()]
     if any(not storable_text(key) or not storable_text(str(value)) for key, value in in_address):
-        raise BadRequest(_("The address holds a character that cannot be stored (NUL)."))
+        raise BadRequest(_("The address holds a character that cannot be stored (NUL)."), code="nul_in_address")
     if view is None or request.method in _SAFE_METHODS:
         return
     if request.is_json and not view_is_marked(view, "accepts_json"):
-        raise UnsupportedMediaType(_("This address takes a form, not JSON."))
+        raise UnsupportedMediaType(_("This address takes a form, not JSON."), code="form_expected")
     if request.files and not view_is_marked(view, "accepts_files"):
-        raise BadRequest(_("This form takes no files."))
+        raise BadRequest(_("This form takes no files."), code="files_not_taken")
     if any(not storable_text(key) or not storable_text(value) for key, value in request.form.items(multi=True)):
-        raise BadRequest(_("The form holds a character that cannot be stored (NUL)."))
+        raise BadRequest(_("The form holds a character that cannot be stored (NUL)."), code="nul_in_form")
 
 
 def init_app(app: Flask) -> None:

@@ -33,7 +33,8 @@ def get_queue() -> Queue:
 
 
 def enqueue_message(message_id: int) -> None:
-    """Put one outbox message on the RQ queue, with retries on the configured back-off."""
+    """Put one outbox message on the RQ queue, with retries on the configured back-off (taken only by
+    failures that may pass: a refused message ends its job at once, see :func:`outbox.run_message`)."""
     intervals = current_app.config["JOB_RETRY_INTERVALS"]
     get_queue().enqueue_call(
         "puchi.core.jobs.perform_outbox_message",

@@ -6,6 +6,10 @@ claims it atomically, so a row enqueued twice still runs once. A relay (:func:`r
 every few seconds and by ``flask puchi jobs relay``) picks up rows whose hand-over failed (Redis down), rows
 whose worker died, and retries that came due.
 
+A handler that fails is retried with back-off, unless it was refused in the error vocabulary (a
+:class:`~puchi.core.errors.ServiceError`: the account is gone, the state forbids it): that is deterministic,
+so the message fails at once with the refusal's code in its error, and nobody waits for four retries.
+
 This module is the one place that commits outside an action (``core.db.action``): a message's claim must be
 committed before its job runs and its outcome after, whatever the job did, so the relay's bookkeeping has
 transactions of its own. A job that changes state opens its own actions; so does a give-up handler.
@@ -23,6 +27,7 @@ from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from puchi.core.db import JSONType, Model, UTCDateTime, action, db, in_action, now, rowcount
+from puchi.core.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +116,8 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
     """Carry out one outbox message exactly once per successful run; returns what happened.
 
     The row is claimed with a conditional UPDATE, so a duplicate delivery of the same id finds it
-    already running or done and does nothing.
+    already running or done and does nothing. With ``raise_errors``, a failure that may pass later is raised
+    again (RQ's retry then runs); a refusal (a ``ServiceError``) is not: the message has failed for good.
     """
     claimed_at = now()
     claim = db.session.execute(
@@ -130,8 +136,9 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         db.session.rollback()
         message = db.session.get(OutboxMessage, message_id)
         assert message is not None
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if message.attempts >= message.max_attempts:
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]  # a refusal reads "NotFound: not_found: …"
+        refused = isinstance(error, ServiceError)  # the same payload would be refused again: no retry
+        if refused or message.attempts >= message.max_attempts:
             message.status = FAILED
         else:
             intervals = current_app.config["JOB_RETRY_INTERVALS"]
@@ -139,8 +146,8 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
             message.status = PENDING
             message.next_attempt_at = now() + timedelta(seconds=delay)
         db.session.commit()
-        log.warning("outbox %s (%s) attempt %s failed: %s", message_id, message.job,
-                    message.attempts, message.last_error)
+        log.warning("outbox %s (%s) attempt %s %s: %s", message_id, message.job, message.attempts,
+                    "refused, not retried" if refused else "failed", message.last_error)
         if message.status == FAILED and message.job in _give_up_handlers:
             give_up, payload, last_error = _give_up_handlers[message.job], message.payload, message.last_error
             try:
@@ -148,7 +155,7 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
                     give_up(payload, last_error or "")
             except Exception:
                 log.exception("outbox %s: the give-up handler failed", message_id)
-        if raise_errors:
+        if raise_errors and not refused:
             raise
         return message.status
     message.status = DONE

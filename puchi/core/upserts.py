@@ -20,12 +20,15 @@ def insert_or_add(model: Any, keys: dict[str, Any], increments: dict[str, int], 
     db.session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=updates))
 
 
-def insert_if_missing(model: Any, keys: dict[str, Any], **values: Any) -> bool:
-    """Insert the row unless one with ``keys`` exists; True when this call inserted it."""
+def insert_if_missing(model: Any, keys: dict[str, Any], *, where: Any = None, **values: Any) -> bool:
+    """Insert the row unless one with ``keys`` exists; True when this call inserted it.
+
+    ``where`` names a partial unique index on ``keys`` by its condition (the same text the index has).
+    """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING tells reliably whether a row was written (psycopg reports rowcount -1 for ON CONFLICT).
     key_column = next(iter(model.__table__.primary_key.columns))
     result = db.session.execute(insert(model).values(**keys, **values).on_conflict_do_nothing(
-        index_elements=list(keys)).returning(key_column))
+        index_elements=list(keys), index_where=where).returning(key_column))
     return result.first() is not None

@@ -12,6 +12,7 @@ from puchi.core import events
 from puchi.core.db import action, db
 from puchi.learning import course_format
 from puchi.learning.course_format import CourseData, ExerciseData, ItemData, SkillData, UnitData
+from puchi.learning.events import CourseImported
 from puchi.learning.models import AuthoredExercise, Course, DictionaryEntry, Item, Skill, Unit
 from puchi.learning.text_folding import fold
 
@@ -157,8 +158,8 @@ def import_course(data: CourseData) -> ImportReport:
             report.changes.append(f"unit {slug} removed")
     db.session.flush()
     if report.changed:
-        events.record("course.imported", subject=("course", course.id),
-                      payload={"slug": course.slug, "created": report.created, "changes": len(report.changes)})
+        events.record(CourseImported(slug=course.slug, created=report.created, changes=len(report.changes)),
+                      subject=("course", course.id))
     return report
 
 

@@ -1,7 +1,4 @@
-"""The exercise types, how each is generated from items, and which answers each accepts.
-
-A step is a plain dict stored with the lesson session, so a lesson looks the same when it is resumed.
-"""
+"""The exercise types, how each is generated from items, and which answers each accepts."""
 
 from __future__ import annotations
 
@@ -14,15 +11,11 @@ from typing import Any
 
 from puchi.learning.course_format import NO_SPACE_LANGUAGES
 from puchi.learning.models import WORD, AuthoredExercise, Course, Item
+from puchi.learning.steps import TARGET, Direction, ExerciseType, Step
 
-CHOOSE = "choose_translation"
-TRANSLATE = "translate"
-TILES = "arrange_tiles"
-MATCH = "match_pairs"
-LISTEN = "listen_type"
-FILL = "fill_blank"
-SPEAK = "speak"
-TO_SOURCE, TO_TARGET = "to_source", "to_target"
+CHOOSE, TRANSLATE, TILES, MATCH = ExerciseType.CHOOSE, ExerciseType.TRANSLATE, ExerciseType.TILES, ExerciseType.MATCH
+LISTEN, FILL, SPEAK = ExerciseType.LISTEN, ExerciseType.FILL, ExerciseType.SPEAK
+TO_SOURCE, TO_TARGET = Direction.TO_SOURCE, Direction.TO_TARGET
 CHOICES = 4
 MATCH_PAIRS = 4
 
@@ -58,19 +51,18 @@ class Expectation:
     exact_choice: bool = False  # a multiple-choice answer must be one of the choices
 
 
-def expectation(step: dict[str, Any], item: Item | None, course: Course) -> Expectation:
-    kind = step["type"]
-    if kind == FILL:
-        return Expectation([step["answer"]], course.target_language, exact_choice=bool(step.get("choices")))
+def expectation(step: Step, item: Item | None, course: Course) -> Expectation:
+    if step.type is FILL:
+        return Expectation([step.answer], course.target_language, exact_choice=bool(step.choices))
     assert item is not None
-    if step.get("direction") == TO_TARGET or kind in {LISTEN, SPEAK}:
-        return Expectation(item.accepted_texts(), course.target_language, exact_choice=kind == CHOOSE)
-    return Expectation(item.accepted_translations(), course.source_language, exact_choice=kind == CHOOSE)
+    if step.answer_side == TARGET:
+        return Expectation(item.accepted_texts(), course.target_language, exact_choice=step.type is CHOOSE)
+    return Expectation(item.accepted_translations(), course.source_language, exact_choice=step.type is CHOOSE)
 
 
 # --- Generation ----------------------------------------------------------------------------------------
 
-def choose_step(item: Item, pool: Sequence[Item], direction: str, rng: random.Random) -> dict[str, Any]:
+def choose_step(item: Item, pool: Sequence[Item], direction: Direction, rng: random.Random) -> Step:
     def answer_of(other: Item) -> str:
         return other.translation if direction == TO_SOURCE else other.text
 
@@ -81,17 +73,17 @@ def choose_step(item: Item, pool: Sequence[Item], direction: str, rng: random.Ra
                              if c.casefold() != correct.casefold()])[: CHOICES - 1]
     choices = [correct, *distractors]
     rng.shuffle(choices)
-    return {"type": CHOOSE, "item_id": item.id, "direction": direction,
-            "prompt": item.text if direction == TO_SOURCE else item.translation, "choices": choices}
+    return Step(CHOOSE, item_id=item.id, direction=direction,
+                prompt=item.text if direction == TO_SOURCE else item.translation, choices=tuple(choices))
 
 
-def translate_step(item: Item, direction: str) -> dict[str, Any]:
-    return {"type": TRANSLATE, "item_id": item.id, "direction": direction,
-            "prompt": item.text if direction == TO_SOURCE else item.translation}
+def translate_step(item: Item, direction: Direction) -> Step:
+    return Step(TRANSLATE, item_id=item.id, direction=direction,
+                prompt=item.text if direction == TO_SOURCE else item.translation)
 
 
-def tiles_step(item: Item, pool: Sequence[Item], direction: str, course: Course, vocabulary: Sequence[str],
-               rng: random.Random) -> dict[str, Any]:
+def tiles_step(item: Item, pool: Sequence[Item], direction: Direction, course: Course, vocabulary: Sequence[str],
+               rng: random.Random) -> Step:
     if direction == TO_SOURCE:
         answer, language, prompt = item.translation, course.source_language, item.text
         other_texts = [o.translation for o in pool if o.id != item.id]
@@ -104,36 +96,34 @@ def tiles_step(item: Item, pool: Sequence[Item], direction: str, course: Course,
                       for w in split_words(text, language, vocabulary) if w.casefold() not in lowered)
     bank = tiles + spare[: max(2, min(4, len(tiles) // 2 + 1))]
     rng.shuffle(bank)
-    return {"type": TILES, "item_id": item.id, "direction": direction, "prompt": prompt, "tiles": bank,
-            "joiner": " " if uses_spaces(language) else ""}
+    return Step(TILES, item_id=item.id, direction=direction, prompt=prompt, tiles=tuple(bank),
+                joiner=" " if uses_spaces(language) else "")
 
 
-def listen_step(item: Item) -> dict[str, Any]:
-    return {"type": LISTEN, "item_id": item.id, "direction": TO_TARGET, "say": item.text}
+def listen_step(item: Item) -> Step:
+    return Step(LISTEN, item_id=item.id, direction=TO_TARGET, say=item.text)
 
 
-def speak_step(item: Item) -> dict[str, Any]:
-    return {"type": SPEAK, "item_id": item.id, "direction": TO_TARGET, "prompt": item.text}
+def speak_step(item: Item) -> Step:
+    return Step(SPEAK, item_id=item.id, direction=TO_TARGET, prompt=item.text)
 
 
-def match_step(items: Sequence[Item], rng: random.Random) -> dict[str, Any]:
+def match_step(items: Sequence[Item], rng: random.Random) -> Step:
     chosen = list(items[:MATCH_PAIRS])
     right = [i.translation for i in chosen]
     rng.shuffle(right)
-    return {"type": MATCH, "item_id": None, "item_ids": [i.id for i in chosen], "left": [i.text for i in chosen],
-            "right": right}
+    return Step(MATCH, item_ids=tuple(i.id for i in chosen), left=tuple(i.text for i in chosen), right=tuple(right))
 
 
-def fill_step_from_authored(exercise: AuthoredExercise, rng: random.Random) -> dict[str, Any]:
+def fill_step_from_authored(exercise: AuthoredExercise, rng: random.Random) -> Step:
     data = exercise.data
     choices = _distinct([data["answer"], *data.get("distractors", [])])
     rng.shuffle(choices)
-    return {"type": FILL, "item_id": None, "sentence": data["sentence"], "answer": data["answer"],
-            "choices": choices if len(choices) > 1 else [], "translation": data.get("translation", "")}
+    return Step(FILL, sentence=data["sentence"], answer=data["answer"],
+                choices=tuple(choices) if len(choices) > 1 else (), translation=data.get("translation", ""))
 
 
-def fill_step_from_phrase(item: Item, vocabulary: Sequence[str], course: Course,
-                          rng: random.Random) -> dict[str, Any] | None:
+def fill_step_from_phrase(item: Item, vocabulary: Sequence[str], course: Course, rng: random.Random) -> Step | None:
     """Blank one known word of a phrase; the learner types it."""
     if not uses_spaces(course.target_language):
         return None
@@ -146,12 +136,11 @@ def fill_step_from_phrase(item: Item, vocabulary: Sequence[str], course: Course,
     word = _TRIM.sub("", token)
     blanked = token.replace(word, "___", 1)
     sentence = " ".join([*tokens[:index], blanked, *tokens[index + 1:]])
-    return {"type": FILL, "item_id": item.id, "sentence": sentence, "answer": word, "choices": [],
-            "translation": item.translation}
+    return Step(FILL, item_id=item.id, sentence=sentence, answer=word, translation=item.translation)
 
 
 def step_for_level(item: Item, level: int, pool: Sequence[Item], course: Course, vocabulary: Sequence[str],
-                   rng: random.Random) -> dict[str, Any]:
+                   rng: random.Random) -> Step:
     """Recognition first, then tiles, then free production and listening, as the item becomes known."""
     if level <= 0:
         return choose_step(item, pool, TO_SOURCE, rng)

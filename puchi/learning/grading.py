@@ -18,12 +18,21 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-Result = Literal["correct", "almost", "wrong"]
+
+class Verdict(StrEnum):
+    """How an answer was judged (stored in ``Attempt.verdict``, sent in ``item.reviewed``)."""
+
+    CORRECT = "correct"
+    ALMOST = "almost"  # right but for accents or one typo: counts as right, the correction is shown
+    WRONG = "wrong"
+    SKIPPED = "skipped"  # a speaking or listening step the learner could not do: never from grade()
+
 
 # Primary language subtags of scripts written without spaces between words.
 _UNSPACED = frozenset({"ja", "zh", "yue", "th", "lo", "km", "my"})
@@ -51,8 +60,8 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    result: Result
+class Grade:
+    result: Verdict  # CORRECT, ALMOST or WRONG
     expected: str  # the accepted answer closest to what the learner wrote, as authored (for display)
     segments: tuple[Segment, ...]  # `expected` split into runs, differing letters marked
 
@@ -131,31 +140,31 @@ def _is_slip(answer: _Form, target: _Form) -> bool:
     return _letters(wanted) >= _MIN_TYPO_LETTERS and OSA.distance(given, wanted, score_cutoff=1) <= 1
 
 
-def grade(answer: str, accepted: Sequence[str], language: str) -> Verdict:
+def grade(answer: str, accepted: Sequence[str], language: str) -> Grade:
     """Grade ``answer`` against every accepted alternative; ``expected`` is the alternative nearest to it."""
     if not accepted:
         raise ValueError("an exercise needs at least one accepted answer")
     spaced = uses_spaces(language)
     given = _prepare(answer, spaced)
     if not given.key:
-        return _plain("wrong", accepted[0])
+        return _plain(Verdict.WRONG, accepted[0])
     best: tuple[int, int, int] | None = None  # (0 almost / 1 wrong, edit distance, position): smallest wins
     for position, alternative in enumerate(accepted):
         target = _prepare_accepted(alternative, spaced)
         if given.key == target.key:
-            return _plain("correct", alternative)
+            return _plain(Verdict.CORRECT, alternative)
         rank = (0 if _is_slip(given, target) else 1, OSA.distance(given.key, target.key), position)
         if best is None or rank < best:
             best = rank
     assert best is not None
     expected = accepted[best[2]]
     if best[0] == 1:
-        return _plain("wrong", expected)
-    return Verdict("almost", expected, _mark_differences(answer, expected))
+        return _plain(Verdict.WRONG, expected)
+    return Grade(Verdict.ALMOST, expected, _mark_differences(answer, expected))
 
 
-def _plain(result: Result, expected: str) -> Verdict:
-    return Verdict(result, expected, (Segment(expected, False),))
+def _plain(result: Verdict, expected: str) -> Grade:
+    return Grade(result, expected, (Segment(expected, False),))
 
 
 def _clusters(text: str) -> list[str]:

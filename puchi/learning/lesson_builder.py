@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from puchi.learning import exercises, scheduler
 from puchi.learning.models import WORD, AuthoredExercise, Card, Course, Item
+from puchi.learning.steps import Step
 
 NEW_PER_LESSON = 4
 REVIEWS_PER_LESSON = 4
@@ -34,14 +34,14 @@ class LessonMaterial:
     desired_retention: float = 0.9
 
 
-def build_lesson(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
+def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
     rng = random.Random(seed)
     new_items = [i for i in material.skill_items if i.id not in material.cards][:NEW_PER_LESSON]
     reviews = _review_choice(material, exclude={i.id for i in new_items},
                              prefer_skill={i.skill_id for i in material.skill_items},
                              count=REVIEWS_PER_LESSON if new_items else NEW_PER_LESSON + REVIEWS_PER_LESSON)
 
-    steps: list[dict[str, Any]] = []
+    steps: list[Step] = []
     # Meet each new item by recognising it, then use it again a little harder later in the lesson.
     first_round = [exercises.step_for_level(i, 0, material.pool, material.course, material.vocabulary, rng)
                    for i in new_items]
@@ -59,7 +59,7 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
     return _no_item_twice_in_a_row(steps)
 
 
-def build_practice(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
+def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     """A review of what is due across the course (or, when nothing is, of the weakest items)."""
     rng = random.Random(seed)
     reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS)
@@ -70,21 +70,21 @@ def build_practice(material: LessonMaterial, seed: int) -> list[dict[str, Any]]:
     return _no_item_twice_in_a_row(steps)
 
 
-def _review_step(material: LessonMaterial, item: Item, rng: random.Random) -> dict[str, Any]:
+def _review_step(material: LessonMaterial, item: Item, rng: random.Random) -> Step:
     card = material.cards[item.id]
     step = exercises.step_for_level(item, scheduler.knowledge_level(card), material.pool, material.course,
                                     material.vocabulary, rng)
-    return {**step, "review": True, "due": card.due_at <= material.now}
+    return replace(step, review=True, due=card.due_at <= material.now)
 
 
-def retry_step(step: dict[str, Any], item: Item | None, material_pool: Sequence[Item], course: Course,
-               vocabulary: Sequence[str], seed: int) -> dict[str, Any]:
+def retry_step(step: Step, item: Item | None, material_pool: Sequence[Item], course: Course,
+               vocabulary: Sequence[str], seed: int) -> Step:
     """The step a wrong answer brings back later in the lesson: the same item, one level easier."""
     rng = random.Random(seed)
-    if item is None or step["type"] in {exercises.FILL, exercises.MATCH}:
-        return {**step, "retry": True}
-    level = 0 if step["type"] == exercises.CHOOSE else 1
-    return {**exercises.step_for_level(item, level, material_pool, course, vocabulary, rng), "retry": True}
+    if item is None or step.type in {exercises.FILL, exercises.MATCH}:
+        return replace(step, retry=True)
+    level = 0 if step.type is exercises.CHOOSE else 1
+    return replace(exercises.step_for_level(item, level, material_pool, course, vocabulary, rng), retry=True)
 
 
 def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill: set[int],
@@ -101,8 +101,8 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     return sorted(candidates, key=urgency)[:count]
 
 
-def _interleave(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = []
+def _interleave(first: list[Step], second: list[Step]) -> list[Step]:
+    result: list[Step] = []
     for index in range(max(len(first), len(second))):
         if index < len(first):
             result.append(first[index])
@@ -111,18 +111,12 @@ def _interleave(first: list[dict[str, Any]], second: list[dict[str, Any]]) -> li
     return result
 
 
-def step_items(step: dict[str, Any]) -> set[int]:
-    if step.get("item_ids"):
-        return set(step["item_ids"])
-    return {step["item_id"]} if step.get("item_id") else set()
-
-
-def _no_item_twice_in_a_row(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _no_item_twice_in_a_row(steps: list[Step]) -> list[Step]:
     """Reorder so that no two consecutive steps practise the same item."""
     remaining = list(steps)
-    ordered: list[dict[str, Any]] = []
+    ordered: list[Step] = []
     while remaining:
-        previous = step_items(ordered[-1]) if ordered else set()
-        index = next((i for i, s in enumerate(remaining) if not (step_items(s) & previous)), 0)
+        previous = ordered[-1].items if ordered else frozenset()
+        index = next((i for i, s in enumerate(remaining) if not (s.items & previous)), 0)
         ordered.append(remaining.pop(index))
     return ordered

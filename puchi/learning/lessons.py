@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from puchi.accounts.models import User
@@ -14,8 +15,9 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import exercises, grading, lesson_builder, scheduler, services
+from puchi.learning.events import ItemReviewed, LessonCompleted
+from puchi.learning.grading import Verdict
 from puchi.learning.models import (
-    TARGET,
     Attempt,
     AuthoredExercise,
     Card,
@@ -24,11 +26,13 @@ from puchi.learning.models import (
     Enrollment,
     Item,
     LessonSession,
+    SessionKind,
     Skill,
     SkillProgress,
 )
+from puchi.learning.steps import SOURCE, TARGET, Step
 
-LESSON, PRACTICE = "lesson", "practice"
+LESSON, PRACTICE = SessionKind.LESSON, SessionKind.PRACTICE
 ACTIVE, COMPLETED = "active", "completed"
 MAX_ANSWER_LENGTH = 500
 MAX_DURATION_MS = 10 * 60 * 1000
@@ -39,14 +43,41 @@ MAX_RETRIES = 6  # wrong answers come back once each, so a hard lesson still end
 class AnswerResult:
     session: LessonSession
     step_index: int
-    step: dict[str, Any]
-    verdict: str  # correct, almost, wrong, skipped
+    step: Step
+    verdict: Verdict
     expected: str
     segments: tuple[grading.Segment, ...]
     answer: str
 
     @property
     def finished(self) -> bool:
+        return self.session.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class StepView:
+    """Everything the lesson page shows for one step, or for the feedback on it: decided here, so the page only
+    renders it (and the offline download renders the same)."""
+
+    session: LessonSession
+    course: Course
+    index: int  # of the step shown
+    step: Step | None  # None once every step is answered
+    item: Item | None  # the item the step practises, if one
+    feedback: AnswerResult | None  # the verdict on this step, once answered
+    total_steps: int
+    done_steps: int
+    prompt_language: str  # BCP 47 tag of the prompt's language
+    answer_language: str  # ... of the answer's
+    answer_language_name: str  # the course's name for it
+    answer_in_target: bool  # the learner answers in the language they learn
+    word_hints: dict[str, list[str]]  # word of the prompt (folded) → its meanings in the mini-dictionary
+    show_special_characters: bool  # buttons for the letters a keyboard may lack
+    romanisation: str  # the prompt in Latin letters, when the prompt is the item's text ("" if none)
+    another_answer: str  # after a right answer: the accepted answer nearest to it, when it differs ("" if none)
+
+    @property
+    def completed(self) -> bool:
         return self.session.status == COMPLETED
 
 
@@ -102,7 +133,7 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
         return existing
     material = _material(user, course, None)
     if not material.review_items:
-        raise Conflict("nothing to practise yet")
+        raise Conflict(_l("Finish a lesson first: then there is something to practise."), code="nothing_to_practise")
     session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, status=ACTIVE,
                             steps=[], position=0, started_at=now())
     db.session.add(session)
@@ -159,8 +190,48 @@ def _locked_session_for(user: User, session_id: int) -> LessonSession:
     return session
 
 
-def step_items(session: LessonSession, step: dict[str, Any]) -> dict[int, Item]:
-    ids = lesson_builder.step_items(step)
+def step_view(session: LessonSession, *, index: int | None = None, feedback: AnswerResult | None = None) -> StepView:
+    """What the lesson page shows: the feedback on the step just answered, else step ``index`` (by default the
+    current one; the offline download asks for each step in turn). Three queries at most."""
+    if feedback is not None:
+        index = feedback.step_index
+    elif index is None:
+        index = session.position
+    step = session.steps[index] if index < len(session.steps) else None
+    course = services.get_course_by_id(session.course_id)
+    item = _items_of(step).get(step.item_id or 0) if step else None
+    total = len(session.steps)
+    done = min(feedback.step_index + 1 if feedback else index, total)
+    if step is None:
+        return StepView(session=session, course=course, index=index, step=None, item=None, feedback=feedback,
+                        total_steps=total, done_steps=done, prompt_language=course.target_language,
+                        answer_language=course.target_language, answer_language_name=course.target_language_name,
+                        answer_in_target=True, word_hints={}, show_special_characters=False, romanisation="",
+                        another_answer="")
+    in_target = step.answer_side == TARGET
+    prompt_language = course.source_language if step.prompt_side == SOURCE else course.target_language
+    prompt_words = exercises.split_words(step.prompt, prompt_language) if step.prompt else []
+    hints = services.hints(course.id, prompt_words, step.prompt_side) if prompt_words else {}
+    # A right answer typed differently from the nearest accepted one shows that one too (a choice is exact).
+    another = (feedback.expected if feedback is not None and feedback.verdict is Verdict.CORRECT
+               and feedback.expected != feedback.answer and step.type not in {exercises.CHOOSE, exercises.MATCH}
+               else "")
+    return StepView(
+        session=session, course=course, index=index, step=step, item=item, feedback=feedback, total_steps=total,
+        done_steps=done, prompt_language=prompt_language,
+        answer_language=course.target_language if in_target else course.source_language,
+        answer_language_name=course.target_language_name if in_target else course.source_language_name,
+        answer_in_target=in_target, word_hints=hints,
+        show_special_characters=(in_target and step.type not in {exercises.CHOOSE, exercises.MATCH}
+                                 and bool(course.special_characters)),
+        romanisation=(item.romanisation or "") if item and step.prompt == item.text else "",
+        another_answer=another,
+    )
+
+
+def _items_of(*steps: Step) -> dict[int, Item]:
+    """The items the steps practise (one query)."""
+    ids = {i for step in steps for i in step.items}
     if not ids:
         return {}
     return {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))}
@@ -184,7 +255,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     if earlier is not None:
         return _replay(session, earlier)
     if session.status != ACTIVE:
-        raise Conflict("this lesson is over")
+        raise Conflict(_l("This lesson is over."), code="lesson_over")
     result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
                            skipped=skipped, current=now(), allow_retry=True)
     return result
@@ -194,48 +265,48 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
                   pairs: list[str] | None, skipped: bool, current: datetime, allow_retry: bool) -> AnswerResult:
     """Grade one answer at ``current`` and update card, counters and position. Does not commit."""
     if step_index != session.position or not 0 <= step_index < len(session.steps):
-        raise Conflict("that is not the current step")
+        raise Conflict(_l("That is not the step this lesson is at."), code="not_current_step")
     if len(answer) > MAX_ANSWER_LENGTH:
-        raise Invalid(fields={"answer": ["too long"]})
+        raise Invalid(fields={"answer": [_l("Keep it to %(max)s characters or fewer.", max=MAX_ANSWER_LENGTH)]},
+                      code="answer_too_long")
 
     step = session.steps[step_index]
     course = db.session.get(Course, session.course_id)
     assert course is not None
-    items = step_items(session, step)
-    item = items.get(step.get("item_id") or 0)
+    item = _items_of(step).get(step.item_id or 0)
     duration = _duration(session, duration_ms, current)
 
-    if step["type"] == exercises.MATCH:
+    if step.type is exercises.MATCH:
         verdict, expected, segments = _grade_pairs(step, pairs or [])
         answer = " | ".join(pairs or [])
-    elif skipped and step["type"] in {exercises.SPEAK, exercises.LISTEN}:
-        verdict, expected, segments = "skipped", (item.text if item else ""), ()
+    elif skipped and step.skippable:
+        verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()
     else:
         expectation = exercises.expectation(step, item, course)
-        if expectation.exact_choice and answer not in step.get("choices", []):
-            verdict_obj = grading.grade("", expectation.accepted, expectation.language)
-            verdict = "wrong"  # nothing picked, or something that was not on offer
+        if expectation.exact_choice and answer not in step.choices:
+            graded = grading.grade("", expectation.accepted, expectation.language)
+            verdict = Verdict.WRONG  # nothing picked, or something that was not on offer
         else:
-            verdict_obj = grading.grade(answer, expectation.accepted, expectation.language)
-            verdict = verdict_obj.result
-            if expectation.exact_choice and verdict == "almost":
-                verdict = "wrong"  # picking a different choice is never a typo
-        expected, segments = verdict_obj.expected, verdict_obj.segments
+            graded = grading.grade(answer, expectation.accepted, expectation.language)
+            verdict = graded.result
+            if expectation.exact_choice and verdict is Verdict.ALMOST:
+                verdict = Verdict.WRONG  # picking a different choice is never a typo
+        expected, segments = graded.expected, graded.segments
 
     db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
-                           step_index=step_index, exercise_type=step["type"], answer=answer, verdict=verdict,
+                           step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
                            expected=expected, duration_ms=duration, created_at=current))
-    if verdict == "correct":
+    if verdict is Verdict.CORRECT:
         session.correct_count += 1
-    elif verdict == "almost":
+    elif verdict is Verdict.ALMOST:
         session.almost_count += 1
-    elif verdict == "wrong":
+    elif verdict is Verdict.WRONG:
         session.wrong_count += 1
 
-    if item is not None and verdict != "skipped" and step["type"] != exercises.MATCH:
+    if item is not None and verdict is not Verdict.SKIPPED and step.type is not exercises.MATCH:
         _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
-    retries = sum(1 for s in session.steps if s.get("retry"))
-    if allow_retry and verdict == "wrong" and not step.get("retry") and retries < MAX_RETRIES:
+    retries = sum(1 for s in session.steps if s.retry)
+    if allow_retry and verdict is Verdict.WRONG and not step.retry and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
             step, item, _retry_pool(course, item), course, _vocabulary(course), seed=session.id * 1000 + step_index)]
     session.position = step_index + 1
@@ -266,7 +337,7 @@ def _vocabulary(course: Course) -> list[str]:
 def _replay(session: LessonSession, attempt: Attempt) -> AnswerResult:
     step = session.steps[attempt.step_index]
     segments = (grading.Segment(attempt.expected, False),) if attempt.expected else ()
-    return AnswerResult(session=session, step_index=attempt.step_index, step=step, verdict=attempt.verdict,
+    return AnswerResult(session=session, step_index=attempt.step_index, step=step, verdict=Verdict(attempt.verdict),
                         expected=attempt.expected, segments=segments, answer=attempt.answer)
 
 
@@ -278,15 +349,15 @@ def _duration(session: LessonSession, reported: int | None, current: datetime) -
     return int(min(MAX_DURATION_MS, max(0, (current - last).total_seconds() * 1000)))
 
 
-def _grade_pairs(step: dict[str, Any], pairs: list[str]) -> tuple[str, str, tuple[grading.Segment, ...]]:
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step["item_ids"])))}
-    expected_pairs = [items[i].translation for i in step["item_ids"] if i in items]
-    expected = " | ".join(f"{left} = {right}" for left, right in zip(step["left"], expected_pairs, strict=False))
-    verdict = "correct" if pairs == expected_pairs else "wrong"
+def _grade_pairs(step: Step, pairs: list[str]) -> tuple[Verdict, str, tuple[grading.Segment, ...]]:
+    items = _items_of(step)
+    expected_pairs = [items[i].translation for i in step.item_ids if i in items]
+    expected = " | ".join(f"{left} = {right}" for left, right in zip(step.left, expected_pairs, strict=False))
+    verdict = Verdict.CORRECT if pairs == expected_pairs else Verdict.WRONG
     return verdict, expected, (grading.Segment(expected, False),)
 
 
-def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, duration: int, length: int,
+def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration: int, length: int,
                  current: datetime, session_kind: str) -> None:
     # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
     fresh = scheduler.new_card(user.id, item, current)
@@ -296,12 +367,11 @@ def _review_item(user: User, item: Item, step: dict[str, Any], verdict: str, dur
     card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id)
                              .with_for_update().execution_options(populate_existing=True))
     assert card is not None
-    rating = scheduler.rating_for(verdict, step["type"], duration, length)
+    rating = scheduler.rating_for(verdict, step.type, duration, length)
     scheduler.review(card, rating, current, user.desired_retention)
-    events.record("item.reviewed", actor_id=user.id, subject=("item", item.id),
-                  payload={"course_id": item.course_id, "skill_id": item.skill_id, "verdict": verdict,
-                           "rating": int(rating), "exercise": step["type"], "duration_ms": duration,
-                           "session_kind": session_kind})
+    events.record(ItemReviewed(course_id=item.course_id, skill_id=item.skill_id, verdict=verdict, rating=int(rating),
+                               exercise=step.type, duration_ms=duration, session_kind=SessionKind(session_kind)),
+                  actor_id=user.id, subject=("item", item.id))
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
@@ -309,9 +379,9 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
     session.completed_at = current
     answered = session.correct_count + session.almost_count + session.wrong_count
     accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
-    item_ids = sorted({i for step in session.steps for i in lesson_builder.step_items(step)})
-    new_items = sum(1 for step in session.steps if step.get("type") and not step.get("retry")
-                    and step.get("direction") == exercises.TO_SOURCE and step["type"] == exercises.CHOOSE)
+    item_ids = sorted({i for step in session.steps for i in step.items})
+    new_items = sum(1 for step in session.steps if not step.retry and step.direction is exercises.TO_SOURCE
+                    and step.type is exercises.CHOOSE)
     if session.skill_id is not None and session.kind == LESSON:
         insert_if_missing(SkillProgress, {"user_id": user.id, "skill_id": session.skill_id}, course_id=course.id,
                           lessons_completed=0, level=0, started_at=current, updated_at=current)
@@ -326,24 +396,24 @@ def _complete(user: User, session: LessonSession, course: Course, current: datet
                                                            Enrollment.course_id == course.id))
     if enrolment is not None:
         enrolment.last_practised_at = current
-    events.record("lesson.completed", actor_id=user.id, subject=("lesson_session", session.id), payload={
-        "kind": session.kind, "course_id": course.id, "skill_id": session.skill_id,
-        "accuracy": accuracy, "correct": session.correct_count, "almost": session.almost_count,
-        "wrong": session.wrong_count, "duration_seconds": int((current - session.started_at).total_seconds()),
-        "items": item_ids, "new_items": new_items, "perfect": session.wrong_count == 0,
-        "due_reviewed": len({s["item_id"] for s in session.steps if s.get("due") and s.get("item_id")}),
-        "started_at": session.started_at.isoformat(), "completed_at": current.isoformat(),
-    })
+    events.record(LessonCompleted(
+        kind=SessionKind(session.kind), course_id=course.id, skill_id=session.skill_id, accuracy=accuracy,
+        correct=session.correct_count, almost=session.almost_count, wrong=session.wrong_count,
+        duration_seconds=int((current - session.started_at).total_seconds()), items=tuple(item_ids),
+        new_items=new_items, perfect=session.wrong_count == 0,
+        due_reviewed=len({s.item_id for s in session.steps if s.due and s.item_id}),
+        started_at=session.started_at, completed_at=current,
+    ), actor_id=user.id, subject=("lesson_session", session.id))
 
 
 def summary(user: User, session_id: int) -> Summary:
     """Accuracy, time and words of a finished session. :raises NotFound: :raises Conflict: not finished."""
     session = get_session_for(user, session_id)
     if session.status != COMPLETED:
-        raise Conflict("not finished")
+        raise Conflict(_l("This lesson is not finished yet."), code="lesson_not_finished")
     answered = session.correct_count + session.almost_count + session.wrong_count
     accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
-    item_ids = {i for step in session.steps for i in lesson_builder.step_items(step)}
+    item_ids = {i for step in session.steps for i in step.items}
     items = list(db.session.scalars(select(Item).where(Item.id.in_(item_ids)).order_by(Item.position))) \
         if item_ids else []
     duration = (session.completed_at or session.started_at) - session.started_at
@@ -372,11 +442,11 @@ def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) 
         .order_by(LessonSession.id)))
     next_skill = services.course_map(user, course).next_skill
     if next_skill is None and not pending:
-        raise Conflict("nothing to learn")
+        raise Conflict(_l("There is no lesson to download in this course now."), code="nothing_to_learn")
     if len(pending) < count and next_skill is not None:
         hooks.check("lesson.start", user=user, kind=LESSON)
         skill = next_skill.skill
-        planned = {i for session in pending for step in session.steps for i in lesson_builder.step_items(step)}
+        planned = {i for session in pending for step in session.steps for i in step.items}
         for _ in range(count - len(pending)):
             material = _material(user, course, skill)
             # A second offline lesson teaches the next new items, as if the first had been done.
@@ -386,7 +456,7 @@ def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) 
             db.session.add(session)
             db.session.flush()
             session.steps = lesson_builder.build_lesson(material, seed=session.id)
-            planned |= {i for step in session.steps for i in lesson_builder.step_items(step)}
+            planned |= {i for step in session.steps for i in step.items}
             pending.append(session)
     return pending
 
@@ -417,7 +487,7 @@ def apply_offline(user: User, session_id: int, client_id: str, answers: list[Off
         raise NotFound
     ordered = sorted(answers, key=lambda a: a.step)
     if [a.step for a in ordered] != list(range(len(session.steps))):
-        raise Invalid(fields={"answers": ["every step needs exactly one answer"]})
+        raise Invalid(fields={"answers": [_l("Every step needs exactly one answer.")]}, code="answers_incomplete")
     session.status, session.client_id = ACTIVE, client_id[:64]
     latest = now()
     previous = session.started_at
@@ -435,16 +505,15 @@ def offline_expectations(session: LessonSession) -> list[dict[str, Any]]:
     """For each step, what the browser needs to grade it offline (the same rules as the server)."""
     course = db.session.get(Course, session.course_id)
     assert course is not None
-    ids = {i for step in session.steps for i in lesson_builder.step_items(step)}
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(ids)))} if ids else {}
-    result = []
+    items = _items_of(*session.steps)
+    result: list[dict[str, Any]] = []
     for index, step in enumerate(session.steps):
-        if step["type"] == exercises.MATCH:
-            result.append({"index": index, "type": step["type"],
-                           "pairs": [items[i].translation for i in step["item_ids"] if i in items]})
+        if step.type is exercises.MATCH:
+            result.append({"index": index, "type": step.type.value,
+                           "pairs": [items[i].translation for i in step.item_ids if i in items]})
             continue
-        expectation = exercises.expectation(step, items.get(step.get("item_id") or 0), course)
-        result.append({"index": index, "type": step["type"], "accepted": expectation.accepted,
+        expectation = exercises.expectation(step, items.get(step.item_id or 0), course)
+        result.append({"index": index, "type": step.type.value, "accepted": expectation.accepted,
                        "language": expectation.language, "exact_choice": expectation.exact_choice,
-                       "choices": step.get("choices", [])})
+                       "choices": list(step.choices)})
     return result

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from puchi.core.db import JSONType, Model, UTCDateTime, now
+from puchi.learning.steps import SOURCE as SOURCE  # the sides of a course (DictionaryEntry.language)
+from puchi.learning.steps import TARGET as TARGET
+from puchi.learning.steps import Step
 
 WORD, PHRASE = "word", "phrase"
-TARGET, SOURCE = "target", "source"
+
+
+class SessionKind(StrEnum):
+    """What a lesson session is (``LessonSession.kind``)."""
+
+    LESSON = "lesson"  # new items of a skill, with some reviews
+    PRACTICE = "practice"  # a review of what is due across the course
 
 
 # --- Content ---------------------------------------------------------------------------------------
@@ -202,6 +214,22 @@ class Card(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+class StepList(TypeDecorator[list[Step]]):
+    """A lesson's steps: stored as a JSON list of :meth:`Step.to_dict`, read back as :class:`Step` objects."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: list[Step] | None, dialect: Any) -> list[dict[str, Any]] | None:
+        return None if value is None else [step.to_dict() for step in value]
+
+    def process_result_value(self, value: list[dict[str, Any]] | None, dialect: Any) -> list[Step] | None:
+        return None if value is None else [Step.from_dict(data) for data in value]
+
+
 class LessonSession(Model):
     """A lesson or practice session: its planned steps, where the learner is, and how it went."""
 
@@ -215,9 +243,9 @@ class LessonSession(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))  # "lesson" or "practice"
+    kind: Mapped[str] = mapped_column(String(12))  # a SessionKind
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed, abandoned
-    steps: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    steps: Mapped[list[Step]] = mapped_column(StepList, default=list)  # replaced whole, never changed in place
     position: Mapped[int] = mapped_column(default=0)  # index of the step being shown
     client_id: Mapped[str | None] = mapped_column(String(64))  # offline lessons: the browser's id
     correct_count: Mapped[int] = mapped_column(default=0)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
+from puchi.learning.grading import Verdict
 from puchi.learning.models import Card, Item
 
 if TYPE_CHECKING:
@@ -26,11 +27,11 @@ def scheduler(desired_retention: float) -> Scheduler:
     return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
 
 
-def rating_for(verdict: str, exercise_type: str, duration_ms: int, answer_length: int) -> Rating:
+def rating_for(verdict: Verdict, exercise_type: str, duration_ms: int, answer_length: int) -> Rating:
     """Correctness sets the rating; a slow correct answer is Hard, a quick typed one is Easy."""
-    if verdict == "wrong":
+    if verdict is Verdict.WRONG:
         return Rating.Again
-    if verdict == "almost":
+    if verdict is Verdict.ALMOST:
         return Rating.Hard
     quick = QUICK_ANSWER_BASE_MS + QUICK_ANSWER_PER_CHAR_MS * answer_length
     if duration_ms > 3 * quick:

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 
 from puchi.accounts.models import User
 from puchi.core import events
@@ -20,6 +20,8 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import scheduler
+from puchi.learning.events import CourseEnrolled
+from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
     TARGET,
@@ -96,8 +98,7 @@ def enroll(user: User, slug: str) -> Enrollment:
     db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
                        .values(is_active=False))
     if insert_if_missing(Enrollment, {"user_id": user.id, "course_id": course.id}, is_active=True):
-        events.record("course.enrolled", actor_id=user.id, subject=("course", course.id),
-                      payload={"slug": course.slug})
+        events.record(CourseEnrolled(slug=course.slug), actor_id=user.id, subject=("course", course.id))
     enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                            Enrollment.course_id == course.id)
                                   .execution_options(populate_existing=True))
@@ -113,36 +114,6 @@ def active_enrollment(user: User) -> Enrollment | None:
 def enrollment_for(user: User, course: Course) -> Enrollment | None:
     return db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
                                                       Enrollment.course_id == course.id))
-
-
-# --- The learner's record, for other domains (progress's statistics and achievements) -------------------
-
-def courses_of(user: User) -> list[Course]:
-    """The courses the learner is enrolled in, in the order they joined them."""
-    return list(db.session.scalars(select(Course).join(Enrollment, Enrollment.course_id == Course.id)
-                                   .where(Enrollment.user_id == user.id).order_by(Enrollment.created_at)))
-
-
-def words_met(user: User) -> tuple[int, int]:
-    """How many items the learner has met (each has a card) and how many courses they are enrolled in."""
-    cards = db.session.scalar(select(func.count(Card.id)).where(Card.user_id == user.id)) or 0
-    courses = db.session.scalar(select(func.count(Enrollment.id)).where(Enrollment.user_id == user.id)) or 0
-    return int(cards), int(courses)
-
-
-def recall_of_words(user: User, at: datetime) -> list[tuple[int, float]]:
-    """For every item the learner has reviewed: its course id and the chance they remember it now (0..1)."""
-    return [(card.course_id, scheduler.retrievability(card, at, user.desired_retention))
-            for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
-
-
-def answer_accuracy(user: User) -> list[tuple[str, int, int]]:
-    """Per exercise type (alphabetical): answers given and how many were right (or almost), skips aside."""
-    return [(kind, int(total), int(right or 0)) for kind, total, right in db.session.execute(
-        select(Attempt.exercise_type, func.count(Attempt.id),
-               func.sum(case((Attempt.verdict.in_(("correct", "almost")), 1), else_=0)))
-        .where(Attempt.user_id == user.id, Attempt.verdict != "skipped")
-        .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))]
 
 
 # --- The course map ------------------------------------------------------------------------------------
@@ -241,7 +212,7 @@ def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
         raise NotFound
     state = next(s for s in course_map(user, course).skills if s.skill.id == skill.id)
     if state.state == LOCKED:
-        raise Forbidden(_("This skill opens once you have met every word of the one before it."))
+        raise Forbidden(_("This skill opens once you have met every word of the one before it."), code="skill_locked")
     return skill, state
 
 
@@ -256,6 +227,58 @@ def hints(course_id: int, words: list[str], side: str = TARGET) -> dict[str, lis
                                                             DictionaryEntry.language == side,
                                                             DictionaryEntry.word.in_(keys)))
     return {row.word: list(row.meanings) for row in rows}
+
+
+# --- What other domains read ----------------------------------------------------------------------------
+
+def enrolled_courses(user_id: int) -> Select[Course]:
+    """The learner's courses, in the order they started them (a Select to run or paginate)."""
+    return (select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user_id).order_by(Enrollment.created_at, Enrollment.id))
+
+
+def enrolled_learners() -> Select[int]:
+    """Who is learning: the ``user_id`` of every enrolment (a Select other domains' queries compose, e.g.
+    correlated to their own rows as ``q.where(q.selected_columns.user_id == User.id).exists()``)."""
+    return select(Enrollment.user_id)
+
+
+@dataclass(frozen=True)
+class LearnerCounts:
+    words: int  # items met (each has a card)
+    courses: int  # courses started
+
+
+def counts_for(user_id: int) -> LearnerCounts:
+    """How many words the learner has met and courses started: one query."""
+    words = select(func.count(Card.id)).where(Card.user_id == user_id).scalar_subquery()
+    courses = select(func.count(Enrollment.id)).where(Enrollment.user_id == user_id).scalar_subquery()
+    row = db.session.execute(select(words, courses)).one()
+    return LearnerCounts(int(row[0] or 0), int(row[1] or 0))
+
+
+@dataclass(frozen=True)
+class WordMemory:
+    course_id: int
+    recall: float  # the chance the learner remembers the word at the time asked (0..1)
+
+
+def words_learned(user: User, at: datetime) -> list[WordMemory]:
+    """Every word the learner has reviewed at least once, with how well they remember it at ``at``. One query."""
+    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention))
+            for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
+
+
+_RIGHT = (Verdict.CORRECT.value, Verdict.ALMOST.value)  # an "almost" counts as right
+
+
+def answer_accuracy(user_id: int) -> Select[str, int, int]:
+    """Answers per exercise type: ``exercise_type``, ``answers`` (skips aside) and ``right`` (correct or almost),
+    by type (a Select to run)."""
+    return (select(Attempt.exercise_type, func.count(Attempt.id).label("answers"),
+                   func.coalesce(func.sum(case((Attempt.verdict.in_(_RIGHT), 1), else_=0)), 0).label("right"))
+            .where(Attempt.user_id == user_id, Attempt.verdict != Verdict.SKIPPED.value)
+            .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))
 
 
 # --- Contributions to other pages ------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
@@ -12,7 +16,6 @@ from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
 from puchi.learning import exercises, lessons, services
 from puchi.learning.forms import AnswerForm
-from puchi.learning.models import SOURCE, TARGET
 
 bp = Blueprint("learning", __name__)
 
@@ -88,40 +91,13 @@ def start_practice(slug: str) -> ResponseReturnValue:
     return redirect(url_for("learning.lesson", session_id=session.id))
 
 
-def _step_context(session, feedback=None) -> dict:
-    """What the exercise block needs to show the current step (or the feedback on the last one)."""
-    index = feedback.step_index if feedback else session.position
-    step = session.steps[index] if index < len(session.steps) else None
-    course = services.get_course_by_id(session.course_id)
-    items = lessons.step_items(session, step) if step else {}
-    item = items.get(step.get("item_id") or 0) if step else None
-    prompt_words, hint_side = [], TARGET
-    if step and step.get("prompt"):
-        hint_side = SOURCE if step.get("direction") == exercises.TO_TARGET and step["type"] != exercises.SPEAK \
-            else TARGET
-        language = course.source_language if hint_side == SOURCE else course.target_language
-        prompt_words = exercises.split_words(step["prompt"], language)
-    word_hints = services.hints(course.id, prompt_words, hint_side) if prompt_words else {}
-    typing_target = bool(step) and (step.get("direction") == exercises.TO_TARGET or step["type"] in
-                                    {exercises.LISTEN, exercises.FILL, exercises.SPEAK}) \
-        and step["type"] not in {exercises.CHOOSE, exercises.MATCH}
-    return {
-        "session": session, "course": course, "step": step, "step_index": index, "item": item,
-        "feedback": feedback, "form": AnswerForm(formdata=None), "word_hints": word_hints,
-        "show_special_characters": typing_target and bool(course.special_characters),
-        "total_steps": len(session.steps), "done_steps": min(session.position, len(session.steps)),
-    }
-
-
 @bp.get("/lessons/<int:session_id>")
 @login_required
 def lesson(session_id: int) -> ResponseReturnValue:
     """The current step of a lesson; a finished lesson shows its summary."""
     session = lessons.get_session_for(_user(), session_id)
-    if session.status == lessons.COMPLETED:
-        return render_page("learning/lesson.html", "exercise", summary=lessons.summary(_user(), session_id),
-                           **_step_context(session))
-    return render_page("learning/lesson.html", "exercise", summary=None, **_step_context(session))
+    summary = lessons.summary(_user(), session_id) if session.status == lessons.COMPLETED else None
+    return render_page("learning/lesson.html", "exercise", summary=summary, view=lessons.step_view(session))
 
 
 @bp.post("/lessons/<int:session_id>/answer")
@@ -142,7 +118,7 @@ def answer(session_id: int) -> ResponseReturnValue:
         # A stale tab or a step answered elsewhere: show the lesson where it really is.
         return redirect(url_for("learning.lesson", session_id=session_id))
     return render_page("learning/lesson.html", "exercise", summary=None,
-                       **_step_context(result.session, feedback=result))
+                       view=lessons.step_view(result.session, feedback=result))
 
 
 # --- Offline lessons ---------------------------------------------------------------------------------------
@@ -151,23 +127,15 @@ def answer(session_id: int) -> ResponseReturnValue:
 @login_required
 def download_offline(slug: str) -> ResponseReturnValue:
     """The next lessons of the course, with their exercises pre-rendered and their answers, for offline play."""
-    from types import SimpleNamespace
-
-    from flask import jsonify
-    from flask_babel import gettext as _
-
     try:
         prepared = lessons.prepare_offline(_user(), slug)
     except Conflict:
         return jsonify(lessons=[]), 200
     packs = []
     for session in prepared:
-        steps = []
-        for index, expectation in enumerate(lessons.offline_expectations(session)):
-            view = SimpleNamespace(id=session.id, steps=session.steps, position=index, course_id=session.course_id,
-                                   status="active")
-            html = render_block("learning/lesson.html", "exercise", summary=None, **_step_context(view))
-            steps.append({**expectation, "html": html})
+        steps = [{**expectation, "html": render_block("learning/lesson.html", "exercise", summary=None,
+                                                      view=lessons.step_view(session, index=index))}
+                 for index, expectation in enumerate(lessons.offline_expectations(session))]
         packs.append({"session_id": session.id, "course": slug, "skill_id": session.skill_id,
                       "downloaded_at": session.started_at.isoformat(), "steps": steps})
     labels = {"correct": _("Correct!"), "almost": _("Almost! Mind the spelling:"), "wrong": _("Not quite."),
@@ -182,13 +150,9 @@ def download_offline(slug: str) -> ResponseReturnValue:
 @login_required
 def sync_offline(session_id: int) -> ResponseReturnValue:
     """Apply a lesson played offline; safe to send again (it is applied once)."""
-    from datetime import UTC, datetime
-
-    from flask import jsonify
-
     payload = json_body()
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), list):
-        raise Invalid(fields={"answers": ["expected a JSON object with answers"]})
+        raise Invalid(fields={"answers": [_l("Send a JSON object with a list of answers.")]}, code="answers_missing")
     answers = []
     try:
         for raw in payload["answers"][:200]:
@@ -203,7 +167,8 @@ def sync_offline(session_id: int) -> ResponseReturnValue:
                 pairs=[str(p) for p in raw.get("pairs", [])][:10] if raw.get("pairs") else None,
                 skipped=bool(raw.get("skipped"))))
     except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise Invalid(fields={"answers": ["each answer needs step, answer and answered_at"]}) from error
+        raise Invalid(fields={"answers": [_l("Each answer needs its step, the answer and when it was given.")]},
+                      code="answer_malformed") from error
     session = lessons.apply_offline(_user(), session_id, str(payload.get("client_id", "")), answers)
     return jsonify(status=session.status, session_id=session.id)
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
@@ -90,7 +91,8 @@ def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
     """Switch on exactly the (kind, channel) pairs in ``enabled``. Commits."""
     unknown = {pair for pair in enabled if pair[1] not in KIND_CHANNELS.get(pair[0], ())}
     if unknown:
-        raise Invalid(fields={"form": ["unknown notification kind or channel"]})
+        message = _l("Choose one of the options.")
+        raise Invalid(message, fields={"form": [message]}, code="unknown_channel")
     for kind, kind_channels in KIND_CHANNELS.items():
         for channel in kind_channels:
             insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {},

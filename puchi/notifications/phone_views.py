@@ -33,11 +33,9 @@ def _status(form: FlaskForm, default: int = 422) -> int:
     return 400 if csrf is not None and csrf.errors else default
 
 
-def _page(status: int = 200, block: str | None = None, **forms: FlaskForm) -> ResponseReturnValue:
+def _page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
     state = phones.state_of(_user())
-    if block == "code_form" and (not state.number or state.verified):
-        block = None  # no code form on this page: the whole page carries the message
-    return render_page("notifications/phone.html", block, status=status, state=state,
+    return render_page("notifications/phone.html", status=status, state=state,
                        phone_form=forms.get("phone_form") or PhoneForm(formdata=None),
                        code_form=forms.get("code_form") or CodeForm(formdata=None),
                        action_form=forms.get("action_form") or ActionForm(formdata=None),
@@ -64,13 +62,13 @@ def phone() -> ResponseReturnValue:
             state = phones.set_number(_user(), form.number.data or "")
         except (Invalid, RateLimited) as error:
             apply_errors(form, error)
-            return _page(error.status_code, "phone_form", phone_form=form)
+            return _page(error.status_code, phone_form=form)
         if state.verified:
             flash(_("That is already your verified number."), "info")
         else:
             flash(_("We texted a code to %(number)s.", number=state.display), "info")
         return redirect(url_for("phone.phone"))
-    return _page(_status(form), "phone_form", phone_form=form)
+    return _page(_status(form), phone_form=form)
 
 
 @bp.post("/account/phone/verify")
@@ -84,10 +82,10 @@ def verify() -> ResponseReturnValue:
             phones.verify(_user(), form.code.data or "")
         except Invalid as error:
             apply_errors(form, error)
-            return _page(error.status_code, "code_form", code_form=form)
+            return _page(error.status_code, code_form=form)
         flash(_("Your number is verified. Choose below what we may text you."), "success")
         return redirect(url_for("notifications.settings"))
-    return _page(_status(form), "code_form", code_form=form)
+    return _page(_status(form), code_form=form)
 
 
 @bp.post("/account/phone/resend")
@@ -101,10 +99,10 @@ def resend() -> ResponseReturnValue:
             phones.resend_code(_user())
         except (Invalid, RateLimited) as error:
             apply_errors(form, error)
-            return _page(error.status_code, "code_form", action_form=form)
+            return _page(error.status_code, action_form=form)
         flash(_("We texted you a new code."), "info")
         return redirect(url_for("phone.phone"))
-    return _page(_status(form), "code_form", action_form=form)
+    return _page(_status(form), action_form=form)
 
 
 @bp.post("/account/phone/remove")

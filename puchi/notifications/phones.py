@@ -178,18 +178,20 @@ def _request_code(user: User, number: str) -> None:
     last = row.code_sent_at
     if last is not None and current - last < timedelta(seconds=RESEND_SECONDS):
         wait = RESEND_SECONDS - int((current - last).total_seconds())
-        raise RateLimited(fields={"form": [ngettext(
-            "You can ask for a new code in %(num)s second.", "You can ask for a new code in %(num)s seconds.",
-            wait)]})
+        message = ngettext("You can ask for a new code in %(num)s second.",
+                           "You can ask for a new code in %(num)s seconds.", wait)
+        raise RateLimited(message, fields={"form": [message]}, code="code_too_soon")
     window_over = last is None or current - last >= timedelta(hours=1)
     sent = 0 if window_over else row.codes_sent
     if sent >= MAX_CODES_PER_HOUR:
-        raise RateLimited(fields={"form": [_("That is all the codes we can send for now. Try again in an hour.")]})
+        message = _("That is all the codes we can send for now. Try again in an hour.")
+        raise RateLimited(message, fields={"form": [message]}, code="codes_used_up")
     claimed = db.session.execute(update(PhoneNumber).where(
         PhoneNumber.user_id == user.id, _is(PhoneNumber.code_sent_at, last),
         PhoneNumber.codes_sent == row.codes_sent).values(codes_sent=sent + 1, code_sent_at=current))
     if rowcount(claimed) != 1:  # another request sent a code meanwhile
-        raise RateLimited(fields={"form": [_("We are already sending you a code.")]})
+        message = _("We are already sending you a code.")
+        raise RateLimited(message, fields={"form": [message]}, code="code_on_its_way")
     outbox.add("notifications.phone_code", {"user_id": user.id, "number": number, "request": sent + 1})
 
 

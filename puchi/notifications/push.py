@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from puchi.accounts.events import LoggedOut
 from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import action, db, now, rowcount
@@ -221,7 +222,7 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     subscription_id = db.session.execute(upsert).scalar()
     if subscription_id is None:
         message = _("This browser already gets push notifications for another account.")
-        raise Conflict(message, fields={"endpoint": [message]})
+        raise Conflict(message, fields={"endpoint": [message]}, code="endpoint_taken")
     subscription = db.session.get(PushSubscription, subscription_id)
     assert subscription is not None
     return subscription
@@ -390,8 +391,7 @@ def _record(delivered: list[int], gone: list[int], retries: list[dict[str, Any]]
 channels.register_adapter("push", reachable=reachable, send=send)
 
 
-def forget_browser_on_log_out(event: events.Event) -> None:
+def forget_browser_on_log_out(event: events.Event, logged_out: LoggedOut) -> None:
     """Logging out of a browser removes the push subscription that login made there."""
-    session = (event.payload or {}).get("session")
-    if session:
-        db.session.execute(delete(PushSubscription).where(PushSubscription.session_key_hash == session))
+    if logged_out.session:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.session_key_hash == logged_out.session))

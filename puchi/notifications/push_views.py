@@ -24,7 +24,7 @@ def _user() -> Any:
 def _json_object() -> dict[str, Any]:
     body = json_body()
     if not isinstance(body, dict):
-        raise BadRequest(_("Send a JSON object, as PushSubscription.toJSON() gives it."))
+        raise BadRequest(_("Send a JSON object, as PushSubscription.toJSON() gives it."), code="not_a_json_object")
     return body
 
 

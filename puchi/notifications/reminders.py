@@ -12,19 +12,18 @@ Learners are taken a timezone at a time, so the wall-clock tests are plain SQL c
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from puchi.accounts.models import User
 from puchi.core.db import action, db
-from puchi.learning.models import Enrollment
+from puchi.learning import services as learning
 from puchi.notifications import schedule
 from puchi.notifications.models import Notification, NotificationSchedule
 from puchi.notifications.services import notify
-from puchi.progress import streaks
-from puchi.progress.models import DailyActivity, ProgressProfile
+from puchi.progress import services as progress
 
 BATCH = 500
 
@@ -34,7 +33,9 @@ def _timezones() -> list[str]:
 
 
 def _learning():
-    return exists().where(Enrollment.user_id == User.id)
+    """The learner is enrolled in a course (learning's query, correlated to each user row)."""
+    enrolled = learning.enrolled_learners()
+    return enrolled.where(enrolled.selected_columns.user_id == User.id).exists()
 
 
 def _already(kind: str, since: datetime):
@@ -63,15 +64,15 @@ def send_due_reminders(at: datetime) -> int:
         local, day_began = _local(at, timezone)
         today = local.date()
         reminder_time = func.coalesce(NotificationSchedule.reminder_time, schedule.DEFAULT_REMINDER)
+        standing = progress.learner_progress().subquery()
         rows = db.session.execute(
-            select(User.id, ProgressProfile.current_streak, ProgressProfile.last_active_date,
-                   ProgressProfile.streak_freezes)
-            .outerjoin(ProgressProfile, ProgressProfile.user_id == User.id)
+            select(User.id, standing.c.streak, standing.c.last_active, standing.c.freezes)
+            .outerjoin(standing, standing.c.user_id == User.id)
             .outerjoin(NotificationSchedule, NotificationSchedule.user_id == User.id)
             .where(User.timezone == timezone, _learning(),
                    func.coalesce(NotificationSchedule.reminders_on, True).is_(True),
                    reminder_time <= local.time().replace(second=0, microsecond=0),
-                   or_(ProgressProfile.last_active_date.is_(None), ProgressProfile.last_active_date < today),
+                   or_(standing.c.last_active.is_(None), standing.c.last_active < today),
                    ~_already("reminder", day_began))
         ).all()
         for batch in _batches(rows):
@@ -80,11 +81,9 @@ def send_due_reminders(at: datetime) -> int:
                 for row in batch:
                     if schedule.in_quiet_hours(schedules[row.id], local.time()):
                         continue  # tried again every minute: it goes out when quiet hours end, if still today
-                    streak = streaks.effective_streak(current=row.current_streak or 0,
-                                                      last_active=row.last_active_date,
-                                                      freezes=row.streak_freezes or 0, today=today)
-                    at_risk = streaks.at_risk(last_active=row.last_active_date, today=today, current=streak)
-                    notify(row.id, "reminder", {"streak": streak if at_risk else 0, "day": today.isoformat()},
+                    streak = progress.streak_at_stake(streak=row.streak, last_active=row.last_active,
+                                                      freezes=row.freezes, today=today)
+                    notify(row.id, "reminder", {"streak": streak, "day": today.isoformat()},
                            f"reminder:{row.id}:{today.isoformat()}")
                     sent += 1
     return sent
@@ -100,9 +99,10 @@ def send_due_reports(at: datetime) -> int:
         local, day_began = _local(at, timezone)
         if local.time() < schedule.WEEKLY_REPORT_AT:
             continue
+        standing = progress.learner_progress().subquery()
         rows = db.session.execute(
-            select(User.id, ProgressProfile.current_streak, ProgressProfile.league_tier)
-            .outerjoin(ProgressProfile, ProgressProfile.user_id == User.id)
+            select(User.id, standing.c.streak, standing.c.league_tier)
+            .outerjoin(standing, standing.c.user_id == User.id)
             .outerjoin(NotificationSchedule, NotificationSchedule.user_id == User.id)
             .where(User.timezone == timezone, _learning(),
                    func.coalesce(NotificationSchedule.weekly_on, True).is_(True),
@@ -113,28 +113,17 @@ def send_due_reports(at: datetime) -> int:
         for batch in _batches(rows):
             with action():
                 schedules = schedule.schedules_for([row.id for row in batch])
-                totals = _week_totals([row.id for row in batch], *week)
+                totals = progress.week_totals([row.id for row in batch], *week)
                 for row in batch:
                     if schedule.in_quiet_hours(schedules[row.id], local.time()):
                         continue
-                    xp, lessons, seconds, days = totals.get(row.id, (0, 0, 0, 0))
-                    notify(row.id, "weekly", {"xp": xp, "lessons": lessons, "minutes": round(seconds / 60),
-                                              "days": days, "streak": row.current_streak or 0,
+                    total = totals.get(row.id, progress.WeekTotals())
+                    notify(row.id, "weekly", {"xp": total.xp, "lessons": total.lessons,
+                                              "minutes": round(total.seconds / 60), "days": total.days,
+                                              "streak": row.streak or 0,
                                               "tier": row.league_tier or 1, "from": week[0].isoformat(),
                                               "to": week[1].isoformat()},
                            f"weekly:{row.id}:{local.date().isoformat()}")
                     sent += 1
     return sent
 
-
-def _week_totals(user_ids: list[int], first: date, last: date) -> dict[int, tuple[int, int, int, int]]:
-    """XP, lessons, seconds and days practised per learner over the week, in one query."""
-    rows = db.session.execute(
-        select(DailyActivity.user_id, func.sum(DailyActivity.xp), func.sum(DailyActivity.lessons),
-               func.sum(DailyActivity.seconds), func.count(DailyActivity.id))
-        .where(DailyActivity.user_id.in_(user_ids),
-               and_(DailyActivity.local_date >= first, DailyActivity.local_date <= last),
-               DailyActivity.lessons > 0)
-        .group_by(DailyActivity.user_id))
-    return {user_id: (int(xp or 0), int(lessons or 0), int(seconds or 0), int(days or 0))
-            for user_id, xp, lessons, seconds, days in rows}

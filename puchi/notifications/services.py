@@ -9,7 +9,11 @@ from puchi.core import events, outbox
 from puchi.core.db import action, db, rowcount
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
+from puchi.notifications import channels
 from puchi.notifications.models import OUTSIDE_CENTRE, Notification
+from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeagueMove, LeaguePromoted
+from puchi.social import services as social
+from puchi.social.events import UserCheered, UserFollowed, UserNudged
 
 PAGE_SIZE = 50
 
@@ -25,9 +29,7 @@ def notify(user_id: int, kind: str, data: dict, source: str) -> None:
                          read=not in_centre):
         if in_centre:
             outbox.add("notifications.push", {"source": source})
-        from puchi.notifications.channels import queue_deliveries
-
-        queue_deliveries(source, user_id, kind)
+        channels.queue_deliveries(source, user_id, kind)
 
 
 def unread_count(user: User) -> int:
@@ -65,59 +67,50 @@ def _actor_name(user_id: int | None) -> str:
     return user.display_name if user else ""
 
 
-def on_followed(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
+def on_followed(event: events.Event, followed: UserFollowed) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "followed", {"name": actor.display_name, "username": profile_of(actor).username,
-                                          "mutual": bool(event.payload.get("mutual"))},
+    notify(event.subject_id, "followed", {"name": actor.display_name, "username": social.profile_of(actor).username,
+                                          "mutual": followed.mutual},
            f"followed:{event.actor_id}:{event.subject_id}:{event.created_at.isoformat()}")
 
 
-def on_achievement(event: events.Event) -> None:
+def on_achievement(event: events.Event, unlocked: AchievementUnlocked) -> None:
     if event.actor_id is None:
         return
-    code, tier = event.payload.get("code"), event.payload.get("tier")
+    code, tier = unlocked.code, unlocked.tier
     notify(event.actor_id, "achievement", {"code": code, "tier": tier}, f"achievement:{event.actor_id}:{code}:{tier}")
 
 
-def on_league(event: events.Event) -> None:
+def on_promoted(event: events.Event, move: LeaguePromoted) -> None:
+    _on_league_move(event, move, "promoted")
+
+
+def on_demoted(event: events.Event, move: LeagueDemoted) -> None:
+    _on_league_move(event, move, "demoted")
+
+
+def _on_league_move(event: events.Event, move: LeagueMove, kind: str) -> None:
     if event.actor_id is None:
         return
-    notify(event.actor_id, event.name.split(".")[1], {"to_tier": event.payload.get("to_tier")},
-           f"{event.name}:{event.actor_id}:{event.payload.get('week_start')}")
+    notify(event.actor_id, kind, {"to_tier": move.to_tier},
+           f"{event.name}:{event.actor_id}:{move.week_start.isoformat()}")
 
 
-def on_cheered(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
+def on_cheered(event: events.Event, cheered: UserCheered) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": profile_of(actor).username},
-           str(event.payload["source"]))
+    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": social.profile_of(actor).username},
+           cheered.source)
 
 
-def on_nudged(event: events.Event) -> None:
-    from puchi.social.services import profile_of
-
+def on_nudged(event: events.Event, nudged: UserNudged) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": profile_of(actor).username,
-                                       "days": int(event.payload.get("days") or 0)},
-           str(event.payload["source"]))
+    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": social.profile_of(actor).username,
+                                       "days": nudged.days},
+           nudged.source)
 
-
-def register() -> None:
-    from puchi.notifications.push import forget_browser_on_log_out
-
-    events.subscribe("user.logged_out", forget_browser_on_log_out)
-    events.subscribe("user.cheered", on_cheered)
-    events.subscribe("user.nudged", on_nudged)
-    events.subscribe("user.followed", on_followed)
-    events.subscribe("achievement.unlocked", on_achievement)
-    events.subscribe("league.promoted", on_league)
-    events.subscribe("league.demoted", on_league)

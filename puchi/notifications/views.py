@@ -146,8 +146,8 @@ def settings() -> ResponseReturnValue:
         chosen = {tuple(value.split(":", 1)) for value in request.form.getlist("on") if ":" in value}
         try:
             channels.set_preferences(_user(), chosen)  # type: ignore[arg-type]
-        except Invalid:  # an unknown kind or channel: someone edited the form
-            flash(_("Choose one of the options."), "error")
+        except Invalid as error:  # an unknown kind or channel: someone edited the form
+            flash(str(error.message), "error")
         else:
             flash(_("Saved."), "success")
         return redirect(url_for("notifications.settings"))

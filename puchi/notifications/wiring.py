@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from puchi.accounts.events import LoggedOut
 from puchi.core import cli as core_cli
-from puchi.core import periodic
+from puchi.core import events, periodic
 from puchi.notifications import (
     channels,
     cli,
@@ -20,6 +21,8 @@ from puchi.notifications import (
     tasks,
     views,
 )
+from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeaguePromoted
+from puchi.social.events import UserCheered, UserFollowed, UserNudged
 
 
 def init_app(app: Flask) -> None:
@@ -29,5 +32,11 @@ def init_app(app: Flask) -> None:
     core_cli.add_commands(app, *cli.COMMANDS)
     periodic.add(app, "daily reminders", reminders.send_due_reminders)
     periodic.add(app, "weekly reports", reminders.send_due_reports)
-    services.register()
+    events.subscribe(app, LoggedOut, push.forget_browser_on_log_out)
+    events.subscribe(app, UserCheered, services.on_cheered)
+    events.subscribe(app, UserNudged, services.on_nudged)
+    events.subscribe(app, UserFollowed, services.on_followed)
+    events.subscribe(app, AchievementUnlocked, services.on_achievement)
+    events.subscribe(app, LeaguePromoted, services.on_promoted)
+    events.subscribe(app, LeagueDemoted, services.on_demoted)
     assert channels and phones and push and sms and tasks  # adapters and handlers register on import (for now)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import action, db, now, rowcount
+from puchi.progress.events import LeagueDemoted, LeaguePromoted
 from puchi.progress.models import LEAGUE_TIERS, LeagueCohort, LeagueMembership, ProgressProfile
 
 COHORT_SIZE = 30
@@ -171,9 +172,9 @@ def _close_cohort(cohort_id: int, week: date) -> int:
         db.session.execute(update(ProgressProfile).where(ProgressProfile.user_id == standing.user_id)
                            .values(league_tier=new_tier))
         if change:
-            events.record(f"league.{outcome}", actor_id=standing.user_id, subject=("league_cohort", cohort_id),
-                          payload={"from_tier": table.tier, "to_tier": new_tier, "rank": standing.rank,
-                                   "week_start": week.isoformat()})
+            move = LeaguePromoted if change > 0 else LeagueDemoted
+            events.record(move(from_tier=table.tier, to_tier=new_tier, rank=standing.rank, week_start=week),
+                          actor_id=standing.user_id, subject=("league_cohort", cohort_id))
     return 1
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
+from puchi.learning.events import LessonCompleted
 from puchi.progress.models import MAX_HEARTS
 
 LESSON_XP = 10
@@ -21,12 +21,12 @@ SHOP = {
 }
 
 
-def xp_for_lesson(payload: dict[str, Any]) -> int:
+def xp_for_lesson(lesson: LessonCompleted) -> int:
     """Base XP, a bonus for a perfect lesson, and one XP per due item reviewed (up to five)."""
     xp = LESSON_XP
-    if payload.get("perfect"):
+    if lesson.perfect:
         xp += PERFECT_BONUS_XP
-    xp += min(MAX_REVIEW_BONUS_XP, int(payload.get("due_reviewed") or 0))
+    xp += min(MAX_REVIEW_BONUS_XP, lesson.due_reviewed)
     return xp
 
 

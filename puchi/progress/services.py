@@ -12,15 +12,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select, update
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db, now, rowcount
-from puchi.core.errors import Conflict, Forbidden, PaymentRequired
+from puchi.core.errors import Conflict, Forbidden, Invalid, PaymentRequired
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import services as learning
+from puchi.learning.events import ItemReviewed, LessonCompleted, SessionKind, Verdict
 from puchi.progress import achievements, leagues, rules, streaks
+from puchi.progress.events import AchievementUnlocked, GoalReached, ShopPurchased, StreakMilestone
 from puchi.progress.models import (
     MAX_FREEZES,
     MAX_HEARTS,
@@ -52,7 +55,7 @@ def _ensure_profile(user_id: int) -> None:
     insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=current, created_at=current)
 
 
-def on_user_created(event: events.Event) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
     """Every new account gets its progress row at once, so no page has to make it on first view."""
     if event.subject_id is not None:
         _ensure_profile(event.subject_id)
@@ -88,32 +91,30 @@ def refresh_hearts(profile: ProgressProfile, at: datetime) -> None:
 
 # --- Subscribers ------------------------------------------------------------------------------------------
 
-def on_lesson_completed(event: events.Event) -> None:
+def on_lesson_completed(event: events.Event, lesson: LessonCompleted) -> None:
     """Award XP and gems, extend the streak, count the day, check achievements, add league XP."""
-    payload = event.payload
     user = db.session.get(User, event.actor_id)
     if user is None:
         return
     source = f"lesson_session:{event.subject_id}"
-    completed_at = datetime.fromisoformat(payload["completed_at"])
+    completed_at = lesson.completed_at
     day = streaks.local_day(completed_at, user.timezone)
     profile = _locked_profile(user.id)
     if db.session.scalar(select(XpEntry.id).where(XpEntry.source == source)) is not None:
         return  # this lesson was already counted
-    xp = rules.xp_for_lesson(payload)
-    db.session.add(XpEntry(user_id=user.id, amount=xp, reason=payload.get("kind", "lesson"), source=source,
+    xp = rules.xp_for_lesson(lesson)
+    db.session.add(XpEntry(user_id=user.id, amount=xp, reason=lesson.kind.value, source=source,
                            local_date=day, earned_at=completed_at))
     db.session.flush()
 
     before = db.session.scalar(select(DailyActivity.xp).where(DailyActivity.user_id == user.id,
                                                               DailyActivity.local_date == day)) or 0
     insert_or_add(DailyActivity, {"user_id": user.id, "local_date": day},
-                  {"xp": xp, "lessons": 1, "seconds": int(payload.get("duration_seconds") or 0)})
+                  {"xp": xp, "lessons": 1, "seconds": lesson.duration_seconds})
     if before < user.daily_goal <= before + xp:
         db.session.execute(update(DailyActivity).where(DailyActivity.user_id == user.id,
                                                        DailyActivity.local_date == day).values(goal_reached=True))
-        events.record("goal.reached", actor_id=user.id, subject=("user", user.id),
-                      payload={"date": day.isoformat(), "goal": user.daily_goal})
+        events.record(GoalReached(date=day, goal=user.daily_goal), actor_id=user.id, subject=("user", user.id))
 
     streak = streaks.record_day(current=profile.current_streak, longest=profile.longest_streak,
                                 last_active=profile.last_active_date, freezes=profile.streak_freezes, day=day)
@@ -123,13 +124,12 @@ def on_lesson_completed(event: events.Event) -> None:
     profile.last_active_date, profile.streak_freezes = streak.last_active, streak.freezes_left
     if streak.extended and streaks.is_milestone(streak.current):
         # Once per reaching: a redelivered lesson returned above, and a day counts once, so this runs once.
-        events.record("streak.milestone", actor_id=user.id, subject=("user", user.id),
-                      payload={"days": streak.current})
+        events.record(StreakMilestone(days=streak.current), actor_id=user.id, subject=("user", user.id))
     profile.total_xp += xp
     profile.lessons_completed += 1
-    if payload.get("perfect"):
+    if lesson.perfect:
         profile.perfect_lessons += 1
-    if payload.get("kind") == "practice" and not unlimited_hearts(user):
+    if lesson.kind is SessionKind.PRACTICE and not unlimited_hearts(user):
         refresh_hearts(profile, completed_at)
         profile.hearts = min(MAX_HEARTS, profile.hearts + 1)  # practice earns a heart back
     _earn_gems(profile, rules.GEMS_PER_LESSON, "lesson", source)
@@ -138,10 +138,9 @@ def on_lesson_completed(event: events.Event) -> None:
     _check_achievements(user, profile, completed_at)
 
 
-def on_item_reviewed(event: events.Event) -> None:
+def on_item_reviewed(event: events.Event, reviewed: ItemReviewed) -> None:
     """A wrong answer in a lesson costs a heart (an "almost" does not; practice never does)."""
-    payload = event.payload
-    if payload.get("verdict") != "wrong" or payload.get("session_kind") != "lesson":
+    if reviewed.verdict is not Verdict.WRONG or reviewed.session_kind is not SessionKind.LESSON:
         return
     user = db.session.get(User, event.actor_id)
     if user is None or unlimited_hearts(user):
@@ -154,15 +153,15 @@ def on_item_reviewed(event: events.Event) -> None:
         profile.hearts -= 1
 
 
-def gate_lesson_start(*, user: User, kind: str, **context: Any) -> None:
+def gate_lesson_start(*, user: User, kind: SessionKind, **context: Any) -> None:
     """No hearts, no new lesson; practice is always open (it is how hearts come back)."""
-    if kind != "lesson" or unlimited_hearts(user):
+    if kind is not SessionKind.LESSON or unlimited_hearts(user):
         return
     profile = profile_for(user.id)
     hearts, _clock = rules.hearts_now(profile.hearts, profile.hearts_updated_at, now())
     if hearts <= 0:
         raise Forbidden(_("You are out of hearts. Practise what you know to earn one back, or come back in a "
-                          "few hours."))
+                          "few hours."), code="out_of_hearts")
 
 
 def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) -> None:
@@ -172,26 +171,18 @@ def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) 
 
 
 def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
-    words, courses = learning.words_met(user)
+    counts = learning.counts_for(user.id)
     hour = at.astimezone(streaks.ZoneInfo(user.timezone)).hour if user.timezone else at.hour
     values = {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
-              "perfect": profile.perfect_lessons, "words": words, "courses": courses,
+              "perfect": profile.perfect_lessons, "words": counts.words, "courses": counts.courses,
               "night_owl": 1 if hour >= 22 or hour < 4 else 0, "early_bird": 1 if 5 <= hour < 8 else 0}
     owned = {(code, tier) for code, tier in db.session.execute(select(UserAchievement.code, UserAchievement.tier)
                                    .where(UserAchievement.user_id == user.id))}
     for code, tier in sorted(achievements.earned_tiers(values) - owned):
         if insert_if_missing(UserAchievement, {"user_id": user.id, "code": code, "tier": tier}, unlocked_at=at,
                              seen=False):
-            events.record("achievement.unlocked", actor_id=user.id, subject=("user", user.id),
-                          payload={"code": code, "tier": tier})
+            events.record(AchievementUnlocked(code=code, tier=tier), actor_id=user.id, subject=("user", user.id))
             _earn_gems(profile, rules.GEMS_PER_ACHIEVEMENT, "achievement", f"{user.id}:{code}:{tier}")
-
-
-def register() -> None:
-    events.subscribe("lesson.completed", on_lesson_completed)
-    events.subscribe("item.reviewed", on_item_reviewed)
-    events.subscribe("user.signed_up", on_user_created)
-    events.subscribe("user.created", on_user_created)
 
 
 # --- The shop ---------------------------------------------------------------------------------------------
@@ -205,10 +196,9 @@ def buy(user: User, item: str) -> ProgressProfile:
     :raises Invalid: no such item. :raises PaymentRequired: not enough gems.
     :raises Conflict: two freezes already equipped, or hearts already full.
     """
-    from puchi.core.errors import Invalid
-
     if item not in rules.SHOP:
-        raise Invalid(fields={"item": ["unknown item"]})
+        message = _("That is not in the shop.")
+        raise Invalid(message, fields={"item": [message]}, code="unknown_item")
     price = rules.SHOP[item]
     _ensure_profile(user.id)
     profile = profile_for(user.id)
@@ -221,18 +211,18 @@ def buy(user: User, item: str) -> ProgressProfile:
         refresh_hearts(profile, now())
         db.session.flush()
         if profile.hearts >= MAX_HEARTS or unlimited_hearts(user):
-            raise Conflict("hearts_full")
+            raise Conflict(_("Your hearts are already full."), code="hearts_full")
         values.update(hearts=MAX_HEARTS, hearts_updated_at=now())
     result = db.session.execute(update(ProgressProfile).where(*condition).values(**values))
     after = db.session.get(ProgressProfile, user.id, populate_existing=True)
     assert after is not None
     if rowcount(result) != 1:  # nothing was taken; the action rolls back the rest
         if after.gems < price:
-            raise PaymentRequired("not_enough_gems")
-        raise Conflict("freezes_full")
+            raise PaymentRequired(_("You need more gems for that. Finish lessons to earn some."),
+                                  code="not_enough_gems")
+        raise Conflict(_("You already have two streak freezes."), code="freezes_full")
     db.session.add(GemTransaction(user_id=user.id, amount=-price, reason=f"buy:{item}", balance_after=after.gems))
-    events.record("shop.purchased", actor_id=user.id, subject=("user", user.id), payload={"item": item,
-                                                                                        "price": price})
+    events.record(ShopPurchased(item=item, price=price), actor_id=user.id, subject=("user", user.id))
     return after
 
 
@@ -323,3 +313,86 @@ def streak_calendar(user: User, month: date) -> dict[date, str]:
                               .where(DailyActivity.user_id == user.id, DailyActivity.local_date >= first,
                                      DailyActivity.local_date < last)).all()
     return {row.local_date: "active" if row.lessons else "frozen" for row in rows if row.lessons or row.freeze_used}
+
+
+def tier_names() -> dict[int, str]:
+    """Each league tier's name, in the current locale (the league pages and friends' feed show them)."""
+    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
+             _("Pearl"), _("Obsidian"), _("Diamond")]
+    return {index + 1: name for index, name in enumerate(names)}
+
+
+def achievement_definitions() -> dict[str, achievements.Achievement]:
+    """Every achievement by code: its title and goals (the friends' feed names the ones unlocked)."""
+    return achievements.BY_CODE
+
+
+# --- What other domains read ------------------------------------------------------------------------------
+
+def local_day(at: datetime, timezone: str) -> date:
+    """The calendar day of ``at`` where the learner lives: the day streaks count in (an unknown zone is UTC)."""
+    return streaks.local_day(at, timezone)
+
+
+@dataclass(frozen=True)
+class ProgressSummary:
+    """What a learner's profile shows of their progress."""
+
+    streak: int  # as last counted (a lapsed streak still shows until their next lesson)
+    last_active: date | None  # in their own calendar
+    total_xp: int
+    league_tier: int
+
+
+def summary_of(user_id: int) -> ProgressSummary:
+    """The learner's streak, XP and league: one query, none when the row was read already in this session."""
+    profile = profile_for(user_id)
+    return ProgressSummary(profile.current_streak, profile.last_active_date, profile.total_xp, profile.league_tier)
+
+
+def achievement_count(user_id: int) -> int:
+    """How many achievement tiers the learner has unlocked."""
+    return db.session.scalar(select(func.count(UserAchievement.id)).where(UserAchievement.user_id == user_id)) or 0
+
+
+def learner_progress() -> Select:
+    """Every learner's streak and league, one row each: ``user_id``, ``streak`` (as last counted),
+    ``last_active`` (their calendar day), ``freezes`` and ``league_tier``.
+
+    A Select for other domains' queries: join it as a subquery on ``user_id``, filter and order by its columns.
+    """
+    return select(ProgressProfile.user_id, ProgressProfile.current_streak.label("streak"),
+                  ProgressProfile.last_active_date.label("last_active"),
+                  ProgressProfile.streak_freezes.label("freezes"), ProgressProfile.league_tier)
+
+
+def streak_at_stake(*, streak: int | None, last_active: date | None, freezes: int | None, today: date) -> int:
+    """The streak that ends unless the learner practises ``today`` (their calendar day); 0 when none does.
+
+    Takes :func:`learner_progress`'s columns (None for a learner without a row yet).
+    """
+    current = streaks.effective_streak(current=streak or 0, last_active=last_active, freezes=freezes or 0,
+                                       today=today)
+    return current if streaks.at_risk(last_active=last_active, today=today, current=current) else 0
+
+
+@dataclass(frozen=True)
+class WeekTotals:
+    xp: int = 0
+    lessons: int = 0
+    seconds: int = 0
+    days: int = 0  # days with at least one lesson
+
+
+def week_totals(user_ids: list[int], first: date, last: date) -> dict[int, WeekTotals]:
+    """XP, lessons, seconds and days practised per learner from ``first`` to ``last`` (their calendar days),
+    in one query; learners who did nothing are absent."""
+    rows = db.session.execute(
+        select(DailyActivity.user_id, func.sum(DailyActivity.xp), func.sum(DailyActivity.lessons),
+               func.sum(DailyActivity.seconds), func.count(DailyActivity.id))
+        .where(DailyActivity.user_id.in_(user_ids),
+               and_(DailyActivity.local_date >= first, DailyActivity.local_date <= last),
+               DailyActivity.lessons > 0)
+        .group_by(DailyActivity.user_id))
+    return {user_id: WeekTotals(int(xp or 0), int(lessons or 0), int(seconds or 0), int(days or 0))
+            for user_id, xp, lessons, seconds, days in rows}

@@ -60,12 +60,14 @@ def statistics_for(user: User) -> Statistics:
     strength = {name: 0 for _, name in STRENGTH_BUCKETS}
     per_course: dict[int, int] = {}
     words = 0
-    for course_id, recall in learning.recall_of_words(user, at):
+    for word in learning.words_learned(user, at):
         words += 1
-        per_course[course_id] = per_course.get(course_id, 0) + 1
-        strength[next(name for floor, name in STRENGTH_BUCKETS if recall >= floor)] += 1
-    accuracy = [ExerciseAccuracy(kind, total, right) for kind, total, right in learning.answer_accuracy(user)]
-    courses = [(course, per_course.get(course.id, 0)) for course in learning.courses_of(user)]
+        per_course[word.course_id] = per_course.get(word.course_id, 0) + 1
+        strength[next(name for floor, name in STRENGTH_BUCKETS if word.recall >= floor)] += 1
+    accuracy = [ExerciseAccuracy(kind, int(total), int(right or 0))
+                for kind, total, right in db.session.execute(learning.answer_accuracy(user.id))]
+    courses = [(course, per_course.get(course.id, 0))
+               for course in db.session.scalars(learning.enrolled_courses(user.id))]
     return Statistics(
         today=today, daily_xp=daily,
         xp_7=sum(xp for day, xp in daily.items() if day > today - timedelta(days=7)),

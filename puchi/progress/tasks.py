@@ -13,15 +13,13 @@ from sqlalchemy import select
 from puchi.accounts.models import User
 from puchi.core import outbox, realtime
 from puchi.core.db import db
-from puchi.progress import leagues
+from puchi.progress import leagues, services
 
 
 @outbox.handler("leagues.push_table")
 def push_table(payload: dict[str, Any]) -> None:
     """Send the cohort's new standings to every member's open league page, each in their language with
     their own row marked (the page's ``league_table`` block, swapped out of band)."""
-    from puchi.progress.views import tier_names
-
     table = leagues.cohort_table(int(payload["cohort_id"]))
     members = [standing.user_id for standing in table.standings]
     locales = {user_id: locale for user_id, locale in db.session.execute(
@@ -30,5 +28,5 @@ def push_table(payload: dict[str, Any]) -> None:
         for standing in table.standings:
             with force_locale(locales.get(standing.user_id, "en")):
                 html = render_block("progress/leagues.html", "league_table", table=replace(table, me=standing),
-                                    tier_names=tier_names(), oob=True)
+                                    tier_names=services.tier_names(), oob=True)
             realtime.publish(standing.user_id, html, topic="league")

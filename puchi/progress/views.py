@@ -15,6 +15,8 @@ from puchi.progress import achievements, charts, leagues, rules, services, stati
 
 bp = Blueprint("progress", __name__)
 
+SHOP_ALREADY_FULL = {"hearts_full", "freezes_full"}  # refusals the shop shows as information, not errors
+
 
 def _user():
     return current_user._get_current_object()
@@ -42,14 +44,6 @@ def stats_bar() -> dict[str, object]:
     return {"progress_overview": _Lazy(lambda: services.overview(user))}
 
 
-def home_section(user) -> tuple[str, dict[str, object]]:
-    overview = services.overview(user)
-    return "progress/_home_section.html", {
-        "overview": overview, "ring": charts.ring(overview.goal_fraction),
-        "league": leagues.table_for(user.id) if user.leagues_enabled else None,
-    }
-
-
 @bp.get("/progress/lesson-reward/<int:session_id>")
 @login_required
 def lesson_reward(session_id: int) -> ResponseReturnValue:
@@ -66,13 +60,7 @@ def lesson_reward(session_id: int) -> ResponseReturnValue:
 @login_required
 def league() -> ResponseReturnValue:
     return render_page("progress/leagues.html", "league_table", table=leagues.table_for(_user().id),
-                       tier_names=tier_names(), realtime_watch="league")
-
-
-def tier_names() -> dict[int, str]:
-    names = [_("Bronze"), _("Silver"), _("Gold"), _("Sapphire"), _("Ruby"), _("Emerald"), _("Amethyst"),
-             _("Pearl"), _("Obsidian"), _("Diamond")]
-    return {index + 1: name for index, name in enumerate(names)}
+                       tier_names=services.tier_names(), realtime_watch="league")
 
 
 @bp.get("/progress")
@@ -97,13 +85,9 @@ def shop() -> ResponseReturnValue:
         item = request.form.get("item", "")
         try:
             services.buy(_user(), item)
-        except PaymentRequired:
-            flash(_("You need more gems for that. Finish lessons to earn some."), "error")
-        except Conflict as error:
-            flash(_("You already have two streak freezes.") if error.message == "freezes_full"
-                  else _("Your hearts are already full."), "info")
-        except Invalid:
-            flash(_("That is not in the shop."), "error")
+        except (Conflict, Invalid, PaymentRequired) as error:
+            # Already full is news, not a mistake; the service's message says which item and why.
+            flash(str(error.message), "info" if error.code in SHOP_ALREADY_FULL else "error")
         else:
             flash(_("Bought! Enjoy."), "success")
         return redirect(url_for("progress.shop"))

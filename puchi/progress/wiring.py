@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.core import cli as core_cli
-from puchi.core import hooks, periodic, realtime
-from puchi.progress import cli, leagues, services, tasks, views
+from puchi.core import events, hooks, periodic, realtime
+from puchi.learning.events import ItemReviewed, LessonCompleted
+from puchi.progress import cli, leagues, pages, services, tasks, views
 
 
 def init_app(app: Flask) -> None:
@@ -16,7 +18,10 @@ def init_app(app: Flask) -> None:
     periodic.add(app, "close league weeks", leagues.close_finished_weeks)
     hooks.add_gate(app, "lesson.start", services.gate_lesson_start)
     hooks.add_slot(app, "lesson_complete", "progress.lesson_reward")
-    hooks.add_section(app, "home", views.home_section, order=20)
+    hooks.add_section(app, "home", pages.home_section, order=20)
     realtime.add_topic(app, "league")
-    services.register()
+    events.subscribe(app, LessonCompleted, services.on_lesson_completed)
+    events.subscribe(app, ItemReviewed, services.on_item_reviewed)
+    events.subscribe(app, UserSignedUp, services.on_user_created)
+    events.subscribe(app, UserCreated, services.on_user_created)
     assert tasks  # its outbox handlers register on import (until handlers live on the app too)

@@ -1,14 +1,14 @@
 """Friends' activity feed: what friends achieved, read straight from the event log, and cheers on it.
 
-No table of its own: the feed is a keyset-paginated query over ``events`` of a few kinds, limited to the
-viewer's friends (mutual follows) who share their progress and are not blocked either way.
+The feed has no table of its own (a cheer on it is a ``cheers`` row): it is a keyset-paginated query over
+``events`` of a few kinds, limited to the viewer's friends (mutual follows) who share their progress and are
+not blocked either way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
@@ -18,12 +18,14 @@ from puchi.accounts.models import User
 from puchi.core.db import action, db
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.events import Event
-from puchi.social.models import PRIVATE, Follow, SocialProfile
+from puchi.progress.events import AchievementUnlocked, LeaguePromoted, StreakMilestone
+from puchi.social.models import FEED_EVENTS, PRIVATE, Cheer, Follow, SocialProfile
 from puchi.social.services import _not_blocked, check_can_cheer, profile_of, send_cheer
 
-FEED_EVENTS = ("streak.milestone", "achievement.unlocked", "league.promoted")
+News = StreakMilestone | AchievementUnlocked | LeaguePromoted
+_KINDS: dict[str, type[News]] = {kind.name: kind for kind in FEED_EVENTS}
 # Written into the SQL as literals, so the database sees the partial index ix_events_feed applies.
-_FEED_NAMES = bindparam("feed_names", list(FEED_EVENTS), expanding=True, literal_execute=True)
+_FEED_NAMES = bindparam("feed_names", list(_KINDS), expanding=True, literal_execute=True)
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 MAX_ID = 2**63 - 1  # a BIGINT: a larger id from a URL would overflow the driver, not merely match nothing
@@ -39,7 +41,7 @@ class FeedItem:
     avatar_color: str
     initials: str
     at: datetime
-    payload: dict[str, Any]
+    news: News  # what happened
     cheered: bool  # the viewer cheered this item already
 
 
@@ -67,11 +69,6 @@ def sharing_friends(viewer_id: int) -> Select:
                    _not_blocked(viewer_id)))
 
 
-def item_source(viewer_id: int, event_id: int) -> str:
-    """The key of a cheer on one feed item: at most one cheer per viewer and item."""
-    return f"cheer:item:{viewer_id}:{event_id}"
-
-
 def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -> FeedPage:
     """The newest friends' milestones, achievements and promotions, older than ``before_id``.
 
@@ -86,19 +83,17 @@ def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -
     more, rows = len(rows) > limit, rows[:limit]
     cheered = _cheered(user.id, [event.id for _user, _name, event in rows])
     items = [FeedItem(event.id, event.name, friend.id, friend.display_name, username, friend.avatar_color,
-                      friend.initials, event.created_at, dict(event.payload or {}), event.id in cheered)
+                      friend.initials, event.created_at, _KINDS[event.name].from_payload(event.payload),
+                      event.id in cheered)
              for friend, username, event in rows]
     return FeedPage(items, items[-1].event_id if more else None)
 
 
 def _cheered(viewer_id: int, event_ids: list[int]) -> set[int]:
-    from puchi.notifications.models import Notification
-
     if not event_ids:
         return set()
-    keys = {item_source(viewer_id, event_id): event_id for event_id in event_ids}
-    return {keys[source] for source in db.session.scalars(select(Notification.source)
-                                                          .where(Notification.source.in_(keys)))}
+    return set(db.session.scalars(select(Cheer.event_id).where(Cheer.sender_id == viewer_id,
+                                                               Cheer.event_id.in_(event_ids))))
 
 
 @action
@@ -109,12 +104,12 @@ def cheer_item(user: User, event_id: int) -> bool:
     :raises Forbidden: your own item, or not a friend's.
     """
     event = db.session.get(Event, event_id) if 0 < event_id <= MAX_ID else None
-    friend = db.session.get(User, event.actor_id) if event and event.name in FEED_EVENTS and event.actor_id else None
+    friend = db.session.get(User, event.actor_id) if event and event.name in _KINDS and event.actor_id else None
     if event is None or friend is None:
         raise NotFound
     if friend.id == user.id:
-        raise Forbidden(_l("That is your own news: your friends can cheer it."))
+        raise Forbidden(_l("That is your own news: your friends can cheer it."), code="own_news")
     check_can_cheer(user, friend)
     if profile_of(friend).visibility == PRIVATE:
         raise NotFound
-    return send_cheer(user, friend, item_source(user.id, event.id), event_id=event.id)
+    return send_cheer(user, friend, event_id=event.id)

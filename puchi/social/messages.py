@@ -11,6 +11,7 @@ from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, Invalid
+from puchi.social.events import MessageSent
 from puchi.social.models import DirectMessage
 from puchi.social.services import _user_by_username, are_friends, blocked_between, profile_of
 
@@ -21,7 +22,7 @@ THREAD_LENGTH = 100
 def _check_pair(user: User, username: str) -> User:
     other = _user_by_username(username)
     if other.id == user.id or blocked_between(user.id, other.id) or not are_friends(user.id, other.id):
-        raise Forbidden(_l("You can write to your friends: people you follow who follow you back."))
+        raise Forbidden(_l("You can write to your friends: people you follow who follow you back."), code="not_friends")
     return other
 
 
@@ -34,14 +35,15 @@ def send(user: User, username: str, body: str) -> DirectMessage:
     other = _check_pair(user, username)
     text = (body or "").strip()
     if not text:
-        raise Invalid(fields={"body": [str(_l("Write a message first."))]})
+        raise Invalid(fields={"body": [_l("Write a message first.")]}, code="message_empty")
     if len(text) > MAX_LENGTH:
-        raise Invalid(fields={"body": [str(_l("Keep it to %(max)s characters or fewer.", max=MAX_LENGTH))]})
+        raise Invalid(fields={"body": [_l("Keep it to %(max)s characters or fewer.", max=MAX_LENGTH)]},
+                      code="message_too_long")
     message = DirectMessage(sender_id=user.id, recipient_id=other.id, body=text, created_at=now())
     _mark_theirs_read(user, other)  # answering them means their messages were read
     db.session.add(message)
     db.session.flush()
-    events.record("message.sent", actor_id=user.id, subject=("user", other.id), payload={"message_id": message.id})
+    events.record(MessageSent(message_id=message.id), actor_id=user.id, subject=("user", other.id))
     outbox.add("social.push_message", {"message_id": message.id})
     return message
 

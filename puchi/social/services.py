@@ -1,23 +1,38 @@
-"""The social domain's public API: usernames and privacy, following, blocking, finding people, profiles."""
+"""The social domain's public API: usernames and privacy, following, blocking, cheers, finding people, profiles."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.social.models import FRIENDS, PRIVATE, PUBLIC, VISIBILITIES, Block, Follow, SocialProfile
+from puchi.learning import services as learning
+from puchi.progress import services as progress
+from puchi.social.events import UserBlocked, UserCheered, UserFollowed
+from puchi.social.models import (
+    FRIENDS,
+    HOURLY_CHEER,
+    ITEM_CHEER,
+    PRIVATE,
+    PUBLIC,
+    VISIBILITIES,
+    Block,
+    Cheer,
+    Follow,
+    SocialProfile,
+)
 
 USERNAME = re.compile(r"^[a-z0-9_]{3,30}$")
 
@@ -72,7 +87,7 @@ def update_settings(user: User, *, username: str, visibility: str) -> SocialProf
     try:
         db.session.flush()
     except IntegrityError as error:  # taken meanwhile
-        raise Invalid(fields={"username": [str(_l("That username is taken."))]}) from error
+        raise Invalid(fields={"username": [_l("That username is taken.")]}, code="username_taken") from error
     return profile
 
 
@@ -108,34 +123,42 @@ def follow(user: User, username: str) -> User:
     :raises Conflict: that is you."""
     target = _user_by_username(username)
     if target.id == user.id:
-        raise Conflict("self")
+        raise Conflict(_l("You can't follow yourself."), code="follow_self")
     if blocked_between(user.id, target.id):
         raise NotFound
     profile_of(user)
     if insert_if_missing(Follow, {"follower_id": user.id, "followed_id": target.id}):
-        events.record("user.followed", actor_id=user.id, subject=("user", target.id),
-                      payload={"mutual": follows(target.id, user.id)})
+        events.record(UserFollowed(mutual=follows(target.id, user.id)), actor_id=user.id, subject=("user", target.id))
     return target
 
 
 def check_can_cheer(user: User, target: User) -> None:
     """:raises Forbidden: ``target`` is you, or not your friend (or one of you blocked the other)."""
     if target.id == user.id or blocked_between(user.id, target.id) or not are_friends(user.id, target.id):
-        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."))
+        raise Forbidden(_l("You can cheer on your friends: people you follow who follow you back."), code="not_friends")
 
 
-def send_cheer(user: User, target: User, source: str, **payload: object) -> bool:
-    """Record a cheer from ``user`` to ``target`` once per ``source`` (its notification's key). Does not
-    commit: it runs in the caller's action.
+def send_cheer(user: User, target: User, *, at: datetime | None = None, event_id: int | None = None) -> bool:
+    """Cheer ``target`` on from ``user``: on one of their feed items (``event_id``), else once in the UTC hour
+    of ``at``. Does not commit: it runs in the caller's action. Returns False when that cheer was sent already
+    (of two sent at once, one is).
 
-    Returns False when that source was used already. Callers check who may cheer whom first.
+    The cheer row decides "once" (its unique key, inserted on conflict do nothing); the ``user.cheered`` event
+    tells notifications, with ``source`` as the key of the notification it makes. Callers check who may cheer
+    whom first.
     """
-    from puchi.notifications.models import Notification
-
-    if db.session.scalar(select(Notification.id).where(Notification.source == source)) is not None:
+    keys: dict[str, object]
+    if event_id is not None:
+        keys, where, values = {"sender_id": user.id, "event_id": event_id}, ITEM_CHEER, {"recipient_id": target.id}
+        source = f"cheer:item:{user.id}:{event_id}"
+    else:
+        assert at is not None, "a profile cheer is counted by the hour it is sent in"
+        hour = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        keys, where, values = {"sender_id": user.id, "recipient_id": target.id, "hour": hour}, HOURLY_CHEER, {}
+        source = f"cheer:{user.id}:{target.id}:{hour:%Y%m%d%H}"
+    if not insert_if_missing(Cheer, keys, where=text(where), **values):
         return False
-    events.record("user.cheered", actor_id=user.id, subject=("user", target.id),
-                  payload={"source": source, **payload})
+    events.record(UserCheered(source=source, event_id=event_id), actor_id=user.id, subject=("user", target.id))
     return True
 
 
@@ -147,7 +170,7 @@ def cheer(user: User, username: str, at: datetime) -> bool:
     """
     target = _user_by_username(username)
     check_can_cheer(user, target)
-    return send_cheer(user, target, f"cheer:{user.id}:{target.id}:{at:%Y%m%d%H}")
+    return send_cheer(user, target, at=at)
 
 
 @action
@@ -161,12 +184,12 @@ def block(user: User, username: str) -> None:
     """Block someone: follows both ways end, and neither finds nor reaches the other. Commits."""
     target = _user_by_username(username)
     if target.id == user.id:
-        raise Conflict("self")
+        raise Conflict(_l("You can't block yourself."), code="block_self")
     db.session.execute(delete(Follow).where(or_(
         (Follow.follower_id == user.id) & (Follow.followed_id == target.id),
         (Follow.follower_id == target.id) & (Follow.followed_id == user.id))))
     insert_if_missing(Block, {"blocker_id": user.id, "blocked_id": target.id})
-    events.record("user.blocked", actor_id=user.id, subject=("user", target.id))
+    events.record(UserBlocked(), actor_id=user.id, subject=("user", target.id))
 
 
 @action
@@ -267,9 +290,6 @@ class ProfileView:
 
 def profile_view(viewer: User, username: str) -> ProfileView:
     """A learner's profile as ``viewer`` may see it. :raises NotFound: no such learner, or they blocked you."""
-    from puchi.learning.models import Course, Enrollment
-    from puchi.progress.models import ProgressProfile, UserAchievement
-
     target = _user_by_username(username)
     profile = profile_of(target)
     if db.session.scalar(select(Block.id).where(Block.blocker_id == target.id, Block.blocked_id == viewer.id)):
@@ -277,7 +297,7 @@ def profile_view(viewer: User, username: str) -> ProfileView:
     is_me = target.id == viewer.id
     i_follow, follows_me = follows(viewer.id, target.id), follows(target.id, viewer.id)
     visible = is_me or profile.visibility == PUBLIC or (profile.visibility == FRIENDS and i_follow and follows_me)
-    progress = db.session.get(ProgressProfile, target.id)
+    standing = progress.summary_of(target.id)
     return ProfileView(
         user=target, username=profile.username, visible=visible, is_me=is_me, i_follow=i_follow,
         follows_me=follows_me,
@@ -285,22 +305,16 @@ def profile_view(viewer: User, username: str) -> ProfileView:
                                                                Block.blocked_id == target.id)) is not None,
         followers=db.session.scalar(select(func.count(Follow.id)).where(Follow.followed_id == target.id)) or 0,
         following=db.session.scalar(select(func.count(Follow.id)).where(Follow.follower_id == target.id)) or 0,
-        streak=progress.current_streak if progress else 0, total_xp=progress.total_xp if progress else 0,
-        league_tier=progress.league_tier if progress else 1,
-        achievements=db.session.scalar(select(func.count(UserAchievement.id))
-                                       .where(UserAchievement.user_id == target.id)) or 0,
-        courses=list(db.session.scalars(select(Course.title).join(Enrollment, Enrollment.course_id == Course.id)
-                                        .where(Enrollment.user_id == target.id))) if visible else [],
+        streak=standing.streak, total_xp=standing.total_xp, league_tier=standing.league_tier,
+        achievements=progress.achievement_count(target.id),
+        courses=[course.title for course in db.session.scalars(learning.enrolled_courses(target.id))]
+        if visible else [],
     )
 
 
-def on_user_created(event: events.Event) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
     """Every new account gets its username at once, so friends can find it."""
     user = db.session.get(User, event.subject_id) if event.subject_id else None
     if user is not None:
         profile_of(user)
 
-
-def register() -> None:
-    events.subscribe("user.signed_up", on_user_created)
-    events.subscribe("user.created", on_user_created)

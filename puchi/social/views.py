@@ -15,6 +15,7 @@ from puchi.core.forms import apply_errors, rerenders_on_csrf_error
 from puchi.core.htmx import render_page, wants_fragment
 from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
+from puchi.progress import services as progress
 from puchi.social import feed as feeds
 from puchi.social import nudges, services
 from puchi.social.models import VISIBILITIES
@@ -81,23 +82,20 @@ def _refused(element_id: str, error: ServiceError) -> ResponseReturnValue:
             raise error
         flash(str(error.message), "error")
         return _next_or(url_for("social.feed"))
-    message = str(error.message) if error.message else _("We could not find that. It may have been removed.")
-    return render_template("social/_refused.html", element_id=element_id, message=message), error.status_code
+    return render_template("social/_refused.html", element_id=element_id, message=str(error.message)), \
+        error.status_code
 
 
 @bp.get("/feed")
 @login_required
 def feed() -> ResponseReturnValue:
-    from puchi.progress.achievements import BY_CODE
-    from puchi.progress.views import tier_names
-
     # An unreadable cursor (a Unicode digit, a number past any id) shows the first page.
     before = parse_int(request.args.get("before"), minimum=1, maximum=MAX_INT32)
     page = feeds.feed_for(_user(), before_id=before)
     at_risk = nudges.friends_at_risk(_user(), now()) if before is None else []
     return render_page("social/feed.html", "feed_more", page=page, at_risk=at_risk, older=before is not None,
-                       focus_first=before is not None and wants_fragment(), tier_names=tier_names(),
-                       achievements=BY_CODE)
+                       focus_first=before is not None and wants_fragment(), tier_names=progress.tier_names(),
+                       achievements=progress.achievement_definitions())
 
 
 @bp.post("/feed/<int:event_id>/cheer")
@@ -132,8 +130,8 @@ def nudge(username: str) -> ResponseReturnValue:
 def follow(username: str) -> ResponseReturnValue:
     try:
         services.follow(_user(), username)
-    except Conflict:
-        flash(_("You can't follow yourself."), "info")
+    except Conflict as error:  # that is you
+        flash(str(error.message), "info")
     return _back(username)
 
 
@@ -159,7 +157,8 @@ def unfollow(username: str) -> ResponseReturnValue:
 def block(username: str) -> ResponseReturnValue:
     try:
         services.block(_user(), username)
-    except Conflict:
+    except Conflict as error:  # that is you
+        flash(str(error.message), "info")
         return _back(username)
     flash(_("Blocked. You won't see each other in search, and they can't follow you."), "info")
     return redirect(url_for("social.people"))
@@ -191,7 +190,7 @@ def settings() -> ResponseReturnValue:
     names = {"public": _("Everyone"), "friends": _("Only friends (people who follow you back)"),
              "private": _("Only me")}
     status = 422 if form.errors or getattr(form, "form_errors", None) else 200
-    return render_page("social/settings.html", "social_settings_form", status=status, form=form,
+    return render_page("social/settings.html", status=status, form=form,
                        visibility_options=[(v, names[v]) for v in VISIBILITIES])
 
 

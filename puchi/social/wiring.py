@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from puchi.accounts.events import UserCreated, UserSignedUp
+from puchi.core import events
 from puchi.social import services, tasks, views
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
-    services.register()
+    events.subscribe(app, UserSignedUp, services.on_user_created)
+    events.subscribe(app, UserCreated, services.on_user_created)
     assert tasks  # its outbox handlers register on import (until handlers live on the app too)

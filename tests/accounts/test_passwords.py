@@ -42,7 +42,31 @@ def test_a_reset_link_works_only_once(client, make_user, mailbox):
     token = client.get(link).text.split('name="csrf_token" value="')[1].split('"')[0]
 
     assert client.post(link, data={"csrf_token": token, "password": "first-new-passphrase"}).status_code == 302
-    assert client.get(link).status_code == 400
+    used = client.get(link)
+    assert used.status_code == 410  # spent for good: asking again cannot help, a new link can
+    assert "This link does not work" in used.text and "Ask for a new link" in used.text
+
+
+def test_an_expired_reset_link_is_gone_and_the_page_offers_a_new_one(app, client, make_user, mailbox):
+    make_user("ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+
+    app.config["TOKEN_MAX_AGE_RESET"] = -1
+    for response in (client.get(link), client.post(link, data={"password": "a-brand-new-passphrase"})):
+        assert response.status_code == 410
+        assert "This link has expired" in response.text
+        assert "/forgot-password" in response.text and "Ask for a new link" in response.text
+
+
+def test_a_damaged_reset_link_is_a_bad_request(client, make_user, mailbox):
+    make_user("ana@example.com")
+    post_form(client, "/forgot-password", {"email": "ana@example.com"})
+    link = link_in(mailbox.wait_for("ana@example.com")[0], "/reset-password/")
+
+    response = client.get(link[:-3] + "abc")
+    assert response.status_code == 400
+    assert "This link does not work" in response.text and "Ask for a new link" in response.text
 
 
 def test_using_one_reset_link_retires_every_other_link_sent_before(client, make_user, mailbox):
@@ -52,9 +76,9 @@ def test_using_one_reset_link_retires_every_other_link_sent_before(client, make_
     first, second = (link_in(message, "/reset-password/") for message in mailbox.wait_for("ana@example.com", count=2))
 
     assert post_form(client, second, {"password": "a-brand-new-passphrase"}).status_code == 302
-    assert client.get(first).status_code == 400
+    assert client.get(first).status_code == 410
     response = client.post(first, data={"csrf_token": "x", "password": "an-attackers-passphrase"})
-    assert response.status_code == 400
+    assert response.status_code == 410
     assert AuthActions(client).log_in("ana@example.com", "a-brand-new-passphrase").status_code == 302
 
 
@@ -66,7 +90,7 @@ def test_a_reset_link_stops_working_once_the_password_is_changed(app, client, lo
     post_form(learner, "/account", {"current_password": "correct-horse-battery",
                                     "new_password": "another-long-passphrase"}, action="/account/password")
     response = client.get(link)
-    assert response.status_code == 400
+    assert response.status_code == 410
     assert "This link does not work" in response.text
 
 

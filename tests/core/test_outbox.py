@@ -3,11 +3,13 @@
 import pytest
 from sqlalchemy import select
 
+from puchi.accounts import services as accounts
 from puchi.core import outbox
 from puchi.core.db import action, db
 from puchi.core.outbox import OutboxMessage
 
 calls: list[dict] = []
+gave_up: list[tuple[dict, str]] = []
 
 
 @outbox.handler("test.record")
@@ -20,9 +22,16 @@ def always_fails(payload: dict) -> None:
     raise ConnectionRefusedError("the mail server is down")
 
 
+@outbox.handler("test.greet_learner", on_give_up=lambda payload, error: gave_up.append((payload, error)))
+def greet_learner(payload: dict) -> None:
+    """Loads the learner through accounts' public service, as a domain's handler does: NotFound once gone."""
+    calls.append({"greeted": accounts.get_user(int(payload["user_id"])).id})
+
+
 @pytest.fixture(autouse=True)
 def _clear_calls():
     calls.clear()
+    gave_up.clear()
 
 
 class Refused(Exception):
@@ -77,6 +86,27 @@ def test_a_failing_message_is_retried_with_backoff_then_listed_as_failed(app):
         assert message.status == "failed"
         assert [m.id for m in outbox.failed_messages()] == [message.id]
         assert outbox.run_message(message.id) == "skipped"
+
+
+def test_a_refused_message_fails_at_once_with_its_code_and_is_never_retried(app, make_user, caplog):
+    """A ServiceError is deterministic: the same payload would be refused the same way four more times."""
+    learner = make_user()
+    with app.app_context():
+        with action():
+            outbox.add("test.greet_learner", {"user_id": learner.id})
+            outbox.add("test.greet_learner", {"user_id": learner.id + 1000})  # an account that is gone
+        greeted, refused = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert (greeted.status, refused.status, refused.attempts) == ("done", "failed", 1)
+        error = refused.last_error
+        assert error.startswith("NotFound: not_found: ")
+        assert [m.id for m in outbox.failed_messages()] == [refused.id]
+        db.session.execute(OutboxMessage.__table__.update().values(next_attempt_at=refused.created_at))
+        db.session.commit()
+        assert outbox.relay_due() == 0  # a failed message is nobody's to pick up again
+        assert outbox.run_message(refused.id) == "skipped"  # nor a duplicate delivery's
+    assert calls == [{"greeted": learner.id}]
+    assert gave_up == [({"user_id": learner.id + 1000}, error)]  # told at once, like after 4 tries
+    assert "not_found" in caplog.text and "refused, not retried" in caplog.text  # the job log line
 
 
 def test_a_failed_message_can_be_retried_by_an_operator(app):

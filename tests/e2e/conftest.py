@@ -66,10 +66,10 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
     data = right_answer(app, step)
     form = page.locator("form[data-exercise]")
-    if step["type"] == "match_pairs":
+    if step.type == "match_pairs":
         for key, value in data.items():
             form.locator(f"#{key}").select_option(value)
-    elif step.get("choices"):
+    elif step.choices:
         form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
     else:
         form.locator("input.answer-input").fill(data["answer"])

@@ -33,14 +33,15 @@ def _friend_with_news(app, make_user, user_id: int) -> None:
     from datetime import timedelta
 
     from puchi.core.db import now
+    from puchi.progress.events import AchievementUnlocked, StreakMilestone
     from puchi.progress.streaks import local_day
-    from tests.social.conftest import befriend, happened, set_streak
+    from tests.social.conftest import befriend, happened, promotion, set_streak
 
     ben = make_user("ben@example.com", display_name="Ben Okafor", timezone="America/Los_Angeles")
     befriend(app, user_id, ben.id)
-    happened(app, "streak.milestone", ben.id, days=30)
-    happened(app, "achievement.unlocked", ben.id, code="streak", tier=2)
-    happened(app, "league.promoted", ben.id, to_tier=3)
+    happened(app, StreakMilestone(days=30), ben.id)
+    happened(app, AchievementUnlocked(code="streak", tier=2), ben.id)
+    happened(app, promotion(to_tier=3), ben.id)
     set_streak(app, ben.id, 30, local_day(now(), "America/Los_Angeles") - timedelta(days=1))
 
 

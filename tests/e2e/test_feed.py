@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from puchi.core.db import now
+from puchi.progress.events import AchievementUnlocked, StreakMilestone
 from puchi.progress.streaks import local_day
 from tests.conftest import wait_until
 from tests.e2e.conftest import log_in_on_page
@@ -28,7 +29,7 @@ def test_cheering_and_nudging_from_the_feed(page, app, make_user):
     ana = make_user("ana@example.com", display_name="Ana Silva")
     ben = make_user("ben@example.com", display_name="Ben Okafor", timezone="America/Los_Angeles")
     befriend(app, ana.id, ben.id)
-    happened(app, "streak.milestone", ben.id, days=30)
+    happened(app, StreakMilestone(days=30), ben.id)
     set_streak(app, ben.id, 30, local_day(now(), "America/Los_Angeles") - timedelta(days=1))
     log_in_on_page(page, "ana@example.com")
 
@@ -53,9 +54,9 @@ def test_load_more_appends_older_items_and_moves_focus_to_the_first_new_one(page
     ana = make_user("ana@example.com", display_name="Ana Silva")
     ben = make_user("ben@example.com", display_name="Ben Okafor")
     befriend(app, ana.id, ben.id)
-    happened(app, "streak.milestone", ben.id, days=7)  # the oldest: on the second page
+    happened(app, StreakMilestone(days=7), ben.id)  # the oldest: on the second page
     for _ in range(20):
-        happened(app, "achievement.unlocked", ben.id, code="xp", tier=1)
+        happened(app, AchievementUnlocked(code="xp", tier=1), ben.id)
     log_in_on_page(page, "ana@example.com")
 
     page.goto("/feed")

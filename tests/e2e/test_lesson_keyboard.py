@@ -14,19 +14,19 @@ pytestmark = pytest.mark.e2e
 def _answer_with_keys(page, step, data):
     """Answer one step the way a keyboard user does: number keys for choices and tiles, typing, Enter."""
     keyboard = page.keyboard
-    if step["type"] == exercises.MATCH:
-        for n in range(len(step["item_ids"])):
+    if step.type == exercises.MATCH:
+        for n in range(len(step.item_ids)):
             page.locator(f"#pair_{n}").focus()  # as Tab would reach it
             keyboard.type(data[f"pair_{n}"])
         keyboard.press("Enter")
-    elif step.get("choices"):
-        keyboard.press(str(step["choices"].index(data["answer"]) + 1))
+    elif step.choices:
+        keyboard.press(str(step.choices.index(data["answer"]) + 1))
         keyboard.press("Enter")
-    elif step["type"] == exercises.TILES and data["answer"] in step["joiner"].join(step["tiles"]) or (
-            step["type"] == exercises.TILES and _can_build(step, data["answer"])):
+    elif step.type == exercises.TILES and data["answer"] in step.joiner.join(step.tiles) or (
+            step.type == exercises.TILES and _can_build(step, data["answer"])):
         used: set[int] = set()
         for word in _tile_words(step, data["answer"]):
-            index = next(i for i, tile in enumerate(step["tiles"]) if tile == word and i not in used)
+            index = next(i for i, tile in enumerate(step.tiles) if tile == word and i not in used)
             used.add(index)
             keyboard.press(str(index + 1))
         keyboard.press("Enter")
@@ -38,7 +38,7 @@ def _answer_with_keys(page, step, data):
 def _tile_words(step, answer):
     words, rest = [], answer
     while rest:
-        word = max((t for t in step["tiles"] if rest.startswith(t)), key=len)
+        word = max((t for t in step.tiles if rest.startswith(t)), key=len)
         words.append(word)
         rest = rest[len(word):].lstrip(" ")
     return words
@@ -83,9 +83,9 @@ def test_a_whole_lesson_by_keyboard(page, app, live_server, make_user, spanish):
             timeout=5), "the new exercise should take the focus"
         step = session.steps[index]
         data = right_answer(app, step)
-        if "wrong" not in verdicts and step.get("choices"):
+        if "wrong" not in verdicts and step.choices:
             data = wrong_answer(app, step)
-        elif "almost" not in verdicts and step["type"] == exercises.TRANSLATE and len(data["answer"]) >= 5:
+        elif "almost" not in verdicts and step.type == exercises.TRANSLATE and len(data["answer"]) >= 5:
             data = {"answer": data["answer"] + data["answer"][-1]}
         _answer_with_keys(page, step, data)
         feedback = page.locator(".feedback")

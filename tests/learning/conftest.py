@@ -15,6 +15,7 @@ from puchi.learning import exercises
 from puchi.learning.course_format import CourseData, read_course
 from puchi.learning.course_import import import_course
 from puchi.learning.models import Course, Item, LessonSession
+from puchi.learning.steps import Step
 from tests.conftest import post_form, seeded_courses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,26 +90,26 @@ def lesson_state(app, session_id: int) -> LessonSession:
         return session
 
 
-def right_answer(app, step: dict[str, Any]) -> dict[str, Any]:
+def right_answer(app, step: Step) -> dict[str, Any]:
     """Form data that answers ``step`` correctly (what a learner who knows the item would send)."""
     with app.app_context():
-        if step["type"] == exercises.MATCH:
-            items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step["item_ids"])))}
-            return {f"pair_{n}": items[i].translation for n, i in enumerate(step["item_ids"])}
-        if step["type"] == exercises.FILL:
-            return {"answer": step["answer"]}
-        item = db.session.get(Item, step["item_id"])
-        if step.get("direction") == exercises.TO_TARGET or step["type"] in {exercises.LISTEN, exercises.SPEAK}:
+        if step.type == exercises.MATCH:
+            items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(step.item_ids)))}
+            return {f"pair_{n}": items[i].translation for n, i in enumerate(step.item_ids)}
+        if step.type == exercises.FILL:
+            return {"answer": step.answer}
+        item = db.session.get(Item, step.item_id)
+        if step.direction == exercises.TO_TARGET or step.type in {exercises.LISTEN, exercises.SPEAK}:
             return {"answer": item.text}
         return {"answer": item.translation}
 
 
-def wrong_answer(app, step: dict[str, Any]) -> dict[str, Any]:
-    if step["type"] == exercises.MATCH:
-        return {f"pair_{n}": "" for n in range(len(step["item_ids"]))}
-    if step.get("choices"):
+def wrong_answer(app, step: Step) -> dict[str, Any]:
+    if step.type == exercises.MATCH:
+        return {f"pair_{n}": "" for n in range(len(step.item_ids))}
+    if step.choices:
         right = right_answer(app, step)["answer"]
-        others = [c for c in step["choices"] if c != right]
+        others = [c for c in step.choices if c != right]
         assert others, f"a multiple-choice step with no wrong choice: {step}"
         return {"answer": others[0]}
     return {"answer": "zzz qqq"}

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from puchi.core.db import db
 from puchi.core.events import Event
 from puchi.learning import exercises
-from puchi.learning.lesson_builder import step_items
+from puchi.learning.events import LessonCompleted, SessionKind
 from puchi.learning.models import Attempt, Card, Enrollment, SkillProgress
 from tests.conftest import post_form
 from tests.learning.conftest import (
@@ -75,9 +75,9 @@ def test_a_whole_lesson_answered_right_completes_once_with_its_event(app, learne
     with app.app_context():
         events = db.session.scalars(select(Event).where(Event.name == "lesson.completed")).all()
         assert len(events) == 1
-        payload = events[0].payload
-        assert payload["accuracy"] == 100 and payload["perfect"] is True and payload["kind"] == "lesson"
-        assert len(payload["items"]) >= 4 and payload["duration_seconds"] >= 0
+        completed = LessonCompleted.from_payload(events[0].payload)
+        assert completed.accuracy == 100 and completed.perfect and completed.kind is SessionKind.LESSON
+        assert len(completed.items) >= 4 and completed.duration_seconds >= 0
         reviewed = db.session.scalar(select(func.count(Event.id)).where(Event.name == "item.reviewed"))
         assert reviewed == db.session.scalar(select(func.count(Attempt.id)).where(
             Attempt.exercise_type != exercises.MATCH, Attempt.item_id.is_not(None)))
@@ -91,10 +91,10 @@ def test_new_items_are_met_by_recognition_before_typing(app, learner):
     session = lesson_state(app, start_lesson(client, first_skill_id(app)))
     first_seen: dict[int, str] = {}
     for step in session.steps:
-        for item_id in step_items(step):
-            first_seen.setdefault(item_id, step["type"])
+        for item_id in step.items:
+            first_seen.setdefault(item_id, step.type)
     assert set(first_seen.values()) == {exercises.CHOOSE}
-    assert any(step["type"] == exercises.TRANSLATE for step in session.steps)
+    assert any(step.type == exercises.TRANSLATE for step in session.steps)
 
 
 def test_the_same_item_never_comes_twice_in_a_row(app, learner):
@@ -102,7 +102,7 @@ def test_the_same_item_never_comes_twice_in_a_row(app, learner):
     session_id = start_lesson(client, first_skill_id(app))
     session = _play_to_the_end(app, client, session_id, choose=wrong_answer)
     for before, after in zip(session.steps, session.steps[1:], strict=False):
-        assert not (step_items(before) & step_items(after) and not after.get("retry"))
+        assert not (before.items & after.items and not after.retry)
 
 
 def test_a_wrong_answer_comes_back_later_in_the_lesson(app, learner):
@@ -116,7 +116,7 @@ def test_a_wrong_answer_comes_back_later_in_the_lesson(app, learner):
     assert "Not quite." in response.text and "Right answer:" in response.text
     session = lesson_state(app, session_id)
     assert len(session.steps) == steps_before + 1
-    assert session.steps[-1]["retry"] and step_items(session.steps[-1]) == step_items(missed)
+    assert session.steps[-1].retry and session.steps[-1].items == missed.items
 
 
 def test_an_almost_right_answer_shows_the_correction_with_the_letters_marked(app, learner):
@@ -124,7 +124,7 @@ def test_an_almost_right_answer_shows_the_correction_with_the_letters_marked(app
     session_id = start_lesson(client, first_skill_id(app))
     session = lesson_state(app, session_id)
     for index, step in enumerate(session.steps):
-        if step["type"] == exercises.TRANSLATE and len(right_answer(app, step)["answer"]) >= 5:
+        if step.type == exercises.TRANSLATE and len(right_answer(app, step)["answer"]) >= 5:
             break
         answer(client, session_id, index, right_answer(app, step))
     else:
@@ -188,7 +188,7 @@ def test_every_answer_is_stored_with_its_verdict_and_time(app, learner):
     answer(client, session_id, 0, {**right_answer(app, step), "duration_ms": "2345"})
     with app.app_context():
         attempt = db.session.scalar(select(Attempt))
-        assert (attempt.verdict, attempt.duration_ms, attempt.exercise_type) == ("correct", 2345, step["type"])
+        assert (attempt.verdict, attempt.duration_ms, attempt.exercise_type) == ("correct", 2345, step.type)
 
 
 def test_finishing_the_lessons_of_a_skill_opens_the_next_one(app, learner):
@@ -215,7 +215,7 @@ def test_practice_reviews_what_was_learned(app, learner):
     assert session.kind == "practice" and session.skill_id is None
     with app.app_context():
         learned = set(db.session.scalars(select(Card.item_id)))
-    assert set().union(*(step_items(s) for s in session.steps)) <= learned
+    assert set().union(*(s.items for s in session.steps)) <= learned
 
 
 def test_practice_before_any_lesson_explains_there_is_nothing_yet(learner):

@@ -6,6 +6,7 @@ import pytest
 from fsrs import Rating
 
 from puchi.learning import scheduler
+from puchi.learning.grading import Verdict
 from puchi.learning.models import Item
 
 
@@ -16,12 +17,12 @@ def _item() -> Item:
 @pytest.mark.parametrize(
     ("verdict", "exercise", "duration_ms", "rating"),
     [
-        ("wrong", "translate", 2_000, Rating.Again),
-        ("almost", "translate", 2_000, Rating.Hard),
-        ("correct", "translate", 2_000, Rating.Easy),
-        ("correct", "choose_translation", 2_000, Rating.Good),
-        ("correct", "translate", 6_000, Rating.Good),
-        ("correct", "translate", 60_000, Rating.Hard),
+        (Verdict.WRONG, "translate", 2_000, Rating.Again),
+        (Verdict.ALMOST, "translate", 2_000, Rating.Hard),
+        (Verdict.CORRECT, "translate", 2_000, Rating.Easy),
+        (Verdict.CORRECT, "choose_translation", 2_000, Rating.Good),
+        (Verdict.CORRECT, "translate", 6_000, Rating.Good),
+        (Verdict.CORRECT, "translate", 60_000, Rating.Hard),
     ],
 )
 def test_the_rating_follows_correctness_and_response_time(verdict, exercise, duration_ms, rating):

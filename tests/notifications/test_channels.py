@@ -1,6 +1,7 @@
 """Email notifications: sent only when wanted, once per notification, with one-click unsubscribe (RFC 8058)."""
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
@@ -9,13 +10,15 @@ from puchi.core import events
 from puchi.core.db import action, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery
+from puchi.progress.events import LeaguePromoted
+from puchi.social.events import UserCheered
 from tests.conftest import post_form
 
 
 def _promote(app, user_id, week="2026-05-04"):
     with app.app_context(), action():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat(week)),
+                      actor_id=user_id, subject=("league_cohort", 1))
 
 
 def test_a_promotion_is_emailed_with_a_one_click_unsubscribe_that_works(app, client, make_user, mailbox):
@@ -40,16 +43,14 @@ def test_kinds_that_are_off_by_default_send_no_email_until_switched_on(app, logg
     client, learner = logged_in(email="ben@example.com")
     friend = make_user(display_name="Ana")
     with app.app_context(), action():
-        events.record("user.cheered", actor_id=friend.id, subject=("user", learner.id),
-                      payload={"source": "cheer:test:1"})
+        events.record(UserCheered(source="cheer:test:1"), actor_id=friend.id, subject=("user", learner.id))
     assert mailbox.wait_for("ben@example.com", timeout=1) == []
 
     post_form(client, "/account/notifications", {"on": ["cheer:email", "promoted:email"]})
     with app.app_context():
         assert channels.preferences(db.session.get(User, learner.id))[("cheer", "email")]
     with app.app_context(), action():
-        events.record("user.cheered", actor_id=friend.id, subject=("user", learner.id),
-                      payload={"source": "cheer:test:2"})
+        events.record(UserCheered(source="cheer:test:2"), actor_id=friend.id, subject=("user", learner.id))
     assert len(mailbox.wait_for("ben@example.com")) == 1
 
 

@@ -1,11 +1,14 @@
 """Sends that fail are retried, then listed for an admin to retry; a worker killed mid-send still sends once."""
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
 from puchi.core import events
 from puchi.core.db import action, db
 from puchi.notifications.models import Delivery
+from puchi.progress.events import LeaguePromoted
 from tests.conftest import post_form, wait_until
 from tests.services import free_port
 
@@ -19,8 +22,8 @@ def app_settings(redis_server):
 
 def _promote(app, user_id: int) -> None:
     with app.app_context(), action():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": "2026-11-23"})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat("2026-11-23")),
+                      actor_id=user_id, subject=("league_cohort", 1))
 
 
 def _delivery(app) -> Delivery | None:

@@ -63,11 +63,13 @@ def test_a_tab_that_closes_its_socket_ends_the_loop_quietly(app, make_user):
     learner = make_user()
     socket = Socket(ConnectionClosed())
 
+    open_elsewhere = realtime.sockets.count()  # a live server of another test may hold one
+
     records = run_loop(app, learner, socket)
 
     assert 'id="bell_count"' in socket.sent[0]  # the catch-up went out first
     assert [r for r in records if r.levelno >= logging.WARNING] == []
-    assert realtime.sockets.count() == 0  # and the socket is forgotten
+    assert realtime.sockets.count() == open_elsewhere  # and the socket is forgotten
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("the broker went away"), ValueError("bad frame")])
@@ -75,13 +77,15 @@ def test_any_other_failure_is_logged_with_its_traceback_and_the_socket_closed(ap
     learner = make_user()
     socket = Socket(failure)
 
+    open_elsewhere = realtime.sockets.count()  # a live server of another test may hold one
+
     records = run_loop(app, learner, socket)
 
     [record] = [r for r in records if r.levelno >= logging.ERROR]
     assert str(learner.id) in record.getMessage()
     assert record.exc_info is not None and record.exc_info[1] is failure
     assert socket.closed is not None and socket.closed[0] == 1011  # "internal error": the tab reconnects
-    assert realtime.sockets.count() == 0
+    assert realtime.sockets.count() == open_elsewhere
 
 
 def test_a_socket_that_cannot_even_be_closed_still_gets_its_failure_logged(app, make_user):
@@ -91,7 +95,8 @@ def test_a_socket_that_cannot_even_be_closed_still_gets_its_failure_logged(app, 
         def close(self, reason: Any = None, message: Any = None) -> None:
             raise OSError("the connection is gone")
 
+    open_elsewhere = realtime.sockets.count()  # a live server of another test may hold one
     records = run_loop(app, learner, Broken(RuntimeError("boom")))
 
     assert [str(r.exc_info[1]) for r in records if r.exc_info] == ["boom"]
-    assert realtime.sockets.count() == 0
+    assert realtime.sockets.count() == open_elsewhere

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,6 +31,7 @@ from puchi.core import events, outbox
 from puchi.core.db import action, db
 from puchi.notifications.models import Delivery, PushSubscription
 from puchi.notifications.push import generate_vapid_keys
+from puchi.progress.events import LeaguePromoted
 from tests.conftest import csrf_token, wait_until
 
 SUBJECT = "mailto:push-tests@puchi.localhost"
@@ -147,8 +149,8 @@ def unsubscribe(client: Any, endpoint: str) -> Any:
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
     """A league promotion: a kind that goes to push unless the learner says otherwise."""
     with app.app_context(), action():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat(week)),
+                      actor_id=user_id, subject=("league_cohort", 1))
 
 
 def push_delivery(app: Any) -> Delivery | None:
@@ -364,7 +366,8 @@ def test_an_endpoint_another_account_holds_is_refused_not_moved(app, logged_in, 
     response = subscribe(ben_client, Browser(browser.endpoint).to_json())
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
-    assert response.json["detail"] == "Este navegador ya recibe notificaciones push para otra cuenta."
+    assert response.json["code"] == "endpoint_taken"
+    assert response.json["detail"] == "Este navegador ya recibe notificaciones push para otra cuenta."  # his language
     assert "endpoint" in response.json["errors"]
     assert stored_subscriptions(app) == [(ana.id, browser.endpoint)]  # still Ana's, with her keys
 
@@ -469,18 +472,20 @@ def test_an_endpoint_holding_a_nul_is_refused_before_it_is_read(app, logged_in):
     assert stored_subscriptions(app) == []
 
 
-@pytest.mark.parametrize("request_kwargs", [
-    {"data": "endpoint=https://push.example.com/x", "content_type": "application/x-www-form-urlencoded"},
-    {"data": "{not json", "content_type": "application/json"},
-    {"data": json.dumps(["a", "list"]), "content_type": "application/json"},
+@pytest.mark.parametrize(("request_kwargs", "code"), [
+    ({"data": "endpoint=https://push.example.com/x", "content_type": "application/x-www-form-urlencoded"},
+     "json_expected"),
+    ({"data": "{not json", "content_type": "application/json"}, "json_malformed"),
+    ({"data": json.dumps(["a", "list"]), "content_type": "application/json"}, "not_a_json_object"),
 ])
-def test_a_body_that_is_no_json_object_is_a_bad_request(app, logged_in, request_kwargs):
+def test_a_body_that_is_no_json_object_is_a_bad_request(app, logged_in, request_kwargs, code):
     client, _ = logged_in()
     token = csrf_token(client, "/account/notifications")
     response = client.post("/push/subscriptions", headers={"X-CSRFToken": token, "Accept": "application/json"},
                            **request_kwargs)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == code
     assert stored_subscriptions(app) == []
 
 

@@ -166,12 +166,15 @@ def test_reminders_stay_out_of_the_notification_centre(app, learner, make_user):
 
 def test_a_promotion_during_quiet_hours_waits_for_them_to_end(app, learner, mailbox):
     from puchi.core import events
+    from puchi.progress.events import LeaguePromoted
 
     gus = learner("Europe/Madrid", email="gus@example.com",
                   schedule_choice=schedule.Schedule(quiet_start=time(22, 0), quiet_end=time(7, 0)))
-    with time_machine.travel(utc(2026, 11, 26, 23, 0), tick=False), app.app_context(), action():  # midnight, Madrid
-        events.record("league.promoted", actor_id=gus.id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": "2026-11-23"})
+    with time_machine.travel(utc(2026, 11, 26, 23, 0), tick=False), app.app_context():  # midnight in Madrid
+        with action():
+            events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1,
+                                         week_start=date.fromisoformat("2026-11-23")),
+                          actor_id=gus.id, subject=("league_cohort", 1))
         held = db.session.scalar(select(outbox.OutboxMessage)
                                  .where(outbox.OutboxMessage.job == "notifications.deliver"))
         assert held.next_attempt_at == utc(2026, 11, 27, 6, 0)  # 07:00 in Madrid

@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -23,7 +23,8 @@ from puchi.core import events, outbox
 from puchi.core.db import action, db
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, PhoneNumber
-from tests.conftest import HtmxClient, post_form
+from puchi.progress.events import LeagueDemoted, LeaguePromoted
+from tests.conftest import post_form
 from tests.services import free_port
 
 SID = "AC0123456789abcdef0123456789abcdef"
@@ -176,8 +177,8 @@ def verified_learner(logged_in: Any, twilio: FakeTwilio, number: str = ANA_MOBIL
 
 def promote(app: Any, user_id: int, week: str = "2026-05-04") -> None:
     with app.app_context(), action():
-        events.record("league.promoted", actor_id=user_id, subject=("league_cohort", 1),
-                      payload={"from_tier": 1, "to_tier": 2, "rank": 1, "week_start": week})
+        events.record(LeaguePromoted(from_tier=1, to_tier=2, rank=1, week_start=date.fromisoformat(week)),
+                      actor_id=user_id, subject=("league_cohort", 1))
 
 
 def sms_delivery(app: Any) -> Delivery | None:
@@ -370,10 +371,11 @@ def test_a_learners_code_verifies_only_their_own_number(app, logged_in, twilio):
     assert '<span dir="ltr">+34 612 34 56 78</span>' not in ben_page
 
 
-def test_htmx_gets_just_the_form_back_with_the_message(logged_in, twilio):
+def test_a_boosted_form_gets_the_page_back_with_the_message(logged_in, twilio):
     client, _ = logged_in()
-    response = add_number(HtmxClient(client), "abc")
-    assert response.status_code == 422 and response.text.lstrip().startswith('<form id="phone_form"')
+    response = post_form(client, "/account/phone", {"number": "abc"},
+                         headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert response.status_code == 422 and response.text.startswith("<!doctype html>")
     assert "That is not a phone number we can read." in response.text
 
 
@@ -472,8 +474,8 @@ def test_a_learner_who_replied_stop_gets_no_more_texts_until_they_verify_again(a
         phone = db.session.get(PhoneNumber, learner.id)
         assert phone.verified_at is None  # the number stays on file, to be verified again
     with app.app_context(), action():
-        events.record("league.demoted", actor_id=learner.id, subject=("league_cohort", 1),
-                      payload={"from_tier": 2, "to_tier": 1, "rank": 30, "week_start": "2026-06-01"})
+        events.record(LeagueDemoted(from_tier=2, to_tier=1, rank=30, week_start=date.fromisoformat("2026-06-01")),
+                      actor_id=learner.id, subject=("league_cohort", 1))
     assert twilio.requests == 1  # nothing more was even tried
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from puchi.accounts.models import User
 from puchi.core.db import db
-from puchi.learning import lessons
+from puchi.learning import exercises, lessons
 from puchi.progress.models import ProgressProfile
 from tests.learning.conftest import first_skill_id, japanese, right_answer, spanish, wrong_answer  # noqa: F401 - fixtures used here
 
@@ -38,7 +38,7 @@ def finish_lesson(app, user_id: int, *, at: datetime | None = None, mistakes: in
             if session.status == "completed":
                 break
             step = session.steps[session.position]
-            if mistakes > 0 and step["type"] != "match_pairs":
+            if mistakes > 0 and step.type is not exercises.MATCH:
                 data, mistakes = wrong_answer(app, step), mistakes - 1
             else:
                 data = right_answer(app, step)

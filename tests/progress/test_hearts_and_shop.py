@@ -34,12 +34,14 @@ def test_each_wrong_answer_in_a_lesson_costs_a_heart(app, enrolled):
 
 def test_an_almost_right_answer_costs_nothing(app, enrolled):
     from puchi.core import events
+    from puchi.learning.events import ItemReviewed, SessionKind, Verdict
 
     learner = enrolled()
     with app.app_context():
         services.profile_for(learner.id)
-        events.record("item.reviewed", actor_id=learner.id, subject=("item", 1),
-                      payload={"verdict": "almost", "session_kind": "lesson"})
+        events.record(ItemReviewed(course_id=1, skill_id=1, verdict=Verdict.ALMOST, rating=2, exercise="translate",
+                                   duration_ms=3000, session_kind=SessionKind.LESSON),
+                      actor_id=learner.id, subject=("item", 1))
         db.session.commit()
     assert profile(app, learner.id).hearts == 5
 
@@ -62,8 +64,9 @@ def test_with_no_hearts_a_new_lesson_waits_but_practice_is_open_and_earns_one(ap
     _set(app, learner.id, hearts=0, hearts_updated_at=datetime.now(UTC))
     with app.app_context():
         user = db.session.get(User, learner.id)
-        with pytest.raises(Forbidden, match="out of hearts"):
+        with pytest.raises(Forbidden) as refused:
             lessons.start_lesson(user, first_skill_id(app))
+        assert refused.value.code == "out_of_hearts"
     finish_lesson(app, learner.id, practice=True)
     assert profile(app, learner.id).hearts == 1
 
@@ -113,10 +116,12 @@ def test_gems_buy_a_streak_freeze_and_a_heart_refill(app, enrolled):
         user = db.session.get(User, learner.id)
         assert services.buy(user, "streak_freeze").streak_freezes == 1
         assert services.buy(user, "heart_refill").hearts == 5
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as full:
             services.buy(user, "heart_refill")
-        with pytest.raises(PaymentRequired):
+        assert full.value.code == "hearts_full"
+        with pytest.raises(PaymentRequired) as poor:
             services.buy(user, "streak_freeze")  # 40 gems left
+        assert poor.value.code == "not_enough_gems"
         ledger = db.session.scalars(select(GemTransaction.amount).order_by(GemTransaction.id)).all()
     assert ledger == [-50, -30]
     assert profile(app, learner.id).gems == 40
@@ -129,8 +134,9 @@ def test_at_most_two_freezes_are_equipped(app, enrolled):
         user = db.session.get(User, learner.id)
         services.buy(user, "streak_freeze")
         services.buy(user, "streak_freeze")
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as full:
             services.buy(user, "streak_freeze")
+        assert full.value.code == "freezes_full"
     assert profile(app, learner.id).gems == 400
 
 
@@ -141,8 +147,41 @@ def test_the_shop_page_explains_refusals(app, enrolled):
     client = app.test_client()
     AuthActions(client).log_in(learner.email)
     response = post_form(client, "/shop", {"item": "streak_freeze"}, follow_redirects=True)
-    assert "You need more gems" in response.text
-    assert post_form(client, "/shop", {"item": "nonsense"}, follow_redirects=True).status_code == 200
+    assert 'flash--error">You need more gems' in response.text
+    unknown = post_form(client, "/shop", {"item": "nonsense"}, follow_redirects=True)
+    assert unknown.status_code == 200 and 'flash--error">That is not in the shop.' in unknown.text
+
+
+@pytest.mark.parametrize(("item", "full", "shown", "not_shown"), [
+    ("streak_freeze", {"streak_freezes": 2}, "You already have two streak freezes.", "Your hearts are already full."),
+    ("heart_refill", {"hearts": 5}, "Your hearts are already full.", "You already have two streak freezes."),
+])
+def test_buying_what_is_already_full_says_which_and_charges_nothing(app, enrolled, item, full, shown, not_shown):
+    """The shop tells the two "already full" refusals apart by their code, as news rather than an error."""
+    from tests.conftest import AuthActions
+
+    learner = enrolled()
+    _set(app, learner.id, gems=500, **full)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    response = post_form(client, "/shop", {"item": item}, follow_redirects=True)
+    assert f'flash--info">{shown}' in response.text
+    assert not_shown not in response.text
+    assert profile(app, learner.id).gems == 500
+
+
+def test_the_shop_explains_a_refusal_in_the_learners_language(app, enrolled):
+    from tests.conftest import AuthActions
+
+    learner = enrolled()
+    with app.app_context():
+        db.session.get(User, learner.id).locale = "es"
+        db.session.commit()
+    _set(app, learner.id, gems=500, streak_freezes=2)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    response = post_form(client, "/shop", {"item": "streak_freeze"}, follow_redirects=True)
+    assert 'flash--info">Ya tienes dos protectores de racha.' in response.text
 
 
 def _parallel(app, count, action):
@@ -192,14 +231,15 @@ def test_twenty_parallel_purchases_never_overdraw_gems(app, enrolled):
 @postgres_only
 def test_twenty_parallel_lesson_completions_award_the_right_xp(app, enrolled):
     from puchi.learning.models import Item, LessonSession
+    from puchi.learning.steps import Direction, ExerciseType, Step
 
     learner = enrolled()
     with app.app_context():
         item = db.session.scalar(select(Item).order_by(Item.id).limit(1))
         sessions = [LessonSession(user_id=learner.id, course_id=item.course_id, skill_id=item.skill_id,
                                   kind="lesson", status="active", position=0,
-                                  steps=[{"type": "translate", "item_id": item.id, "direction": "to_source",
-                                          "prompt": item.text}]) for _ in range(20)]
+                                  steps=[Step(ExerciseType.TRANSLATE, item_id=item.id, direction=Direction.TO_SOURCE,
+                                              prompt=item.text)]) for _ in range(20)]
         db.session.add_all(sessions)
         db.session.commit()
         ids, translation = [s.id for s in sessions], item.translation

@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 
 from puchi.core.db import db
 from puchi.core.events import Event
+from puchi.learning.events import LessonCompleted
 from puchi.progress import services
+from puchi.progress.events import StreakMilestone
 from puchi.progress.models import ProgressProfile
 from puchi.progress.streaks import is_milestone
 from tests.progress.conftest import finish_lesson, profile
@@ -28,10 +30,10 @@ def _streak_of(app, user_id: int, current: int, last_active: date) -> None:
         db.session.commit()
 
 
-def _milestones(app) -> list[tuple[int, dict]]:
+def _milestones(app) -> list[tuple[int, StreakMilestone]]:
     with app.app_context():
-        return [(e.actor_id, e.payload) for e in db.session.scalars(
-            select(Event).where(Event.name == "streak.milestone"))]
+        return [(e.actor_id, StreakMilestone.from_payload(e.payload)) for e in db.session.scalars(
+            select(Event).where(Event.name == StreakMilestone.name))]
 
 
 def test_growing_into_a_milestone_records_it_once_even_if_the_lesson_is_delivered_again(app, enrolled):
@@ -39,16 +41,17 @@ def test_growing_into_a_milestone_records_it_once_even_if_the_lesson_is_delivere
     _streak_of(app, learner.id, 6, date(2026, 5, 3))
     finish_lesson(app, learner.id, at=datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
     assert profile(app, learner.id).current_streak == 7
-    assert _milestones(app) == [(learner.id, {"days": 7})]
+    assert _milestones(app) == [(learner.id, StreakMilestone(days=7))]
 
     with app.app_context():
         original = db.session.scalar(select(Event).where(Event.name == "lesson.completed"))
         duplicate = Event(name=original.name, actor_id=original.actor_id, subject_type=original.subject_type,
                           subject_id=original.subject_id, payload=dict(original.payload),
                           created_at=original.created_at)
-        services.on_lesson_completed(duplicate)  # as if the event were delivered again
+        # as if the event were delivered again
+        services.on_lesson_completed(duplicate, LessonCompleted.from_payload(duplicate.payload))
         db.session.commit()
-    assert _milestones(app) == [(learner.id, {"days": 7})]
+    assert _milestones(app) == [(learner.id, StreakMilestone(days=7))]
 
 
 def test_a_second_lesson_the_same_day_or_an_ordinary_day_records_no_milestone(app, enrolled):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.events import Event
+from puchi.learning.events import LessonCompleted
 from puchi.progress import services
 from puchi.progress.models import DailyActivity, GemTransaction, XpEntry
 from tests.progress.conftest import finish_lesson, profile
@@ -35,7 +36,8 @@ def test_a_lesson_event_handled_twice_awards_nothing_more(app, enrolled):
         duplicate = Event(name=original.name, actor_id=original.actor_id, subject_type=original.subject_type,
                           subject_id=original.subject_id, payload=dict(original.payload),
                           created_at=original.created_at)
-        services.on_lesson_completed(duplicate)  # as if the event were delivered again
+        # as if the event were delivered again
+        services.on_lesson_completed(duplicate, LessonCompleted.from_payload(duplicate.payload))
         db.session.commit()
         assert db.session.scalar(select(func.count(XpEntry.id))) == 1
         assert db.session.scalar(select(func.count(GemTransaction.id)).where(

@@ -8,6 +8,7 @@ from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db
 from puchi.progress import services as progress
+from puchi.progress.events import LeaguePromoted
 from puchi.progress.models import ProgressProfile
 from puchi.social import services
 from puchi.social.models import SocialProfile
@@ -30,12 +31,17 @@ def befriend(app, a_id: int, b_id: int) -> None:
     follow(app, b_id, a_id)
 
 
-def happened(app, name: str, actor_id: int, **payload) -> int:
+def happened(app, event: events.DomainEvent, actor_id: int) -> int:
     """Record a domain event as its domain would (subscribers run); returns its id."""
     with app.app_context():
         with action():
-            event = events.record(name, actor_id=actor_id, subject=("user", actor_id), payload=payload)
-        return event.id
+            row = events.record(event, actor_id=actor_id, subject=("user", actor_id))
+        return row.id
+
+
+def promotion(to_tier: int) -> LeaguePromoted:
+    """A move up to ``to_tier`` at the close of the week of 4 May 2026."""
+    return LeaguePromoted(from_tier=to_tier - 1, to_tier=to_tier, rank=1, week_start=date(2026, 5, 4))
 
 
 def set_streak(app, user_id: int, days: int, last_active: date | None) -> None:

@@ -10,10 +10,19 @@ from sqlalchemy import select
 from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.notifications.models import Notification
+from puchi.progress.events import AchievementUnlocked, GoalReached, StreakMilestone
 from puchi.social import feed, services
 from tests.conftest import csrf_token
 from tests.learning.test_query_counts import counting_queries
-from tests.social.conftest import befriend, follow, happened, set_streak, set_visibility, username_of
+from tests.social.conftest import (
+    befriend,
+    follow,
+    happened,
+    promotion,
+    set_streak,
+    set_visibility,
+    username_of,
+)
 
 
 @pytest.fixture
@@ -45,9 +54,9 @@ def _cheer(client, event_id, **kwargs):
 
 def test_the_feed_shows_a_friends_milestones_achievements_and_promotions_newest_first(app, ana_and_ben):
     ana_client, _, _, ben = ana_and_ben
-    happened(app, "streak.milestone", ben.id, days=30)
-    happened(app, "achievement.unlocked", ben.id, code="streak", tier=2)
-    happened(app, "league.promoted", ben.id, to_tier=3, from_tier=2, week_start="2026-05-04")
+    happened(app, StreakMilestone(days=30), ben.id)
+    happened(app, AchievementUnlocked(code="streak", tier=2), ben.id)
+    happened(app, promotion(to_tier=3), ben.id)
 
     text = _feed_text(ana_client)
     promoted = text.index("Ben Okafor</a> moved up to the Gold league!")
@@ -73,9 +82,9 @@ def test_strangers_one_way_follows_blocked_people_private_profiles_and_other_eve
         services.block(db.session.get(User, blocked.id), username_of(app, ana.id))
     set_visibility(app, private.id, "private")
     for person in (stranger, i_follow, follows_me, blocked, private, ana):
-        happened(app, "streak.milestone", person.id, days=7)
-    happened(app, "goal.reached", ben.id, date="2026-05-04", goal=20)  # not a feed kind
-    happened(app, "streak.milestone", ben.id, days=14)
+        happened(app, StreakMilestone(days=7), person.id)
+    happened(app, GoalReached(date=date(2026, 5, 4), goal=20), ben.id)  # not a feed kind
+    happened(app, StreakMilestone(days=14), ben.id)
 
     text = _feed_text(ana_client)
     assert "Ben Okafor</a> reached a 14-day streak!" in text
@@ -87,7 +96,7 @@ def test_strangers_one_way_follows_blocked_people_private_profiles_and_other_eve
 def test_a_friends_only_profile_still_shares_with_friends(app, ana_and_ben):
     ana_client, _, _, ben = ana_and_ben
     set_visibility(app, ben.id, "friends")
-    happened(app, "streak.milestone", ben.id, days=50)
+    happened(app, StreakMilestone(days=50), ben.id)
     assert "reached a 50-day streak!" in _feed_text(ana_client)
 
 
@@ -107,7 +116,7 @@ def test_the_people_page_links_to_the_feed(app, logged_in):
 
 def test_load_more_pages_by_event_id_without_gaps_or_repeats(app, ana_and_ben, htmx):
     ana_client, ana, _, ben = ana_and_ben
-    ids = [happened(app, "streak.milestone", ben.id, days=7) for _ in range(25)]
+    ids = [happened(app, StreakMilestone(days=7), ben.id) for _ in range(25)]
 
     with app.app_context():
         viewer = db.session.get(User, ana.id)
@@ -139,7 +148,7 @@ def test_a_nonsense_page_cursor_is_just_an_empty_page(app, ana_and_ben):
 
 def test_cheering_an_item_notifies_the_friend_once(app, ana_and_ben):
     ana_client, ana, ben_client, ben = ana_and_ben
-    item = happened(app, "streak.milestone", ben.id, days=30)
+    item = happened(app, StreakMilestone(days=30), ben.id)
 
     sent = _cheer(ana_client, item, headers={"HX-Request": "true"})
     assert sent.status_code == 200 and "Cheered" in sent.text and "<form" not in sent.text
@@ -154,7 +163,7 @@ def test_cheering_an_item_notifies_the_friend_once(app, ana_and_ben):
 
 def test_without_javascript_a_cheer_posts_and_comes_back_to_the_feed(app, ana_and_ben):
     ana_client, _, _, ben = ana_and_ben
-    item = happened(app, "achievement.unlocked", ben.id, code="xp", tier=1)
+    item = happened(app, AchievementUnlocked(code="xp", tier=1), ben.id)
     response = _cheer(ana_client, item)
     assert response.status_code == 302 and response.headers["Location"] == "/feed"
     assert "Cheer sent!" in ana_client.get("/feed").text
@@ -162,7 +171,7 @@ def test_without_javascript_a_cheer_posts_and_comes_back_to_the_feed(app, ana_an
 
 def test_cheering_an_item_and_the_hourly_profile_cheer_are_separate(app, ana_and_ben):
     ana_client, ana, _, ben = ana_and_ben
-    item = happened(app, "streak.milestone", ben.id, days=7)
+    item = happened(app, StreakMilestone(days=7), ben.id)
     _cheer(ana_client, item)
     profile_cheer = ana_client.post(f"/u/{username_of(app, ben.id)}/cheer",
                                     data={"csrf_token": csrf_token(ana_client, "/feed")}, follow_redirects=True)
@@ -173,9 +182,9 @@ def test_cheering_an_item_and_the_hourly_profile_cheer_are_separate(app, ana_and
 def test_only_a_friends_items_can_be_cheered(app, ana_and_ben, make_user):
     ana_client, ana, _, ben = ana_and_ben
     stranger = make_user(display_name="Carl")
-    strangers_item = happened(app, "streak.milestone", stranger.id, days=7)
-    own_item = happened(app, "streak.milestone", ana.id, days=7)
-    not_a_feed_item = happened(app, "goal.reached", ben.id, date="2026-05-04", goal=20)
+    strangers_item = happened(app, StreakMilestone(days=7), stranger.id)
+    own_item = happened(app, StreakMilestone(days=7), ana.id)
+    not_a_feed_item = happened(app, GoalReached(date=date(2026, 5, 4), goal=20), ben.id)
 
     refused = _cheer(ana_client, strangers_item)
     assert refused.status_code == 403 and "You can cheer on your friends" in refused.text
@@ -189,14 +198,14 @@ def test_only_a_friends_items_can_be_cheered(app, ana_and_ben, make_user):
 
 def test_a_friend_who_turns_private_can_no_longer_be_cheered(app, ana_and_ben):
     ana_client, _, _, ben = ana_and_ben
-    item = happened(app, "streak.milestone", ben.id, days=7)
+    item = happened(app, StreakMilestone(days=7), ben.id)
     set_visibility(app, ben.id, "private")
     assert _cheer(ana_client, item).status_code == 404
 
 
 def test_a_cheer_without_csrf_is_refused(app, ana_and_ben):
     ana_client, _, _, ben = ana_and_ben
-    item = happened(app, "streak.milestone", ben.id, days=7)
+    item = happened(app, StreakMilestone(days=7), ben.id)
     assert ana_client.post(f"/feed/{item}/cheer").status_code == 400
     assert _cheers_for(app, ben.id) == []
 
@@ -209,11 +218,11 @@ def _feed_queries(app, logged_in, make_user, friends: int) -> int:
         for n in range(friends):
             friend = make_user(display_name=f"Friend {n}", timezone="Europe/Madrid")
             befriend(app, me.id, friend.id)
-            happened(app, "streak.milestone", friend.id, days=7)
-            happened(app, "achievement.unlocked", friend.id, code="xp", tier=1)
+            happened(app, StreakMilestone(days=7), friend.id)
+            happened(app, AchievementUnlocked(code="xp", tier=1), friend.id)
             set_streak(app, friend.id, 7, date(2026, 5, 4))  # at risk: the strip lists them too
             if n % 2:
-                _cheer(client, happened(app, "league.promoted", friend.id, to_tier=2))
+                _cheer(client, happened(app, promotion(to_tier=2), friend.id))
         page = client.get("/feed")  # warm what the first request fills (the session's user, babel)
         assert page.text.count('class="feed-item"') == min(2 * friends + friends // 2, 20)
         assert page.text.count("Nudge<") == min(friends, 10)  # the at-risk strip shows the ten longest streaks

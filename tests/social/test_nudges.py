@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from puchi.core.db import db
 from puchi.notifications.models import Notification
-from puchi.progress.models import ProgressProfile
 from puchi.social.nudges import DAILY_NUDGES, streak_at_risk
 from tests.conftest import csrf_token, post_form
 from tests.social.conftest import befriend, set_streak, set_visibility, username_of
@@ -17,10 +16,6 @@ from tests.social.conftest import befriend, set_streak, set_visibility, username
 EVENING_IN_AUCKLAND = datetime(2026, 5, 5, 10, 0, tzinfo=UTC)
 # Two hours later it is already the 6th in Auckland, still the 5th in Los Angeles.
 AFTER_AUCKLAND_MIDNIGHT = datetime(2026, 5, 5, 12, 30, tzinfo=UTC)
-
-
-def _progress(days: int, last_active: date | None) -> ProgressProfile:
-    return ProgressProfile(current_streak=days, last_active_date=last_active)
 
 
 @pytest.mark.parametrize(("timezone", "last_active", "at", "risky"), [
@@ -35,13 +30,12 @@ def _progress(days: int, last_active: date | None) -> ProgressProfile:
 ])
 def test_a_streak_is_at_risk_when_the_last_day_was_yesterday_in_the_friends_own_calendar(
         timezone, last_active, at, risky):
-    assert streak_at_risk(_progress(12, last_active), timezone, at) is risky
+    assert streak_at_risk(12, last_active, timezone, at) is risky
 
 
 def test_no_streak_is_never_at_risk():
-    assert not streak_at_risk(_progress(0, date(2026, 5, 4)), "UTC", EVENING_IN_AUCKLAND)
-    assert not streak_at_risk(_progress(3, None), "UTC", EVENING_IN_AUCKLAND)
-    assert not streak_at_risk(None, "UTC", EVENING_IN_AUCKLAND)
+    assert not streak_at_risk(0, date(2026, 5, 4), "UTC", EVENING_IN_AUCKLAND)
+    assert not streak_at_risk(3, None, "UTC", EVENING_IN_AUCKLAND)
 
 
 @pytest.fixture

@@ -1,0 +1,118 @@
+"""What accounts tells the rest of Puchi (and the audit log): its domain events, one frozen dataclass each.
+
+Recorded with the user as subject (``("user", id)``) and, when the user acted, as actor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from puchi.core.events import DomainEvent
+
+
+@dataclass(frozen=True)
+class UserSignedUp(DomainEvent):
+    """A learner made an account (other domains make their rows for it)."""
+
+    name = "user.signed_up"
+    locale: str
+    course_interest: str | None
+
+
+@dataclass(frozen=True)
+class UserCreated(DomainEvent):
+    """An account made ready to use by the CLI or demo data (other domains make their rows for it)."""
+
+    name = "user.created"
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class SignUpAttempted(DomainEvent):
+    """Someone tried to sign up with an address that already has an account (its owner is told)."""
+
+    name = "user.sign_up_attempted"
+
+
+@dataclass(frozen=True)
+class EmailChanged(DomainEvent):
+    name = "user.email_changed"
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class EmailVerified(DomainEvent):
+    name = "user.email_verified"
+
+
+@dataclass(frozen=True)
+class EmailChangeRequested(DomainEvent):
+    name = "user.email_change_requested"
+    new: str
+
+
+@dataclass(frozen=True)
+class EmailChangeDropped(DomainEvent):
+    name = "user.email_change_dropped"
+    reason: str  # "expired" or "taken"
+
+
+@dataclass(frozen=True)
+class LoginFailed(DomainEvent):
+    name = "user.login_failed"
+
+
+@dataclass(frozen=True)
+class LoggedIn(DomainEvent):
+    name = "user.logged_in"
+    remember: bool
+
+
+@dataclass(frozen=True)
+class LoggedOut(DomainEvent):
+    """A browser logged out; ``session`` names that login (what other domains keep per browser)."""
+
+    name = "user.logged_out"
+    session: str | None
+
+
+@dataclass(frozen=True)
+class SessionsRevoked(DomainEvent):
+    name = "user.sessions_revoked"
+    count: int
+
+
+@dataclass(frozen=True)
+class PasswordResetRequested(DomainEvent):
+    name = "user.password_reset_requested"
+
+
+@dataclass(frozen=True)
+class PasswordReset(DomainEvent):
+    name = "user.password_reset"
+
+
+@dataclass(frozen=True)
+class PasswordChanged(DomainEvent):
+    name = "user.password_changed"
+
+
+@dataclass(frozen=True)
+class ProfileChanged(DomainEvent):
+    name = "user.profile_changed"
+
+
+@dataclass(frozen=True)
+class PreferencesChanged(DomainEvent):
+    """The preferences that changed, with their new values; the others are None (and left out)."""
+
+    name = "user.preferences_changed"
+    locale: str | None = None
+    timezone: str | None = None
+    daily_goal: int | None = None
+    theme: str | None = None
+    sound_effects: bool | None = None
+    desired_retention: float | None = None
+    relaxed_mode: bool | None = None
+    leagues_enabled: bool | None = None

@@ -1,0 +1,66 @@
+"""What learning tells the rest of Puchi: its domain events, one frozen dataclass each, and the enums their
+fields use (so a subscriber compares members, not strings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from puchi.core.events import DomainEvent
+from puchi.learning.grading import Verdict
+from puchi.learning.models import SessionKind
+
+__all__ = ["CourseEnrolled", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+
+
+@dataclass(frozen=True)
+class LessonCompleted(DomainEvent):
+    """A lesson or practice session ended. Actor: the learner; subject: ``("lesson_session", id)``."""
+
+    name = "lesson.completed"
+    kind: SessionKind
+    course_id: int
+    skill_id: int | None  # None for practice
+    accuracy: int  # percent of answers right or almost right
+    correct: int
+    almost: int
+    wrong: int
+    duration_seconds: int
+    items: tuple[int, ...]  # every item practised
+    new_items: int  # items met for the first time
+    perfect: bool  # no wrong answer
+    due_reviewed: int  # items that were due and came back in this session
+    started_at: datetime
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class ItemReviewed(DomainEvent):
+    """One answer about one item updated its FSRS card. Actor: the learner; subject: ``("item", id)``."""
+
+    name = "item.reviewed"
+    course_id: int
+    skill_id: int
+    verdict: Verdict
+    rating: int  # the FSRS rating given (1 again … 4 easy)
+    exercise: str  # the exercise type
+    duration_ms: int
+    session_kind: SessionKind
+
+
+@dataclass(frozen=True)
+class CourseEnrolled(DomainEvent):
+    """A learner enrolled in a course. Actor: the learner; subject: ``("course", id)``."""
+
+    name = "course.enrolled"
+    slug: str
+
+
+@dataclass(frozen=True)
+class CourseImported(DomainEvent):
+    """A course file was imported (or imported again). Subject: ``("course", id)``."""
+
+    name = "course.imported"
+    slug: str
+    created: bool
+    changes: int

@@ -1,0 +1,14 @@
+"""Progress's parts of pages other domains own: the home page's goal ring, streak and league."""
+
+from __future__ import annotations
+
+from puchi.accounts.models import User
+from puchi.progress import charts, leagues, services
+
+
+def home_section(user: User) -> tuple[str, dict[str, object]]:
+    overview = services.overview(user)
+    return "progress/_home_section.html", {
+        "overview": overview, "ring": charts.ring(overview.goal_fraction),
+        "league": leagues.table_for(user.id) if user.leagues_enabled else None,
+    }
