@@ -9,11 +9,12 @@ its own code and message: ``raise Conflict(_l("Your hearts are already full."), 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeAlias
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-Message = str | LazyString
+Message: TypeAlias = str | LazyString
 
 
 class ServiceError(Exception):

@@ -147,7 +147,7 @@ def _subscribers(app: Flask | None = None) -> dict[str, list[Subscriber[Any]]]:
 
 def subscribe(app: Flask, kind: type[E], subscriber: Subscriber[E]) -> None:
     """Call ``subscriber(row, event)`` in-transaction whenever ``app`` records an event of ``kind``."""
-    if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):  # type: ignore[attr-defined]
+    if not (dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen):
         raise TypeError(f"{kind.__name__} is not a frozen dataclass")
     subscribers = _subscribers(app)[kind.name]
     if subscriber not in subscribers:

@@ -29,8 +29,8 @@ def uses_spaces(language: str) -> bool:
 def split_words(text: str, language: str, vocabulary: Sequence[str] = ()) -> list[str]:
     """Words of a sentence without their punctuation; for scripts without spaces, the longest known words."""
     if uses_spaces(language):
-        words = (_TRIM.sub("", token) for token in text.split())
-        return [word for word in words if word]
+        trimmed = (_TRIM.sub("", token) for token in text.split())
+        return [word for word in trimmed if word]
     letters = "".join(char for char in text if not unicodedata.category(char).startswith(("P", "Z")))
     known = sorted({w for w in vocabulary if w}, key=len, reverse=True)
     words: list[str] = []

@@ -45,7 +45,9 @@ def push_card() -> dict[str, Any]:
 @login_required
 def subscribe() -> ResponseReturnValue:
     body = _json_object()
-    keys = body.get("keys") if isinstance(body.get("keys"), dict) else {}
+    keys = body.get("keys")
+    if not isinstance(keys, dict):
+        keys = {}
     subscription = push.subscribe(_user(), body.get("endpoint"), keys.get("p256dh"), keys.get("auth"),
                                   request.user_agent.string)
     return jsonify(endpoint=subscription.endpoint, devices=push.device_count(_user())), 201

@@ -83,7 +83,8 @@ def stay_connected(socket: Any, user: Any, topics: frozenset[str] = frozenset())
     else is a fault of ours or of the server: it is logged, and the socket closed, so the tab reconnects."""
     # Subscribed before the catch-up is counted, so nothing raised from here on is missed; the catch-up is
     # also the tab's sign that it is live (the page marks #realtime data-live="open" when it arrives).
-    realtime.start_listener(current_app._get_current_object())
+    # The listener thread needs the app itself; Flask types current_app as the app, not as its proxy.
+    realtime.start_listener(current_app._get_current_object())  # type: ignore[attr-defined]
     realtime.sockets.add(user.id, socket, topics)
     try:
         # Catch up on what happened while the tab was away: the list is the truth, the socket a nudge.

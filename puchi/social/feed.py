@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from puchi.accounts.models import User
@@ -25,7 +25,7 @@ from puchi.social.services import _not_blocked, check_can_cheer, profile_of, sen
 News = StreakMilestone | AchievementUnlocked | LeaguePromoted
 _KINDS: dict[str, type[News]] = {kind.name: kind for kind in FEED_EVENTS}
 # Written into the SQL as literals, so the database sees the partial index ix_events_feed applies.
-_FEED_NAMES = bindparam("feed_names", list(_KINDS), expanding=True, literal_execute=True)
+_FEED_NAMES: BindParameter[list[str]] = bindparam("feed_names", list(_KINDS), expanding=True, literal_execute=True)
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
 MAX_ID = 2**63 - 1  # a BIGINT: a larger id from a URL would overflow the driver, not merely match nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
@@ -80,7 +81,7 @@ class Conversation:
     friend: User
     username: str
     unread: int
-    last_at: object
+    last_at: datetime
 
 
 def conversations(user: User) -> list[Conversation]:
@@ -91,11 +92,11 @@ def conversations(user: User) -> list[Conversation]:
                              else_=0)))
         .where(or_(DirectMessage.sender_id == user.id, DirectMessage.recipient_id == user.id))
         .group_by(DirectMessage.sender_id, DirectMessage.recipient_id)).all()
-    summary: dict[int, tuple[object, int]] = {}
+    summary: dict[int, tuple[datetime, int]] = {}
     for sender, recipient, last, unread in pairs:
         other = recipient if sender == user.id else sender
-        previous_last, previous_unread = summary.get(other, (None, 0))
-        summary[other] = (max(filter(None, (previous_last, last))), previous_unread + int(unread or 0))
+        previous_last, previous_unread = summary.get(other, (last, 0))
+        summary[other] = (max(previous_last, last), previous_unread + int(unread or 0))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(summary)))} if summary else {}
     result = [Conversation(users[i], profile_of(users[i]).username, unread, last)
               for i, (last, unread) in summary.items() if i in users]
