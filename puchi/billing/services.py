@@ -10,13 +10,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import select
 
-from puchi.accounts.models import User
 from puchi.billing.models import Subscription
 from puchi.core.db import db, now
+
+if TYPE_CHECKING:
+    from puchi.accounts.models import User
 
 
 class Plan(enum.StrEnum):
@@ -88,17 +91,16 @@ def grants_premium(subscription: Subscription, at: datetime) -> bool:
 
 def entitlements(user: User) -> Entitlements:
     """What ``user`` may do now. With billing off, everyone is on the free plan."""
-    if not configured() or user is None or not getattr(user, "id", None):
+    if not configured() or not getattr(user, "id", None):
         return FREE
     at = now()
     subscriptions = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
                                        .order_by(Subscription.state_at.desc()))
     for subscription in subscriptions:
-        if grants_premium(subscription, at):
+        if subscription.plan is not None and grants_premium(subscription, at):
+            until: datetime | None = subscription.current_period_end
             if subscription.status == PAST_DUE and subscription.past_due_since is not None:
                 until = subscription.past_due_since + grace_period()
-            else:
-                until = subscription.current_period_end
             return Entitlements(premium=True, plan=Plan(subscription.plan), until=until)
     return FREE
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import stripe
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from puchi.accounts import services as accounts
 from puchi.billing import services
@@ -142,9 +142,9 @@ def _checkout_completed(stripe_event_id: int, session: dict[str, Any]) -> None:
 
 def _claim(stripe_event_id: int) -> bool:
     """Mark the event processed in this transaction; False when a run before this one already did."""
-    claimed = db.session.execute(update(StripeEvent)
-                                 .where(StripeEvent.id == stripe_event_id, StripeEvent.processed_at.is_(None))
-                                 .values(processed_at=now()))
+    claimed = cast(CursorResult[Any], db.session.execute(
+        update(StripeEvent).where(StripeEvent.id == stripe_event_id, StripeEvent.processed_at.is_(None))
+        .values(processed_at=now())))
     return claimed.rowcount == 1
 
 
