@@ -73,6 +73,7 @@ class StripeFake:
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     fail_with: int | None = None  # answer every request with this status (Stripe down)
+    hold: threading.Event | None = None  # while set to an unset Event, requests wait for it (Stripe slow)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self, prefix: str) -> str:
@@ -134,6 +135,8 @@ class StripeFake:
     def answer(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]
                ) -> tuple[int, dict[str, Any]]:
         self.requests.append(Request(method, path, params, headers))
+        if self.hold is not None:
+            self.hold.wait(timeout=60)
         if self.fail_with is not None:
             return self.fail_with, _error("api_error", "An unknown error occurred.")
         if headers.get("authorization") != f"Bearer {SECRET_KEY}":
