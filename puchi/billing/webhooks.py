@@ -118,6 +118,8 @@ def _subscription_event(stripe_event_id: int, created: datetime, obj: dict[str, 
                 _apply(record, fetched, state_at=fetched_at, owner=owner)
         else:
             raise StaleState(subscription_id)
+        if record.user_id is None and owner is not None:  # an outdated event can still say whose it is
+            record.user_id = owner
 
 
 def _checkout_completed(stripe_event_id: int, session: dict[str, Any]) -> None:
