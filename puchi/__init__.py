@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from puchi.accounts import wiring as accounts_wiring
 from puchi.admin import wiring as admin_wiring
+from puchi.billing import wiring as billing_wiring
 from puchi.config import check_production_config, load_config
 from puchi.core import (
     cli,
@@ -105,4 +106,5 @@ def _init_platform(app: Flask) -> None:
 
 
 # In dependency order: a domain's subscribers and gates exist before the domains that act on them run.
-DOMAINS = (accounts_wiring, learning_wiring, progress_wiring, social_wiring, notifications_wiring, admin_wiring)
+DOMAINS = (accounts_wiring, learning_wiring, progress_wiring, social_wiring, notifications_wiring, billing_wiring,
+           admin_wiring)

@@ -117,6 +117,17 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "SMS_FROM": env.get("SMS_FROM") or None,
         "SMS_DIR": env.get("PUCHI_SMS_DIR", str(instance / "sms")),  # where the console gateway keeps messages
         "NOTIFY_HTTP_TIMEOUT": float(env.get("PUCHI_NOTIFY_HTTP_TIMEOUT", "10")),
+        # Stripe: billing is on only with both secrets; without them the webhook address answers 404 and
+        # nobody is premium. STRIPE_API_BASE points the client elsewhere (the tests' local fake).
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": (env.get("STRIPE_API_BASE") or "").rstrip("/") or None,
+        "STRIPE_TIMEOUT": float(env.get("PUCHI_STRIPE_TIMEOUT", "10")),
+        "STRIPE_PRICE_SUPER_MONTHLY": env.get("STRIPE_PRICE_SUPER_MONTHLY") or None,
+        "STRIPE_PRICE_SUPER_YEARLY": env.get("STRIPE_PRICE_SUPER_YEARLY") or None,
+        "STRIPE_PRICE_FAMILY_YEARLY": env.get("STRIPE_PRICE_FAMILY_YEARLY") or None,
+        # A failed renewal keeps the perks this many days while Stripe retries the card.
+        "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
     }
 
 

@@ -1,0 +1,63 @@
+"""Billing's records: every Stripe event received (once each), which Stripe customer is which learner, and
+each subscription as Stripe last told us it stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from puchi.core.db import JSONType, Model, UTCDateTime, now
+
+
+class StripeEvent(Model):
+    """A webhook event as Stripe sent it. The unique Stripe id makes a redelivery a no-op; ``processed_at``
+    is set in the same transaction as the change the event made, so it is processed exactly once."""
+
+    __tablename__ = "billing_stripe_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)  # Stripe's ``created``: when the fact happened
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Customer(Model):
+    """A learner's Stripe customer. Deleting the account deletes the link, not the subscriptions' record."""
+
+    __tablename__ = "billing_customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Subscription(Model):
+    """One Stripe subscription, as of ``state_at`` (Stripe's time of the newest state we hold).
+
+    ``user_id`` is empty until we know whose it is (a subscription event can arrive before the checkout that
+    names the learner) and after the account is deleted (the record of what was sold stays).
+    """
+
+    __tablename__ = "billing_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stripe_subscription_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_customer_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    price_id: Mapped[str | None] = mapped_column(String(255))
+    plan: Mapped[str | None] = mapped_column(String(32))  # a Plan value; None for a price not Puchi's
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    trial_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # starts the grace period
+    state_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)

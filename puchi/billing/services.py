@@ -1,0 +1,110 @@
+"""Billing's public face: which plans exist, whether billing is on, and what a learner is entitled to.
+
+Other domains ask here (progress through its unlimited-hearts seam, plugged in by billing's wiring) and never
+read billing's tables. Entitlements come only from billing's own record of subscriptions, which Stripe's
+webhooks keep (puchi/billing/webhooks.py): no request here ever waits on Stripe.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import select
+
+from puchi.billing.models import Subscription
+from puchi.core.db import db, now
+
+if TYPE_CHECKING:
+    from puchi.accounts.models import User
+
+
+class Plan(enum.StrEnum):
+    """Puchi's paid plans; each is one Stripe price, named in the environment."""
+
+    SUPER_MONTHLY = "super_monthly"
+    SUPER_YEARLY = "super_yearly"
+    FAMILY_YEARLY = "family_yearly"
+
+
+_PRICE_SETTINGS = {
+    Plan.SUPER_MONTHLY: "STRIPE_PRICE_SUPER_MONTHLY",
+    Plan.SUPER_YEARLY: "STRIPE_PRICE_SUPER_YEARLY",
+    Plan.FAMILY_YEARLY: "STRIPE_PRICE_FAMILY_YEARLY",
+}
+
+# Stripe's subscription statuses that grant the perks outright; ``past_due`` grants them for the grace period.
+PAID_STATUSES = frozenset({"active", "trialing"})
+PAST_DUE = "past_due"
+
+
+@dataclass(frozen=True)
+class Entitlements:
+    """What a learner may do beyond the free plan. ``plan`` and ``until`` describe the subscription that
+    grants it (``until``: the paid period's end, or the grace period's while a renewal is failing)."""
+
+    premium: bool = False
+    plan: Plan | None = None
+    until: datetime | None = None
+
+    @property
+    def unlimited_hearts(self) -> bool:
+        return self.premium
+
+
+FREE = Entitlements()
+
+
+def configured() -> bool:
+    """Whether billing is on: Stripe's API key and the webhook secret are both set."""
+    config = current_app.config
+    return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def plan_for_price(price_id: str | None) -> Plan | None:
+    """The plan a Stripe price is, or None for a price that is not one of Puchi's plans."""
+    if not price_id:
+        return None
+    for plan, setting in _PRICE_SETTINGS.items():
+        if current_app.config.get(setting) == price_id:
+            return plan
+    return None
+
+
+def grace_period() -> timedelta:
+    return timedelta(days=current_app.config["BILLING_GRACE_DAYS"])
+
+
+def grants_premium(subscription: Subscription, at: datetime) -> bool:
+    """Whether this subscription record grants the perks at ``at``: a plan of Puchi's, paid or on trial, or
+    past due for less than the grace period."""
+    if subscription.plan is None:
+        return False
+    if subscription.status in PAID_STATUSES:
+        return True
+    return (subscription.status == PAST_DUE and subscription.past_due_since is not None
+            and at < subscription.past_due_since + grace_period())
+
+
+def entitlements(user: User) -> Entitlements:
+    """What ``user`` may do now. With billing off, everyone is on the free plan."""
+    if not configured() or not getattr(user, "id", None):
+        return FREE
+    at = now()
+    subscriptions = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
+                                       .order_by(Subscription.state_at.desc()))
+    for subscription in subscriptions:
+        if subscription.plan is not None and grants_premium(subscription, at):
+            until: datetime | None = subscription.current_period_end
+            if subscription.status == PAST_DUE and subscription.past_due_since is not None:
+                until = subscription.past_due_since + grace_period()
+            return Entitlements(premium=True, plan=Plan(subscription.plan), until=until)
+    return FREE
+
+
+def has_premium(user: User) -> bool:
+    """Whether ``user`` has the paid perks now (unlimited hearts among them)."""
+    return entitlements(user).premium

@@ -1,0 +1,205 @@
+"""A local fake of Stripe's API, speaking its wire format, for the ``stripe`` library to talk to.
+
+Requests are form-encoded with Stripe's bracket notation (``metadata[puchi_user_id]=7``,
+``items[0][price]=price_x``) and authenticated with a Bearer secret key; answers are JSON objects in Stripe's
+shapes (``object``, id prefixes, list envelopes) and its error bodies (``{"error": {"type": …}}``). Tests
+set the objects it holds, read the requests it got, and can make it fail like Stripe down (500s).
+
+Webhook deliveries are made here too: :meth:`StripeFake.event` builds an event the way Stripe does and
+:func:`signed` signs a body with Stripe's own scheme.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import stripe
+
+SECRET_KEY = "sk_test_puchi_fake"
+WEBHOOK_SECRET = "whsec_puchi_fake_secret"
+API_VERSION = stripe.api_version
+
+
+def signed(body: str, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:
+    """The ``Stripe-Signature`` header Stripe would send for ``body`` (signed at ``at``, default now)."""
+    return stripe.WebhookSignature.generate_signature_header(body, secret, timestamp=at or int(time.time()))
+
+
+def decode_form(body: str) -> dict[str, Any]:
+    """Stripe's bracket notation back into nested dicts and lists (``a[b][0][c]=v``)."""
+    result: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        parts = [key.split("[", 1)[0], *re.findall(r"\[([^\]]*)\]", key)]
+        target = result
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return _lists(result)
+
+
+def _lists(value: Any) -> Any:
+    """Dicts keyed 0, 1, 2… (how bracket notation spells a list) become lists."""
+    if not isinstance(value, dict):
+        return value
+    converted = {k: _lists(v) for k, v in value.items()}
+    if converted and all(k.isdigit() for k in converted):
+        return [converted[k] for k in sorted(converted, key=int)]
+    return converted
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class StripeFake:
+    url: str = ""
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    fail_with: int | None = None  # answer every request with this status (Stripe down)
+    hold: threading.Event | None = None  # while set to an unset Event, requests wait for it (Stripe slow)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._ids):04d}{secrets.token_hex(6)}"
+
+    def asked(self, method: str, path: str) -> list[Request]:
+        return [r for r in self.requests if r.method == method and r.path == path]
+
+    # --- Objects in Stripe's shapes -----------------------------------------------------------------
+
+    def customer(self, *, email: str = "learner@example.com", metadata: dict[str, str] | None = None
+                 ) -> dict[str, Any]:
+        customer = {"id": self.new_id("cus"), "object": "customer", "created": int(time.time()), "email": email,
+                    "livemode": False, "metadata": metadata or {}, "name": None, "currency": None,
+                    "default_source": None, "delinquent": False, "description": None,
+                    "invoice_settings": {"default_payment_method": None}}
+        self.customers[customer["id"]] = customer
+        return customer
+
+    def subscription(self, customer_id: str, price_id: str, *, status: str = "active", period_end: int,
+                     cancel_at_period_end: bool = False, trial_end: int | None = None,
+                     metadata: dict[str, str] | None = None, subscription_id: str | None = None
+                     ) -> dict[str, Any]:
+        """A subscription object as of API version 2025-03-31 and later (the period on each item); it is
+        also what this fake answers for that id from now on."""
+        subscription_id = subscription_id or self.new_id("sub")
+        period_start = period_end - 30 * 86400
+        subscription = {
+            "id": subscription_id, "object": "subscription", "created": period_start, "customer": customer_id,
+            "status": status, "cancel_at_period_end": cancel_at_period_end, "cancel_at": None,
+            "canceled_at": int(time.time()) if status == "canceled" else None, "ended_at": None,
+            "currency": "usd", "livemode": False, "metadata": metadata or {}, "trial_start": None,
+            "trial_end": trial_end, "collection_method": "charge_automatically", "latest_invoice": None,
+            "items": {"object": "list", "url": f"/v1/subscription_items?subscription={subscription_id}",
+                      "has_more": False, "data": [{
+                          "id": self.new_id("si"), "object": "subscription_item", "quantity": 1,
+                          "subscription": subscription_id, "current_period_start": period_start,
+                          "current_period_end": period_end, "metadata": {},
+                          "price": {"id": price_id, "object": "price", "active": True, "currency": "usd",
+                                    "unit_amount": 699, "type": "recurring", "livemode": False,
+                                    "recurring": {"interval": "month", "interval_count": 1},
+                                    "product": "prod_puchisuper"}}]},
+        }
+        self.subscriptions[subscription_id] = subscription
+        return json.loads(json.dumps(subscription))
+
+    def event(self, kind: str, obj: dict[str, Any], *, created: int,
+              previous_attributes: dict[str, Any] | None = None) -> str:
+        """The JSON body of a webhook delivery of ``kind`` about ``obj``, as Stripe sends it."""
+        data: dict[str, Any] = {"object": obj}
+        if previous_attributes is not None:
+            data["previous_attributes"] = previous_attributes
+        return json.dumps({"id": self.new_id("evt"), "object": "event", "api_version": API_VERSION,
+                           "created": created, "data": data, "livemode": False, "pending_webhooks": 1,
+                           "request": {"id": None, "idempotency_key": None}, "type": kind})
+
+    # --- The server ---------------------------------------------------------------------------------
+
+    def answer(self, method: str, path: str, params: dict[str, Any], headers: dict[str, str]
+               ) -> tuple[int, dict[str, Any]]:
+        self.requests.append(Request(method, path, params, headers))
+        if self.hold is not None:
+            self.hold.wait(timeout=60)
+        if self.fail_with is not None:
+            return self.fail_with, _error("api_error", "An unknown error occurred.")
+        if headers.get("authorization") != f"Bearer {SECRET_KEY}":
+            return 401, _error("invalid_request_error", "Invalid API Key provided.")
+        match = re.fullmatch(r"/v1/(customers|subscriptions)/([A-Za-z0-9_]+)", path)
+        if method == "POST" and path == "/v1/customers":
+            customer = self.customer(email=params.get("email", ""), metadata=params.get("metadata"))
+            return 200, customer
+        if match and method == "GET":
+            kind, object_id = match.groups()
+            store = self.customers if kind == "customers" else self.subscriptions
+            if object_id not in store:
+                name = "customer" if kind == "customers" else "subscription"
+                return 404, _error("invalid_request_error", f"No such {name}: '{object_id}'",
+                                   code="resource_missing", param="id")
+            return 200, store[object_id]
+        return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+
+def _error(kind: str, message: str, *, code: str | None = None, param: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": kind, "message": message}
+    if code:
+        error.update(code=code, doc_url=f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}")
+    if param:
+        error["param"] = param
+    return {"error": error}
+
+
+@contextmanager
+def running() -> Iterator[StripeFake]:
+    """A fake on a free loopback port, for as long as the block runs."""
+    fake = StripeFake()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            params = decode_form(parts.query if self.command == "GET" else body)
+            status, document = fake.answer(self.command, parts.path, params,
+                                           {k.lower(): v for k, v in self.headers.items()})
+            payload = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Request-Id", f"req_{secrets.token_hex(7)}")
+            self.send_header("Stripe-Version", API_VERSION)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
