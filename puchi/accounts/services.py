@@ -52,7 +52,7 @@ from puchi.accounts.validation import (
 )
 from puchi.core import events, outbox, throttle
 from puchi.core.db import action, db, now, rowcount
-from puchi.core.errors import Conflict, Invalid, NotFound, RateLimited
+from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from puchi.core.upserts import insert_if_missing
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -64,6 +64,15 @@ EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset y
 
 
 # --- Sign-up -------------------------------------------------------------------------------------
+
+def require_admin(user: User) -> None:
+    """Who may use the admin pages and operators' actions, checked by each service that offers one.
+
+    :raises Forbidden: the account does not have the admin role.
+    """
+    if not getattr(user, "is_admin", False):
+        raise Forbidden(_l("This page is for administrators."), code="admin_only")
+
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
             course_interest: str | None = None) -> User | None:

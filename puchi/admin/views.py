@@ -1,4 +1,5 @@
-"""Admin pages. Today: the notification send log, with the failed sends and a retry button."""
+"""Admin pages, over the domains' services (which check the admin role themselves). Today: the notification
+send log, with the failed sends and a retry button."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from puchi.admin.access import require_admin
+from puchi.accounts import services as accounts
 from puchi.core.htmx import render_page
-from puchi.notifications import channels
+from puchi.notifications import services as notifications
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -17,21 +18,22 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 @login_required
 def admins_only() -> None:
-    require_admin(current_user._get_current_object())
+    accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
 
 
 @bp.get("/deliveries")
 def deliveries() -> ResponseReturnValue:
     status = request.args.get("status", "failed")
-    if status not in channels.DELIVERY_STATUSES:
+    if status not in notifications.DELIVERY_STATUSES:
         status = "failed"
-    return render_page("admin/deliveries.html", current=status, statuses=channels.DELIVERY_STATUSES,
-                       rows=channels.deliveries_with_status(status), counts=channels.delivery_counts())
+    rows, counts = notifications.delivery_log(current_user._get_current_object(), status)
+    return render_page("admin/deliveries.html", current=status, statuses=notifications.DELIVERY_STATUSES,
+                       rows=rows, counts=counts)
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
 def retry_delivery(delivery_id: int) -> ResponseReturnValue:
-    if channels.retry_delivery(delivery_id):
+    if notifications.retry_failed_delivery(current_user._get_current_object(), delivery_id):
         flash(_("Queued again."), "success")
     else:
         flash(_("Only a failed send can be retried."), "error")

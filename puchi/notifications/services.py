@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from puchi.accounts import services as accounts
 from puchi.accounts.models import User
 from puchi.core import events, outbox
 from puchi.core.db import action, db, rowcount
 from puchi.core.errors import NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.notifications import channels
-from puchi.notifications.models import OUTSIDE_CENTRE, Notification
+from puchi.notifications.models import OUTSIDE_CENTRE, Delivery, Notification
 from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeagueMove, LeaguePromoted
 from puchi.social import services as social
 from puchi.social.events import UserCheered, UserFollowed, UserNudged
@@ -114,3 +115,19 @@ def on_nudged(event: events.Event, nudged: UserNudged) -> None:
                                        "days": nudged.days},
            nudged.source)
 
+
+# --- For operators (the admin pages) ---------------------------------------------------------------------
+
+DELIVERY_STATUSES = channels.DELIVERY_STATUSES
+
+
+def delivery_log(viewer: User, status: str) -> tuple[list[Delivery], dict[str, int]]:
+    """The latest sends in one status, and how many sends each status holds. :raises Forbidden: not an admin."""
+    accounts.require_admin(viewer)
+    return channels.deliveries_with_status(status), channels.delivery_counts()
+
+
+def retry_failed_delivery(viewer: User, delivery_id: int) -> bool:
+    """Send a failed delivery again; False when it is not a failed one. :raises Forbidden: not an admin."""
+    accounts.require_admin(viewer)
+    return channels.retry_delivery(delivery_id)
