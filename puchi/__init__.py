@@ -24,6 +24,7 @@ from puchi.core import (
     hooks,
     i18n,
     inputs,
+    outbox,
     pages,
     periodic,
     pwa,
@@ -97,6 +98,7 @@ def _init_platform(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     hooks.init_app(app)
+    outbox.init_app(app)
     events.init_app(app)
     periodic.init_app(app)
     realtime.init_app(app)

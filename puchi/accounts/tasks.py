@@ -6,7 +6,7 @@ from typing import Any
 
 from puchi.accounts import services, tokens
 from puchi.accounts.models import User
-from puchi.core import mail, outbox
+from puchi.core import mail
 from puchi.core.db import db
 
 
@@ -14,7 +14,6 @@ def _user(payload: dict[str, Any]) -> User | None:
     return db.session.get(User, int(payload["user_id"]))
 
 
-@outbox.handler("accounts.verification_email")
 def send_verification_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     email = str(payload["email"])
@@ -26,7 +25,6 @@ def send_verification_email(payload: dict[str, Any]) -> None:
     mail.send(mail.render_message(template, to=email, locale=user.locale, user=user, link=link))
 
 
-@outbox.handler("accounts.password_reset_email")
 def send_password_reset_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     if user is None:
@@ -36,7 +34,6 @@ def send_password_reset_email(payload: dict[str, Any]) -> None:
     mail.send(mail.render_message("reset_password", to=user.email, locale=user.locale, user=user, link=link))
 
 
-@outbox.handler("accounts.no_account_email")
 def send_no_account_email(payload: dict[str, Any]) -> None:
     email = str(payload["email"])
     link = mail.absolute_url("accounts.sign_up")
@@ -44,7 +41,6 @@ def send_no_account_email(payload: dict[str, Any]) -> None:
                                   email=email, link=link))
 
 
-@outbox.handler("accounts.password_changed_email")
 def send_password_changed_email(payload: dict[str, Any]) -> None:
     user = _user(payload)
     if user is None:
@@ -53,7 +49,6 @@ def send_password_changed_email(payload: dict[str, Any]) -> None:
     mail.send(mail.render_message("password_changed", to=user.email, locale=user.locale, user=user, link=link))
 
 
-@outbox.handler("accounts.email_change_notice")
 def send_email_change_notice(payload: dict[str, Any]) -> None:
     """Tell the old address that someone asked to move the account away from it."""
     user = _user(payload)
@@ -64,7 +59,6 @@ def send_email_change_notice(payload: dict[str, Any]) -> None:
                                   new_email=str(payload["new_email"]), link=link))
 
 
-@outbox.handler("accounts.account_exists_email")
 def send_account_exists_email(payload: dict[str, Any]) -> None:
     """Someone tried to sign up with this address: tell its owner, in their language, how to get in."""
     user = _user(payload)

@@ -6,7 +6,7 @@ from flask import Flask
 
 from puchi.accounts import auth, cli, pages, tasks, views
 from puchi.core import cli as core_cli
-from puchi.core import hooks
+from puchi.core import hooks, outbox
 from puchi.core.extensions import login_manager
 
 
@@ -16,4 +16,9 @@ def init_app(app: Flask) -> None:
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)
     hooks.add_section(app, "landing", pages.landing_languages)
-    assert tasks  # its outbox handlers register on import (until handlers live on the app too)
+    outbox.add_handler(app, "accounts.verification_email", tasks.send_verification_email)
+    outbox.add_handler(app, "accounts.password_reset_email", tasks.send_password_reset_email)
+    outbox.add_handler(app, "accounts.no_account_email", tasks.send_no_account_email)
+    outbox.add_handler(app, "accounts.password_changed_email", tasks.send_password_changed_email)
+    outbox.add_handler(app, "accounts.email_change_notice", tasks.send_email_change_notice)
+    outbox.add_handler(app, "accounts.account_exists_email", tasks.send_account_exists_email)

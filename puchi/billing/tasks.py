@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from puchi.billing import webhooks
-from puchi.core import outbox
 
 
-@outbox.handler(webhooks.PROCESS_JOB)
 def process_stripe_event(payload: dict[str, Any]) -> None:
     webhooks.process(int(payload["stripe_event"]))

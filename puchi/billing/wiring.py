@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.billing import services, tasks, views
+from puchi.billing import services, tasks, views, webhooks
+from puchi.core import outbox
 from puchi.progress import services as progress
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
-    progress.add_unlimited_hearts_check(services.has_premium)
-    assert tasks  # its outbox handler registers on import (until handlers live on the app too)
+    progress.add_unlimited_hearts_check(app, services.has_premium)
+    outbox.add_handler(app, webhooks.PROCESS_JOB, tasks.process_stripe_event)

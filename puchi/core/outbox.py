@@ -13,16 +13,20 @@ so the message fails at once with the refusal's code in its error, and nobody wa
 This module is the one place that commits outside an action (``core.db.action``): a message's claim must be
 committed before its job runs and its outcome after, whatever the job did, so the relay's bookkeeping has
 transactions of its own. A job that changes state opens its own actions; so does a give-up handler.
+
+Handlers are kept on the app (each domain's ``init_app`` adds its own with :func:`add_handler`), so two apps
+in one process never share them; the worker builds the app, so its handlers are there too.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -34,8 +38,14 @@ log = logging.getLogger(__name__)
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 Handler = Callable[[dict[str, Any]], None]
-_handlers: dict[str, Handler] = {}
-_give_up_handlers: dict[str, Callable[[dict[str, Any], str], None]] = {}
+GiveUp = Callable[[dict[str, Any], str], None]
+_KEY = "puchi.outbox"
+
+
+@dataclass
+class Handlers:
+    run: dict[str, Handler] = field(default_factory=dict)
+    give_up: dict[str, GiveUp] = field(default_factory=dict)
 
 
 class OutboxMessage(Model):
@@ -54,18 +64,22 @@ class OutboxMessage(Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def handler(name: str, *, on_give_up: Callable[[dict[str, Any], str], None] | None = None
-            ) -> Callable[[Handler], Handler]:
-    """Register the function that carries out outbox messages of kind ``name`` (and, optionally, one told
-    with the payload and last error when every attempt has failed)."""
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = Handlers()
 
-    def register(fn: Handler) -> Handler:
-        _handlers[name] = fn
-        if on_give_up is not None:
-            _give_up_handlers[name] = on_give_up
-        return fn
 
-    return register
+def _handlers(app: Flask | None = None) -> Handlers:
+    handlers: Handlers = (app or current_app).extensions[_KEY]
+    return handlers
+
+
+def add_handler(app: Flask, name: str, run: Handler, *, on_give_up: GiveUp | None = None) -> None:
+    """Name the function that carries out outbox messages of kind ``name`` in ``app`` (and, optionally, one
+    told with the payload and last error when every attempt has failed)."""
+    handlers = _handlers(app)
+    handlers.run[name] = run
+    if on_give_up is not None:
+        handlers.give_up[name] = on_give_up
 
 
 def add(job: str, payload: dict[str, Any], *, not_before: datetime | None = None) -> OutboxMessage:
@@ -74,7 +88,7 @@ def add(job: str, payload: dict[str, Any], *, not_before: datetime | None = None
 
     :raises RuntimeError: called outside an action, where nothing would ever hand the message over.
     """
-    if job not in _handlers:
+    if job not in _handlers().run:  # caught when the message is written, not when a worker meets it
         raise LookupError(f"no outbox handler called {job!r}")
     if not in_action():
         raise RuntimeError(f"outbox.add({job!r}) outside an action")
@@ -130,8 +144,9 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         return "skipped"
     message = db.session.get(OutboxMessage, message_id)
     assert message is not None
+    handlers = _handlers()
     try:
-        _handlers[message.job](message.payload)
+        handlers.run[message.job](message.payload)
     except Exception as error:
         db.session.rollback()
         message = db.session.get(OutboxMessage, message_id)
@@ -148,8 +163,8 @@ def run_message(message_id: int, *, raise_errors: bool = True) -> str:
         db.session.commit()
         log.warning("outbox %s (%s) attempt %s %s: %s", message_id, message.job, message.attempts,
                     "refused, not retried" if refused else "failed", message.last_error)
-        if message.status == FAILED and message.job in _give_up_handlers:
-            give_up, payload, last_error = _give_up_handlers[message.job], message.payload, message.last_error
+        if message.status == FAILED and message.job in handlers.give_up:
+            give_up, payload, last_error = handlers.give_up[message.job], message.payload, message.last_error
             try:
                 with action():
                     give_up(payload, last_error or "")

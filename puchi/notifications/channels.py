@@ -2,9 +2,10 @@
 
 A notification goes out on a channel when the learner wants that kind there (their choice, else the kind's
 default) and can be reached there (an email address, a subscribed browser, a verified number). Each channel
-is a small adapter registered here; sending happens in an outbox job. Each send has a key under a unique
-constraint, so a job that runs twice (a retry, a worker that died after sending) sends once. Quiet hours
-hold a send back until they end. Email carries a one-click unsubscribe (RFC 8058).
+is a small adapter, kept on the app (notifications' ``init_app`` adds them, so two apps never share them);
+sending happens in an outbox job. Each send has a key under a unique constraint, so a job that runs twice (a
+retry, a worker that died after sending) sends once. Quiet hours hold a send back until they end. Email
+carries a one-click unsubscribe (RFC 8058).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
@@ -39,16 +40,21 @@ class Adapter:
     send: Callable[[User, Notification], None]  # raises to be retried, Undeliverable to give up
 
 
-_adapters: dict[str, Adapter] = {}
+_KEY = "puchi.channel_adapters"
 
 
-def register_adapter(name: str, *, reachable: Callable[[User], bool],
-                     send: Callable[[User, Notification], None]) -> None:
-    _adapters[name] = Adapter(name, reachable, send)
+def add_adapter(app: Flask, name: str, *, reachable: Callable[[User], bool],
+                send: Callable[[User, Notification], None]) -> None:
+    app.extensions.setdefault(_KEY, {})[name] = Adapter(name, reachable, send)
+
+
+def _adapters() -> dict[str, Adapter]:
+    adapters: dict[str, Adapter] = current_app.extensions.get(_KEY, {})
+    return adapters
 
 
 def adapter(name: str) -> Adapter:
-    return _adapters[name]
+    return _adapters()[name]
 
 
 def target(notification: Notification) -> str:
@@ -118,9 +124,10 @@ def queue_deliveries(notification_source: str, user_id: int, kind: str) -> None:
     not_before = schedule.quiet_until(user, now())
     chosen = dict(db.session.execute(select(ChannelPreference.channel, ChannelPreference.enabled).where(
         ChannelPreference.user_id == user_id, ChannelPreference.kind == kind)).all())  # one query, all channels
+    adapters = _adapters()
     for channel in KIND_CHANNELS.get(kind, ()):
         on = chosen.get(channel, channel in KIND_DEFAULTS[kind])
-        if on and channel in _adapters and _adapters[channel].reachable(user):
+        if on and channel in adapters and adapters[channel].reachable(user):
             outbox.add("notifications.deliver", {"source": notification_source, "channel": channel},
                        not_before=not_before)
 
@@ -159,12 +166,11 @@ def gave_up(payload: dict[str, Any], error: str) -> None:
                        .values(status="failed", last_error=error[:2000]))
 
 
-@outbox.handler("notifications.deliver", on_give_up=gave_up)
 def deliver(payload: dict[str, Any]) -> None:
     """Send one notification on one channel, once."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
-    channel = str(payload["channel"])
-    if notification is None or channel not in _adapters or not wanted(notification.user_id, notification.kind,
+    channel, adapters = str(payload["channel"]), _adapters()
+    if notification is None or channel not in adapters or not wanted(notification.user_id, notification.kind,
                                                                       channel):
         return
 
@@ -172,7 +178,7 @@ def deliver(payload: dict[str, Any]) -> None:
         user = db.session.get(User, notification.user_id)
         if user is None:
             raise Undeliverable("the account is gone")
-        _adapters[channel].send(user, notification)
+        adapters[channel].send(user, notification)
 
     send_once(f"{notification.source}:{channel}", notification, channel, send)
 
@@ -221,7 +227,12 @@ def _finish(key: str, status: str, error: str | None) -> None:
     db.session.execute(update(Delivery).where(Delivery.key == key).values(**values))
 
 
-def _send_email(user: User, notification: Notification) -> None:
+def email_reachable(user: User) -> bool:
+    # Only to confirmed addresses: a typo in a sign-up form must not send someone else our mail.
+    return user.email_verified_at is not None
+
+
+def send_email(user: User, notification: Notification) -> None:
     """Email: localized multipart, with a one-click unsubscribe from this kind of mail."""
     token = unsubscribe_token(user.id, notification.kind, "email")
     link = mail.absolute_url("notifications.unsubscribe", token=token)
@@ -273,6 +284,3 @@ def retry_delivery(delivery_id: int) -> bool:
     outbox.add("notifications.deliver", {"source": source, "channel": channel})
     return True
 
-
-# Only to confirmed addresses: a typo in a sign-up form must not send someone else our mail.
-register_adapter("email", reachable=lambda user: user.email_verified_at is not None, send=_send_email)

@@ -252,7 +252,6 @@ def _try_code(user: User, code: str) -> int | None:
 
 # --- Sending the code ---------------------------------------------------------------------------------------
 
-@outbox.handler("notifications.phone_code")
 def send_code(payload: dict[str, Any]) -> None:
     """Make a code, keep only its hash, text it. A request that a newer one or a change of number replaced
     sends nothing: the learner waits for the newest code only."""

@@ -353,7 +353,6 @@ def device_key(notification: Notification, subscription_id: int) -> str:
     return f"{notification.source}:push:{subscription_id}"
 
 
-@outbox.handler("notifications.push_device", on_give_up=channels.gave_up)
 def push_device(payload: dict[str, Any]) -> None:
     """Send to one device that missed a notification its learner's other devices got; once, retried."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))
@@ -387,8 +386,6 @@ def _record(delivered: list[int], gone: list[int], retries: list[dict[str, Any]]
         db.session.execute(update(PushSubscription).where(PushSubscription.id.in_(delivered))
                            .values(last_success_at=now()))
 
-
-channels.register_adapter("push", reachable=reachable, send=send)
 
 
 def forget_browser_on_log_out(event: events.Event, logged_out: LoggedOut) -> None:

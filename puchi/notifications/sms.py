@@ -130,11 +130,11 @@ def verified_number(user_id: int) -> str | None:
         PhoneNumber.user_id == user_id, PhoneNumber.verified_at.is_not(None), PhoneNumber.number != ""))
 
 
-def _reachable(user: User) -> bool:
+def reachable(user: User) -> bool:
     return verified_number(user.id) is not None
 
 
-def _send(user: User, notification: Notification) -> None:
+def send(user: User, notification: Notification) -> None:
     number = verified_number(user.id)
     if number is None:  # removed or changed since the send was queued
         raise Undeliverable("no verified phone number")
@@ -157,5 +157,3 @@ def _send_to(user: User, notification: Notification, number: str) -> None:
     gateway().send(number, render_text(user, "notifications/sms.txt", notification=notification,
                                        target=channels.target, base_url=current_app.config["BASE_URL"]))
 
-
-channels.register_adapter("sms", reachable=_reachable, send=_send)

@@ -9,13 +9,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from puchi.accounts.models import User
-from puchi.core import outbox, realtime
+from puchi.core import realtime
 from puchi.core.db import db
 from puchi.notifications import services
 from puchi.notifications.models import Notification
 
 
-@outbox.handler("notifications.push")
 def push_notification(payload: dict[str, Any]) -> None:
     """Send the new unread count and a toast for the notification to every open tab of its learner."""
     notification = db.session.scalar(select(Notification).where(Notification.source == payload["source"]))

@@ -7,7 +7,7 @@ from flask import Flask
 
 from puchi.accounts.events import LoggedOut
 from puchi.core import cli as core_cli
-from puchi.core import events, periodic
+from puchi.core import events, outbox, periodic
 from puchi.notifications import (
     channels,
     cli,
@@ -39,4 +39,10 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, AchievementUnlocked, services.on_achievement)
     events.subscribe(app, LeaguePromoted, services.on_promoted)
     events.subscribe(app, LeagueDemoted, services.on_demoted)
-    assert channels and phones and push and sms and tasks  # adapters and handlers register on import (for now)
+    channels.add_adapter(app, "email", reachable=channels.email_reachable, send=channels.send_email)
+    channels.add_adapter(app, "push", reachable=push.reachable, send=push.send)
+    channels.add_adapter(app, "sms", reachable=sms.reachable, send=sms.send)
+    outbox.add_handler(app, "notifications.push", tasks.push_notification)
+    outbox.add_handler(app, "notifications.deliver", channels.deliver, on_give_up=channels.gave_up)
+    outbox.add_handler(app, "notifications.push_device", push.push_device, on_give_up=channels.gave_up)
+    outbox.add_handler(app, "notifications.phone_code", phones.send_code)

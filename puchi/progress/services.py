@@ -7,10 +7,12 @@ is handled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select, update
 
@@ -71,18 +73,23 @@ def _locked_profile(user_id: int) -> ProgressProfile:
     return profile
 
 
+# A yes/no question, not a gate (core.hooks' gates refuse by raising): kept on the app like them, so two
+# apps in one process never share them.
+HeartsCheck = Callable[[User], bool]
+_HEARTS_CHECKS = "puchi.progress.unlimited_hearts_checks"
+
+
 def unlimited_hearts(user: User) -> bool:
-    """Relaxed mode turns hearts off; premium (billing) will say yes here through an entitlement check."""
-    return bool(user.relaxed_mode) or any(check(user) for check in _unlimited_hearts_checks)
+    """Relaxed mode turns hearts off; premium (billing) says yes here through its entitlement check."""
+    checks: list[HeartsCheck] = current_app.extensions.get(_HEARTS_CHECKS, [])
+    return bool(user.relaxed_mode) or any(check(user) for check in checks)
 
 
-_unlimited_hearts_checks: list[Any] = []
-
-
-def add_unlimited_hearts_check(check: Any) -> None:
+def add_unlimited_hearts_check(app: Flask, check: HeartsCheck) -> None:
     """The seam for billing: ``check(user) -> bool`` grants unlimited hearts (premium)."""
-    if check not in _unlimited_hearts_checks:
-        _unlimited_hearts_checks.append(check)
+    checks: list[HeartsCheck] = app.extensions.setdefault(_HEARTS_CHECKS, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def refresh_hearts(profile: ProgressProfile, at: datetime) -> None:

@@ -11,12 +11,11 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from puchi.accounts.models import User
-from puchi.core import outbox, realtime
+from puchi.core import realtime
 from puchi.core.db import db
 from puchi.progress import leagues, services
 
 
-@outbox.handler("leagues.push_table")
 def push_table(payload: dict[str, Any]) -> None:
     """Send the cohort's new standings to every member's open league page, each in their language with
     their own row marked (the page's ``league_table`` block, swapped out of band)."""

@@ -7,7 +7,7 @@ from flask import Flask
 
 from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.core import cli as core_cli
-from puchi.core import events, hooks, periodic, realtime
+from puchi.core import events, hooks, outbox, periodic, realtime
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.progress import cli, leagues, pages, services, tasks, views
 
@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, ItemReviewed, services.on_item_reviewed)
     events.subscribe(app, UserSignedUp, services.on_user_created)
     events.subscribe(app, UserCreated, services.on_user_created)
-    assert tasks  # its outbox handlers register on import (until handlers live on the app too)
+    outbox.add_handler(app, "leagues.push_table", tasks.push_table)

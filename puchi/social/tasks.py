@@ -8,13 +8,12 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from puchi.accounts.models import User
-from puchi.core import outbox, realtime
+from puchi.core import realtime
 from puchi.core.db import db
 from puchi.social.models import DirectMessage
 from puchi.social.services import profile_of
 
 
-@outbox.handler("social.push_message")
 def push_message(payload: dict[str, Any]) -> None:
     message = db.session.get(DirectMessage, int(payload["message_id"]))
     if message is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from puchi.accounts.events import UserCreated, UserSignedUp
-from puchi.core import events
+from puchi.core import events, outbox
 from puchi.social import services, tasks, views
 
 
@@ -13,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     events.subscribe(app, UserSignedUp, services.on_user_created)
     events.subscribe(app, UserCreated, services.on_user_created)
-    assert tasks  # its outbox handlers register on import (until handlers live on the app too)
+    outbox.add_handler(app, "social.push_message", tasks.push_message)

@@ -17,7 +17,6 @@ def app_settings(redis_server):
     return {"REDIS_URL": redis_server.url}
 
 
-@outbox.handler("test.welcome_back")
 def welcome_back(payload: dict) -> None:
     """As a domain's handler does: load by id through the owner's service (NotFound once the account is gone),
     then reach outside (here a server that is down)."""
@@ -33,6 +32,7 @@ def _run_queue_once(app) -> None:
 
 def test_a_refused_message_ends_its_rq_job_without_a_retry_while_a_failed_send_is_retried(app, make_user):
     learner = make_user()
+    outbox.add_handler(app, "test.welcome_back", welcome_back)
     with app.app_context():
         with action():
             outbox.add("test.welcome_back", {"user_id": learner.id + 1000})  # gone: refused

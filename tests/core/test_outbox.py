@@ -3,26 +3,25 @@
 import pytest
 from sqlalchemy import select
 
+from puchi import create_app
 from puchi.accounts import services as accounts
 from puchi.core import outbox
 from puchi.core.db import action, db
 from puchi.core.outbox import OutboxMessage
+from tests.conftest import settings_for_tests
 
 calls: list[dict] = []
 gave_up: list[tuple[dict, str]] = []
 
 
-@outbox.handler("test.record")
 def record_call(payload: dict) -> None:
     calls.append(payload)
 
 
-@outbox.handler("test.always_fails")
 def always_fails(payload: dict) -> None:
     raise ConnectionRefusedError("the mail server is down")
 
 
-@outbox.handler("test.greet_learner", on_give_up=lambda payload, error: gave_up.append((payload, error)))
 def greet_learner(payload: dict) -> None:
     """Loads the learner through accounts' public service, as a domain's handler does: NotFound once gone."""
     calls.append({"greeted": accounts.get_user(int(payload["user_id"])).id})
@@ -32,6 +31,15 @@ def greet_learner(payload: dict) -> None:
 def _clear_calls():
     calls.clear()
     gave_up.clear()
+
+
+@pytest.fixture(autouse=True)
+def _test_handlers(app):
+    """This module's jobs, added to the test's app as a domain's wiring adds its own."""
+    outbox.add_handler(app, "test.record", record_call)
+    outbox.add_handler(app, "test.always_fails", always_fails)
+    outbox.add_handler(app, "test.greet_learner", greet_learner,
+                       on_give_up=lambda payload, error: gave_up.append((payload, error)))
 
 
 class Refused(Exception):
@@ -148,3 +156,21 @@ def test_jobs_cli_lists_and_retries_failed_messages(app):
     assert "handed over again" in runner.invoke(args=["puchi", "jobs", "retry", str(message_id)]).output
     assert calls == [{"n": 5}]
     assert runner.invoke(args=["puchi", "jobs", "failed"]).output.strip() == "no failed jobs"
+
+
+def test_two_apps_in_one_process_do_not_share_handlers(app, database_url, smtp_sink):
+    other = create_app(settings_for_tests(database_url, smtp_sink.url))
+    outbox.add_handler(other, "test.only_elsewhere", record_call)
+
+    with app.app_context():
+        with pytest.raises(LookupError, match="test.only_elsewhere"), action():
+            outbox.add("test.only_elsewhere", {"n": 1})  # unknown to this app: refused when written
+        assert db.session.scalar(select(OutboxMessage)) is None
+    with other.app_context():
+        with pytest.raises(LookupError, match="test.record"), action():
+            outbox.add("test.record", {"n": 2})  # this test's app has it; the other does not
+        with action():
+            outbox.add("test.only_elsewhere", {"n": 3})
+        db.session.remove()
+        db.engine.dispose()
+    assert calls == [{"n": 3}]

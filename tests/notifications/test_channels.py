@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from puchi import create_app
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db
@@ -12,7 +13,7 @@ from puchi.notifications import channels
 from puchi.notifications.models import Delivery
 from puchi.progress.events import LeaguePromoted
 from puchi.social.events import UserCheered
-from tests.conftest import post_form
+from tests.conftest import post_form, settings_for_tests
 
 
 def _promote(app, user_id, week="2026-05-04"):
@@ -88,3 +89,24 @@ def test_email_goes_only_to_a_confirmed_address_and_the_settings_say_so(app, cli
     assert mailbox.wait_for("new@example.com", timeout=1) == []  # … but not to an unconfirmed address
     page = client.get("/account/notifications").text
     assert "We send email only to a confirmed address" in page
+
+
+def test_two_apps_in_one_process_do_not_share_channel_adapters(app, make_user, database_url, smtp_sink):
+    learner = make_user("eve@example.com")
+    other = create_app(settings_for_tests(database_url, smtp_sink.url))
+    sent: list[int] = []
+    channels.add_adapter(other, "email", reachable=lambda user: False, send=lambda user, note: sent.append(user.id))
+
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        email = channels.adapter("email")
+        assert (email.reachable, email.send) == (channels.email_reachable, channels.send_email)
+        assert email.reachable(user)  # a confirmed address
+    with other.app_context():
+        user = db.session.get(User, learner.id)
+        assert not channels.adapter("email").reachable(user)
+        channels.adapter("email").send(user, None)
+        assert channels.adapter("sms").send is not channels.adapter("email").send  # its wiring's own others
+        db.session.remove()
+        db.engine.dispose()
+    assert sent == [learner.id]

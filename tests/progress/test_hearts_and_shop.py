@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from puchi import create_app
 from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.errors import Conflict, Forbidden, PaymentRequired
 from puchi.learning import lessons
 from puchi.progress import services
 from puchi.progress.models import GemTransaction, ProgressProfile
-from tests.conftest import post_form
+from tests.conftest import post_form, settings_for_tests
 from tests.learning.conftest import first_skill_id
 from tests.progress.conftest import finish_lesson, profile
 
@@ -101,13 +102,23 @@ def test_premium_can_grant_unlimited_hearts_through_the_entitlement_seam(app, en
     learner = enrolled()
     _set(app, learner.id, hearts=0)
     check = lambda user: user.id == learner.id  # noqa: E731 - what billing will register
-    services.add_unlimited_hearts_check(check)
-    try:
-        with app.app_context():
-            lessons.start_lesson(db.session.get(User, learner.id), first_skill_id(app))
-    finally:
-        services._unlimited_hearts_checks.remove(check)
+    services.add_unlimited_hearts_check(app, check)
+    with app.app_context():
+        lessons.start_lesson(db.session.get(User, learner.id), first_skill_id(app))
 
+
+
+def test_two_apps_in_one_process_do_not_share_hearts_checks(app, enrolled, database_url, smtp_sink):
+    learner = enrolled()
+    other = create_app(settings_for_tests(database_url, smtp_sink.url))
+    services.add_unlimited_hearts_check(other, lambda user: user.id == learner.id)
+
+    with app.app_context():
+        assert not services.unlimited_hearts(db.session.get(User, learner.id))
+    with other.app_context():
+        assert services.unlimited_hearts(db.session.get(User, learner.id))
+        db.session.remove()
+        db.engine.dispose()
 
 def test_gems_buy_a_streak_freeze_and_a_heart_refill(app, enrolled):
     learner = enrolled()
