@@ -38,7 +38,7 @@ from puchi.accounts.events import (
     UserCreated,
     UserSignedUp,
 )
-from puchi.accounts.models import UsedToken, User, UserSession
+from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
     FieldErrors,
@@ -140,8 +140,6 @@ def _email_in_use(email: str, *, except_user_id: int | None = None) -> bool:
 
 
 def _avatar_color_for(email: str) -> str:
-    from puchi.accounts.models import AVATAR_COLORS
-
     return AVATAR_COLORS[int(hashlib.sha256(email.encode()).hexdigest(), 16) % len(AVATAR_COLORS)]
 
 

@@ -14,7 +14,7 @@ from jinja2_fragments.flask import render_block
 from puchi.core.errors import Conflict, Invalid
 from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
-from puchi.learning import exercises, lessons, services
+from puchi.learning import exercises, lessons, search, services
 from puchi.learning.forms import AnswerForm
 
 bp = Blueprint("learning", __name__)
@@ -184,8 +184,6 @@ def offline_player() -> ResponseReturnValue:
 @bp.get("/dictionary")
 @login_required
 def dictionary() -> ResponseReturnValue:
-    from puchi.learning import search
-
     query = request.args.get("q", "")[:100]
     results = search.search_items(_user(), query) if query.strip() else []
     return render_page("learning/dictionary.html", "results", query=query, results=results)

@@ -25,6 +25,7 @@ from puchi.core import mail, outbox
 from puchi.core.db import action, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
+from puchi.notifications import schedule
 from puchi.notifications.models import KIND_CHANNELS, KIND_DEFAULTS, ChannelPreference, Delivery, Notification
 
 
@@ -116,8 +117,6 @@ def wanted(user_id: int, kind: str, channel: str) -> bool:
 def queue_deliveries(notification_source: str, user_id: int, kind: str) -> None:
     """Called in the notification's transaction: one outbox message per channel that wants and can reach the
     learner, held back until their quiet hours end."""
-    from puchi.notifications import schedule
-
     user = db.session.get(User, user_id)
     if user is None:
         return

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
+from puchi.accounts import services as accounts
 from puchi.accounts.events import LoggedOut
 from puchi.accounts.models import User
 from puchi.core import events, outbox
@@ -208,10 +209,8 @@ def subscribe(user: User, endpoint: object, p256dh: object, auth: object, user_a
     if fields:
         raise Invalid(fields=fields)
     assert isinstance(endpoint, str)
-    from puchi.accounts.services import current_session_hash
-
     values = {"p256dh": p256dh_key, "auth": auth_key, "user_agent": (user_agent or "")[:MAX_USER_AGENT],
-              "created_at": now(), "last_success_at": None, "session_key_hash": current_session_hash(user)}
+              "created_at": now(), "last_success_at": None, "session_key_hash": accounts.current_session_hash(user)}
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(PushSubscription).values(endpoint=endpoint, user_id=user.id, **values)
     # One statement, so two accounts racing for one endpoint cannot both win: the row is refreshed only

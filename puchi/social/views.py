@@ -17,6 +17,7 @@ from puchi.core.inputs import MAX_INT32, parse_int
 from puchi.core.redirects import safe_next
 from puchi.progress import services as progress
 from puchi.social import feed as feeds
+from puchi.social import messages as dm
 from puchi.social import nudges, services
 from puchi.social.models import VISIBILITIES
 
@@ -197,8 +198,6 @@ def settings() -> ResponseReturnValue:
 @bp.get("/messages")
 @login_required
 def messages() -> ResponseReturnValue:
-    from puchi.social import messages as dm
-
     return render_page("social/messages.html", conversations=dm.conversations(_user()))
 
 
@@ -206,8 +205,6 @@ def messages() -> ResponseReturnValue:
 @rerenders_on_csrf_error
 @login_required
 def conversation(username: str) -> ResponseReturnValue:
-    from puchi.social import messages as dm
-
     form = MessageForm()
     if form.validate_on_submit():
         try:
@@ -228,8 +225,6 @@ def conversation(username: str) -> ResponseReturnValue:
 @login_required
 def mark_conversation_read(username: str) -> ResponseReturnValue:
     """Sent by the conversation page once it is shown (a GET never writes)."""
-    from puchi.social import messages as dm
-
     dm.mark_read(_user(), username)
     if request.headers.get("HX-Request") == "true":
         return "", 204
