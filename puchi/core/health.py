@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from puchi.core.db import db
 from puchi.core.extensions import limiter
+from puchi.core.jobs import redis_connection
 
 bp = Blueprint("health", __name__)
 
@@ -32,8 +33,6 @@ def readyz() -> ResponseReturnValue:
     finally:
         db.session.rollback()
     if current_app.config.get("REDIS_URL"):
-        from puchi.core.jobs import redis_connection
-
         try:
             redis_connection(current_app.config["REDIS_URL"]).ping()
             checks["redis"] = "ok"

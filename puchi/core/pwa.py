@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from puchi.core.extensions import limiter
+from puchi.core.templating import HTMX_VERSION
 
 bp = Blueprint("pwa", __name__)
 
@@ -60,8 +61,6 @@ def _asset_version(static_folder: str) -> str:
 
 
 def precached_assets() -> list[str]:
-    from puchi.core.templating import HTMX_VERSION
-
     files = ["css/puchi.css", "js/app.js", "js/lesson.js", "js/pwa.js", "js/offline.js", "js/push.js",
              "js/grading.js", "js/csrf.js",
              f"vendor/htmx-{HTMX_VERSION}.min.js", "icons/puchi.svg", f"{GENERATED}/icon-192.png"]

@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from puchi.core.jobs import redis_connection
+
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "puchi:user:"
 HEARTBEAT_SECONDS = 25
@@ -88,8 +90,6 @@ def publish(user_id: int, html: str, topic: str | None = None) -> None:
     if not url:
         sockets.deliver(user_id, html, topic)
         return
-    from puchi.core.jobs import redis_connection
-
     redis_connection(url).publish(f"{CHANNEL_PREFIX}{user_id}", json.dumps({"html": html, "topic": topic}))
 
 
