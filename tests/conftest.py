@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,20 +85,28 @@ def _watch_commit(conn: Any) -> None:
         _reads_that_wrote.append(f"{where} committed")
 
 
-@pytest.fixture(autouse=True)
-def reads_never_write() -> Iterator[None]:
-    """Every test fails if a GET or HEAD it made wrote to the database or committed."""
+@contextmanager
+def _watching_statements_and_commits(on_statement: Callable[..., None], on_commit: Callable[..., None]
+                                     ) -> Iterator[None]:
+    """Call ``on_statement`` before every SQL statement and ``on_commit`` at every commit, on every engine."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    _reads_that_wrote.clear()
-    event.listen(Engine, "before_cursor_execute", _watch_statement)
-    event.listen(Engine, "commit", _watch_commit)
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    event.listen(Engine, "commit", on_commit)
     try:
         yield
     finally:
-        event.remove(Engine, "before_cursor_execute", _watch_statement)
-        event.remove(Engine, "commit", _watch_commit)
+        event.remove(Engine, "before_cursor_execute", on_statement)
+        event.remove(Engine, "commit", on_commit)
+
+
+@pytest.fixture(autouse=True)
+def reads_never_write() -> Iterator[None]:
+    """Every test fails if a GET or HEAD it made wrote to the database or committed."""
+    _reads_that_wrote.clear()
+    with _watching_statements_and_commits(_watch_statement, _watch_commit):
+        yield
     assert not _reads_that_wrote, "a GET or HEAD wrote:\n" + "\n".join(dict.fromkeys(_reads_that_wrote))
 
 
@@ -146,17 +155,9 @@ def _watch_commits_outside_actions(conn: Any) -> None:
 @pytest.fixture(autouse=True)
 def changes_run_in_actions() -> Iterator[None]:
     """Every test fails if Puchi's code wrote or committed outside an action (the outbox relay aside)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
     _outside_actions.clear()
-    event.listen(Engine, "before_cursor_execute", _watch_writes_outside_actions)
-    event.listen(Engine, "commit", _watch_commits_outside_actions)
-    try:
+    with _watching_statements_and_commits(_watch_writes_outside_actions, _watch_commits_outside_actions):
         yield
-    finally:
-        event.remove(Engine, "before_cursor_execute", _watch_writes_outside_actions)
-        event.remove(Engine, "commit", _watch_commits_outside_actions)
     assert not _outside_actions, "changes outside an action:\n" + "\n".join(dict.fromkeys(_outside_actions))
 
 
