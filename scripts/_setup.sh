@@ -20,8 +20,8 @@ setup_venv() {
 }
 
 system_packages() {
-  # libcairo renders the app icons from their SVG (cairosvg).
-  apt_install libcairo2 "$@"
+  # libcairo renders the app icons from their SVG (cairosvg); pango lays out receipt PDFs (weasyprint).
+  apt_install libcairo2 libpango-1.0-0 libpangoft2-1.0-0 "$@"
 }
 
 compile_translations() {

@@ -95,30 +95,87 @@ class StripeFake:
 
     def subscription(self, customer_id: str, price_id: str, *, status: str = "active", period_end: int,
                      cancel_at_period_end: bool = False, trial_end: int | None = None,
-                     metadata: dict[str, str] | None = None, subscription_id: str | None = None
+                     metadata: dict[str, str] | None = None, subscription_id: str | None = None,
+                     trial_start: int | None = None, unit_amount: int = 699, interval: str = "month",
+                     created: int | None = None, ended_at: int | None = None, currency: str = "usd"
                      ) -> dict[str, Any]:
         """A subscription object as of API version 2025-03-31 and later (the period on each item); it is
         also what this fake answers for that id from now on."""
         subscription_id = subscription_id or self.new_id("sub")
         period_start = period_end - 30 * 86400
         subscription = {
-            "id": subscription_id, "object": "subscription", "created": period_start, "customer": customer_id,
+            "id": subscription_id, "object": "subscription", "created": created or period_start,
+            "start_date": created or period_start, "customer": customer_id,
             "status": status, "cancel_at_period_end": cancel_at_period_end, "cancel_at": None,
-            "canceled_at": int(time.time()) if status == "canceled" else None, "ended_at": None,
-            "currency": "usd", "livemode": False, "metadata": metadata or {}, "trial_start": None,
+            "canceled_at": (ended_at or int(time.time())) if status == "canceled" else None, "ended_at": ended_at,
+            "currency": currency, "livemode": False, "metadata": metadata or {}, "trial_start": trial_start,
             "trial_end": trial_end, "collection_method": "charge_automatically", "latest_invoice": None,
             "items": {"object": "list", "url": f"/v1/subscription_items?subscription={subscription_id}",
                       "has_more": False, "data": [{
                           "id": self.new_id("si"), "object": "subscription_item", "quantity": 1,
                           "subscription": subscription_id, "current_period_start": period_start,
                           "current_period_end": period_end, "metadata": {},
-                          "price": {"id": price_id, "object": "price", "active": True, "currency": "usd",
-                                    "unit_amount": 699, "type": "recurring", "livemode": False,
-                                    "recurring": {"interval": "month", "interval_count": 1},
+                          "price": {"id": price_id, "object": "price", "active": True, "currency": currency,
+                                    "unit_amount": unit_amount, "type": "recurring", "livemode": False,
+                                    "recurring": {"interval": interval, "interval_count": 1},
                                     "product": "prod_puchisuper"}}]},
         }
         self.subscriptions[subscription_id] = subscription
         return json.loads(json.dumps(subscription))
+
+    def invoice(self, customer_id: str, subscription_id: str | None, *, price_id: str, status: str = "paid",
+                amount: int = 699, tax: int = 0, currency: str = "usd", period_start: int, period_end: int,
+                invoice_id: str | None = None, payment_intent: str | None = None, attempt_count: int = 1,
+                paid_at: int | None = None) -> dict[str, Any]:
+        """An invoice object as of API version 2025-03-31 and later (subscription under ``parent``, taxes in
+        ``total_taxes``, the payment under ``payments``)."""
+        invoice_id = invoice_id or self.new_id("in")
+        payment_intent = payment_intent or self.new_id("pi")
+        paid = status == "paid"
+        return {
+            "id": invoice_id, "object": "invoice", "customer": customer_id, "status": status,
+            "number": f"PUCHI-{invoice_id[-6:].upper()}", "currency": currency, "livemode": False,
+            "amount_due": amount + tax, "amount_paid": amount + tax if paid else 0,
+            "amount_remaining": 0 if paid else amount + tax, "subtotal": amount, "total": amount + tax,
+            "total_taxes": [{"amount": tax, "tax_behavior": "exclusive", "taxability_reason": "standard_rated",
+                             "type": "tax_rate_details"}] if tax else [],
+            "attempt_count": attempt_count, "attempted": True, "billing_reason": "subscription_cycle",
+            "collection_method": "charge_automatically", "created": period_start,
+            "period_start": period_start, "period_end": period_start,
+            "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_puchi/{invoice_id}",
+            "invoice_pdf": f"https://pay.stripe.com/invoice/acct_puchi/{invoice_id}/pdf",
+            "status_transitions": {"finalized_at": period_start, "paid_at": (paid_at or period_start) if paid else None,
+                                   "voided_at": None, "marked_uncollectible_at": None},
+            "parent": {"type": "subscription_details", "quote_details": None,
+                       "subscription_details": {"subscription": subscription_id, "metadata": {}}}
+            if subscription_id else None,
+            "payments": {"object": "list", "has_more": False, "url": f"/v1/invoices/{invoice_id}/payments", "data": [
+                {"id": self.new_id("inpay"), "object": "invoice_payment", "invoice": invoice_id,
+                 "amount_paid": amount + tax if paid else None, "amount_requested": amount + tax, "is_default": True,
+                 "status": "paid" if paid else "open",
+                 "payment": {"type": "payment_intent", "payment_intent": payment_intent}}]},
+            "lines": {"object": "list", "has_more": False, "url": f"/v1/invoices/{invoice_id}/lines", "data": [
+                {"id": self.new_id("il"), "object": "line_item", "amount": amount, "currency": currency,
+                 "description": "1 × Puchi Super", "quantity": 1,
+                 "period": {"start": period_start, "end": period_end},
+                 "pricing": {"type": "price_details", "unit_amount_decimal": str(amount),
+                             "price_details": {"price": price_id, "product": "prod_puchisuper"}}}]},
+        }
+
+    def charge(self, *, payment_intent: str, amount: int, amount_refunded: int = 0, currency: str = "usd",
+               charge_id: str | None = None) -> dict[str, Any]:
+        """A charge object (since API version 2025-03-31 it names its payment intent, not its invoice)."""
+        return {"id": charge_id or self.new_id("ch"), "object": "charge", "amount": amount,
+                "amount_captured": amount, "amount_refunded": amount_refunded, "currency": currency,
+                "captured": True, "paid": True, "refunded": amount_refunded >= amount, "disputed": False,
+                "payment_intent": payment_intent, "status": "succeeded", "livemode": False,
+                "created": int(time.time()), "metadata": {}}
+
+    def dispute(self, charge: dict[str, Any], *, status: str = "needs_response") -> dict[str, Any]:
+        return {"id": self.new_id("dp"), "object": "dispute", "charge": charge["id"], "amount": charge["amount"],
+                "currency": charge["currency"], "payment_intent": charge["payment_intent"], "reason": "fraudulent",
+                "status": status, "is_charge_refundable": False, "livemode": False, "created": int(time.time()),
+                "metadata": {}}
 
     def event(self, kind: str, obj: dict[str, Any], *, created: int,
               previous_attributes: dict[str, Any] | None = None) -> str:

@@ -22,3 +22,63 @@ class SubscriptionChanged(DomainEvent):
     previous_status: str | None = None
     current_period_end: datetime | None = None
     cancel_at_period_end: bool = False
+
+
+@dataclass(frozen=True)
+class PremiumStarted(DomainEvent):
+    """A learner's subscription began to grant the perks (a trial or a paid plan). Actor: the learner.
+    Subject: ``("billing_subscription", id)``. Recorded at each start; notifications welcomes only the first."""
+
+    name = "billing.premium_started"
+    stripe_subscription_id: str
+    plan: str | None = None
+    trialing: bool = False
+
+
+@dataclass(frozen=True)
+class TrialEnding(DomainEvent):
+    """Stripe's notice that a trial ends soon (``customer.subscription.trial_will_end``, three days before).
+    Actor: the learner. Subject: ``("billing_subscription", id)``."""
+
+    name = "billing.trial_ending"
+    stripe_subscription_id: str
+    trial_end: datetime | None = None
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePaid(DomainEvent):
+    """An invoice was paid: once per invoice, however often Stripe says so. Actor: the learner. Subject:
+    ``("billing_invoice", id)``; ``invoice_id`` is that id (for the receipt)."""
+
+    name = "billing.invoice_paid"
+    invoice_id: int
+    stripe_invoice_id: str
+    amount_paid: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PaymentFailed(DomainEvent):
+    """An invoice's payment failed (once per invoice, and never for one already paid). ``grace_until``: when
+    the perks end unless a payment succeeds. Actor: the learner. Subject: ``("billing_invoice", id)``."""
+
+    name = "billing.payment_failed"
+    invoice_id: int
+    stripe_invoice_id: str
+    amount_due: int
+    currency: str
+    grace_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PaymentActionRequired(DomainEvent):
+    """The bank wants the learner to confirm a payment (3-D Secure): once per invoice. ``hosted_invoice_url``
+    is Stripe's page where they do. Actor: the learner. Subject: ``("billing_invoice", id)``."""
+
+    name = "billing.payment_action_required"
+    invoice_id: int
+    stripe_invoice_id: str
+    amount_due: int
+    currency: str
+    hosted_invoice_url: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -20,6 +20,7 @@ from puchi.core.db import db, now
 
 if TYPE_CHECKING:
     from puchi.accounts.models import User
+    from puchi.billing.analytics import BillingReport
 
 
 class Plan(enum.StrEnum):
@@ -80,8 +81,8 @@ def grace_period() -> timedelta:
 
 def grants_premium(subscription: Subscription, at: datetime) -> bool:
     """Whether this subscription record grants the perks at ``at``: a plan of Puchi's, paid or on trial, or
-    past due for less than the grace period."""
-    if subscription.plan is None:
+    past due for less than the grace period; never once a refund or a dispute has ended its access."""
+    if subscription.plan is None or subscription.access_revoked_at is not None:
         return False
     if subscription.status in PAID_STATUSES:
         return True
@@ -108,3 +109,52 @@ def entitlements(user: User) -> Entitlements:
 def has_premium(user: User) -> bool:
     """Whether ``user`` has the paid perks now (unlimited hearts among them)."""
     return entitlements(user).premium
+
+
+# --- The ledger's rules (applied by puchi/billing/ledger.py) --------------------------------------------
+
+REVOKED_BY_REFUND = "refund"
+REVOKED_BY_DISPUTE = "dispute"
+OPEN_DISPUTE_STATUSES = frozenset({"warning_needs_response", "warning_under_review", "needs_response",
+                                   "under_review"})
+LOST_DISPUTE = "lost"
+
+
+def access_revocation(*, amount_paid: int, refunded: int, disputed: bool) -> str | None:
+    """Why a paid invoice takes its subscription's perks away at once, or None: a dispute (open or lost:
+    the bank took the money back or may), or a full refund. A partial refund is a goodwill gesture, not
+    an end."""
+    if disputed:
+        return REVOKED_BY_DISPUTE
+    if amount_paid > 0 and refunded >= amount_paid:
+        return REVOKED_BY_REFUND
+    return None
+
+
+def dispute_holds_money(status: str | None) -> bool:
+    """Whether a dispute in this Stripe status marks its invoice disputed: open, or lost (won clears it)."""
+    return status in OPEN_DISPUTE_STATUSES or status == LOST_DISPUTE
+
+
+def grace_until(subscription: Subscription) -> datetime | None:
+    """When a failing subscription's perks end, unless a payment succeeds first; None when none is failing."""
+    if subscription.past_due_since is None:
+        return None
+    return subscription.past_due_since + grace_period()
+
+
+# --- Receipts and analytics (their own modules; this is their public face) -------------------------------
+
+def receipt_attachment(user_id: int, invoice_id: int, locale: str) -> tuple[str, bytes] | None:
+    """The receipt PDF of one of the learner's paid invoices, rendered in ``locale``, as (file name, bytes)
+    for an email; None when there is no such paid invoice of theirs."""
+    from puchi.billing import receipts  # receipts reads this module's plans: imported when asked
+
+    return receipts.attachment(user_id, invoice_id, locale)
+
+
+def analytics_report(start: date, end: date) -> BillingReport:
+    """Billing's numbers month by month from ``start``'s month to ``end``'s (see puchi/billing/analytics.py)."""
+    from puchi.billing import analytics
+
+    return analytics.report(start, end)

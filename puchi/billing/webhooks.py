@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, select, update
 
 from puchi.accounts import services as accounts
-from puchi.billing import services
+from puchi.billing import ledger, services
 from puchi.billing.events import SubscriptionChanged
 from puchi.billing.models import Customer, StripeEvent, Subscription
 from puchi.core import events, outbox
@@ -32,9 +32,9 @@ from puchi.core.upserts import insert_if_missing
 TOLERANCE_SECONDS = 300  # Stripe's own default: a signature older than five minutes is a replay
 PROCESS_JOB = "billing.process_stripe_event"
 SUBSCRIPTION_EVENTS = frozenset({"customer.subscription.created", "customer.subscription.updated",
-                                 "customer.subscription.deleted"})
+                                 "customer.subscription.deleted", ledger.TRIAL_WILL_END})
 CHECKOUT_COMPLETED = "checkout.session.completed"
-HANDLED = SUBSCRIPTION_EVENTS | {CHECKOUT_COMPLETED}
+HANDLED = SUBSCRIPTION_EVENTS | {CHECKOUT_COMPLETED} | ledger.LEDGER_EVENTS
 USER_ID_KEY = "puchi_user_id"  # the metadata key that names our user on Stripe's objects
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -97,10 +97,27 @@ def process(stripe_event_id: int) -> None:
     if kind == CHECKOUT_COMPLETED:
         _checkout_completed(stripe_event_id, obj)
     elif kind in SUBSCRIPTION_EVENTS:
-        _subscription_event(stripe_event_id, created, obj)
+        _subscription_event(stripe_event_id, created, obj, trial_notice=kind == ledger.TRIAL_WILL_END)
+    elif kind in ledger.LEDGER_EVENTS:
+        _ledger_event(stripe_event_id, kind, created, obj)
 
 
-def _subscription_event(stripe_event_id: int, created: datetime, obj: dict[str, Any]) -> None:
+def _ledger_event(stripe_event_id: int, kind: str, created: datetime, obj: dict[str, Any]) -> None:
+    """Invoices, refunds and disputes (puchi/billing/ledger.py): merged in any order, so none asks Stripe."""
+    owner = ledger.invoice_owner(obj) if kind in ledger.INVOICE_EVENTS else None
+    with action():
+        if not _claim(stripe_event_id):
+            return
+        if kind in ledger.INVOICE_EVENTS:
+            ledger.apply_invoice(kind, created, obj, owner)
+        elif kind == ledger.CHARGE_REFUNDED:
+            ledger.apply_charge(created, obj)
+        else:
+            ledger.apply_dispute(created, obj)
+
+
+def _subscription_event(stripe_event_id: int, created: datetime, obj: dict[str, Any], *,
+                        trial_notice: bool = False) -> None:
     subscription_id = obj["id"]
     held = _held(subscription_id)
     fetched, fetched_at = None, None
@@ -119,7 +136,11 @@ def _subscription_event(stripe_event_id: int, created: datetime, obj: dict[str, 
         else:
             raise StaleState(subscription_id)
         if record.user_id is None and owner is not None:  # an outdated event can still say whose it is
+            premium_before = ledger.was_premium(record)
             record.user_id = owner
+            ledger.note_premium_start(record, premium_before)
+        if trial_notice:
+            ledger.trial_ending(record)
 
 
 def _checkout_completed(stripe_event_id: int, session: dict[str, Any]) -> None:
@@ -171,6 +192,7 @@ def _locked_record(subscription_id: str, customer: Any) -> Subscription:
 def _apply(record: Subscription, obj: dict[str, Any], *, state_at: datetime, owner: int | None) -> None:
     """Make ``record`` say what the Stripe subscription ``obj`` says, as of ``state_at``."""
     before = (record.status, record.plan, record.current_period_end, record.cancel_at_period_end)
+    premium_before = ledger.was_premium(record)
     first_time = record.state_at == _NEVER
     item = _first_item(obj)
     price_id = _id_of((item or {}).get("price")) or _id_of(obj.get("plan"))
@@ -189,9 +211,12 @@ def _apply(record: Subscription, obj: dict[str, Any], *, state_at: datetime, own
     record.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
     record.trial_end = _time(obj.get("trial_end"))
     record.state_at = state_at
+    for name, value in ledger.subscription_facts(obj, item).items():
+        setattr(record, name, value)
     if record.user_id is None and owner is not None:
         record.user_id = owner
     db.session.flush()
+    ledger.reconcile(record.stripe_subscription_id)  # invoices that came first may start its grace or end it
     after = (record.status, record.plan, record.current_period_end, record.cancel_at_period_end)
     if first_time or after != before:
         events.record(SubscriptionChanged(
@@ -200,6 +225,7 @@ def _apply(record: Subscription, obj: dict[str, Any], *, state_at: datetime, own
             previous_status=None if first_time else before[0], current_period_end=record.current_period_end,
             cancel_at_period_end=record.cancel_at_period_end,
         ), actor_id=record.user_id, subject=("billing_subscription", record.id))
+    ledger.note_premium_start(record, premium_before)
 
 
 def _first_item(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -233,9 +259,12 @@ def _owner(known: int | None, obj: dict[str, Any]) -> int | None:
 
 def _link(customer_id: str, user_id: int) -> None:
     insert_if_missing(Customer, {"stripe_customer_id": customer_id}, user_id=user_id, created_at=now())
-    db.session.execute(update(Subscription)
-                       .where(Subscription.stripe_customer_id == customer_id, Subscription.user_id.is_(None))
-                       .values(user_id=user_id))
+    unclaimed = db.session.scalars(select(Subscription).where(Subscription.stripe_customer_id == customer_id,
+                                                              Subscription.user_id.is_(None))).all()
+    for subscription in unclaimed:
+        subscription.user_id = user_id
+        ledger.note_premium_start(subscription, False)
+    ledger.claim_invoices(customer_id, user_id)
 
 
 def _metadata_user(obj: dict[str, Any]) -> Any:
