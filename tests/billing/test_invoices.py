@@ -181,3 +181,82 @@ def test_a_years_invoices_three_times_each_in_any_order_make_one_row_each(app, c
     assert len(recorded(app, InvoicePaid)) == 4
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Invoice)) == 4
+
+
+def _lifecycle_with_invoices(stripe_api, learner_id: int, t0: int) -> tuple[str, list[str]]:
+    """A subscription's whole story, subscription and ledger events alike: checkout and trial, the trial's
+    notice, the first payment, a failed renewal that needed confirmation and then went through, a partial
+    refund, a third payment disputed and lost, and the end. Stripe (the fake) holds the final state."""
+    customer = stripe_api.customer()
+    sub_id = stripe_api.new_id("sub")
+
+    def state(**kwargs):
+        return stripe_api.subscription(customer["id"], PRICE_SUPER_MONTHLY, subscription_id=sub_id,
+                                       period_end=t0 + 20 * 86400, created=t0, trial_start=t0, **kwargs)
+
+    def invoice(n: int, **kwargs):
+        return stripe_api.invoice(customer["id"], sub_id, price_id=PRICE_SUPER_MONTHLY, invoice_id=f"in_{sub_id}_{n}",
+                                  payment_intent=f"pi_{sub_id}_{n}", period_start=t0 + n * 1000,
+                                  period_end=t0 + (n + 1) * 1000, **kwargs)
+
+    session = {"id": stripe_api.new_id("cs"), "object": "checkout.session", "mode": "subscription",
+               "client_reference_id": str(learner_id), "customer": customer["id"], "subscription": sub_id,
+               "status": "complete", "payment_status": "paid", "metadata": {}}
+    third_charge = stripe_api.charge(payment_intent=f"pi_{sub_id}_3", amount=699)
+    dispute = stripe_api.dispute(third_charge)
+    event = stripe_api.event
+    bodies = [
+        event("customer.subscription.created", state(status="trialing", trial_end=t0 + 900), created=t0),
+        event("checkout.session.completed", session, created=t0 + 1),
+        event("customer.subscription.trial_will_end", state(status="trialing", trial_end=t0 + 900), created=t0 + 10),
+        event("customer.subscription.updated", state(status="active"), created=t0 + 1000),
+        event("invoice.paid", invoice(1), created=t0 + 1001),
+        event("invoice.payment_failed", invoice(2, status="open"), created=t0 + 2001),
+        event("customer.subscription.updated", state(status="past_due"), created=t0 + 2002),
+        event("invoice.payment_action_required", invoice(2, status="open"), created=t0 + 2100),
+        event("invoice.paid", invoice(2, attempt_count=2), created=t0 + 2200),
+        event("customer.subscription.updated", state(status="active", cancel_at_period_end=True), created=t0 + 2201),
+        event("charge.refunded", stripe_api.charge(payment_intent=f"pi_{sub_id}_2", amount=699, amount_refunded=100),
+              created=t0 + 2500),
+        event("invoice.paid", invoice(3), created=t0 + 3001),
+        event("charge.dispute.created", dispute, created=t0 + 3100),
+        event("charge.dispute.closed", dict(dispute, status="lost"), created=t0 + 3200),
+        event("customer.subscription.deleted", state(status="canceled", cancel_at_period_end=True,
+                                                     ended_at=t0 + 3300), created=t0 + 3300),
+    ]
+    return sub_id, bodies
+
+
+def _final_story(app, sub_id: str) -> tuple:
+    record = subscription_record(app, sub_id)
+    rows = [row for row in invoices(app) if row.stripe_subscription_id == sub_id]
+    ledger = sorted((row.stripe_invoice_id.rsplit("_", 1)[1], row.status, row.amount_paid, row.refunded,
+                     row.disputed, row.attempt_count, row.first_failed_at is not None, row.user_id) for row in rows)
+    return (record.status, record.plan, record.user_id, record.cancel_at_period_end, record.past_due_since,
+            record.access_revoked_reason, record.ended_at, record.monthly_amount, ledger)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_each_lifecycle_event_three_times_in_shuffled_order_gives_the_same_state_and_ledger(
+        app, client, stripe_api, make_user, seed):
+    in_order_learner, shuffled_learner = make_user(), make_user()
+    t0 = now_s() - 7200
+    in_order_sub, in_order = _lifecycle_with_invoices(stripe_api, in_order_learner.id, t0)
+    for body in in_order:
+        assert deliver(client, body).status_code == 200
+    shuffled_sub, bodies = _lifecycle_with_invoices(stripe_api, shuffled_learner.id, t0)
+    deliveries = bodies * 3
+    random.Random(seed).shuffle(deliveries)
+    for body in deliveries:
+        assert deliver(client, body).status_code == 200
+
+    expected = _final_story(app, in_order_sub)
+    assert expected[:7] == ("canceled", "super_monthly", in_order_learner.id, True, None, "dispute",
+                            expected[6]) and expected[6] is not None
+    assert [entry[:7] for entry in expected[8]] == [("1", "paid", 699, 0, False, 1, False),
+                                                   ("2", "paid", 699, 100, False, 2, True),
+                                                   ("3", "paid", 699, 0, True, 1, False)]
+    story = _final_story(app, shuffled_sub)
+    assert story[:2] == expected[:2] and story[3:8] == expected[3:8]
+    assert story[2] == shuffled_learner.id and {entry[7] for entry in story[8]} == {shuffled_learner.id}
+    assert [entry[:7] for entry in story[8]] == [entry[:7] for entry in expected[8]]
