@@ -128,6 +128,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "STRIPE_PRICE_FAMILY_YEARLY": env.get("STRIPE_PRICE_FAMILY_YEARLY") or None,
         # A failed renewal keeps the perks this many days while Stripe retries the card.
         "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
+        # Who issues the receipts: the seller's name and address lines as printed on each receipt PDF.
+        "BILLING_SELLER": env.get("PUCHI_BILLING_SELLER") or "Puchi",
     }
 
 

@@ -143,6 +143,18 @@ def grace_until(subscription: Subscription) -> datetime | None:
     return subscription.past_due_since + grace_period()
 
 
+PORTAL_PATH, ACCOUNT_PATH = "/billing/portal", "/account"
+
+
+def manage_billing_path() -> str:
+    """Where a learner manages their subscription and card: the customer portal's route when this Puchi has
+    one that a link can open (GET), else the account page."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == PORTAL_PATH and "GET" in (rule.methods or ()):
+            return PORTAL_PATH
+    return ACCOUNT_PATH
+
+
 # --- Receipts and analytics (their own modules; this is their public face) -------------------------------
 
 def receipt_attachment(user_id: int, invoice_id: int, locale: str) -> tuple[str, bytes] | None:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
 from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, format_timedelta, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_timedelta,
+    get_locale,
+)
 from flask_login import current_user
 
+from puchi.core import hooks
 from puchi.core.db import now
 from puchi.core.forms import form_errors
 from puchi.core.hooks import slot_urls
@@ -23,6 +37,32 @@ def language_name(code: str, fallback: str = "") -> str:
     return name or fallback or code
 
 
+def money(amount: int, currency: str) -> str:
+    """An amount in the currency's minor unit (cents, yen), as the reader's locale writes it: "€8.39",
+    "8,39 €", "￥839"."""
+    code = (currency or "").upper()
+    try:
+        digits = get_currency_precision(code)
+    except (KeyError, ValueError):
+        digits = 2
+    return str(format_currency(Decimal(int(amount)).scaleb(-digits), code))
+
+
+def from_iso(value: Any) -> datetime | None:
+    """A datetime written as ISO 8601 text (as event payloads and notification data keep them), or None."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def page_sections(page: str) -> list[tuple[str, dict[str, Any]]]:
+    """The sections other domains add to ``page`` for the signed-in learner (``hooks.add_section``): how the
+    base template shows, say, billing's banner without knowing billing."""
+    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
+    return hooks.sections(page, user) if user is not None else []
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         form_errors=form_errors,
@@ -35,6 +75,9 @@ def init_app(app: Flask) -> None:
         now_utc=now,
         language_name=language_name,
         slot_urls=slot_urls,
+        money=money,
+        from_iso=from_iso,
+        page_sections=page_sections,
     )
 
     @app.context_processor

@@ -26,7 +26,16 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.notifications import schedule
-from puchi.notifications.models import KIND_CHANNELS, KIND_DEFAULTS, ChannelPreference, Delivery, Notification
+from puchi.billing import services as billing
+from puchi.notifications.models import (
+    ALWAYS_ON,
+    BILLING_KINDS,
+    KIND_CHANNELS,
+    KIND_DEFAULTS,
+    ChannelPreference,
+    Delivery,
+    Notification,
+)
 
 
 class Undeliverable(Exception):
@@ -71,6 +80,12 @@ def target(notification: Notification) -> str:
         return url_for("progress.stats")
     if kind in ("reminder", "nudge"):
         return url_for("learning.continue_learning")
+    if kind == "receipt":
+        return url_for("billing_receipts.receipts")
+    if kind in BILLING_KINDS:
+        manage = data.get("manage")  # billing's page for the subscription, a path on this site
+        return manage if isinstance(manage, str) and manage.startswith("/") and not manage.startswith("//") \
+            else url_for("pages.home")
     return url_for("notifications.centre")
 
 
@@ -89,13 +104,13 @@ def preferences(user: User) -> dict[tuple[str, str], bool]:
     """Every (kind, channel) the kind can use, with whether it is on for this learner."""
     chosen = {(p.kind, p.channel): p.enabled for p in db.session.scalars(
         select(ChannelPreference).where(ChannelPreference.user_id == user.id))}
-    return {(kind, channel): chosen.get((kind, channel), channel in KIND_DEFAULTS[kind])
+    return {(kind, channel): (kind, channel) in ALWAYS_ON or chosen.get((kind, channel), channel in KIND_DEFAULTS[kind])
             for kind, kind_channels in KIND_CHANNELS.items() for channel in kind_channels}
 
 
 @action
 def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
-    """Switch on exactly the (kind, channel) pairs in ``enabled``. Commits."""
+    """Switch on exactly the (kind, channel) pairs in ``enabled`` (those ALWAYS_ON stay on). Commits."""
     unknown = {pair for pair in enabled if pair[1] not in KIND_CHANNELS.get(pair[0], ())}
     if unknown:
         message = _l("Choose one of the options.")
@@ -109,6 +124,8 @@ def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
 def wanted(user_id: int, kind: str, channel: str) -> bool:
     if channel not in KIND_CHANNELS.get(kind, ()):
         return False
+    if (kind, channel) in ALWAYS_ON:
+        return True
     choice = db.session.scalar(select(ChannelPreference.enabled).where(
         ChannelPreference.user_id == user_id, ChannelPreference.kind == kind, ChannelPreference.channel == channel))
     return channel in KIND_DEFAULTS[kind] if choice is None else bool(choice)
@@ -125,7 +142,7 @@ def queue_deliveries(notification_source: str, user_id: int, kind: str) -> None:
         ChannelPreference.user_id == user_id, ChannelPreference.kind == kind)).all())  # one query, all channels
     adapters = _adapters()
     for channel in KIND_CHANNELS.get(kind, ()):
-        on = chosen.get(channel, channel in KIND_DEFAULTS[kind])
+        on = (kind, channel) in ALWAYS_ON or chosen.get(channel, channel in KIND_DEFAULTS[kind])
         if on and channel in adapters and adapters[channel].reachable(user):
             outbox.add("notifications.deliver", {"source": notification_source, "channel": channel},
                        not_before=not_before)
@@ -150,7 +167,7 @@ def unsubscribe(token: str) -> tuple[User, str]:
         kind, channel = str(data["k"]), str(data["c"])
     except (BadSignature, KeyError, TypeError, ValueError) as error:
         raise NotFound from error
-    if user is None or channel not in KIND_CHANNELS.get(kind, ()):
+    if user is None or channel not in KIND_CHANNELS.get(kind, ()) or (kind, channel) in ALWAYS_ON:
         raise NotFound
     insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {}, enabled=False)
     return user, kind
@@ -232,18 +249,27 @@ def email_reachable(user: User) -> bool:
 
 
 def send_email(user: User, notification: Notification) -> None:
-    """Email: localized multipart, with a one-click unsubscribe from this kind of mail."""
-    token = unsubscribe_token(user.id, notification.kind, "email")
-    link = mail.absolute_url("notifications.unsubscribe", token=token)
+    """Email: localized multipart, with a one-click unsubscribe from this kind of mail, unless it is one that
+    cannot be switched off (``ALWAYS_ON``); a receipt carries its PDF, rendered by billing in their language."""
+    always = (notification.kind, "email") in ALWAYS_ON
+    link = None if always else mail.absolute_url("notifications.unsubscribe",
+                                                 token=unsubscribe_token(user.id, notification.kind, "email"))
+    headers = {} if link is None else {"List-Unsubscribe": f"<{link}>",
+                                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     weekly = notification.kind == "weekly"
     extra: dict[str, Any] = {"week_from": date.fromisoformat(notification.data["from"]),
              "week_to": date.fromisoformat(notification.data["to"])} if weekly else {}
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         message = mail.render_message("weekly_report" if weekly else "notification", to=user.email,
                                       locale=user.locale, user=user, notification=notification,
-                                      unsubscribe_link=link, **extra,
-                                      headers={"List-Unsubscribe": f"<{link}>",
-                                               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+                                      unsubscribe_link=link, billing_kind=notification.kind in BILLING_KINDS,
+                                      **extra, headers=headers)
+    if notification.kind == "receipt":
+        invoice_id = (notification.data or {}).get("invoice_id")
+        pdf = billing.receipt_attachment(user.id, invoice_id, user.locale) if isinstance(invoice_id, int) else None
+        if pdf is not None:
+            filename, content = pdf
+            message.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
     mail.send(message)
 
 

@@ -6,6 +6,8 @@ from sqlalchemy import func, select, update
 
 from puchi.accounts import services as accounts
 from puchi.accounts.models import User
+from puchi.billing import services as billing
+from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFailed, PremiumStarted, TrialEnding
 from puchi.core import events, outbox
 from puchi.core.db import action, db, rowcount
 from puchi.core.errors import NotFound
@@ -114,6 +116,48 @@ def on_nudged(event: events.Event, nudged: UserNudged) -> None:
     notify(event.subject_id, "nudge", {"name": actor.display_name, "username": social.profile_of(actor).username,
                                        "days": nudged.days},
            nudged.source)
+
+
+# --- Billing's news: its welcome, its trial's end, payments and receipts ---------------------------------------
+
+def on_premium_started(event: events.Event, started: PremiumStarted) -> None:
+    if event.actor_id is None:
+        return
+    # Welcomed once in a lifetime: a learner who comes back to Super later is not welcomed again.
+    notify(event.actor_id, "billing_welcome", {"plan": started.plan, "trialing": started.trialing},
+           f"billing_welcome:{event.actor_id}")
+
+
+def on_trial_ending(event: events.Event, ending: TrialEnding) -> None:
+    if event.actor_id is None or ending.trial_end is None:
+        return
+    notify(event.actor_id, "trial_ending", {"trial_end": ending.trial_end.isoformat(),
+                                            "manage": billing.manage_billing_path()},
+           f"trial_ending:{event.subject_id}:{int(ending.trial_end.timestamp())}")
+
+
+def on_invoice_paid(event: events.Event, paid: InvoicePaid) -> None:
+    if event.actor_id is None:
+        return
+    notify(event.actor_id, "receipt", {"invoice_id": paid.invoice_id, "amount": paid.amount_paid,
+                                       "currency": paid.currency}, f"receipt:{paid.invoice_id}")
+
+
+def on_payment_failed(event: events.Event, failed: PaymentFailed) -> None:
+    if event.actor_id is None:
+        return
+    notify(event.actor_id, "payment_failed", {
+        "invoice_id": failed.invoice_id, "amount": failed.amount_due, "currency": failed.currency,
+        "grace_until": failed.grace_until.isoformat() if failed.grace_until else None,
+        "manage": billing.manage_billing_path()}, f"payment_failed:{failed.invoice_id}")
+
+
+def on_payment_action_required(event: events.Event, asked: PaymentActionRequired) -> None:
+    if event.actor_id is None:
+        return
+    notify(event.actor_id, "payment_action", {"invoice_id": asked.invoice_id, "amount": asked.amount_due,
+                                              "currency": asked.currency, "manage": billing.manage_billing_path()},
+           f"payment_action:{asked.invoice_id}")
 
 
 # --- For operators (the admin pages) ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from puchi.core.forms import apply_errors
 from puchi.core.htmx import render_page
 from puchi.notifications import channels, schedule, services
 from puchi.notifications.forms import ScheduleForm
-from puchi.notifications.models import CHANNELS, KIND_CHANNELS
+from puchi.notifications.models import ALWAYS_ON, CHANNELS, KIND_CHANNELS
 
 bp = Blueprint("notifications", __name__)
 
@@ -129,7 +129,9 @@ def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseRe
              "nudge": _("A friend nudges you to practise"),
              "achievement": _("You unlock an achievement"), "promoted": _("You move up a league"),
              "demoted": _("You move down a league"), "reminder": _("Daily practice reminder"),
-             "weekly": _("Weekly progress report")}
+             "weekly": _("Weekly progress report"), "billing_welcome": _("Welcome to Puchi Super"),
+             "trial_ending": _("Your free trial is ending"), "payment_failed": _("A payment failed"),
+             "payment_action": _("A payment needs your confirmation"), "receipt": _("Receipts")}
     channel_names = {"email": _("Email"), "push": _("Push"), "sms": _("SMS")}
     days = [(str(day), format_date(date(2026, 1, 5) + timedelta(days=day), "EEEE")) for day in range(7)]
     return render_page("notifications/settings.html", status=status,
@@ -137,7 +139,8 @@ def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseRe
                        kinds=[(kind, names[kind], KIND_CHANNELS[kind]) for kind in KIND_CHANNELS],
                        channels=[(channel, channel_names[channel]) for channel in CHANNELS],
                        schedule_form=schedule_form, weekdays=days, timezone=_user().timezone,
-                       sends=channels.recent_deliveries(_user()), kind_names=names, channel_names=channel_names)
+                       sends=channels.recent_deliveries(_user()), kind_names=names, channel_names=channel_names,
+                       always_on=ALWAYS_ON)
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])

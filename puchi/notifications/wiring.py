@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from puchi.accounts.events import LoggedOut
+from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFailed, PremiumStarted, TrialEnding
 from puchi.core import cli as core_cli
 from puchi.core import events, outbox, periodic
 from puchi.notifications import (
@@ -39,6 +40,11 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, AchievementUnlocked, services.on_achievement)
     events.subscribe(app, LeaguePromoted, services.on_promoted)
     events.subscribe(app, LeagueDemoted, services.on_demoted)
+    events.subscribe(app, PremiumStarted, services.on_premium_started)
+    events.subscribe(app, TrialEnding, services.on_trial_ending)
+    events.subscribe(app, InvoicePaid, services.on_invoice_paid)
+    events.subscribe(app, PaymentFailed, services.on_payment_failed)
+    events.subscribe(app, PaymentActionRequired, services.on_payment_action_required)
     channels.add_adapter(app, "email", reachable=channels.email_reachable, send=channels.send_email)
     channels.add_adapter(app, "push", reachable=push.reachable, send=push.send)
     channels.add_adapter(app, "sms", reachable=sms.reachable, send=sms.send)

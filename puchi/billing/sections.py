@@ -1,0 +1,37 @@
+"""What billing adds to other pages through core's sections (``hooks.add_section``): the grace-period banner
+on every page of a learner whose renewal failed, and the receipts card on the account page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from puchi.billing import services
+from puchi.billing.models import Invoice, Subscription
+from puchi.core.db import db, now
+
+
+def grace_banner(user: Any) -> tuple[str, dict[str, Any]] | None:
+    """The banner "Your payment failed; you keep Super until …": while a failing subscription still grants the perks.
+    One indexed query per page, and none when billing is off."""
+    if user is None or not services.configured():
+        return None
+    at = now()
+    for subscription in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id,
+                                                                      Subscription.past_due_since.is_not(None))):
+        until = services.grace_until(subscription)
+        if until is not None and services.grants_premium(subscription, at):
+            return "billing/_grace_banner.html", {"until": until, "manage": services.manage_billing_path()}
+    return None
+
+
+def account_receipts(user: Any) -> tuple[str, dict[str, Any]] | None:
+    """The receipts card on the account page, for a learner who has paid at least once."""
+    if user is None:
+        return None
+    count = db.session.scalar(select(func.count(Invoice.id)).where(Invoice.user_id == user.id,
+                                                                  Invoice.status == "paid")) or 0
+    if not count:
+        return None
+    return "billing/_account_receipts.html", {"count": count}
