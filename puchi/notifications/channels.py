@@ -21,12 +21,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
 from puchi.accounts.models import User
+from puchi.billing import services as billing
 from puchi.core import mail, outbox
 from puchi.core.db import action, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.notifications import schedule
-from puchi.billing import services as billing
 from puchi.notifications.models import (
     ALWAYS_ON,
     BILLING_KINDS,
