@@ -12,6 +12,7 @@ from sqlalchemy import select
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
 from puchi.accounts.models import User
+from puchi.billing.models import Invoice
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
 from puchi.learning import lessons
@@ -116,6 +117,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/shop"):                                             (302, 302, 302, 302),
     # Stripe's webhook takes no login (its signature is the proof); Stripe is off here: tests/billing signs.
     ("POST", "/billing/stripe/webhook"):                           (404, 404, 404, 404),
+    # Receipts stay readable with billing off: they are records of what was paid. Another's is not found.
+    ("GET", "/billing/receipts"):                                  (302, 200, 200, 200),
+    ("GET", "/billing/receipts/<int:invoice_id>.pdf"):             (302, 200, 404, 404),
 }
 
 
@@ -164,13 +168,18 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         notification = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).first()
         assert notification is not None, "Ben's follow notified Ana"
         with action():
+            receipt = Invoice(stripe_invoice_id="in_access_table", user_id=ana.id, stripe_customer_id="cus_ana",
+                              status="paid", currency="eur", amount_due=699, amount_paid=699, state_at=now(),
+                              paid_at=now(), number="PUCHI-0001")
+            db.session.add(receipt)
             achievement = Event(name="achievement.unlocked", actor_id=ben.id, subject_type="user",
                                 subject_id=ben.id, payload={"code": "first_lesson", "tier": 1}, created_at=now())
             failed = Delivery(key=f"{notification.source}:email", user_id=ana.id, channel="email",
                               kind=notification.kind, status="failed", attempts=4, last_error="SMTP 451")
             db.session.add_all([achievement, failed])
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
-        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id}
+        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
+               "invoice_id": receipt.id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),

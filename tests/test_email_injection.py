@@ -162,12 +162,24 @@ def _notification(kind: str) -> Callable[[World], Made]:
                      learner.id, ("league_cohort", 1))
         elif kind == "reminder":
             w.notify(learner.id, "reminder", {"streak": 12, "day": "2026-11-26"})
+        elif kind in BILLING_DATA:  # billing's notices: the learner's own name is the user-written text
+            w.notify(learner.id, kind, BILLING_DATA[kind])
         elif kind != "followed":
             pytest.fail(f"no way to make a {kind!r} notification here: add one")
         return "ana@example.com", shown
 
     return make
 
+
+# What billing's events put in its notifications (see notifications.services.on_invoice_paid and friends).
+BILLING_DATA: dict[str, dict[str, Any]] = {
+    "billing_welcome": {"plan": "super_monthly", "trialing": False},
+    "trial_ending": {"trial_end": "2026-12-01T10:00:00+00:00", "manage": "/account"},
+    "payment_failed": {"invoice_id": 1, "amount": 699, "currency": "eur", "grace_until": "2026-12-08T10:00:00+00:00",
+                       "manage": "/account"},
+    "payment_action": {"invoice_id": 1, "amount": 699, "currency": "eur", "manage": "/account"},
+    "receipt": {"invoice_id": 1, "amount": 699, "currency": "eur"},
+}
 
 MAKERS: dict[str, Callable[[World], Made]] = {
     "verify_email": _verify_email,

@@ -260,3 +260,29 @@ def test_each_lifecycle_event_three_times_in_shuffled_order_gives_the_same_state
     assert story[:2] == expected[:2] and story[3:8] == expected[3:8]
     assert story[2] == shuffled_learner.id and {entry[7] for entry in story[8]} == {shuffled_learner.id}
     assert [entry[:7] for entry in story[8]] == [entry[:7] for entry in expected[8]]
+
+
+def test_the_learners_pages_show_the_grace_banner_until_the_payment_goes_through(app, client, stripe_api,
+                                                                               subscribed):
+    from tests.conftest import AuthActions
+
+    learner, customer, subscription = subscribed()
+    learner_client = app.test_client()
+    assert AuthActions(learner_client).log_in(learner.email).status_code == 302
+    assert "Your payment failed" not in learner_client.get("/home").text
+
+    start = now_s() - 200
+    kwargs = dict(price_id=PRICE_SUPER_MONTHLY, period_start=start, period_end=start + 30 * 86400)
+    failing = stripe_api.invoice(customer["id"], subscription["id"], status="open", **kwargs)
+    deliver(client, stripe_api.event("invoice.payment_failed", failing, created=now_s() - 100))
+    record = subscription_record(app, subscription["id"])
+    until = record.past_due_since + timedelta(days=7)
+
+    for page in ("/home", "/courses", "/account"):
+        html = learner_client.get(page).text
+        assert "Your payment failed; you keep Super until" in html, page
+        assert f"{until:%B} {until.day}, {until.year}" in html and 'href="/account">Update your card' in html
+
+    paid = stripe_api.invoice(customer["id"], subscription["id"], invoice_id=failing["id"], **kwargs)
+    deliver(client, stripe_api.event("invoice.paid", paid, created=now_s()))
+    assert "Your payment failed" not in learner_client.get("/home").text
