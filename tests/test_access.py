@@ -116,6 +116,13 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/shop"):                                             (302, 302, 302, 302),
     # Stripe's webhook takes no login (its signature is the proof); Stripe is off here: tests/billing signs.
     ("POST", "/billing/stripe/webhook"):                           (404, 404, 404, 404),
+    # Billing's pages are the learner's own; with billing off they are not there (billing_off), as the webhook.
+    # With Stripe on, tests/billing checks them (another learner's checkout session is a 404 there).
+    ("GET", "/plans"):                                             (302, 404, 404, 404),
+    ("POST", "/billing/checkout"):                                 (302, 404, 404, 404),
+    ("GET", "/billing/success"):                                   (302, 404, 404, 404),
+    ("GET", "/billing/status"):                                    (302, 404, 404, 404),
+    ("POST", "/billing/portal"):                                   (302, 404, 404, 404),
 }
 
 
