@@ -115,7 +115,7 @@ def _keep(price_id: str, fields: dict[str, Any]) -> None:
     url = current_app.config.get("REDIS_URL")
     if url:
         try:
-            redis_connection(url).setex(CACHE_PREFIX + price_id, _ttl(), json.dumps(fields))
+            redis_connection(url).set(CACHE_PREFIX + price_id, json.dumps(fields), ex=_ttl())
         except RedisError:
             log.warning("could not keep Stripe price %s in Redis", price_id)
         return

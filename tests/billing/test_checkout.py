@@ -7,13 +7,14 @@ import threading
 
 import pytest
 import stripe
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from puchi.billing.models import Customer
 from puchi.core.db import db
 from tests import stripe_fake
-from tests.billing.checkout_steps import choose, session_id_of, subscribe
+from tests.billing.checkout_steps import choose, deliver_outgoing, session_id_of, subscribe
 from tests.billing.conftest import PRICE_FAMILY_YEARLY, PRICE_SUPER_MONTHLY, PRICE_SUPER_YEARLY
+from tests.conftest import post_form
 
 
 def _customers(app) -> list[tuple[int, str]]:
@@ -101,8 +102,6 @@ def test_super_starts_with_the_free_trial_but_family_and_a_second_subscription_d
 
     subscription_id = subscribe(client, stripe_api, "super_monthly")
     stripe_api.end(subscription_id)
-    from tests.billing.checkout_steps import deliver_outgoing
-
     deliver_outgoing(client, stripe_api)  # the trial ran out unpaid: the learner is on the free plan again
     choose(client, "super_yearly")
     assert "trial_period_days" not in stripe_api.asked("POST", "/v1/checkout/sessions")[-1].params["subscription_data"]
@@ -153,7 +152,7 @@ def test_a_learner_who_already_pays_is_refused_and_pointed_to_the_portal(app, st
     subscribe(client, stripe_api, "super_monthly")
     posts_before = [r for r in stripe_api.requests if r.method == "POST"]
 
-    response = client.post("/billing/checkout", data={"plan": "super_yearly", "csrf_token": _token(client)})
+    response = post_form(client, "/account", {"plan": "super_yearly"}, action="/billing/checkout")
 
     assert response.status_code == 409
     assert "You already have a paid plan" in response.text and "Manage your plan" in response.text
@@ -173,9 +172,3 @@ def test_checkout_without_a_good_csrf_token_is_refused_and_stripe_is_not_asked(s
     for data in ({"plan": "super_monthly"}, {"plan": "super_monthly", "csrf_token": "forged"}):
         assert client.post("/billing/checkout", data=data).status_code == 400
     assert stripe_api.asked("POST", "/v1/customers") == stripe_api.asked("POST", "/v1/checkout/sessions") == []
-
-
-def _token(client) -> str:
-    from tests.conftest import csrf_token
-
-    return csrf_token(client, "/account")
