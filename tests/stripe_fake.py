@@ -85,7 +85,8 @@ class StripeFake:
     requests: list[Request] = field(default_factory=list)
     webhook_url: str | None = None  # where the hosted pages deliver their webhooks (a live server's endpoint)
     delivered: list[tuple[str, int]] = field(default_factory=list)  # (event type, the endpoint's status)
-    outgoing: list[str] = field(default_factory=list)  # bodies of events to send, while there is no webhook_url
+    outgoing: list[str] = field(default_factory=list)  # bodies of events not sent yet (see :meth:`send`)
+    webhooks_held: bool = False  # keep events in ``outgoing`` until :meth:`flush` (Stripe is a little late)
     _idempotent: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
     fail_with: int | None = None  # answer every request with this status (Stripe down)
     hold: threading.Event | None = None  # while set to an unset Event, requests wait for it (Stripe slow)
@@ -299,11 +300,21 @@ class StripeFake:
 
     def send(self, kind: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None) -> None:
         """Deliver one event, signed, to ``webhook_url`` (Stripe's webhook endpoint setting), or keep it in
-        ``outgoing`` for the test to deliver."""
+        ``outgoing`` (no ``webhook_url``, or ``webhooks_held``) for the test to deliver or flush."""
         body = self.event(kind, obj, created=int(time.time()), previous_attributes=previous_attributes)
-        if self.webhook_url is None:
-            self.outgoing.append(body)  # the test delivers them (tests/billing/conftest.py: deliver)
+        if self.webhook_url is None or self.webhooks_held:
+            self.outgoing.append(body)  # the test delivers them, or flushes them later
             return
+        self._post(body)
+
+    def flush(self) -> None:
+        """Send the events kept in ``outgoing`` to ``webhook_url``, oldest first."""
+        while self.outgoing:
+            self._post(self.outgoing.pop(0))
+
+    def _post(self, body: str) -> None:
+        assert self.webhook_url is not None
+        kind = json.loads(body)["type"]
         request = urllib.request.Request(self.webhook_url, data=body.encode(), method="POST", headers={
             "Content-Type": "application/json; charset=utf-8", "Stripe-Signature": signed(body)})
         with urllib.request.urlopen(request, timeout=30) as answer:

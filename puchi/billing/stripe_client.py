@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
 import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,6 +21,19 @@ class StripeUnavailable(ServiceError):
     code = "stripe_unavailable"
     default_message = _l("Payments are not available right now. Nothing was charged; please try again in a "
                          "few minutes.")
+
+
+STRIPE_HOSTED_PAGES = ("https://checkout.stripe.com", "https://billing.stripe.com")
+
+
+def hosted_page_origins(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where Stripe's Checkout and customer portal pages are: Stripe's own hosts, or with ``STRIPE_API_BASE``
+    (a local stand-in) that address's origin."""
+    base = config.get("STRIPE_API_BASE")
+    if not base:
+        return STRIPE_HOSTED_PAGES
+    parts = urlsplit(base)
+    return (f"{parts.scheme}://{parts.netloc}",)
 
 
 def client() -> stripe.StripeClient:

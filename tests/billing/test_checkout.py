@@ -172,3 +172,10 @@ def test_checkout_without_a_good_csrf_token_is_refused_and_stripe_is_not_asked(s
     for data in ({"plan": "super_monthly"}, {"plan": "super_monthly", "csrf_token": "forged"}):
         assert client.post("/billing/checkout", data=data).status_code == 400
     assert stripe_api.asked("POST", "/v1/customers") == stripe_api.asked("POST", "/v1/checkout/sessions") == []
+
+
+def test_the_checkout_form_may_lead_to_stripes_page_and_nowhere_else(stripe_api, logged_in):
+    """Browsers apply the CSP's form-action to the redirect after a form too: Stripe's pages are allowed."""
+    client, _ = logged_in()
+    policy = client.get("/plans").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {stripe_api.url};" in policy  # the fake stands where Stripe's pages are

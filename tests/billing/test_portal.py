@@ -117,7 +117,9 @@ class TestWithBillingOff:
 
     def test_without_stripe_there_is_no_plan_section_and_the_pages_are_not_there(self, logged_in):
         client, _ = logged_in()
-        assert 'id="your-plan"' not in client.get("/account").text
+        account = client.get("/account")
+        assert 'id="your-plan"' not in account.text
+        assert "form-action 'self';" in account.headers["Content-Security-Policy"]  # no payment pages to go to
         for url in ("/plans", "/billing/success?session_id=cs_test_x", "/billing/status"):
             response = client.get(url, headers={"Accept": "application/json"})
             assert response.status_code == 404 and response.json["code"] == "billing_off", url
@@ -125,3 +127,11 @@ class TestWithBillingOff:
             response = post_form(client, "/account", {"plan": "super_monthly"}, action=action,
                                  headers={"Accept": "application/json"})
             assert response.status_code == 404 and response.json["code"] == "billing_off", action
+
+
+def test_stripes_own_pages_are_the_form_targets_when_no_stand_in_is_configured(app):
+    from puchi.billing.stripe_client import hosted_page_origins
+
+    assert hosted_page_origins({"STRIPE_API_BASE": None}) == ("https://checkout.stripe.com",
+                                                              "https://billing.stripe.com")
+    assert hosted_page_origins({"STRIPE_API_BASE": "http://127.0.0.1:8111"}) == ("http://127.0.0.1:8111",)
