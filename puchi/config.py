@@ -126,6 +126,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "STRIPE_PRICE_SUPER_MONTHLY": env.get("STRIPE_PRICE_SUPER_MONTHLY") or None,
         "STRIPE_PRICE_SUPER_YEARLY": env.get("STRIPE_PRICE_SUPER_YEARLY") or None,
         "STRIPE_PRICE_FAMILY_YEARLY": env.get("STRIPE_PRICE_FAMILY_YEARLY") or None,
+        # Days of free trial a first Super subscription starts with (0: none); how long prices read from
+        # Stripe are kept (in Redis when configured, else in each process).
+        "STRIPE_TRIAL_DAYS": int(env.get("STRIPE_TRIAL_DAYS", "7")),
+        "STRIPE_PRICE_CACHE_SECONDS": int(env.get("PUCHI_STRIPE_PRICE_CACHE_SECONDS", "3600")),
         # A failed renewal keeps the perks this many days while Stripe retries the card.
         "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
         # Who issues the receipts: the seller's name and address lines as printed on each receipt PDF.

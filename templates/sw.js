@@ -6,7 +6,7 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ url_for("pwa.offline")|tojson }};
 const NAVIGATION_TIMEOUT_MS = 4000;
 // Never cached, never answered from a cache: signing in, accounts, payments, admin, the API, webhooks.
-const PRIVATE = /^\/(login|signup|logout|language|account|verify-email|reset-password|forgot-password|billing|admin|api|webhooks|stripe)(\/|$)/;
+const PRIVATE = /^\/(login|signup|logout|language|account|verify-email|reset-password|forgot-password|billing|plans|admin|api|webhooks|stripe)(\/|$)/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(PRECACHE)));

@@ -7,16 +7,24 @@ set the objects it holds, read the requests it got, and can make it fail like St
 
 Webhook deliveries are made here too: :meth:`StripeFake.event` builds an event the way Stripe does and
 :func:`signed` signs a body with Stripe's own scheme.
+
+Like Stripe, a POST with an ``Idempotency-Key`` it has seen answers the first answer again when the
+parameters are the same, and refuses (``idempotency_error``) when they differ. It also serves stand-ins for
+Stripe's hosted pages, for browser tests: a Checkout page at the session's ``url`` whose "Pay" button makes the
+subscription, sends the webhooks (signed, to ``webhook_url``) and returns to the ``success_url``; and a
+customer portal whose "Cancel plan" button asks for cancellation at the period's end.
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
 import secrets
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,7 +79,15 @@ class StripeFake:
     url: str = ""
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checkout_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    portal_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
+    webhook_url: str | None = None  # where the hosted pages deliver their webhooks (a live server's endpoint)
+    delivered: list[tuple[str, int]] = field(default_factory=list)  # (event type, the endpoint's status)
+    outgoing: list[str] = field(default_factory=list)  # bodies of events not sent yet (see :meth:`send`)
+    webhooks_held: bool = False  # keep events in ``outgoing`` until :meth:`flush` (Stripe is a little late)
+    _idempotent: dict[str, tuple[str, dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
     fail_with: int | None = None  # answer every request with this status (Stripe down)
     hold: threading.Event | None = None  # while set to an unset Event, requests wait for it (Stripe slow)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -176,6 +192,44 @@ class StripeFake:
                 "currency": charge["currency"], "payment_intent": charge["payment_intent"], "reason": "fraudulent",
                 "status": status, "is_charge_refundable": False, "livemode": False, "created": int(time.time()),
                 "metadata": {}}
+    def price(self, price_id: str, *, unit_amount: int = 699, currency: str = "usd", interval: str = "month"
+              ) -> dict[str, Any]:
+        """A recurring price, as ``GET /v1/prices/<id>`` answers it from now on."""
+        price = {"id": price_id, "object": "price", "active": True, "billing_scheme": "per_unit",
+                 "created": int(time.time()), "currency": currency, "livemode": False, "lookup_key": None,
+                 "metadata": {}, "nickname": None, "product": "prod_puchisuper", "tax_behavior": "unspecified",
+                 "type": "recurring", "unit_amount": unit_amount, "unit_amount_decimal": str(unit_amount),
+                 "recurring": {"interval": interval, "interval_count": 1, "usage_type": "licensed",
+                               "aggregate_usage": None, "trial_period_days": None}}
+        self.prices[price_id] = price
+        return price
+
+    def checkout_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        session_id = self.new_id("cs_test")
+        session = {
+            "id": session_id, "object": "checkout.session", "mode": params.get("mode"), "status": "open",
+            "payment_status": "unpaid", "url": f"{self.url}/checkout/{session_id}", "livemode": False,
+            "created": int(time.time()), "expires_at": int(time.time()) + 86400,
+            "customer": params.get("customer"), "customer_email": params.get("customer_email"),
+            "client_reference_id": params.get("client_reference_id"), "metadata": params.get("metadata") or {},
+            "subscription": None, "success_url": params.get("success_url"), "cancel_url": params.get("cancel_url"),
+            "allow_promotion_codes": params.get("allow_promotion_codes") == "true", "currency": "usd",
+            "amount_total": None, "locale": params.get("locale"),
+        }
+        # What Stripe keeps but does not show on the session: what the subscription is to be.
+        session["_line_items"] = params.get("line_items") or []
+        session["_subscription_data"] = params.get("subscription_data") or {}
+        self.checkout_sessions[session_id] = session
+        return _public(session)
+
+    def portal_session(self, params: dict[str, Any]) -> dict[str, Any]:
+        session_id = self.new_id("bps")
+        session = {"id": session_id, "object": "billing_portal.session", "configuration": "bpc_puchi",
+                   "created": int(time.time()), "customer": params.get("customer"), "livemode": False,
+                   "locale": None, "on_behalf_of": None, "return_url": params.get("return_url"),
+                   "url": f"{self.url}/portal/{session_id}"}
+        self.portal_sessions[session_id] = session
+        return session
 
     def event(self, kind: str, obj: dict[str, Any], *, created: int,
               previous_attributes: dict[str, Any] | None = None) -> str:
@@ -198,19 +252,139 @@ class StripeFake:
             return self.fail_with, _error("api_error", "An unknown error occurred.")
         if headers.get("authorization") != f"Bearer {SECRET_KEY}":
             return 401, _error("invalid_request_error", "Invalid API Key provided.")
-        match = re.fullmatch(r"/v1/(customers|subscriptions)/([A-Za-z0-9_]+)", path)
+        key = headers.get("idempotency-key")
+        if method == "POST" and key:
+            if key in self._idempotent:
+                first_path, first_params, status, document = self._idempotent[key]
+                if (first_path, first_params) != (path, params):
+                    return 400, _error("idempotency_error", "Keys for idempotent requests can only be used with "
+                                       "the same parameters they were first used with. Try using a key other "
+                                       f"than '{key}' if you meant to execute a different request.")
+                return status, document
+            status, document = self._route(method, path, params)
+            if status < 500:  # Stripe keeps the answer of a request it carried out, error or not
+                self._idempotent[key] = (path, params, status, document)
+            return status, document
+        return self._route(method, path, params)
+
+    def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        match = re.fullmatch(r"/v1/(customers|subscriptions|prices|checkout/sessions)/([A-Za-z0-9_]+)", path)
         if method == "POST" and path == "/v1/customers":
             customer = self.customer(email=params.get("email", ""), metadata=params.get("metadata"))
             return 200, customer
+        if method == "POST" and path == "/v1/checkout/sessions":
+            if not params.get("line_items") or not params.get("success_url"):
+                return 400, _error("invalid_request_error", "Missing required param: line_items.",
+                                   param="line_items")
+            return 200, self.checkout_session(params)
+        if method == "POST" and path == "/v1/billing_portal/sessions":
+            if params.get("customer") not in self.customers:
+                return 400, _error("invalid_request_error", f"No such customer: '{params.get('customer')}'",
+                                   code="resource_missing", param="customer")
+            return 200, self.portal_session(params)
         if match and method == "GET":
             kind, object_id = match.groups()
-            store = self.customers if kind == "customers" else self.subscriptions
+            store, name = {"customers": (self.customers, "customer"),
+                           "subscriptions": (self.subscriptions, "subscription"),
+                           "prices": (self.prices, "price"),
+                           "checkout/sessions": (self.checkout_sessions, "checkout.session")}[kind]
             if object_id not in store:
-                name = "customer" if kind == "customers" else "subscription"
                 return 404, _error("invalid_request_error", f"No such {name}: '{object_id}'",
                                    code="resource_missing", param="id")
-            return 200, store[object_id]
+            return 200, _public(store[object_id])
         return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+    # --- Stripe's hosted pages (for browser tests) and the webhooks they cause ----------------------
+
+    def hosted_page(self, method: str, path: str) -> tuple[int, dict[str, str], str]:
+        """(status, headers, HTML) of a stand-in for Stripe's Checkout page or customer portal."""
+        match = re.fullmatch(r"/(checkout|portal)/([A-Za-z0-9_]+)(/pay|/cancel)?", path)
+        if not match:
+            return 404, {}, "<p>Not found</p>"
+        page, object_id, act = match.groups()
+        if page == "checkout" and object_id in self.checkout_sessions:
+            session = self.checkout_sessions[object_id]
+            if method == "POST" and act == "/pay":
+                self.pay(object_id)
+                return 303, {"Location": session["success_url"].replace("{CHECKOUT_SESSION_ID}", object_id)}, ""
+            return 200, {}, _page("Checkout", f"""<h1>Pay Puchi</h1>
+<p>Price {html.escape(str(session["_line_items"][0].get("price")))}</p>
+<form method="post" action="/checkout/{object_id}/pay"><button type="submit">Pay</button></form>
+<p><a href="{html.escape(session["cancel_url"] or "")}">Back</a></p>""")
+        if page == "portal" and object_id in self.portal_sessions:
+            portal = self.portal_sessions[object_id]
+            if method == "POST" and act == "/cancel":
+                for subscription in self.subscriptions.values():
+                    if subscription["customer"] == portal["customer"] and subscription["status"] != "canceled":
+                        self.cancel_at_period_end(subscription["id"])
+                return 303, {"Location": portal["return_url"]}, ""
+            return 200, {}, _page("Customer portal", f"""<h1>Your subscription</h1>
+<form method="post" action="/portal/{object_id}/cancel"><button type="submit">Cancel plan</button></form>
+<p><a href="{html.escape(portal["return_url"] or "")}">Return to Puchi</a></p>""")
+        return 404, {}, "<p>Not found</p>"
+
+    def pay(self, session_id: str) -> dict[str, Any]:
+        """The learner paid on the Checkout page: the subscription starts (on trial when asked for), and
+        Stripe sends ``checkout.session.completed`` and ``customer.subscription.created``."""
+        session = self.checkout_sessions[session_id]
+        data = session["_subscription_data"]
+        trial_days = int(data.get("trial_period_days") or 0)
+        start = int(time.time())
+        period_end = start + (trial_days or 30) * 86400
+        subscription = self.subscription(session["customer"], session["_line_items"][0]["price"],
+                                         status="trialing" if trial_days else "active", period_end=period_end,
+                                         trial_end=period_end if trial_days else None,
+                                         metadata=data.get("metadata") or {})
+        session.update(status="complete", payment_status="no_payment_required" if trial_days else "paid",
+                       subscription=subscription["id"])
+        self.send("checkout.session.completed", _public(session))
+        self.send("customer.subscription.created", subscription)
+        return subscription
+
+    def cancel_at_period_end(self, subscription_id: str) -> None:
+        subscription = self.subscriptions[subscription_id]
+        subscription.update(cancel_at_period_end=True, canceled_at=int(time.time()),
+                            cancel_at=subscription["items"]["data"][0]["current_period_end"])
+        self.send("customer.subscription.updated", json.loads(json.dumps(subscription)),
+                  previous_attributes={"cancel_at_period_end": False})
+
+    def end(self, subscription_id: str) -> None:
+        """The period is over (or the subscription was cancelled at once): ``customer.subscription.deleted``."""
+        subscription = self.subscriptions[subscription_id]
+        subscription.update(status="canceled", ended_at=int(time.time()))
+        self.send("customer.subscription.deleted", json.loads(json.dumps(subscription)))
+
+    def send(self, kind: str, obj: dict[str, Any], previous_attributes: dict[str, Any] | None = None) -> None:
+        """Deliver one event, signed, to ``webhook_url`` (Stripe's webhook endpoint setting), or keep it in
+        ``outgoing`` (no ``webhook_url``, or ``webhooks_held``) for the test to deliver or flush."""
+        body = self.event(kind, obj, created=int(time.time()), previous_attributes=previous_attributes)
+        if self.webhook_url is None or self.webhooks_held:
+            self.outgoing.append(body)  # the test delivers them, or flushes them later
+            return
+        self._post(body)
+
+    def flush(self) -> None:
+        """Send the events kept in ``outgoing`` to ``webhook_url``, oldest first."""
+        while self.outgoing:
+            self._post(self.outgoing.pop(0))
+
+    def _post(self, body: str) -> None:
+        assert self.webhook_url is not None
+        kind = json.loads(body)["type"]
+        request = urllib.request.Request(self.webhook_url, data=body.encode(), method="POST", headers={
+            "Content-Type": "application/json; charset=utf-8", "Stripe-Signature": signed(body)})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            self.delivered.append((kind, answer.status))
+
+
+def _public(obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as Stripe shows it: without what the fake keeps for itself (keys starting with ``_``)."""
+    return {key: value for key, value in obj.items() if not key.startswith("_")}
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><main>{body}</main></body></html>")
 
 
 def _error(kind: str, message: str, *, code: str | None = None, param: str | None = None) -> dict[str, Any]:
@@ -232,6 +406,16 @@ def running() -> Iterator[StripeFake]:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
+            if not parts.path.startswith("/v1/"):
+                status, headers, page = fake.hosted_page(self.command, parts.path)
+                payload = page.encode()
+                self.send_response(status)
+                for name, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                return
             params = decode_form(parts.query if self.command == "GET" else body)
             status, document = fake.answer(self.command, parts.path, params,
                                            {k.lower(): v for k, v in self.headers.items()})

@@ -120,6 +120,13 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     # Receipts stay readable with billing off: they are records of what was paid. Another's is not found.
     ("GET", "/billing/receipts"):                                  (302, 200, 200, 200),
     ("GET", "/billing/receipts/<int:invoice_id>.pdf"):             (302, 200, 404, 404),
+    # Billing's pages are the learner's own; with billing off they are not there (billing_off), as the webhook.
+    # With Stripe on, tests/billing checks them (another learner's checkout session is a 404 there).
+    ("GET", "/plans"):                                             (302, 404, 404, 404),
+    ("POST", "/billing/checkout"):                                 (302, 404, 404, 404),
+    ("GET", "/billing/success"):                                   (302, 404, 404, 404),
+    ("GET", "/billing/status"):                                    (302, 404, 404, 404),
+    ("POST", "/billing/portal"):                                   (302, 404, 404, 404),
 }
 
 

@@ -23,6 +23,7 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
+from puchi.core import hooks
 from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
@@ -227,6 +228,7 @@ def _account_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
         profile_form=profile, email_form=email, password_form=password,
         avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
+        sections=hooks.sections("account", user),  # other domains' parts (billing: "Your plan")
     )
 
 

@@ -75,6 +75,12 @@ def plan_for_price(price_id: str | None) -> Plan | None:
     return None
 
 
+def price_id(plan: Plan) -> str | None:
+    """The Stripe price id configured for ``plan``, or None while it has none."""
+    configured_id: str | None = current_app.config.get(_PRICE_SETTINGS[plan])
+    return configured_id or None
+
+
 def grace_period() -> timedelta:
     return timedelta(days=current_app.config["BILLING_GRACE_DAYS"])
 

@@ -1,20 +1,28 @@
-"""How billing plugs into the app: its webhook endpoint and receipts pages, its outbox job, the grace-period
-banner and the account page's receipts card (core's page sections), and premium's unlimited hearts through
-progress's seam (progress asks billing's service; neither reads the other's tables)."""
+"""How billing plugs into the app: its webhook endpoint and its pages (plans, checkout, portal, receipts), its
+outbox job, the grace-period banner and the account page's "Your plan" and receipts sections (core's page
+sections), Stripe's hosted pages as form targets in the CSP, and premium's unlimited hearts through progress's
+seam (progress asks billing's service; neither reads the other's tables)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from puchi.billing import receipt_views, sections, services, tasks, views, webhooks
-from puchi.core import hooks, outbox
+from puchi.billing import (plan_status, plan_views, prices, receipt_views, sections, services, stripe_client, tasks,
+                           views, webhooks)
+from puchi.core import hooks, outbox, security
 from puchi.progress import services as progress
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(receipt_views.bp)
+    app.register_blueprint(plan_views.bp)
+    prices.init_app(app)
     hooks.add_section(app, "banner", sections.grace_banner)
+    hooks.add_section(app, "account", plan_status.account_section)
     hooks.add_section(app, "account", sections.account_receipts, order=60)
+    if app.config.get("STRIPE_SECRET_KEY") and app.config.get("STRIPE_WEBHOOK_SECRET"):
+        for origin in stripe_client.hosted_page_origins(app.config):
+            security.allow_form_target(app, origin)  # checkout and portal forms answer with a redirect to Stripe
     progress.add_unlimited_hearts_check(app, services.has_premium)
     outbox.add_handler(app, webhooks.PROCESS_JOB, tasks.process_stripe_event)

@@ -23,13 +23,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+_FORM_TARGETS_KEY = "puchi.csp_form_targets"
+
+
+def allow_form_target(app: Flask, origin: str) -> None:
+    """Let this app's forms lead to ``origin`` too (a form whose answer redirects to a payment provider's page:
+    browsers apply ``form-action`` to the redirect as well). Kept on the app, like the other seams."""
+    targets: list[str] = app.extensions.setdefault(_FORM_TARGETS_KEY, [])
+    if origin not in targets:
+        targets.append(origin)
+
+
+def content_security_policy(app: Flask) -> str:
+    targets = app.extensions.get(_FORM_TARGETS_KEY)
+    if not targets:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", " ".join(["form-action 'self'", *targets]))
+
+
 def init_app(app: Flask) -> None:
     production = app.config["ENV_NAME"] == "production"
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", content_security_policy(app))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
