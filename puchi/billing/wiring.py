@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.billing import (plan_status, plan_views, prices, receipt_views, sections, services, stripe_client, tasks,
-                           views, webhooks)
+from puchi.billing import (
+    plan_status,
+    plan_views,
+    prices,
+    receipt_views,
+    sections,
+    services,
+    stripe_client,
+    tasks,
+    views,
+    webhooks,
+)
 from puchi.core import hooks, outbox, security
 from puchi.progress import services as progress
 
