@@ -6,7 +6,8 @@ unique Stripe event id (a redelivery changes nothing) and hands it to an outbox 
 once however often the job runs. Order: a subscription's record keeps the Stripe time of the state it holds
 (``state_at``). An event newer than that is applied as it is; an older one (or one of the same second, which
 cannot be ordered) is not trusted: the subscription is read from Stripe instead, and that answer holds as of
-the moment it was read.
+the moment it was read. Invoices, refunds and disputes (``ledger.py``) need no such check: their facts are
+merged in an order-independent way.
 """
 
 from __future__ import annotations
