@@ -68,11 +68,12 @@ def account_section(user: User) -> tuple[str, dict[str, Any]] | None:
     return "billing/_account_section.html", {"plan": plan_status(user), "plan_names": PLAN_NAMES}
 
 
-def check_checkout_session(user: User, session_id: str | None) -> None:
-    """Refuse a Checkout Session id that is not ``user``'s, so a success page shows nobody else's purchase.
+def check_checkout_session(user: User, session_id: str | None) -> str | None:
+    """Refuse a Checkout Session id that is not ``user``'s, so a success page shows nobody else's purchase;
+    returns the session's status at Stripe (``open``: not paid, ``complete``, ``expired``).
 
-    Stripe is asked (before any transaction); when it cannot answer, the page goes on showing only the
-    learner's own plan, which is all it ever shows.
+    Stripe is asked (before any transaction); when it cannot answer (None), the page goes on showing only
+    the learner's own plan, which is all it ever shows.
 
     :raises NotFound: billing is off, the id is malformed, or Stripe says the session is not this learner's.
     """
@@ -87,6 +88,7 @@ def check_checkout_session(user: User, session_id: str | None) -> None:
         raise NotFound(_l("We could not find that checkout."), code="checkout_not_found") from error
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe could not confirm checkout session %s: %s", session_id, error)
-        return
+        return None
     if session.client_reference_id != str(user_id):
         raise NotFound(_l("We could not find that checkout."), code="checkout_not_found")
+    return session.status

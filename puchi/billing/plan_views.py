@@ -20,6 +20,7 @@ from puchi.core.errors import ServiceError
 from puchi.core.htmx import render_page
 
 bp = Blueprint("plans", __name__)
+UNPAID = frozenset({"open", "expired"})  # a checkout left before paying: nothing to wait for
 
 
 def _user() -> Any:
@@ -60,8 +61,9 @@ def start_checkout() -> ResponseReturnValue:
 @login_required
 def success() -> ResponseReturnValue:
     """Back from Stripe: grants nothing, shows "confirming…" until Stripe's webhook has made the plan ours."""
-    check_checkout_session(_user(), request.args.get("session_id"))
-    return render_page("billing/success.html", plan=plan_status(_user()), plan_names=offers.PLAN_NAMES)
+    session_status = check_checkout_session(_user(), request.args.get("session_id"))
+    return render_page("billing/success.html", plan=plan_status(_user()), plan_names=offers.PLAN_NAMES,
+                       unpaid=session_status in UNPAID)
 
 
 @bp.get("/billing/status")

@@ -64,3 +64,22 @@ def test_a_visitor_is_sent_to_log_in_first(client, stripe_api):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert stripe_api.requests == []
+
+
+def test_a_checkout_left_before_paying_says_nothing_was_charged_and_does_not_wait(stripe_api, logged_in):
+    client, _ = logged_in()
+    session_id = session_id_of(choose(client, "super_monthly"))  # the learner came back without paying
+
+    page = client.get(f"/billing/success?session_id={session_id}").text
+
+    assert "This payment was not completed, so nothing was charged." in page
+    assert "hx-trigger" not in page and "Thank you" not in page
+
+
+def test_hostile_session_ids_and_plans_are_refused_never_a_500(stripe_api, logged_in):
+    client, _ = logged_in()
+    for value in ("cs_" + "x" * 10_000, "cs_١٢٣", "cs_test_a\u202eb", "cs_test_%00", "cs_test_a/../../v1/prices"):
+        assert client.get("/billing/success", query_string={"session_id": value}).status_code in (400, 404), value
+    for plan in ("x" * 10_000, "super_monthly ", "ｓｕｐｅｒ_monthly", "[]"):
+        assert choose(client, plan).status_code in (400, 422), plan
+    assert stripe_api.asked("POST", "/v1/checkout/sessions") == []
