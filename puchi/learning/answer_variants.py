@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 # At most this many variants of one accepted answer: a phrase with many contractible spots stays cheap to grade.
@@ -114,7 +114,7 @@ def _variants(accepted: str, language: str) -> tuple[str, ...]:
     return tuple(unique[:MAX_VARIANTS])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _contraction_table() -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     for short, long in _CONTRACTIONS.items():
@@ -123,7 +123,7 @@ def _contraction_table() -> dict[str, list[str]]:
     return table
 
 
-@lru_cache(maxsize=None)
+@cache
 def _number_table(language: str) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     for number, word in enumerate(_NUMBERS[language]):
@@ -212,7 +212,7 @@ def _chinese_script_variants(text: str) -> list[str]:
     return [converter.convert(text) for converter in converters]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _opencc() -> tuple[Any, ...]:
     import opencc  # imported on first Chinese answer: loading its dictionaries takes a moment
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.core import events
-from puchi.core.db import action, db
+from puchi.core.db import action, db, now
 from puchi.learning import course_format
 from puchi.learning.course_format import CourseData, ExerciseData, ItemData, SkillData, UnitData
 from puchi.learning.events import CourseImported
@@ -156,6 +156,8 @@ def import_course(data: CourseData) -> ImportReport:
         if slug not in kept_units and unit.id is not None:
             db.session.delete(unit)
             report.changes.append(f"unit {slug} removed")
+    if report.changed and not report.created:
+        course.updated_at = now()  # a new version of the course: what was derived from the old one is rebuilt
     db.session.flush()
     if report.changed:
         events.record(CourseImported(slug=course.slug, created=report.created, changes=len(report.changes)),

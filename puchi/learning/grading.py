@@ -210,14 +210,27 @@ def _answer_key(accepted: tuple[str, ...], language: str, known_words: frozenset
                 seen.add(variant)
                 forms.append((variant, index))
     targets = {word for text, _ in forms for word in _prepare(text, True, folds).words}
-    known = frozenset(word for text in known_words for word in _prepare(text, True, folds).key_words
-                      if _near_any(_strip_accents(word), targets))
+    by_length = _known_by_length(known_words, folds)
+    known = frozenset(
+        word
+        for target in targets
+        for length in (len(target) - 1, len(target), len(target) + 1)
+        for bare, words in by_length.get(length, {}).items()
+        if OSA.distance(bare, target, score_cutoff=1) <= 1
+        for word in words
+    )
     return AnswerKey(tuple(forms), folds, known, frozenset(answer_variants.endings(language)))
 
 
-def _near_any(word: str, targets: set[str]) -> bool:
-    return any(abs(len(word) - len(target)) <= 1 and OSA.distance(word, target, score_cutoff=1) <= 1
-               for target in targets)
+@lru_cache(maxsize=64)
+def _known_by_length(known_words: frozenset[str], folds: tuple[tuple[str, str], ...]) -> dict[int, dict[str, set[str]]]:
+    """A course's known words as compared, by the length of their accentless form (prepared once per course)."""
+    index: dict[int, dict[str, set[str]]] = {}
+    for text in known_words:
+        for word in _prepare(text, True, folds).key_words:
+            bare = _strip_accents(word)
+            index.setdefault(len(bare), {}).setdefault(bare, set()).add(word)
+    return index
 
 
 # --- Grading ---------------------------------------------------------------------------------------------------
