@@ -22,6 +22,7 @@ class ImportReport:
     course_slug: str
     created: bool = False
     changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # liberties the files took ("file:line: ..."), nothing refused
 
     @property
     def changed(self) -> bool:
@@ -40,7 +41,7 @@ def import_course(data: CourseData) -> ImportReport:
     Items are matched by (skill Id, kind, text), skills by Id, units by folder name; what the files no
     longer contain is removed. Commits once; re-importing the same data changes nothing.
     """
-    report = ImportReport(course_slug=data.slug)
+    report = ImportReport(course_slug=data.slug, warnings=[str(warning) for warning in data.warnings])
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     if course is None:
         course = Course(slug=data.slug)
