@@ -22,7 +22,7 @@ NO_SPACE_LANGUAGES = ("ja", "zh", "th", "lo", "km", "my")
 
 # Plain scalars YAML 1.1 (PyYAML, what LibreLingo's own loader uses) or 1.2 read as booleans. In a skill file they
 # are words ("yes", "no", "on"...): kept as the text written, with a warning.
-_BOOLEAN_WORDS = re.compile(r"^(?:y|n|yes|no|on|off|true|false)$", re.IGNORECASE)
+_BOOLEAN_WORDS = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)$")
 _STR_TAG = "tag:yaml.org,2002:str"
 _TEXT_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 

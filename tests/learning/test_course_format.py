@@ -210,6 +210,8 @@ def test_words_yaml_reads_as_booleans_or_numbers_stay_the_text_written(app, tmp_
         "    Also accepted: [True, 'off']\n"
         "  - Word: '010'\n"
         "    Translation: 010\n"
+        "  - Word: y\n"
+        "    Translation: and\n"
         "Mini-dictionary:\n"
         "  Spanish:\n"
         "    - no: [no, not]\n"
@@ -218,11 +220,11 @@ def test_words_yaml_reads_as_booleans_or_numbers_stay_the_text_written(app, tmp_
     data = read_course(root)
     skill = data.units[0].skills[0]
     assert [(i.text, i.translation) for i in skill.items] == [
-        ("no", "no"), ("sí", "yes"), ("encendido", "on"), ("010", "010")]
+        ("no", "no"), ("sí", "yes"), ("encendido", "on"), ("010", "010"), ("y", "and")]
     assert skill.items[2].alternative_translations == ["True", "off"]
     assert skill.dictionary == {"target": {"no": ["no", "not"]}, "source": {"yes": ["sí"]}}
     lines = sorted({w.line for w in data.warnings})
-    assert lines == [3, 4, 6, 8, 9, 14, 16]  # every yes/no-like word, where it is (the quoted 'off' is text)
+    assert lines == [3, 4, 6, 8, 9, 16, 18]  # every yes/no word, where it is (not 'off' quoted, not Spanish y)
     assert all(w.file == "m/skills/s.yaml" for w in data.warnings)
     with app.app_context():
         assert import_course(data).created
