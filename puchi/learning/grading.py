@@ -253,6 +253,7 @@ def grade_with_key(answer: str, accepted: Sequence[str], key: AnswerKey) -> Grad
         return _plain(Verdict.WRONG, accepted[0])
     best: tuple[int, int, int] | None = None  # (almost 0 / wrong with advice 1 / wrong 2, edit distance, form)
     judged: tuple[Verdict, Mistake, str] = (Verdict.WRONG, Mistake.NONE, "")
+    nearest: _Form | None = None
     for position, (text, origin) in enumerate(key.forms):
         target = _prepare_accepted(text, spaced, key.folds)
         if given.key == target.key:
@@ -261,14 +262,23 @@ def grade_with_key(answer: str, accepted: Sequence[str], key: AnswerKey) -> Grad
         order = 0 if verdict is Verdict.ALMOST else 1 if mistake else 2
         rank = (order, OSA.distance(given.key, target.key), position)
         if best is None or rank < best:
-            best, judged = rank, (verdict, mistake, focus)
-    assert best is not None
+            best, judged, nearest = rank, (verdict, mistake, focus), target
+    assert best is not None and nearest is not None
     expected = key.forms[best[2]][0]
     verdict, mistake, focus = judged
     if verdict is Verdict.ALMOST:
         return Grade(Verdict.ALMOST, expected, _mark_letters(answer, expected))
     marks = _mark_words(answer, expected) if spaced else _mark_letters(answer, expected)
-    return Grade(Verdict.WRONG, expected, marks, mistake, focus)
+    return Grade(Verdict.WRONG, expected, marks, mistake, _as_written(focus, nearest, expected))
+
+
+def _as_written(focus: str, target: _Form, expected: str) -> str:
+    """The word to check as the right answer writes it ("Hund", "obāsan"), not as compared ("hund", "obaasan")."""
+    if not focus:
+        return ""
+    clusters = _clusters(expected)
+    written = ["".join(clusters[index] for index in spans) for _, spans in _words_of(clusters)]
+    return written[target.key_words.index(focus)] if len(written) == len(target.key_words) else focus
 
 
 def _compare(given: _Form, target: _Form, key: AnswerKey) -> tuple[Verdict, Mistake, str]:

@@ -214,21 +214,28 @@ export function grade(answer, accepted, language, key) {
   const given = prepare(answer, spaced, folds);
   if (!given.key) return plain("wrong", accepted[0]);
   let best = null; // [almost 0 / wrong with advice 1 / wrong 2, edit distance]: smallest wins, earliest on ties
-  let judged = null;
-  let expected = forms[0][0];
+  let [judged, nearestForm, expected] = [null, null, forms[0][0]];
   for (const [text, origin] of forms) {
     const target = prepare(text, spaced, folds);
     if (given.key === target.key) return plain("correct", accepted[origin]);
     const verdict = compare(given, target, known, endings);
     const rank = [verdict[0] === "almost" ? 0 : verdict[1] ? 1 : 2, osa(given.key, target.key)];
     if (!best || rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
-      [best, judged, expected] = [rank, verdict, text];
+      [best, judged, nearestForm, expected] = [rank, verdict, target, text];
     }
   }
   const [result, mistake, focus] = judged;
   if (result === "almost") return { ...plain("almost", expected), segments: markLetters(answer, expected) };
   const segments = spaced ? markWords(answer, expected) : markLetters(answer, expected);
-  return { result: "wrong", expected, segments, mistake, focus };
+  return { result: "wrong", expected, segments, mistake, focus: asWritten(focus, nearestForm, expected) };
+}
+
+// The word to check as the right answer writes it ("Hund", "obāsan"), not as compared ("hund", "obaasan").
+function asWritten(focus, target, expected) {
+  if (!focus) return "";
+  const parts = clusters(expected);
+  const written = wordsOf(parts).map(([, spans]) => spans.map((index) => parts[index]).join(""));
+  return written.length === target.keyWords.length ? written[target.keyWords.indexOf(focus)] : focus;
 }
 
 function plain(result, expected) {
