@@ -22,6 +22,8 @@ def import_course_command(path: Path) -> None:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException(f"nothing was imported: {len(error.problems)} problem(s)") from error
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.created:
         click.echo(f"created course {report.course_slug}")
     elif report.changes:
@@ -54,6 +56,8 @@ def load_bundled_courses() -> None:
     """The bundled courses (also what ``flask puchi demo-data`` loads)."""
     for folder in sorted(p for p in BUNDLED_COURSES.iterdir() if (p / "course.yaml").is_file()):
         report = import_course_folder(folder)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         state = "created" if report.created else "updated" if report.changes else "up to date"
         click.echo(f"{report.course_slug}: {state}")
 

@@ -15,9 +15,16 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # Languages written without spaces between words: compared by characters, tiles are characters.
 NO_SPACE_LANGUAGES = ("ja", "zh", "th", "lo", "km", "my")
+
+# Plain scalars YAML 1.1 (PyYAML, what LibreLingo's own loader uses) or 1.2 read as booleans. In a skill file they
+# are words ("yes", "no", "on"...): kept as the text written, with a warning.
+_BOOLEAN_WORDS = re.compile(r"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)$")
+_STR_TAG = "tag:yaml.org,2002:str"
+_TEXT_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 @dataclass
@@ -94,6 +101,7 @@ class CourseData:
     version: int = 1
     settings: dict[str, Any] = field(default_factory=dict)
     units: list[UnitData] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # liberties taken in the files, read the way LibreLingo does
 
     def item_count(self) -> int:
         return sum(len(skill.items) for unit in self.units for skill in unit.skills)
@@ -149,6 +157,7 @@ class _Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.yaml = YAML(typ="rt")
 
     def rel(self, path: Path) -> str:
@@ -160,13 +169,18 @@ class _Reader:
     def problem(self, path: Path, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.rel(path), line, message))
 
-    def load(self, path: Path, reference: tuple[Path, int | None] | None = None) -> Any:
+    def warn(self, path: Path, line: int | None, message: str) -> None:
+        self.warnings.append(Problem(self.rel(path), line, message))
+
+    def load(self, path: Path, reference: tuple[Path, int | None] | None = None, *, words: bool = False) -> Any:
+        """The YAML document at ``path``, read as LibreLingo's loader reads it: a key given twice keeps its last
+        value. With ``words`` (skill files), scalars YAML would read as booleans or numbers stay the text written."""
         if not path.is_file():
             where = reference or (path, None)
             self.problem(where[0], where[1], f"{self.rel(path)} does not exist")
             return None
         try:
-            data = self.yaml.load(path.read_text(encoding="utf-8"))
+            data = self._construct(path, path.read_text(encoding="utf-8-sig"), words)
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 if mark is not None else None
@@ -179,6 +193,46 @@ class _Reader:
             self.problem(path, 1, "expected a mapping of keys at the top of the file")
             return None
         return data
+
+    def _construct(self, path: Path, text: str, words: bool) -> Any:
+        constructor, parser = self.yaml.get_constructor_parser(text)
+        try:
+            node = constructor.composer.get_single_node()
+            if node is None:
+                return None
+            self._read_liberally(path, node, words)
+            return constructor.construct_document(node)
+        finally:
+            parser.dispose()
+            self.yaml.reader.reset_reader()
+            self.yaml.scanner.reset_scanner()
+
+    def _read_liberally(self, path: Path, node: Node, words: bool) -> None:
+        if isinstance(node, MappingNode):
+            last = {k.value: i for i, (k, _) in enumerate(node.value) if isinstance(k, ScalarNode)}
+            kept = []
+            for index, (name, value) in enumerate(node.value):
+                if isinstance(name, ScalarNode) and last[name.value] != index:
+                    later = node.value[last[name.value]][0].start_mark.line + 1
+                    self.warn(path, name.start_mark.line + 1,
+                              f"{name.value!r} is given again on line {later}: the later one is kept")
+                    continue
+                kept.append((name, value))
+            node.value = kept
+            for name, value in kept:
+                self._read_liberally(path, name, words)
+                self._read_liberally(path, value, words)
+        elif isinstance(node, SequenceNode):
+            for value in node.value:
+                self._read_liberally(path, value, words)
+        elif words and isinstance(node, ScalarNode) and node.style is None and str(node.tag) in _TEXT_TAGS:
+            if _BOOLEAN_WORDS.match(node.value):
+                self.warn(path, node.start_mark.line + 1,
+                          f"{node.value!r} is read as the word {node.value!r}, not as a yes/no value")
+            node.tag = _STR_TAG  # the text as written: "010" stays "010", "on" stays "on"
+        elif words and isinstance(node, ScalarNode) and node.style is None and _BOOLEAN_WORDS.match(node.value):
+            self.warn(path, node.start_mark.line + 1,
+                      f"{node.value!r} is read as the word {node.value!r} (YAML 1.1 tools read it as yes/no)")
 
 
 def read_course(folder: str | Path) -> CourseData:
@@ -255,6 +309,7 @@ def read_course(folder: str | Path) -> CourseData:
             course.units.append(unit)
     if reader.problems:
         raise CourseFormatError(reader.problems)
+    course.warnings = reader.warnings
     return course
 
 
@@ -289,7 +344,7 @@ def _read_module(reader: _Reader, module_dir: Path, seen_skills: dict[str, str],
 
 
 def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | None:
-    document = reader.load(path)
+    document = reader.load(path, words=True)
     if document is None:
         return None
     skill_node = _get(document, "Skill") or {}

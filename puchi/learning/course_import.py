@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.core import events
-from puchi.core.db import action, db
+from puchi.core.db import action, db, now
 from puchi.learning import course_format
 from puchi.learning.course_format import CourseData, ExerciseData, ItemData, SkillData, UnitData
 from puchi.learning.events import CourseImported
@@ -22,6 +22,7 @@ class ImportReport:
     course_slug: str
     created: bool = False
     changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # liberties the files took ("file:line: ..."), nothing refused
 
     @property
     def changed(self) -> bool:
@@ -40,7 +41,7 @@ def import_course(data: CourseData) -> ImportReport:
     Items are matched by (skill Id, kind, text), skills by Id, units by folder name; what the files no
     longer contain is removed. Commits once; re-importing the same data changes nothing.
     """
-    report = ImportReport(course_slug=data.slug)
+    report = ImportReport(course_slug=data.slug, warnings=[str(warning) for warning in data.warnings])
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     if course is None:
         course = Course(slug=data.slug)
@@ -156,6 +157,8 @@ def import_course(data: CourseData) -> ImportReport:
         if slug not in kept_units and unit.id is not None:
             db.session.delete(unit)
             report.changes.append(f"unit {slug} removed")
+    if report.changed and not report.created:
+        course.updated_at = now()  # a new version of the course: what was derived from the old one is rebuilt
     db.session.flush()
     if report.changed:
         events.record(CourseImported(slug=course.slug, created=report.created, changes=len(report.changes)),

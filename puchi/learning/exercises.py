@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from puchi.learning import grading
 from puchi.learning.course_format import NO_SPACE_LANGUAGES
+from puchi.learning.lexicon import Lexicon
 from puchi.learning.models import WORD, AuthoredExercise, Course, Item
-from puchi.learning.steps import TARGET, Direction, ExerciseType, Step
+from puchi.learning.steps import SOURCE, TARGET, Direction, ExerciseType, Step
 
 CHOOSE, TRANSLATE, TILES, MATCH = ExerciseType.CHOOSE, ExerciseType.TRANSLATE, ExerciseType.TILES, ExerciseType.MATCH
 LISTEN, FILL, SPEAK = ExerciseType.LISTEN, ExerciseType.FILL, ExerciseType.SPEAK
@@ -44,20 +46,37 @@ def split_words(text: str, language: str, vocabulary: Sequence[str] = ()) -> lis
 
 @dataclass(frozen=True)
 class Expectation:
-    """What counts as right for a step, and in which language the answer is written."""
+    """What counts as right for a step, in which language the answer is written, and what the grader knows of it."""
 
     accepted: list[str]
     language: str
     exact_choice: bool = False  # a multiple-choice answer must be one of the choices
+    known_words: frozenset[str] = frozenset()  # words of the answer's language in the course
+    spellings: tuple[tuple[str, str], ...] = ()  # kanji → kana spellings the course gives
+
+    def grade(self, answer: str) -> grading.Grade:
+        return grading.grade(answer, self.accepted, self.language, known_words=self.known_words,
+                             spellings=self.spellings)
+
+    def key(self) -> dict[str, Any]:
+        """The answer key for the offline grader (static/js/grading.js): same data, same verdicts."""
+        return grading.answer_key(self.accepted, self.language, known_words=self.known_words,
+                                  spellings=self.spellings).as_json()
 
 
-def expectation(step: Step, item: Item | None, course: Course) -> Expectation:
+def expectation(step: Step, item: Item | None, course: Course, lexicon: Lexicon | None = None) -> Expectation:
+    side = TARGET if step.type is FILL or step.answer_side == TARGET else SOURCE
+    known = lexicon.words(side) if lexicon else frozenset()
+    spellings = lexicon.spellings if lexicon and side == TARGET else ()
     if step.type is FILL:
-        return Expectation([step.answer], course.target_language, exact_choice=bool(step.choices))
+        return Expectation([step.answer], course.target_language, exact_choice=bool(step.choices),
+                           known_words=known, spellings=spellings)
     assert item is not None
-    if step.answer_side == TARGET:
-        return Expectation(item.accepted_texts(), course.target_language, exact_choice=step.type is CHOOSE)
-    return Expectation(item.accepted_translations(), course.source_language, exact_choice=step.type is CHOOSE)
+    if side == TARGET:
+        return Expectation(item.accepted_texts(), course.target_language, exact_choice=step.type is CHOOSE,
+                           known_words=known, spellings=spellings)
+    return Expectation(item.accepted_translations(), course.source_language, exact_choice=step.type is CHOOSE,
+                       known_words=known)
 
 
 # --- Generation ----------------------------------------------------------------------------------------

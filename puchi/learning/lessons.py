@@ -14,9 +14,9 @@ from puchi.core import events, hooks
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.learning import exercises, grading, lesson_builder, scheduler, services
+from puchi.learning import exercises, grading, lesson_builder, lexicon, scheduler, services
 from puchi.learning.events import ItemReviewed, LessonCompleted
-from puchi.learning.grading import Verdict
+from puchi.learning.grading import Mistake, Verdict
 from puchi.learning.models import (
     Attempt,
     AuthoredExercise,
@@ -48,6 +48,8 @@ class AnswerResult:
     expected: str
     segments: tuple[grading.Segment, ...]
     answer: str
+    mistake: Mistake = Mistake.NONE  # for a wrong answer one slip from right: what to check
+    focus: str = ""  # ... in which word
 
     @property
     def finished(self) -> bool:
@@ -276,22 +278,23 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     item = _items_of(step).get(step.item_id or 0)
     duration = _duration(session, duration_ms, current)
 
+    mistake, focus = Mistake.NONE, ""
     if step.type is exercises.MATCH:
         verdict, expected, segments = _grade_pairs(step, pairs or [])
         answer = " | ".join(pairs or [])
     elif skipped and step.skippable:
         verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()
     else:
-        expectation = exercises.expectation(step, item, course)
+        expectation = exercises.expectation(step, item, course, lexicon.for_course(course))
         if expectation.exact_choice and answer not in step.choices:
-            graded = grading.grade("", expectation.accepted, expectation.language)
+            graded = expectation.grade("")
             verdict = Verdict.WRONG  # nothing picked, or something that was not on offer
         else:
-            graded = grading.grade(answer, expectation.accepted, expectation.language)
+            graded = expectation.grade(answer)
             verdict = graded.result
             if expectation.exact_choice and verdict is Verdict.ALMOST:
                 verdict = Verdict.WRONG  # picking a different choice is never a typo
-        expected, segments = graded.expected, graded.segments
+        expected, segments, mistake, focus = graded.expected, graded.segments, graded.mistake, graded.focus
 
     db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
                            step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
@@ -313,7 +316,7 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     if session.position >= len(session.steps):
         _complete(user, session, course, current)
     return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
-                        segments=segments, answer=answer)
+                        segments=segments, answer=answer, mistake=mistake, focus=focus)
 
 
 def _retry_pool(course: Course, item: Item | None) -> list[Item]:
@@ -506,14 +509,15 @@ def offline_expectations(session: LessonSession) -> list[dict[str, Any]]:
     course = db.session.get(Course, session.course_id)
     assert course is not None
     items = _items_of(*session.steps)
+    known = lexicon.for_course(course)
     result: list[dict[str, Any]] = []
     for index, step in enumerate(session.steps):
         if step.type is exercises.MATCH:
             result.append({"index": index, "type": step.type.value,
                            "pairs": [items[i].translation for i in step.item_ids if i in items]})
             continue
-        expectation = exercises.expectation(step, items.get(step.item_id or 0), course)
+        expectation = exercises.expectation(step, items.get(step.item_id or 0), course, known)
         result.append({"index": index, "type": step.type.value, "accepted": expectation.accepted,
-                       "language": expectation.language, "exact_choice": expectation.exact_choice,
-                       "choices": list(step.choices)})
+                       "language": expectation.language, "key": expectation.key(),
+                       "exact_choice": expectation.exact_choice, "choices": list(step.choices)})
     return result

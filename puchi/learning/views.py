@@ -140,6 +140,8 @@ def download_offline(slug: str) -> ResponseReturnValue:
                       "downloaded_at": session.started_at.isoformat(), "steps": steps})
     labels = {"correct": _("Correct!"), "almost": _("Almost! Mind the spelling:"), "wrong": _("Not quite."),
               "right_answer": _("Right answer:"), "continue": _("Continue"), "complete": _("Lesson complete!"),
+              "ending": _("Check the ending:"), "accent": _("Mind the accent, it changes the meaning:"),
+              "other_word": _("That is another word. Check:"),
               "accuracy": _("Accuracy"), "later": _("Your results will be sent when you are back online."),
               "none": _("No lessons are downloaded yet. Download some from a course map while you are online.")}
     return jsonify(lessons=packs, labels=labels)

@@ -1,12 +1,22 @@
 // Grading a typed answer the way a teacher would, in the browser: the twin of puchi/learning/grading.py.
-// Forgive form (Unicode form, width, case, punctuation, spacing); an answer that differs from an accepted one only
-// by accents, or by one typo in a word of five letters or more, is "almost"; anything else is "wrong". Scripts
-// written without spaces are compared character by character with no typo tolerance. Both sides are pinned by
-// tests/learning/grading_vectors.json (tests/learning/test_grading_js.py runs this file under Node): change
-// them together. Lengths and positions are in code points ([...text]), as in Python, never UTF-16 units.
+// Forgive form (Unicode form, width, case, punctuation, spacing); an answer that differs from a right one only by
+// accents, by a missing apostrophe, space or hyphen, or by one typo in a word of five letters or more, is "almost";
+// a slip that lands on a known word or swaps an inflection ending is "wrong" with what to check; anything else is
+// "wrong". Answers in scripts written without spaces are compared character by character with no typo tolerance.
+// The right answers' variants, folds, known words and endings come from the server in an answer key
+// (AnswerKey.as_json): this file knows no language. Both sides are pinned by tests/learning/grading_vectors.json
+// (tests/learning/test_grading_js.py runs this file under Node): change them together. Lengths and positions are
+// in code points ([...text]), as in Python, never UTF-16 units.
 
 // Primary language subtags of scripts written without spaces between words.
 const UNSPACED = new Set(["ja", "zh", "yue", "th", "lo", "km", "my"]);
+
+// Letters of scripts written without spaces: Thai, Lao, Myanmar, Khmer, kana, Bopomofo, CJK ideographs.
+const UNSPACED_LETTER = /[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3ffff}]/u;
+
+// Ligatures NFKC keeps but nobody types: "coeur" is "cœur".
+const LIGATURES = /[œæ]/gu;
+const LIGATURE_LETTERS = { "œ": "oe", "æ": "ae" };
 
 // Python's str.isspace() characters. JS \s differs: it lacks U+001C–U+001F and U+0085 and adds U+FEFF.
 const SPACE = /[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
@@ -39,6 +49,11 @@ export function usesSpaces(language) {
   return !UNSPACED.has(primary);
 }
 
+/** False when `text` has a letter of a script written without spaces (kana, hanzi, Thai...). */
+export function writtenWithSpaces(text) {
+  return !UNSPACED_LETTER.test(text);
+}
+
 // Words of `text` split on whitespace runs, without empty ones (Python's str.split()).
 function splitSpaces(text) {
   return text.split(SPACES).filter(Boolean);
@@ -58,13 +73,17 @@ function fold(text) {
   return casefold(text.replace(APOSTROPHES, "'").normalize("NFKC")).normalize("NFKC").replace(APOSTROPHES, "'");
 }
 
+function foldLigatures(text) {
+  return text.replace(LIGATURES, (char) => LIGATURE_LETTERS[char]);
+}
+
 /**
  * The comparison form: NFKC, casefolded, punctuation and extra whitespace gone, in-word apostrophes kept.
  * Punctuation becomes a space rather than vanishing, so "well-known" equals "well known". `language` is accepted
  * for symmetry with grade(); the form itself is the same in every language.
  */
 export function normalize(text, language) {
-  const chars = [...fold(text)];
+  const chars = [...foldLigatures(fold(text))];
   const last = chars.length - 1;
   const kept = chars.map((char, index) => {
     if (char === "'") {
@@ -80,13 +99,21 @@ function stripAccents(text) {
   return text.normalize("NFD").replace(ACCENTS, "").normalize("NFC");
 }
 
-// An answer prepared for comparison: key (normalized; without spaces for unspaced scripts), bare (key without
-// accents) and words (bare split into words; none for unspaced scripts, which get no typo tolerance).
-function prepare(text, spaced) {
+// An answer prepared for comparison: key (normalized and folded; without spaces for unspaced scripts), bare (key
+// without accents), words (bare split into words; none for unspaced scripts, which get no typo tolerance), keyWords
+// (key split into words) and squashed (bare without spaces and apostrophes).
+function prepare(text, spaced, folds) {
   let key = normalize(text, "");
   if (!spaced) key = key.replaceAll(" ", "");
+  for (const [source, target] of folds) key = key.replaceAll(source, target);
   const bare = stripAccents(key);
-  return { key, bare, words: spaced ? splitSpaces(bare) : [] };
+  return {
+    key,
+    bare,
+    words: spaced ? splitSpaces(bare) : [],
+    keyWords: spaced ? splitSpaces(key) : [],
+    squashed: bare.replaceAll(" ", "").replaceAll("'", ""),
+  };
 }
 
 function letters(word) {
@@ -113,44 +140,106 @@ function osa(a, b) {
   return distances(x, y, true)[x.length][y.length];
 }
 
-// Only accents differ, or (with spaces) one typo in one long word while every other word is right.
-function isSlip(answer, target) {
-  if (answer.bare === target.bare) return true;
-  if (!target.words.length || answer.words.length !== target.words.length) return false;
-  const differing = target.words
-    .map((wanted, index) => [answer.words[index], wanted])
-    .filter(([given, wanted]) => given !== wanted);
-  if (differing.length !== 1) return false;
-  const [given, wanted] = differing[0];
-  return letters(wanted) >= MIN_TYPO_LETTERS && osa(given, wanted) <= 1;
+// The answer with a letter doubled makes `shorter` (a typing slip, never an ending).
+function doublesALetter(longer, shorter) {
+  const chars = [...longer];
+  if (chars.length !== [...shorter].length + 1) return false;
+  for (let index = 1; index < chars.length; index++) {
+    if (chars[index] === chars[index - 1]
+      && [...chars.slice(0, index), ...chars.slice(index + 1)].join("") === shorter) return true;
+  }
+  return false;
+}
+
+// The two words share a stem and end in two different inflection endings.
+function swapsEnding(word, wanted, endings) {
+  if (!endings.size || doublesALetter(word, wanted) || doublesALetter(wanted, word)) return false;
+  const [a, b] = [[...word], [...wanted]];
+  let stem = 0;
+  while (stem < Math.min(a.length, b.length) && a[stem] === b[stem]) stem++;
+  for (let cut = 2; cut <= stem; cut++) {
+    if (endings.has(a.slice(cut).join("")) && endings.has(b.slice(cut).join(""))) return true;
+  }
+  return false;
+}
+
+function nearest(word, candidates) {
+  let best = candidates[0];
+  for (const candidate of candidates) if (osa(word, candidate) < osa(word, best)) best = candidate;
+  return best;
+}
+
+// How near `given` is to one right answer it does not equal: [verdict, mistake, focus].
+function compare(given, target, known, endings) {
+  const spaced = target.words.length > 0;
+  if (given.bare === target.bare) { // only accents differ
+    for (let index = 0; index < given.keyWords.length; index++) {
+      const [word, wanted] = [given.keyWords[index], target.keyWords[index]];
+      if (word !== wanted && known.has(word)) return ["wrong", "accent", wanted];
+    }
+    return ["almost", "", ""];
+  }
+  if (spaced && given.squashed === target.squashed) { // only apostrophes, spaces or hyphens (and accents) differ
+    for (const word of given.keyWords) {
+      if (!target.keyWords.includes(word) && known.has(word)) return ["wrong", "other_word", nearest(word, target.keyWords)];
+    }
+    return ["almost", "", ""];
+  }
+  if (!spaced || given.words.length !== target.words.length) return ["wrong", "", ""];
+  const differing = target.words.map((_, index) => index).filter((index) => given.words[index] !== target.words[index]);
+  if (differing.length !== 1) return ["wrong", "", ""];
+  const index = differing[0];
+  const [word, wanted] = [given.words[index], target.words[index]];
+  if (swapsEnding(word, wanted, endings)) return ["wrong", "ending", target.keyWords[index]];
+  if (osa(word, wanted) > 1) return ["wrong", "", ""];
+  if (known.has(given.keyWords[index])) return ["wrong", "other_word", target.keyWords[index]];
+  if (letters(wanted) >= MIN_TYPO_LETTERS) return ["almost", "", ""];
+  return ["wrong", "", ""];
 }
 
 /**
- * Grade `answer` against every accepted alternative. Returns {result: "correct"|"almost"|"wrong", expected,
- * segments}: `expected` is the alternative nearest to the answer, as authored; `segments` split it into runs
- * [{text, differs}], marking the letters the learner got wrong or left out ("almost" only).
+ * Grade `answer` against every right answer of `key` (AnswerKey.as_json() from the server: {forms: [[text,
+ * accepted index]], folds, known, endings}; without one, the accepted answers as they are). Returns {result:
+ * "correct"|"almost"|"wrong", expected, segments, mistake, focus}: `expected` is the right answer nearest to the
+ * answer; `segments` split it into runs [{text, differs}], marking what the learner got wrong; for a wrong answer
+ * one slip from right, `mistake` ("ending", "accent", "other_word") says what to check and `focus` the word.
  */
-export function grade(answer, accepted, language) {
+export function grade(answer, accepted, language, key) {
   if (!accepted.length) throw new Error("an exercise needs at least one accepted answer");
-  const spaced = usesSpaces(language);
-  const given = prepare(answer, spaced);
+  const forms = key ? key.forms : accepted.map((text, index) => [text, index]);
+  const folds = key ? key.folds : [];
+  const known = new Set(key ? key.known : []);
+  const endings = new Set(key ? key.endings : []);
+  const spaced = writtenWithSpaces(normalize(answer, language));
+  const given = prepare(answer, spaced, folds);
   if (!given.key) return plain("wrong", accepted[0]);
-  let best = null; // [0 almost / 1 wrong, edit distance]: smallest wins, the earliest alternative on ties
-  let expected = accepted[0];
-  for (const alternative of accepted) {
-    const target = prepare(alternative, spaced);
-    if (given.key === target.key) return plain("correct", alternative);
-    const rank = [isSlip(given, target) ? 0 : 1, osa(given.key, target.key)];
+  let best = null; // [almost 0 / wrong with advice 1 / wrong 2, edit distance]: smallest wins, earliest on ties
+  let [judged, nearestForm, expected] = [null, null, forms[0][0]];
+  for (const [text, origin] of forms) {
+    const target = prepare(text, spaced, folds);
+    if (given.key === target.key) return plain("correct", accepted[origin]);
+    const verdict = compare(given, target, known, endings);
+    const rank = [verdict[0] === "almost" ? 0 : verdict[1] ? 1 : 2, osa(given.key, target.key)];
     if (!best || rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
-      [best, expected] = [rank, alternative];
+      [best, judged, nearestForm, expected] = [rank, verdict, target, text];
     }
   }
-  if (best[0] === 1) return plain("wrong", expected);
-  return { result: "almost", expected, segments: markDifferences(answer, expected) };
+  const [result, mistake, focus] = judged;
+  if (result === "almost") return { ...plain("almost", expected), segments: markLetters(answer, expected) };
+  const segments = spaced ? markWords(answer, expected) : markLetters(answer, expected);
+  return { result: "wrong", expected, segments, mistake, focus: asWritten(focus, nearestForm, expected) };
+}
+
+// The word to check as the right answer writes it ("Hund", "obāsan"), not as compared ("hund", "obaasan").
+function asWritten(focus, target, expected) {
+  if (!focus) return "";
+  const parts = clusters(expected);
+  const written = wordsOf(parts).map(([, spans]) => spans.map((index) => parts[index]).join(""));
+  return written.length === target.keyWords.length ? written[target.keyWords.indexOf(focus)] : focus;
 }
 
 function plain(result, expected) {
-  return { result, expected, segments: [{ text: expected, differs: false }] };
+  return { result, expected, segments: [{ text: expected, differs: false }], mistake: "", focus: "" };
 }
 
 // Split into base characters with their combining marks, so an accented letter is marked whole.
@@ -202,8 +291,18 @@ function editops(source, target) {
   return ops;
 }
 
+function toSegments(parts, marked) {
+  const segments = [];
+  parts.forEach((cluster, index) => {
+    const previous = segments[segments.length - 1];
+    if (previous && previous.differs === marked[index]) previous.text += cluster;
+    else segments.push({ text: cluster, differs: marked[index] });
+  });
+  return segments;
+}
+
 // Split `expected` (as authored) into runs, marking the letters the learner got wrong or left out.
-function markDifferences(answer, expected) {
+function markLetters(answer, expected) {
   const parts = clusters(expected);
   const wanted = [];
   const owner = []; // for each compared character of `expected`, the cluster it came from
@@ -221,11 +320,38 @@ function markDifferences(answer, expected) {
     // both), or the last letter when they trail.
     else if (owner.length) marked[owner[Math.min(position, owner.length - 1)]] = true;
   }
-  const segments = [];
+  return toSegments(parts, marked);
+}
+
+// The words of a text split into clusters: [word as compared, the clusters it spans].
+function wordsOf(parts) {
+  const words = [];
+  let [current, spans] = ["", []];
+  const close = () => {
+    if (current) words.push([current.replace(/^'+|'+$/gu, ""), spans]);
+    [current, spans] = ["", []];
+  };
   parts.forEach((cluster, index) => {
-    const previous = segments[segments.length - 1];
-    if (previous && previous.differs === marked[index]) previous.text += cluster;
-    else segments.push({ text: cluster, differs: marked[index] });
+    const found = lettersOf(cluster).join("");
+    if (found) {
+      current += found;
+      spans.push(index);
+    } else close();
   });
-  return segments;
+  close();
+  return words;
+}
+
+// Split `expected` into runs, marking the whole words the learner got wrong, left out or added beside.
+function markWords(answer, expected) {
+  const parts = clusters(expected);
+  const wanted = wordsOf(parts);
+  const given = wordsOf(clusters(answer)).map(([word]) => word);
+  const marked = parts.map(() => false);
+  for (const [tag, position] of editops(wanted.map(([word]) => word), given)) {
+    if (!wanted.length) break;
+    const spot = tag === "insert" ? Math.min(position, wanted.length - 1) : position;
+    for (const cluster of wanted[spot][1]) marked[cluster] = true;
+  }
+  return toSegments(parts, marked);
 }

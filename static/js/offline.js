@@ -115,9 +115,21 @@ function judge(step, given) {
   if (step.exact_choice && !step.choices.includes(given.answer)) {
     return { result: "wrong", expected: step.accepted[0] };
   }
-  const verdict = grade(given.answer, step.accepted, step.language);
-  return { result: step.exact_choice && verdict.result === "almost" ? "wrong" : verdict.result,
-           expected: verdict.expected };
+  // The key (variants, folds, known words) comes with the download, so offline verdicts are the server's.
+  const verdict = grade(given.answer, step.accepted, step.language, step.key);
+  return { ...verdict, result: step.exact_choice && verdict.result === "almost" ? "wrong" : verdict.result };
+}
+
+// The right answer with what the learner got wrong marked, as the server's feedback shows it.
+function correction(verdict) {
+  const span = document.createElement("span");
+  span.className = "correction";
+  for (const segment of verdict.segments || [{ text: verdict.expected, differs: false }]) {
+    const part = segment.differs ? document.createElement("mark") : document.createTextNode(segment.text);
+    if (segment.differs) part.textContent = segment.text;
+    span.append(part);
+  }
+  return span;
 }
 
 function feedbackPanel(labels, verdict) {
@@ -129,8 +141,17 @@ function feedbackPanel(labels, verdict) {
   panel.append(heading);
   if (verdict.result !== "correct") {
     const line = document.createElement("p");
-    line.textContent = `${labels.right_answer} ${verdict.expected}`;
+    line.append(`${labels.right_answer} `, correction(verdict));
     panel.append(line);
+  }
+  if (verdict.mistake && labels[verdict.mistake]) {
+    const hint = document.createElement("p");
+    hint.className = "feedback-hint";
+    hint.dataset.mistake = verdict.mistake;
+    const word = document.createElement("strong");
+    word.textContent = verdict.focus;
+    hint.append(`${labels[verdict.mistake]} `, word);
+    panel.append(hint);
   }
   const next = document.createElement("button");
   next.type = "button";

@@ -160,3 +160,82 @@ def test_course_data_of_an_imported_course_matches_its_files(app):
     assert [(u.slug, [s.slug for s in u.skills]) for u in exported.units] == \
         [(u.slug, [s.slug for s in u.skills]) for u in original.units]
     assert exported.item_count() == original.item_count()
+
+
+# --- Liberties of hand-written LibreLingo files: imported as LibreLingo's loader reads them, each one reported ----
+
+def _course_with_skill(tmp_path, skill_yaml: str, *, bom: bool = False):
+    root = tmp_path / "liberal"
+    (root / "m" / "skills").mkdir(parents=True)
+    (root / "course.yaml").write_text(
+        "Course:\n  Language: {Name: Spanish, IETF BCP 47: es}\n  For speakers of: {Name: English, IETF BCP 47: en}\n"
+        "Modules: [m/]\n", encoding="utf-8")
+    (root / "m" / "module.yaml").write_text("Module: {Name: M}\nSkills: [s.yaml]\n", encoding="utf-8")
+    (root / "m" / "skills" / "s.yaml").write_text(("\ufeff" if bom else "") + skill_yaml, encoding="utf-8")
+    return root
+
+
+def test_a_key_given_twice_keeps_the_later_value_with_a_warning_on_its_line(app, tmp_path):
+    root = _course_with_skill(tmp_path, (
+        "Skill: {Name: S, Id: s}\n"
+        "New words:\n"
+        "  - Word: el sol\n"
+        "    Translation: the son\n"
+        "    Translation: the sun\n"
+        "Skill: {Name: Sky, Id: sky}\n"))
+    data = read_course(root)
+    skill = data.units[0].skills[0]
+    assert (skill.title, skill.slug) == ("Sky", "sky")
+    assert [(i.text, i.translation) for i in skill.items] == [("el sol", "the sun")]
+    assert [str(w) for w in data.warnings] == [
+        "m/skills/s.yaml:1: 'Skill' is given again on line 6: the later one is kept",
+        "m/skills/s.yaml:4: 'Translation' is given again on line 5: the later one is kept",
+    ]
+    with app.app_context():
+        report = import_course(data)
+        assert report.created and len(report.warnings) == 2
+        assert db.session.scalar(select(Item.translation).where(Item.text == "el sol")) == "the sun"
+
+
+def test_words_yaml_reads_as_booleans_or_numbers_stay_the_text_written(app, tmp_path):
+    root = _course_with_skill(tmp_path, (
+        "Skill: {Name: S}\n"
+        "New words:\n"
+        "  - Word: no\n"
+        "    Translation: no\n"
+        "  - Word: sí\n"
+        "    Translation: yes\n"
+        "  - Word: encendido\n"
+        "    Translation: on\n"
+        "    Also accepted: [True, 'off']\n"
+        "  - Word: '010'\n"
+        "    Translation: 010\n"
+        "  - Word: y\n"
+        "    Translation: and\n"
+        "Mini-dictionary:\n"
+        "  Spanish:\n"
+        "    - no: [no, not]\n"
+        "  English:\n"
+        "    - yes: sí\n"), bom=True)
+    data = read_course(root)
+    skill = data.units[0].skills[0]
+    assert [(i.text, i.translation) for i in skill.items] == [
+        ("no", "no"), ("sí", "yes"), ("encendido", "on"), ("010", "010"), ("y", "and")]
+    assert skill.items[2].alternative_translations == ["True", "off"]
+    assert skill.dictionary == {"target": {"no": ["no", "not"]}, "source": {"yes": ["sí"]}}
+    lines = sorted({w.line for w in data.warnings})
+    assert lines == [3, 4, 6, 8, 9, 16, 18]  # every yes/no word, where it is (not 'off' quoted, not Spanish y)
+    assert all(w.file == "m/skills/s.yaml" for w in data.warnings)
+    with app.app_context():
+        assert import_course(data).created
+        assert db.session.scalar(select(func.count()).select_from(Item).where(Item.text == "no")) == 1
+
+
+def test_the_course_file_keeps_its_numbers_and_yes_no_settings(tmp_path):
+    root = _course_with_skill(tmp_path, "Skill: {Name: S}\nNew words:\n  - Word: sol\n    Translation: sun\n")
+    (root / "course.yaml").write_text(
+        "Course:\n  Language: {Name: Spanish, IETF BCP 47: es}\n  For speakers of: {Name: English, IETF BCP 47: en}\n"
+        "  Version: 3\nModules: [m/]\nSettings: {Audio: {Enabled: true}}\n", encoding="utf-8")
+    data = read_course(root)
+    assert data.version == 3 and data.settings["settings"] == {"Audio": {"Enabled": True}}
+    assert data.warnings == []

@@ -1,4 +1,5 @@
-"""Grading forgives what a teacher would: case, punctuation, spacing, Unicode forms, accents and one typo."""
+"""Grading forgives what a teacher would (case, punctuation, spacing, Unicode forms, accents, one typo, other right
+spellings) and refuses what a teacher would (another word, a swapped ending), saying what to check."""
 
 import json
 import unicodedata
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from puchi.learning.grading import Segment, grade, normalize, uses_spaces
+from puchi.learning.grading import Mistake, Segment, Verdict, answer_key, grade, normalize, uses_spaces
 
 VECTORS = json.loads((Path(__file__).parent / "grading_vectors.json").read_text(encoding="utf-8"))
 
@@ -39,16 +40,19 @@ typed_text = st.text(
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[f"{v['language']}:{v['answer']!r}" for v in VECTORS])
 def test_every_shared_vector_grades_as_recorded(vector):
-    verdict = grade(vector["answer"], vector["accepted"], vector["language"])
+    verdict = grade(vector["answer"], vector["accepted"], vector["language"], known_words=vector.get("known", ()),
+                    spellings=[tuple(pair) for pair in vector.get("spellings", ())])
     assert (verdict.result, verdict.expected) == (vector["result"], vector["expected"])
+    assert (verdict.mistake, verdict.focus) == (vector.get("mistake", ""), vector.get("focus", ""))
     assert "".join(segment.text for segment in verdict.segments) == verdict.expected
 
 
-def test_the_shared_vectors_cover_every_language_and_result():
+def test_the_shared_vectors_cover_every_language_result_and_mistake():
     languages = {vector["language"].split("-")[0] for vector in VECTORS}
-    assert {"es", "fr", "de", "ja", "zh"} <= languages
+    assert {"es", "fr", "de", "en", "ja", "zh"} <= languages  # the bundled courses teach es and ja from en
     assert {vector["result"] for vector in VECTORS} == {"correct", "almost", "wrong"}
-    assert len(VECTORS) >= 60
+    assert {vector.get("mistake", "") for vector in VECTORS} == {"", "ending", "accent", "other_word"}
+    assert len(VECTORS) >= 200
 
 
 # --- Properties --------------------------------------------------------------------------------------------------
@@ -143,9 +147,20 @@ def test_a_missing_or_extra_word_is_wrong():
     assert grade("el gato negro", ["el gato"], "es").result == "wrong"
 
 
-def test_a_wrong_verdict_shows_the_whole_expected_answer_unmarked():
-    verdict = grade("el sal", ["el sol"], "es")
-    assert verdict.segments == (Segment("el sol", False),)
+def test_a_wrong_verdict_marks_the_words_that_differ():
+    assert grade("el sal", ["el sol"], "es").segments == (Segment("el ", False), Segment("sol", True))
+    assert grade("la gato negro", ["El gato blanco."], "es").segments == (
+        Segment("El", True), Segment(" gato ", False), Segment("blanco", True), Segment(".", False))
+
+
+def test_a_wrong_verdict_marks_a_left_out_word_and_the_word_beside_an_added_one():
+    assert grade("el gato", ["El gato negro"], "es").segments == (Segment("El gato ", False), Segment("negro", True))
+    assert grade("el gato negro", ["el gato"], "es").segments == (Segment("el ", False), Segment("gato", True))
+
+
+def test_a_wrong_answer_in_a_script_without_spaces_marks_the_characters_that_differ():
+    assert grade("これはいぬです", ["これはねこです。"], "ja").segments == (
+        Segment("これは", False), Segment("ねこ", True), Segment("です。", False))
 
 
 def test_a_correct_verdict_is_one_unmarked_segment():
@@ -206,3 +221,80 @@ def test_apostrophes_inside_words_are_kept_and_hyphens_are_spaces():
 )
 def test_only_scripts_written_without_spaces_are_compared_by_characters(language, spaced):
     assert uses_spaces(language) is spaced
+
+
+# --- Grammar and other words: wrong, saying what to check ---------------------------------------------------------
+
+@pytest.mark.parametrize(("answer", "accepted", "language", "focus"), [
+    ("la puerta abierto", "La puerta abierta.", "es", "abierta"),
+    ("los coche", "los coches", "es", "coches"),
+    ("yo vivimos aquí", "Yo vivo aquí.", "es", "vivo"),
+    ("une grand maison", "une grande maison", "fr", "grande"),
+    ("he run fast", "He runs fast.", "en", "runs"),
+])
+def test_a_swapped_inflection_ending_is_wrong_and_names_the_ending_to_check(answer, accepted, language, focus):
+    verdict = grade(answer, [accepted], language)
+    assert (verdict.result, verdict.mistake, verdict.focus) == (Verdict.WRONG, Mistake.ENDING, focus)
+    assert any(segment.differs and focus in segment.text.casefold() for segment in verdict.segments)
+
+
+def test_a_doubled_letter_at_the_end_is_a_typo_not_an_ending():
+    assert grade("los coches", ["los cochess"], "es").result == "almost"
+    assert grade("los cochess", ["los coches"], "es").result == "almost"
+
+
+def test_one_letter_that_makes_another_word_of_the_course_is_wrong():
+    course_words = ["pero", "perro", "gato", "cansado", "casado"]
+    verdict = grade("estoy casado", ["Estoy cansado."], "es", known_words=course_words)
+    assert (verdict.result, verdict.mistake, verdict.focus) == (Verdict.WRONG, Mistake.OTHER_WORD, "cansado")
+    assert grade("estoy cansdo", ["Estoy cansado."], "es", known_words=course_words).result == "almost"
+
+
+def test_an_accent_that_makes_another_known_word_is_wrong_but_a_mere_missing_accent_is_almost():
+    verdict = grade("el bebe", ["El bebé"], "es", known_words=["bebe", "bebé"])
+    assert (verdict.result, verdict.mistake, verdict.focus) == (Verdict.WRONG, Mistake.ACCENT, "bebé")
+    assert grade("el bebe", ["El bebé"], "es", known_words=["leche"]).result == "almost"
+
+
+def test_the_key_keeps_only_the_known_words_near_the_right_answers():
+    key = answer_key(["El gato duerme."], "es", known_words=["gata", "perro", "duerme", "duermen", "casa"])
+    assert key.known == {"gata", "duerme", "duermen"}
+    assert key.as_json()["known"] == ["duerme", "duermen", "gata"]
+
+
+# --- Other right spellings -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("answer", "accepted", "language"), [
+    ("we are not ready", "We aren't ready.", "en"),
+    ("they're here", "They are here.", "en"),
+    ("he doesn't eat meat", "He does not eat meat.", "en"),
+    ("what's your name", "What is your name?", "en"),
+    ("ma sœur", "ma soeur", "fr"),
+    ("ni3men hao3", "nǐmen hǎo", "zh"),
+    ("nimen hao", "nǐmen hǎo", "zh"),
+    ("學校", "学校", "zh"),
+    ("tengo 4 hermanos", "Tengo cuatro hermanos.", "es"),
+    ("benkyou shimasu", "benkyō shimasu", "ja"),
+])
+def test_other_right_spellings_are_correct(answer, accepted, language):
+    verdict = grade(answer, [accepted], language)
+    assert (verdict.result, verdict.expected) == ("correct", accepted)
+
+
+def test_kanji_and_kana_are_the_same_answer_only_where_the_course_gives_both():
+    spellings = [("水", "みず")]
+    assert grade("水をください", ["みずをください。"], "ja", spellings=spellings).result == "correct"
+    assert grade("みずをください", ["水をください。"], "ja", spellings=spellings).result == "correct"
+    assert grade("水をください", ["みずをください。"], "ja").result == "wrong"
+
+
+def test_a_missing_apostrophe_space_or_hyphen_is_almost():
+    assert grade("cest bon", ["C'est bon."], "fr").result == "almost"
+    assert grade("goodbye my friend", ["Good-bye, my friend!"], "en").result == "almost"
+    assert grade("good bye my friend", ["Good-bye, my friend!"], "en").result == "correct"
+
+
+def test_romaji_is_compared_by_words_even_in_a_japanese_course():
+    verdict = grade("arigato gozaimasu", ["ありがとうございます", "arigatō gozaimasu"], "ja")
+    assert (verdict.result, verdict.expected) == ("almost", "arigatō gozaimasu")
+    assert any(segment.differs for segment in verdict.segments)

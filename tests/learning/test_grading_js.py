@@ -1,7 +1,8 @@
 """The browser grader (static/js/grading.js, for offline lessons) gives exactly the server's verdicts.
 
 Node runs the ES module once over every case (the shared vectors, variants of their accepted answers and a few
-case-folding traps) and each test compares its share with :func:`puchi.learning.grading.grade`.
+case-folding traps), each with the answer key the server makes for it (:func:`puchi.learning.grading.answer_key`,
+what the offline bundle ships), and each test compares its share with :func:`puchi.learning.grading.grade`.
 """
 
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from puchi.learning.grading import grade, normalize, uses_spaces
+from puchi.learning.grading import answer_key, grade, normalize, uses_spaces
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = ROOT / "static" / "js" / "grading.js"
@@ -26,8 +27,8 @@ import { pathToFileURL } from "node:url";
 const [modulePath, casesPath] = process.argv.slice(2);
 const { grade, normalize, usesSpaces } = await import(pathToFileURL(modulePath).href);
 const cases = JSON.parse(readFileSync(casesPath, "utf8"));
-const verdicts = cases.map(({ answer, accepted, language }) => ({
-  ...grade(answer, accepted, language),
+const verdicts = cases.map(({ answer, accepted, language, key }) => ({
+  ...grade(answer, accepted, language, key),
   normalized: normalize(answer, language),
   spaced: usesSpaces(language),
 }));
@@ -35,8 +36,25 @@ process.stdout.write(JSON.stringify(verdicts));
 """
 
 
-def case(answer: str, accepted: list[str], language: str) -> dict:
-    return {"answer": answer, "accepted": accepted, "language": language}
+def case(answer: str, accepted: list[str], language: str, known: list[str] | None = None,
+         spellings: list[list[str]] | None = None) -> dict:
+    """One answer to grade, with what the course knows of its language (known words, kanji → kana spellings)."""
+    graded = {"answer": answer, "accepted": accepted, "language": language}
+    if known:
+        graded["known"] = known
+    if spellings:
+        graded["spellings"] = spellings
+    return graded
+
+
+def key_for(graded: dict) -> dict:
+    return answer_key(graded["accepted"], graded["language"], known_words=graded.get("known", ()),
+                      spellings=[tuple(pair) for pair in graded.get("spellings", ())]).as_json()
+
+
+def of_vector(vector: dict, answer: str | None = None) -> dict:
+    return case(vector["answer"] if answer is None else answer, vector["accepted"], vector["language"],
+                vector.get("known"), vector.get("spellings"))
 
 
 def strip_marks(text: str) -> str:
@@ -59,14 +77,14 @@ def variants(accepted: str) -> list[str]:
     return [accepted.upper(), f"  {spread}  ", f"¡¿«{accepted}»?!…", strip_marks(accepted), double_a_letter(accepted)]
 
 
-VECTOR_CASES = [case(v["answer"], v["accepted"], v["language"]) for v in VECTORS]
+VECTOR_CASES = [of_vector(v) for v in VECTORS]
 VARIANT_CASES = list(
     {
         json.dumps(variant_case, ensure_ascii=False): variant_case
         for vector in VECTORS
         for alternative in vector["accepted"]
         for answer in variants(alternative)
-        if (variant_case := case(answer, vector["accepted"], vector["language"])) not in VECTOR_CASES
+        if (variant_case := of_vector(vector, answer)) not in VECTOR_CASES
     }.values()
 )
 # Where JS toLowerCase() and Python casefold() part ways: ß, ẞ and final σ fold; Turkish dotless ı stays itself.
@@ -97,7 +115,8 @@ def run_in_node(directory: Path) -> dict[str, dict]:
     script = directory / "grade.mjs"
     script.write_text(NODE_SCRIPT, encoding="utf-8")
     cases_path = directory / "cases.json"
-    cases_path.write_text(json.dumps(CASES, ensure_ascii=False), encoding="utf-8")
+    cases_path.write_text(json.dumps([{**graded, "key": key_for(graded)} for graded in CASES], ensure_ascii=False),
+                          encoding="utf-8")
     try:
         completed = subprocess.run(
             [node, str(script), str(MODULE), str(cases_path)], check=True, capture_output=True, timeout=60
@@ -123,10 +142,13 @@ def browser(tmp_path_factory):
 
 
 def server(graded: dict) -> dict:
-    verdict = grade(graded["answer"], graded["accepted"], graded["language"])
+    verdict = grade(graded["answer"], graded["accepted"], graded["language"], known_words=graded.get("known", ()),
+                    spellings=[tuple(pair) for pair in graded.get("spellings", ())])
     return {
         "result": verdict.result,
         "expected": verdict.expected,
+        "mistake": verdict.mistake,
+        "focus": verdict.focus,
         "segments": [{"text": segment.text, "differs": segment.differs} for segment in verdict.segments],
         "normalized": normalize(graded["answer"], graded["language"]),
         "spaced": uses_spaces(graded["language"]),
@@ -144,17 +166,19 @@ def disagreements(browser, cases: list[dict], fields: tuple[str, ...]) -> list[s
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[f"{v['language']}:{v['answer']!r}" for v in VECTORS])
 def test_the_browser_grader_agrees_with_the_server_on_every_shared_vector(browser, vector):
-    graded = case(vector["answer"], vector["accepted"], vector["language"])
+    graded = of_vector(vector)
     js, py = browser(graded), server(graded)
-    assert (js["result"], js["expected"]) == (vector["result"], vector["expected"])
-    assert (js["result"], js["expected"]) == (py["result"], py["expected"])
+    assert (js["result"], js["expected"], js["mistake"]) == (vector["result"], vector["expected"],
+                                                              vector.get("mistake", ""))
+    assert (js["result"], js["expected"], js["mistake"], js["focus"]) == (py["result"], py["expected"],
+                                                                          py["mistake"], py["focus"])
     assert "".join(segment["text"] for segment in js["segments"]) == js["expected"]
 
 
 def test_the_browser_grader_gives_the_server_verdict_on_variants_of_every_accepted_answer(browser):
     assert len(VARIANT_CASES) >= 300
     assert {server(graded)["result"] for graded in VARIANT_CASES} == {"correct", "almost", "wrong"}
-    assert disagreements(browser, VARIANT_CASES, ("result", "expected")) == []
+    assert disagreements(browser, VARIANT_CASES, ("result", "expected", "mistake", "focus")) == []
 
 
 def test_the_browser_grader_marks_the_same_letters_as_the_server(browser):

@@ -51,6 +51,11 @@ def test_a_download_holds_the_next_lessons_with_what_each_step_accepts(app, lear
     first, second = pack["lessons"]
     assert all('data-exercise="' in step["html"] for step in first["steps"])
     assert all(step.get("accepted") or step.get("pairs") for step in first["steps"])
+    # Each typed step brings the server's answer key, so the browser grades it by the same rules offline.
+    graded = [step for step in first["steps"] if step.get("accepted")]
+    assert all([form for form, _ in step["key"]["forms"][:len(step["accepted"])]] == step["accepted"]
+               for step in graded)
+    assert any(step["key"]["endings"] for step in graded)
     assert pack["labels"]["correct"] == "Correct!"
     new_items = [{s["html"] for s in lesson["steps"]} for lesson in (first, second)]
     assert new_items[0] != new_items[1]  # the second lesson goes on with the next words
