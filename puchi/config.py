@@ -128,6 +128,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "STRIPE_PRICE_FAMILY_YEARLY": env.get("STRIPE_PRICE_FAMILY_YEARLY") or None,
         # A failed renewal keeps the perks this many days while Stripe retries the card.
         "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
+        "FAMILY_INVITATION_DAYS": int(env.get("PUCHI_FAMILY_INVITATION_DAYS", "14")),
     }
 
 
