@@ -100,18 +100,27 @@ def join(token: str) -> ResponseReturnValue:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     try:
         invitation = family.check_invitation(token)
-        if request.method == "POST":
-            family.accept(_user(), token)
-            flash(_("Welcome to %(name)s's family! Every Super perk is yours now.", name=invitation.owner_name),
-                  "success")
-            return redirect(url_for("billing_family.page"))
     except ServiceError as error:
-        if error.code in LINK_PROBLEMS:
-            return render_page("billing/family_join.html", status=error.status_code, problem=error.code,
-                               invitation=None, refusal=None)
-        if isinstance(error, Conflict):
+        return _link_problem(error)
+    if request.method == "POST":
+        try:
+            family.accept(_user(), token)
+        except Conflict as error:  # who may not join, and why: on the invitation's page
             return render_page("billing/family_join.html", status=error.status_code, problem=None,
                                invitation=invitation, refusal=error.message)
-        raise
+        except ServiceError as error:
+            return _link_problem(error)  # spent or withdrawn since the page was opened
+        flash(_("Welcome to %(name)s's family! Every Super perk is yours now.", name=invitation.owner_name),
+              "success")
+        return redirect(url_for("billing_family.page"))
     return render_page("billing/family_join.html", problem=None, invitation=invitation, refusal=None,
                        login_url=url_for("accounts.log_in", next=request.path))
+
+
+def _link_problem(error: ServiceError) -> ResponseReturnValue:
+    """A link that cannot be used gets a page saying why, with the status its code carries (400 damaged or
+    forged, 410 too old or spent); any other refusal (billing off) is the app's error page."""
+    if error.code not in LINK_PROBLEMS:
+        raise error
+    return render_page("billing/family_join.html", status=error.status_code, problem=error.code,
+                       invitation=None, refusal=None)
