@@ -134,6 +134,7 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
         # Who issues the receipts: the seller's name and address lines as printed on each receipt PDF.
         "BILLING_SELLER": env.get("PUCHI_BILLING_SELLER") or "Puchi",
+        "FAMILY_INVITATION_DAYS": int(env.get("PUCHI_FAMILY_INVITATION_DAYS", "14")),
     }
 
 

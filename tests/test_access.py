@@ -127,6 +127,15 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/billing/success"):                                   (302, 404, 404, 404),
     ("GET", "/billing/status"):                                    (302, 404, 404, 404),
     ("POST", "/billing/portal"):                                   (302, 404, 404, 404),
+    # The family pages answer 404 with billing off (as here); tests/billing/test_family.py checks who may
+    # manage which family with billing on.
+    ("GET", "/billing/family"):                                    (302, 404, 404, 404),
+    ("POST", "/billing/family/invitations"):                       (302, 404, 404, 404),
+    ("POST", "/billing/family/invitations/<int:invitation_id>/cancel"): (302, 404, 404, 404),
+    ("POST", "/billing/family/members/<int:membership_id>/remove"): (302, 404, 404, 404),
+    ("POST", "/billing/family/leave"):                             (302, 404, 404, 404),
+    ("GET", "/billing/family/join/<token>"):                       (404, 404, 404, 404),
+    ("POST", "/billing/family/join/<token>"):                      (302, 404, 404, 404),
 }
 
 
@@ -185,12 +194,14 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
                               kind=notification.kind, status="failed", attempts=4, last_error="SMTP 451")
             db.session.add_all([achievement, failed])
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
+        # billing is off here: no family exists (invitation 1, membership 1 are placeholders)
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
-               "invoice_id": receipt.id}
+               "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
             "unsubscribe": channels.unsubscribe_token(ana.id, notification.kind, "email"),
+            "billing": "an-invitation-while-billing-is-off",
         }
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
               "<username>": ben_name, "<any(followers, following):which>": "followers",

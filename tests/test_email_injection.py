@@ -134,6 +134,25 @@ def _weekly_report(w: World) -> Made:
     return "ana@example.com", [w.name]
 
 
+def _family_invitation(w: World) -> Made:
+    """An owner with a hostile name invites an address someone typed; billing is switched on for it here,
+    with the owner's Family subscription as billing's webhooks would have recorded it."""
+    from puchi.billing.models import Subscription
+    from puchi.core.db import now
+
+    w.app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x",
+                        STRIPE_PRICE_FAMILY_YEARLY="price_family_yearly")
+    owner = w.make_user("ana@example.com", display_name=w.name)
+    with w.app.app_context(), action():
+        db.session.add(Subscription(stripe_subscription_id="sub_family", stripe_customer_id="cus_ana",
+                                    user_id=owner.id, status="active", price_id="price_family_yearly",
+                                    plan="family_yearly", state_at=now()))
+    response = post_form(w.client_of(owner), "/billing/family", {"email": HOSTILE_ADDRESS},
+                         action="/billing/family/invitations")
+    assert response.status_code == 302, response.text
+    return HOSTILE_ADDRESS, [w.name]
+
+
 def _notification(kind: str) -> Callable[[World], Made]:
     """A notification of ``kind`` by email; the recipient and the friend who caused it both have hostile names."""
 
@@ -190,6 +209,7 @@ MAKERS: dict[str, Callable[[World], Made]] = {
     "change_email_verify": _change_email_verify,
     "email_change_notice": _email_change_notice,
     "weekly_report": _weekly_report,
+    "family_invitation": _family_invitation,
     **{f"notification:{kind}": _notification(kind) for kind in EMAIL_KINDS if kind != "weekly"},
 }
 # Every email template on disk, and every kind of notification that can go out by email (the weekly report

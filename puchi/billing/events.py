@@ -82,3 +82,41 @@ class PaymentActionRequired(DomainEvent):
     amount_due: int
     currency: str
     hosted_invoice_url: str | None = None
+# --- Family plan ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FamilyInvitationSent(DomainEvent):
+    """A Family-plan owner invited someone by email. Actor: the owner. Subject:
+    ``("billing_family_invitation", id)``. The address stays in billing's invitation row, not in the log."""
+
+    name = "family.invitation_sent"
+    owner_id: int
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class FamilyMemberJoined(DomainEvent):
+    """A learner accepted an invitation and joined a family. Actor: the member. Subject: ``("user", owner)``."""
+
+    name = "family.member_joined"
+    owner_id: int
+    member_id: int
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class FamilyMemberLeft(DomainEvent):
+    """A member left the family themselves. Actor: the member. Subject: ``("user", owner)``."""
+
+    name = "family.member_left"
+    owner_id: int
+    member_id: int
+
+
+@dataclass(frozen=True)
+class FamilyMemberRemoved(DomainEvent):
+    """The owner removed a member. Actor: the owner. Subject: ``("user", member)``."""
+
+    name = "family.member_removed"
+    owner_id: int
+    member_id: int

@@ -129,3 +129,33 @@ class Charge(Model):
     dispute_status: Mapped[str | None] = mapped_column(String(32))  # Stripe's dispute status, newest known
     dispute_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Stripe's time of that status
     state_at: Mapped[datetime] = mapped_column(UTCDateTime)
+# --- Family plan ------------------------------------------------------------------------------------------
+
+class FamilyMembership(Model):
+    """A learner in the family of a Family-plan owner. One family per learner (the unique ``member_id``
+    makes two accepts at once end in one family); removing the row ends the membership and nothing else,
+    so the member's progress stays theirs."""
+
+    __tablename__ = "billing_family_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class FamilyInvitation(Model):
+    """An emailed invitation to a family. Its link carries ``id`` and ``nonce``, signed; it works once,
+    until ``expires_at``, while ``status`` is pending (then accepted or cancelled)."""
+
+    __tablename__ = "billing_family_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    nonce: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from puchi.billing.models import Subscription
+from puchi.billing.models import FamilyMembership, Subscription
 from puchi.core.db import db, now
 
 if TYPE_CHECKING:
@@ -45,14 +45,26 @@ PAST_DUE = "past_due"
 @dataclass(frozen=True)
 class Entitlements:
     """What a learner may do beyond the free plan. ``plan`` and ``until`` describe the subscription that
-    grants it (``until``: the paid period's end, or the grace period's while a renewal is failing)."""
+    grants it (``until``: the paid period's end, or the grace period's while a renewal is failing).
+    ``family_member``: the perks come from the Family plan of ``family_owner_id`` (who is also named for
+    the owner of a Family plan themselves)."""
 
     premium: bool = False
     plan: Plan | None = None
     until: datetime | None = None
+    family_member: bool = False
+    family_owner_id: int | None = None
 
     @property
     def unlimited_hearts(self) -> bool:
+        return self.premium
+
+    @property
+    def unlimited_offline_downloads(self) -> bool:
+        return self.premium
+
+    @property
+    def extra_practice_modes(self) -> bool:
         return self.premium
 
 
@@ -97,19 +109,34 @@ def grants_premium(subscription: Subscription, at: datetime) -> bool:
 
 
 def entitlements(user: User) -> Entitlements:
-    """What ``user`` may do now. With billing off, everyone is on the free plan."""
+    """What ``user`` may do now: from their own subscription, else from the Family plan of the family they
+    are in. One query (it is asked on every lesson page). With billing off, everyone is on the free plan."""
     if not configured() or not getattr(user, "id", None):
         return FREE
     at = now()
-    subscriptions = db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
-                                       .order_by(Subscription.state_at.desc()))
-    for subscription in subscriptions:
+    family_owner = select(FamilyMembership.owner_id).where(FamilyMembership.member_id == user.id).scalar_subquery()
+    subscriptions = db.session.scalars(select(Subscription)
+                                       .where(or_(Subscription.user_id == user.id,
+                                                  Subscription.user_id == family_owner))
+                                       .order_by(Subscription.state_at.desc())).all()
+    own = [s for s in subscriptions if s.user_id == user.id]
+    family = [s for s in subscriptions if s.user_id != user.id and s.plan == Plan.FAMILY_YEARLY]
+    for subscription in own:
         if subscription.plan is not None and grants_premium(subscription, at):
-            until: datetime | None = subscription.current_period_end
-            if subscription.status == PAST_DUE and subscription.past_due_since is not None:
-                until = subscription.past_due_since + grace_period()
-            return Entitlements(premium=True, plan=Plan(subscription.plan), until=until)
+            return _granted_by(subscription, member=False)
+    for subscription in family:  # only the owner's Family plan reaches the members
+        if grants_premium(subscription, at):
+            return _granted_by(subscription, member=True)
     return FREE
+
+
+def _granted_by(subscription: Subscription, *, member: bool) -> Entitlements:
+    until: datetime | None = subscription.current_period_end
+    if subscription.status == PAST_DUE and subscription.past_due_since is not None:
+        until = subscription.past_due_since + grace_period()
+    plan = Plan(str(subscription.plan))  # callers pass only subscriptions to one of Puchi's plans
+    owner = subscription.user_id if member or plan is Plan.FAMILY_YEARLY else None
+    return Entitlements(premium=True, plan=plan, until=until, family_member=member, family_owner_id=owner)
 
 
 def has_premium(user: User) -> bool:
@@ -176,3 +203,11 @@ def analytics_report(start: date, end: date) -> BillingReport:
     from puchi.billing import analytics
 
     return analytics.report(start, end)
+def has_unlimited_offline_downloads(user: User) -> bool:
+    """Learning's offline-download seam asks this (billing's wiring plugs it in)."""
+    return entitlements(user).unlimited_offline_downloads
+
+
+def has_extra_practice_modes(user: User) -> bool:
+    """Learning's practice-modes seam asks this (billing's wiring plugs it in)."""
+    return entitlements(user).extra_practice_modes

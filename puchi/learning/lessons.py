@@ -426,12 +426,22 @@ def summary(user: User, session_id: int) -> Summary:
 # --- Offline lessons ---------------------------------------------------------------------------------------
 
 OFFLINE = "offline"
+# The free plan keeps two lessons of a course downloaded at a time (played and synced, they make room for
+# more). Unlimited offline downloads (premium, through learning's seam) lift that to ten: not a plan limit
+# but a bound on what one download writes and the browser stores.
 OFFLINE_LESSONS = 2
+OFFLINE_LESSONS_UNLIMITED = 10
+
+
+def offline_allowance(user: User) -> int:
+    """How many lessons of one course ``user`` may keep downloaded at a time."""
+    return OFFLINE_LESSONS_UNLIMITED if services.unlimited_offline_downloads(user) else OFFLINE_LESSONS
 
 
 @action
-def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) -> list[LessonSession]:
-    """Build the next lessons of the course for playing offline (kept until they are synced). Commits.
+def prepare_offline(user: User, course_slug: str, count: int | None = None) -> list[LessonSession]:
+    """Build the next lessons of the course for playing offline (kept until they are synced), up to the
+    learner's allowance (``offline_allowance``) unless ``count`` says otherwise. Commits.
 
     Lessons already downloaded and not yet synced are returned again rather than built twice.
 
@@ -446,6 +456,7 @@ def prepare_offline(user: User, course_slug: str, count: int = OFFLINE_LESSONS) 
     next_skill = services.course_map(user, course).next_skill
     if next_skill is None and not pending:
         raise Conflict(_l("There is no lesson to download in this course now."), code="nothing_to_learn")
+    count = offline_allowance(user) if count is None else count
     if len(pending) < count and next_skill is not None:
         hooks.check("lesson.start", user=user, kind=LESSON)
         skill = next_skill.skill

@@ -6,9 +6,11 @@ Lesson sessions live in :mod:`puchi.learning.lessons`. Functions that change som
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -286,3 +288,44 @@ def answer_accuracy(user_id: int) -> Select[str, int, int]:
 def home_section(user: User) -> tuple[str, dict[str, object]]:
     enrolment = active_enrollment(user)
     return "learning/_home_section.html", {"course_map": course_map(user, enrolment.course) if enrolment else None}
+
+
+# --- Seams for another domain's perks ---------------------------------------------------------------------
+# Yes/no questions that billing answers (its wiring plugs its checks in), kept on the app like core's hooks so
+# two apps in one process never share them. Learning asks; it never imports billing nor reads its tables.
+
+PerkCheck = Callable[[User], bool]
+_OFFLINE_CHECKS = "puchi.learning.unlimited_offline_downloads_checks"
+_PRACTICE_CHECKS = "puchi.learning.extra_practice_modes_checks"
+
+
+def _add_check(app: Flask, key: str, check: PerkCheck) -> None:
+    checks: list[PerkCheck] = app.extensions.setdefault(key, [])
+    if check not in checks:
+        checks.append(check)
+
+
+def _asks_yes(key: str, user: User) -> bool:
+    checks: list[PerkCheck] = current_app.extensions.get(key, [])
+    return any(check(user) for check in checks)
+
+
+def add_unlimited_offline_downloads_check(app: Flask, check: PerkCheck) -> None:
+    """The seam for billing: ``check(user) -> bool`` lifts the free plan's offline limit (see
+    ``lessons.offline_allowance``)."""
+    _add_check(app, _OFFLINE_CHECKS, check)
+
+
+def unlimited_offline_downloads(user: User) -> bool:
+    return _asks_yes(_OFFLINE_CHECKS, user)
+
+
+def add_extra_practice_modes_check(app: Flask, check: PerkCheck) -> None:
+    """The seam for billing: ``check(user) -> bool`` opens the practice hub's extra modes (premium)."""
+    _add_check(app, _PRACTICE_CHECKS, check)
+
+
+def extra_practice_modes(user: User) -> bool:
+    """Whether the practice hub's extra modes are open to ``user``. The review of what is due (``/practice``)
+    is free to everyone; the hub's other modes ask here."""
+    return _asks_yes(_PRACTICE_CHECKS, user)
