@@ -30,15 +30,16 @@ PLAN_NAMES = {services.Plan.SUPER_MONTHLY: _l("Puchi Super, monthly"),
 
 
 def receipts_of(user: User) -> list[Invoice]:
-    """The learner's paid invoices, newest first (one query)."""
-    return list(db.session.scalars(select(Invoice).where(Invoice.user_id == user.id, Invoice.status == PAID)
+    """The learner's paid invoices, newest first (one query). A trial's invoice of nothing is no payment."""
+    return list(db.session.scalars(select(Invoice).where(Invoice.user_id == user.id, Invoice.status == PAID,
+                                                         Invoice.amount_paid > 0)
                                    .order_by(Invoice.paid_at.desc(), Invoice.id.desc())))
 
 
 def receipt_for(user: User, invoice_id: int) -> Invoice:
     """One of the learner's paid invoices. :raises NotFound: none of theirs has that id."""
     invoice = db.session.scalar(select(Invoice).where(Invoice.id == invoice_id, Invoice.user_id == user.id,
-                                                      Invoice.status == PAID))
+                                                      Invoice.status == PAID, Invoice.amount_paid > 0))
     if invoice is None:
         raise NotFound(code="receipt_not_found")
     return invoice

@@ -31,7 +31,8 @@ def account_receipts(user: Any) -> tuple[str, dict[str, Any]] | None:
     if user is None:
         return None
     count = db.session.scalar(select(func.count(Invoice.id)).where(Invoice.user_id == user.id,
-                                                                  Invoice.status == "paid")) or 0
+                                                                  Invoice.status == "paid",
+                                                                  Invoice.amount_paid > 0)) or 0
     if not count:
         return None
     return "billing/_account_receipts.html", {"count": count}

@@ -137,8 +137,8 @@ def on_trial_ending(event: events.Event, ending: TrialEnding) -> None:
 
 
 def on_invoice_paid(event: events.Event, paid: InvoicePaid) -> None:
-    if event.actor_id is None:
-        return
+    if event.actor_id is None or paid.amount_paid <= 0:
+        return  # a trial's invoice of nothing needs no receipt
     notify(event.actor_id, "receipt", {"invoice_id": paid.invoice_id, "amount": paid.amount_paid,
                                        "currency": paid.currency}, f"receipt:{paid.invoice_id}")
 

@@ -123,3 +123,20 @@ def test_receipts_and_payment_problems_cannot_be_switched_off_but_the_welcome_ca
     assert len(messages) == 2 and not any("Welcome" in subject for subject in subjects), subjects
     assert any("Payment received" in subject for subject in subjects)
     assert any("Your payment failed" in subject for subject in subjects)
+
+
+def test_a_trials_invoice_of_nothing_sends_no_receipt(app, client, stripe_api, make_user, mailbox):
+    learner = make_user()
+    customer = _customer(stripe_api, learner)
+    subscription = _subscribe(client, stripe_api, customer, status="trialing", trial_end=now_s() + 86400)
+    mailbox.wait_for(learner.email)  # the welcome
+    invoice = stripe_api.invoice(customer["id"], subscription["id"], price_id=PRICE_SUPER_MONTHLY, amount=0,
+                                 period_start=now_s() - 10, period_end=now_s() + 86400)
+    deliver(client, stripe_api.event("invoice.paid", invoice, created=now_s()))
+    _invoice_event(client, stripe_api, customer, subscription, "invoice.paid", status="paid")  # the first real one
+
+    messages = mailbox.wait_for(learner.email, count=2)
+    assert [str(m["Subject"]) for m in messages][1:] == ["Puchi: Payment received: €10.00. Thank you!"]
+    learner_client = app.test_client()
+    assert AuthActions(learner_client).log_in(learner.email).status_code == 302
+    assert learner_client.get("/billing/receipts").text.count("Receipt (PDF)") == 1
