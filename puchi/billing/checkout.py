@@ -8,15 +8,18 @@ Every call carries our own deterministic ``Idempotency-Key`` instead of the libr
 
 - the customer's key is the learner's id, so two tabs, a double click or a retry after a timeout (Stripe made
   the customer, we never heard back) get the same customer instead of a second one;
-- the session's key is the learner, the plan's price and the current ``CHECKOUT_WINDOW_SECONDS`` window: a
-  double click, or the learner coming back from Stripe's page and choosing the same plan again soon after,
-  gets the same open session (Stripe answers a repeated key with the first answer for 24 hours), while a
-  later visit gets a fresh one. A different plan, or a new window, makes a new session.
+- the session's key is the learner, the session's parameters (plan's price, customer, trial) and the current
+  ``CHECKOUT_WINDOW_SECONDS`` window: a double click, or the learner coming back from Stripe's page and
+  choosing the same plan again soon after, gets the same open session (Stripe answers a repeated key with
+  the first answer for 24 hours), while a later visit gets a fresh one. A different plan, a trial no longer
+  due, or a new window makes a new session; a key is never reused with other parameters, which Stripe
+  would refuse.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from typing import TYPE_CHECKING
 
@@ -75,9 +78,8 @@ def start_checkout(user: User, plan_name: str) -> str:
         if customer_id is None:
             customer_id = _create_customer(user_id, email)
             _remember_customer(user_id, customer_id)
-        session = client().v1.checkout.sessions.create(
-            _session_params(user_id, customer_id, plan, price_id, trial_days),
-            {"idempotency_key": _session_key(user_id, price_id)})
+        params = _session_params(user_id, customer_id, plan, price_id, trial_days)
+        session = client().v1.checkout.sessions.create(params, {"idempotency_key": _session_key(user_id, params)})
     except stripe.StripeError as error:
         current_app.logger.warning("Stripe checkout for user %s failed: %s", user_id, error)
         raise StripeUnavailable() from error
@@ -146,7 +148,10 @@ def _session_params(user_id: int, customer_id: str, plan: Plan, price_id: str,
     }
 
 
-def _session_key(user_id: int, price_id: str) -> str:
+def _session_key(user_id: int, params: SessionCreateParams) -> str:
+    # The parameters are part of the key: Stripe refuses a key reused with other parameters, so a change (a
+    # trial no longer due, another customer) must make a new key rather than fail for the rest of the window.
     window = int(time.time()) // CHECKOUT_WINDOW_SECONDS
-    digest = hashlib.sha256(f"{user_id}:{price_id}:{window}".encode()).hexdigest()[:32]
+    request = json.dumps(params, sort_keys=True)
+    digest = hashlib.sha256(f"{user_id}:{window}:{request}".encode()).hexdigest()[:32]
     return f"puchi-checkout-{user_id}-{digest}"
