@@ -91,6 +91,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/notifications"):                            (302, 302, 302, 302),
     ("POST", "/account/notifications/schedule"):                   (302, 422, 422, 422),
     ("GET", "/admin/deliveries"):                                  (302, 403, 403, 200),
+    ("GET", "/admin/billing"):                                     (302, 403, 403, 200),
     ("POST", "/admin/deliveries/<int:delivery_id>/retry"):         (302, 403, 403, 302),
     ("GET", "/unsubscribe/<token>"):                               (200, 200, 200, 200),
     ("POST", "/unsubscribe/<token>"):                              (200, 200, 200, 200),

@@ -1,7 +1,9 @@
-"""Admin pages, over the domains' services (which check the admin role themselves). Today: the notification
-send log, with the failed sends and a retry button."""
+"""Admin pages, over the domains' services (which check the admin role themselves): the notification send log
+(with the failed sends and a retry button) and billing's figures."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -9,10 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from puchi.accounts import services as accounts
+from puchi.admin import figures
+from puchi.billing import services as billing
+from puchi.core.db import now
 from puchi.core.htmx import render_page
+from puchi.core.inputs import parse_int
 from puchi.notifications import services as notifications
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+DEFAULT_REPORT_MONTHS, MAX_REPORT_MONTHS = 12, 36
 
 
 @bp.before_request
@@ -38,3 +45,18 @@ def retry_delivery(delivery_id: int) -> ResponseReturnValue:
     else:
         flash(_("Only a failed send can be retried."), "error")
     return redirect(url_for("admin.deliveries"))
+
+
+@bp.get("/billing")
+def billing_figures() -> ResponseReturnValue:
+    """Billing's figures month by month (MRR, subscribers, trials, churn, payments), from billing's records."""
+    viewer = current_user._get_current_object()
+    if not billing.configured():
+        return render_page("admin/billing.html", configured=False)
+    months = parse_int(request.args.get("months"), minimum=1, maximum=MAX_REPORT_MONTHS) or DEFAULT_REPORT_MONTHS
+    today = now().date()
+    first = today.year * 12 + today.month - 1 - (months - 1)  # months counted from year 0, so -1 wraps years
+    start = date(first // 12, first % 12 + 1, 1)
+    report = billing.analytics_report(viewer, start, today)
+    return render_page("admin/billing.html", configured=True, report=report, months=months,
+                       month_choices=(3, 6, 12, 24), charts=figures.billing_charts(report))

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import or_, select
 
+from puchi.accounts import services as accounts
+from puchi.billing import analytics
+from puchi.billing.analytics import BillingReport
 from puchi.billing.models import FamilyMembership, Subscription
 from puchi.core.db import db, now
 
 if TYPE_CHECKING:
     from puchi.accounts.models import User
-    from puchi.billing.analytics import BillingReport
 
 
 class Plan(enum.StrEnum):
@@ -198,10 +200,13 @@ def receipt_attachment(user_id: int, invoice_id: int, locale: str) -> tuple[str,
     return receipts.attachment(user_id, invoice_id, locale)
 
 
-def analytics_report(start: date, end: date) -> BillingReport:
-    """Billing's numbers month by month from ``start``'s month to ``end``'s (see puchi/billing/analytics.py)."""
-    from puchi.billing import analytics
+def analytics_report(viewer: User, start: date, end: date) -> BillingReport:
+    """Billing's numbers month by month from ``start``'s month to ``end``'s (see puchi/billing/analytics.py),
+    for an administrator.
 
+    :raises Forbidden: ``viewer`` is not an administrator.
+    """
+    accounts.require_admin(viewer)
     return analytics.report(start, end)
 def has_unlimited_offline_downloads(user: User) -> bool:
     """Learning's offline-download seam asks this (billing's wiring plugs it in)."""

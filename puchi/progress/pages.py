@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from puchi.accounts.models import User
-from puchi.progress import charts, leagues, services
+from puchi.core import charts
+from puchi.progress import leagues, services
 
 
 def home_section(user: User) -> tuple[str, dict[str, object]]:

@@ -9,9 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from puchi.core import charts
 from puchi.core.errors import Conflict, Invalid, PaymentRequired
 from puchi.core.htmx import render_page
-from puchi.progress import achievements, charts, leagues, rules, services, statistics
+from puchi.progress import achievements, leagues, rules, services, statistics
 
 bp = Blueprint("progress", __name__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event
@@ -11,6 +12,7 @@ from puchi.billing import services
 from puchi.billing.models import Invoice, Subscription
 from puchi.core.db import action, db
 
+ADMIN = SimpleNamespace(id=1, is_admin=True)  # the report reads no account: an administrator's role is all it asks
 JAN, FEB, MAR, APR = (date(2026, m, 1) for m in (1, 2, 3, 4))
 
 
@@ -54,7 +56,7 @@ def world(app):
             _invoice("in_D3", "D", status="open", amount=699, failed=at(3, 5)),
         ])
     with app.app_context():
-        yield services.analytics_report(date(2026, 1, 15), date(2026, 4, 2))
+        yield services.analytics_report(ADMIN, date(2026, 1, 15), date(2026, 4, 2))
 
 
 def test_the_report_covers_each_month_of_the_range(world):
@@ -104,9 +106,17 @@ def test_the_number_of_queries_does_not_grow_with_the_months(app, world):
         engine = db.engine
         event.listen(engine, "before_cursor_execute", seen)
         try:
-            services.analytics_report(start, end)
+            services.analytics_report(ADMIN, start, end)
         finally:
             event.remove(engine, "before_cursor_execute", seen)
         return len(statements)
 
     assert count_queries(date(2026, 1, 1), date(2026, 2, 1)) == count_queries(date(2025, 1, 1), date(2026, 12, 1))
+
+
+def test_only_an_administrator_gets_the_figures(app):
+    from puchi.core.errors import Forbidden
+
+    with app.app_context(), pytest.raises(Forbidden) as refused:
+        services.analytics_report(SimpleNamespace(id=2, is_admin=False), date(2026, 1, 1), date(2026, 2, 1))
+    assert refused.value.code == "admin_only"
