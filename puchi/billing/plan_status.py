@@ -42,6 +42,7 @@ class PlanStatus:
     ends_at: datetime | None = None
     trial_ends_at: datetime | None = None
     has_customer: bool = False
+    family_member: bool = False  # the perks come from someone else's Family plan
 
 
 def plan_status(user: User) -> PlanStatus:
@@ -58,6 +59,10 @@ def plan_status(user: User) -> PlanStatus:
                           renews_at=None if ending else record.current_period_end, ends_at=ends_at,
                           trial_ends_at=record.trial_end if record.status == "trialing" else None,
                           has_customer=has_customer)
+    granted = services.entitlements(user)
+    if granted.family_member:  # no plan of their own, but a family's: theirs as long as the owner's runs
+        return PlanStatus(premium=True, plan=granted.plan, status="active", has_customer=has_customer,
+                          family_member=True)
     return PlanStatus(has_customer=has_customer)
 
 

@@ -24,6 +24,7 @@ from puchi.accounts import services as accounts
 from puchi.billing import ledger, services
 from puchi.billing.events import SubscriptionChanged
 from puchi.billing.models import Customer, StripeEvent, Subscription
+from puchi.billing.stripe_client import client
 from puchi.core import events, outbox
 from puchi.core.db import action, db, now
 from puchi.core.errors import BadRequest, NotFound
@@ -252,7 +253,7 @@ def _owner(known: int | None, obj: dict[str, Any]) -> int | None:
     if linked is not None:
         return linked
     try:
-        customer = _client().v1.customers.retrieve(customer_id).to_dict()
+        customer = client().v1.customers.retrieve(customer_id).to_dict()
     except stripe.InvalidRequestError:
         return None  # a customer deleted at Stripe names nobody
     return _existing_user(_metadata_user(customer))
@@ -285,15 +286,6 @@ def _existing_user(value: Any) -> int | None:
 
 # --- Stripe's API ----------------------------------------------------------------------------------------
 
-def _client() -> stripe.StripeClient:
-    config = current_app.config
-    # No retries inside the call: a failed job is retried by the outbox, with back-off.
-    return stripe.StripeClient(config["STRIPE_SECRET_KEY"],
-                               base_addresses={"api": config["STRIPE_API_BASE"]} if config["STRIPE_API_BASE"] else {},
-                               max_network_retries=0,
-                               http_client=stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT"]))
-
-
 def fetch_subscription(subscription_id: str) -> dict[str, Any]:
     """The subscription as Stripe holds it now.
 
@@ -301,7 +293,7 @@ def fetch_subscription(subscription_id: str) -> dict[str, Any]:
     :raises stripe.StripeError: Stripe could not answer (the job is retried later).
     """
     try:
-        subscription: dict[str, Any] = _client().v1.subscriptions.retrieve(subscription_id).to_dict()
+        subscription: dict[str, Any] = client().v1.subscriptions.retrieve(subscription_id).to_dict()
     except stripe.InvalidRequestError as error:
         if error.http_status == 404:
             raise NotFound(code="stripe_subscription_missing") from error

@@ -124,6 +124,9 @@ def test_an_invited_learner_joins_by_the_emailed_link_and_plays_with_unlimited_h
 
     assert "Ben" in owner_client.get("/billing/family").text
     assert "You are in Ana's family" in ben_client.get("/billing/family").text
+    account = ben_client.get("/account").text  # "Your plan" says where Super comes from and links the family
+    assert "You have Super through a family plan." in account and 'href="/billing/family"' in account
+    assert 'href="/billing/family"' in owner_client.get("/account").text
     [sent] = recorded(app, FamilyInvitationSent)
     [joined] = recorded(app, FamilyMemberJoined)
     assert (sent.owner_id, joined.owner_id, joined.member_id, joined.invitation_id) == (
