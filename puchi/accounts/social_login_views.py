@@ -131,12 +131,11 @@ def finish() -> ResponseReturnValue:
         session[PROOF] = {"claims": asdict(claims), "at": time.time()}
         return redirect(url_for("social_login.prove"))
     assert outcome.user is not None
-    if outcome.result is identities.Result.CREATED:
-        flash(_("Welcome to Puchi! Your account is ready."), "success")
-    return _complete_log_in(outcome.user)
+    welcome = _("Welcome to Puchi! Your account is ready.") if outcome.result is identities.Result.CREATED else None
+    return _complete_log_in(outcome.user, welcome)
 
 
-def _complete_log_in(user: Any) -> ResponseReturnValue:
+def _complete_log_in(user: Any, message: str | None = None) -> ResponseReturnValue:
     """The same last step as a password log-in: a fresh cookie session (nothing from before survives).
 
     MFA (being added beside this): an account with a second factor must pass it here, exactly where the
@@ -144,6 +143,8 @@ def _complete_log_in(user: Any) -> ResponseReturnValue:
     """
     session.clear()
     login_user(user, remember=False)
+    if message:
+        flash(message, "success")  # after the clear, or it would be cleared too
     return redirect(url_for("pages.home"))
 
 
@@ -208,8 +209,8 @@ def prove_with_password() -> ResponseReturnValue:
         identities.link(user, claims, how="password")
     except Conflict as error:
         return _problem(error, the_provider)
-    flash(_("%(provider)s is linked: you can log in with it.", provider=the_provider.display_name), "success")
-    return _complete_log_in(user)
+    return _complete_log_in(user, _("%(provider)s is linked: you can log in with it.",
+                                    provider=the_provider.display_name))
 
 
 @bp.post("/login/oidc/link/email")

@@ -176,3 +176,7 @@ def test_an_emailed_link_is_refused_once_the_accounts_address_changed(app, make_
     assert response.status_code == 410
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Identity)) == 0
+
+
+def test_without_providers_forms_post_only_to_puchi(client):
+    assert "form-action 'self';" in client.get("/login").headers["Content-Security-Policy"]

@@ -470,3 +470,11 @@ def test_nobody_else_can_unlink_a_learners_identity(app, client, logged_in, prov
 def test_linking_from_the_account_page_needs_a_login(client, provider):
     response = post_form(client, "/login", {}, action="/account/identities/google/link")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_every_page_lets_its_forms_reach_the_provider_and_nowhere_else(client, provider):
+    # The button's POST is redirected to the provider: browsers check that redirect against form-action.
+    for page in ("/", "/login", "/signup"):
+        policy = client.get(page).headers["Content-Security-Policy"]
+        assert f"form-action 'self' {provider.issuer};" in policy
+        assert "script-src 'self';" in policy  # the rest of the policy is core's
