@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -108,7 +108,9 @@ def callback(provider: str) -> ResponseReturnValue:
     except ServiceError as error:
         return _problem(error, the_provider)
     session[PENDING] = {"claims": asdict(claims), "link_user_id": flow.get("link_user_id"), "at": time.time()}
-    return render_page("accounts/social_continue.html", provider_name=the_provider.display_name)
+    response = make_response(render_page("accounts/social_continue.html", provider_name=the_provider.display_name))
+    response.headers["Referrer-Policy"] = "no-referrer"  # this URL holds the code: the next page must not see it
+    return response
 
 
 @bp.post("/login/oidc/continue")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -390,6 +391,15 @@ def test_no_code_or_token_reaches_the_logs_or_events(app, client, make_user, pro
         assert secret not in caplog.text
         assert secret not in payloads
     assert "user.identity_linked" in {record for record in _event_names(app)}
+
+
+def test_the_code_in_the_callback_address_goes_no_further(client, provider):
+    provider.approve(NADIA)
+    page = continue_with_google_callback_only(client)
+    assert page.headers["Referrer-Policy"] == "no-referrer"  # not in the next request's Referer
+    gunicorn_conf = (Path(__file__).parents[2] / "gunicorn.conf.py").read_text()
+    assert "access_log_format" in gunicorn_conf and "%(U)s" in gunicorn_conf  # access log: path, no query
+    assert "%(r)s" not in gunicorn_conf and "%(q)s" not in gunicorn_conf and "%(f)s" not in gunicorn_conf
 
 
 def _event_names(app) -> set[str]:
