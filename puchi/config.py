@@ -164,3 +164,6 @@ def check_production_config(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY") or ""
     if secret == DEFAULT_SECRET or len(secret) < 32:
         raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters in production")
+    for name, provider in (config.get("OIDC_PROVIDERS") or {}).items():
+        if not provider["issuer"].startswith("https://"):  # its keys and tokens must not cross in the clear
+            raise RuntimeError(f"OIDC_{name.upper()}_ISSUER must be an https:// address in production")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from puchi.accounts import identities
 from puchi.accounts.models import Identity, User
 from puchi.accounts.oidc import VerifiedIdentity
-from puchi.config import load_config
+from puchi.config import check_production_config, load_config
 from puchi.core.db import action, db
 from puchi.core.errors import Conflict, Forbidden, NotFound
 from tests.conftest import AuthActions, follow_email_link, link_in, post_form
@@ -37,6 +37,13 @@ def test_providers_come_from_the_environment_complete_or_not_at_all(tmp_path):
         "corp": {"issuer": "https://sso.example.org", "client_id": "id-c", "secret": "s-c", "name": "Example SSO"},
     }
     assert config["OIDC_HTTP_TIMEOUT"] == 3.0
+
+
+def test_production_refuses_a_provider_reached_in_the_clear(tmp_path):
+    provider = {"OIDC_CORP_CLIENT_ID": "id", "OIDC_CORP_SECRET": "s", "PUCHI_ENV": "production", "SECRET_KEY": "x" * 40}
+    check_production_config(load_config(str(tmp_path), {**provider, "OIDC_CORP_ISSUER": "https://sso.example.org"}))
+    with pytest.raises(RuntimeError, match="OIDC_CORP_ISSUER"):
+        check_production_config(load_config(str(tmp_path), {**provider, "OIDC_CORP_ISSUER": "http://sso.example.org"}))
 
 
 def test_no_provider_configured_means_no_buttons(client):
