@@ -98,7 +98,7 @@ def callback(provider: str) -> ResponseReturnValue:
     state = request.args.get("state", "")
     if flow is None:
         return _problem(oidc.refused("flow_expired"), the_provider)
-    if flow.get("provider") != provider or not secrets.compare_digest(str(flow["state"]), state):
+    if flow.get("provider") != provider or not secrets.compare_digest(str(flow["state"]).encode(), state.encode()):
         return _problem(oidc.refused("state_mismatch"), the_provider)
     if "error" in request.args or not request.args.get("code"):
         return _problem(oidc.refused("cancelled"), the_provider)

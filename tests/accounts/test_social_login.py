@@ -266,6 +266,13 @@ def test_a_forged_state_is_refused(app, client, provider):
     assert not is_logged_in(client) and identities(app) == []
 
 
+def test_a_state_of_any_characters_is_refused_not_a_500(client, provider):
+    provider.approve(NADIA)
+    go_to_provider(client)
+    response = client.get("/login/oidc/google/callback?" + urlencode({"code": "x", "state": "é\u202e☃"}))
+    assert response.status_code == 400
+
+
 def test_a_callback_with_no_sign_in_started_in_this_browser_is_refused(app, client, provider):
     provider.approve(NADIA)
     callback = provider_answers(go_to_provider(app.test_client()))  # started in another browser
