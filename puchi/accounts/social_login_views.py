@@ -63,6 +63,7 @@ def _claims(entry: dict[str, Any]) -> oidc.VerifiedIdentity:
 # --- Going to the provider ---------------------------------------------------------------------------
 
 @bp.post("/login/oidc/<provider>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def start(provider: str) -> ResponseReturnValue:
     """The "Continue with …" buttons of the log-in and sign-up pages."""
     if current_user.is_authenticated:
@@ -114,6 +115,7 @@ def callback(provider: str) -> ResponseReturnValue:
 
 
 @bp.post("/login/oidc/continue")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def finish() -> ResponseReturnValue:
     """Act on the identity the callback validated: log in, open an account, ask for proof, or link."""
     pending = _fresh(session.pop(PENDING, None))
