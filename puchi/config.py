@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,25 @@ def _intervals(value: str | None, default: list[int]) -> list[int]:
     if not value:
         return default
     return [int(part) for part in value.split(",") if part.strip()]
+
+
+# --- Social login (OpenID Connect) providers: OIDC_<NAME>_ISSUER / _CLIENT_ID / _SECRET [/ _NAME] ---
+_OIDC_ISSUER = re.compile(r"^OIDC_([A-Z0-9]+)_ISSUER$")
+
+
+def _oidc_providers(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Every provider with an issuer, a client id and a secret in the environment, by lower-case name."""
+    providers = {}
+    for variable, issuer in sorted(env.items()):
+        match = _OIDC_ISSUER.match(variable)
+        if not match or not issuer.strip():
+            continue
+        name = match.group(1)
+        client_id, secret = env.get(f"OIDC_{name}_CLIENT_ID", ""), env.get(f"OIDC_{name}_SECRET", "")
+        if client_id and secret:  # half a configuration is no provider (and no button)
+            providers[name.lower()] = {"issuer": issuer.strip().rstrip("/"), "client_id": client_id,
+                                       "secret": secret, "name": env.get(f"OIDC_{name}_NAME", "")}
+    return providers
 
 
 def load_config(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -135,6 +155,12 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         # Who issues the receipts: the seller's name and address lines as printed on each receipt PDF.
         "BILLING_SELLER": env.get("PUCHI_BILLING_SELLER") or "Puchi",
         "FAMILY_INVITATION_DAYS": int(env.get("PUCHI_FAMILY_INVITATION_DAYS", "14")),
+        # Social login: see _oidc_providers. Discovery documents and keys are cached this long per process.
+        "OIDC_PROVIDERS": _oidc_providers(env),
+        "OIDC_HTTP_TIMEOUT": float(env.get("PUCHI_OIDC_HTTP_TIMEOUT", "10")),
+        "OIDC_CACHE_SECONDS": int(env.get("PUCHI_OIDC_CACHE_SECONDS", "3600")),
+        "RATELIMIT_OIDC_CALLBACK": env.get("PUCHI_RATELIMIT_OIDC_CALLBACK", "20 per minute;100 per hour"),
+        "TOKEN_MAX_AGE_LINK_IDENTITY": int(env.get("PUCHI_TOKEN_MAX_AGE_LINK_IDENTITY", str(60 * 60))),
     }
 
 
@@ -145,3 +171,6 @@ def check_production_config(config: Mapping[str, Any]) -> None:
     secret = config.get("SECRET_KEY") or ""
     if secret == DEFAULT_SECRET or len(secret) < 32:
         raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters in production")
+    for name, provider in (config.get("OIDC_PROVIDERS") or {}).items():
+        if not provider["issuer"].startswith("https://"):  # its keys and tokens must not cross in the clear
+            raise RuntimeError(f"OIDC_{name.upper()}_ISSUER must be an https:// address in production")

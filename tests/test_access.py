@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from puchi.accounts import identities
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
-from puchi.accounts.models import User
+from puchi.accounts.models import Identity, User
+from puchi.accounts.oidc import VerifiedIdentity
 from puchi.billing.models import Invoice
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
@@ -58,6 +60,18 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/sessions/revoke-others"):                   (302, 302, 302, 302),
     ("GET", "/account/preferences"):                               (302, 200, 200, 200),
     ("POST", "/account/preferences"):                              (302, 422, 422, 422),
+    # Social login (OpenID Connect). No provider is configured here ("google" is unknown: 404);
+    # tests/accounts/test_social_login.py runs each route against a configured local provider.
+    ("POST", "/login/oidc/<provider>"):                            (404, 302, 302, 302),
+    ("GET", "/login/oidc/<provider>/callback"):                    (404, 404, 404, 404),
+    ("POST", "/login/oidc/continue"):                              (400, 400, 400, 400),  # no sign-in under way
+    ("GET", "/login/oidc/link"):                                   (302, 302, 302, 302),  # likewise: to /login
+    ("POST", "/login/oidc/link/password"):                         (400, 302, 302, 302),  # likewise; a learner: home
+    ("POST", "/login/oidc/link/email"):                            (400, 302, 302, 302),
+    ("GET", "/link-identity/<token>"):                             (200, 200, 200, 200),  # the link is the key
+    ("POST", "/link-identity/<token>"):                            (302, 410, 410, 410),  # once: the visitor used it
+    ("POST", "/account/identities/<provider>/link"):               (302, 404, 404, 404),
+    ("POST", "/account/identities/<int:identity_id>/unlink"):      (302, 302, 404, 404),
     ("GET", "/courses"):                                           (302, 200, 200, 200),
     ("POST", "/courses/<slug>/enroll"):                            (302, 302, 302, 302),
     ("GET", "/courses/<slug>"):                                    (302, 200, 200, 200),
@@ -195,17 +209,24 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
                               kind=notification.kind, status="failed", attempts=4, last_error="SMTP 451")
             db.session.add_all([achievement, failed])
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
+        with action():  # social login: Ana's Google account is linked, and another waits for her emailed link
+            google = Identity(user_id=ana.id, provider="google", subject="ana-at-google", email="ana@example.com",
+                              email_verified=True)
+            db.session.add(google)
+        link_claims = VerifiedIdentity(provider="google", subject="ana-second-google", email="ana@example.com",
+                                       email_verified=True, name="Ana")
         # billing is off here: no family exists (invitation 1, membership 1 are placeholders)
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
-               "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1}
+               "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
             "unsubscribe": channels.unsubscribe_token(ana.id, notification.kind, "email"),
             "billing": "an-invitation-while-billing-is-off",
+            "link-identity": identities.link_token(ana, link_claims),
         }
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
-              "<username>": ben_name, "<any(followers, following):which>": "followers",
+              "<username>": ben_name, "<any(followers, following):which>": "followers", "<provider>": "google",
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}
     return World(values=values, tokens=tokens,
                  clients={ANONYMOUS: client, OWNER: owner_client, OTHER: other_client, ADMIN: admin_client})

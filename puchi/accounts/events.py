@@ -116,3 +116,30 @@ class PreferencesChanged(DomainEvent):
     desired_retention: float | None = None
     relaxed_mode: bool | None = None
     leagues_enabled: bool | None = None
+
+
+# --- Social login (OpenID Connect) ---------------------------------------------------------------
+# Only the provider's configured name: never a code, token or the provider's subject id.
+
+@dataclass(frozen=True)
+class IdentityLinked(DomainEvent):
+    """An account at a provider now logs this account in (``how``: "sign_up", "password", "email",
+    "account_page")."""
+
+    name = "user.identity_linked"
+    provider: str
+    how: str
+
+
+@dataclass(frozen=True)
+class IdentityUnlinked(DomainEvent):
+    name = "user.identity_unlinked"
+    provider: str
+
+
+@dataclass(frozen=True)
+class IdentityLinkRequested(DomainEvent):
+    """A provider's account with this account's address asked to be linked: its owner was emailed."""
+
+    name = "user.identity_link_requested"
+    provider: str

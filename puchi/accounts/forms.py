@@ -53,3 +53,9 @@ class PreferencesForm(FlaskForm):
     desired_retention = StringField()
     relaxed_mode = BooleanField()
     leagues_enabled = BooleanField()
+
+
+class LinkWithPasswordForm(FlaskForm):
+    """Social login: the password of the account a new identity's address belongs to (proof it is yours)."""
+
+    password = PasswordField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from puchi.core.db import Model, UTCDateTime, now
@@ -114,3 +114,22 @@ class UsedToken(Model):
     purpose: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --- Social login (OpenID Connect) ---------------------------------------------------------------
+
+class Identity(Model):
+    """An account at an OpenID Connect provider linked to a Puchi account: the provider's ``sub`` for it
+    logs that account in. One provider account links to at most one Puchi account."""
+
+    __tablename__ = "accounts_identities"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))  # the configured name, e.g. "google"
+    subject: Mapped[str] = mapped_column(String(255))  # the id_token's "sub": stable, never reassigned
+    email: Mapped[str | None] = mapped_column(String(254))  # as the provider last told it
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

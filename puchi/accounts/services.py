@@ -301,10 +301,9 @@ def _account_key(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-@action
-def _start_session(user: User, *, remember: bool, user_agent: str, password_hash: str | None) -> str:
+def open_session(user: User, *, remember: bool, user_agent: str, password_hash: str | None = None) -> str:
     """Open a new server-side session for ``user`` (and store a password hash made with today's parameters,
-    if given); returns the key for the cookie."""
+    if given); returns the key for the cookie. Runs inside the caller's action (social log-in's is its own)."""
     key = secrets.token_urlsafe(32)
     current = now()
     lifetime = (timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]) if remember
@@ -318,6 +317,9 @@ def _start_session(user: User, *, remember: bool, user_agent: str, password_hash
         user.password_hash = password_hash
     events.record(LoggedIn(remember=remember), actor_id=user.id, subject=("user", user.id))
     return key
+
+
+_start_session = action(open_session)  # password log-in's own action
 
 
 def load_session_user(login_id: str) -> User | None:

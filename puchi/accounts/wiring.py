@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts import auth, cli, pages, tasks, views
+from puchi.accounts import auth, cli, pages, social_login, social_login_views, tasks, views
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox
 from puchi.core.extensions import login_manager
@@ -22,3 +22,5 @@ def init_app(app: Flask) -> None:
     outbox.add_handler(app, "accounts.password_changed_email", tasks.send_password_changed_email)
     outbox.add_handler(app, "accounts.email_change_notice", tasks.send_email_change_notice)
     outbox.add_handler(app, "accounts.account_exists_email", tasks.send_account_exists_email)
+    app.register_blueprint(social_login_views.bp)  # social login (OpenID Connect)
+    social_login.init_app(app)

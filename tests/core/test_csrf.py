@@ -27,7 +27,8 @@ LOGIN_ONLY_POSTS = sorted(rule for (method, rule), expected in ACCESS.items()
 
 
 def _url(rule: str) -> str:
-    return re.sub(r"<int:\w+>", "1", rule.replace("<slug>", "a-course").replace("<username>", "somebody"))
+    return re.sub(r"<int:\w+>", "1", rule.replace("<slug>", "a-course").replace("<username>", "somebody")
+                  .replace("<provider>", "google"))
 
 
 @pytest.mark.parametrize("rule", LOGIN_ONLY_POSTS)
