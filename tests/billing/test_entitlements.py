@@ -71,3 +71,25 @@ def test_a_failed_renewal_keeps_premium_for_the_grace_period_then_ends_it(app, c
         assert _entitlements(app, learner.id).premium
     with time_machine.travel(during.until + timedelta(minutes=1)):
         assert not _entitlements(app, learner.id).premium
+
+
+def test_with_stripe_down_a_premium_learner_still_plays_and_keeps_every_heart(
+        app, client, stripe_api, spanish, logged_in):  # noqa: F811 - the fixture
+    from tests.conftest import post_form
+    from tests.learning.conftest import answer, first_skill_id, lesson_state, start_lesson, wrong_answer
+
+    learner_client, learner = logged_in()
+    assert post_form(learner_client, "/courses", {}, action=f"/courses/{spanish}/enroll").status_code == 302
+    _subscribe(client, stripe_api, learner.id)
+    stripe_api.fail_with = 500  # Stripe answers nothing but errors from here on: no lesson page asks it
+    asked_before = len(stripe_api.requests)
+
+    for page in ("/home", f"/courses/{spanish}", "/account"):
+        assert learner_client.get(page).status_code == 200, page
+    session_id = start_lesson(learner_client, first_skill_id(app))
+    assert learner_client.get(f"/lessons/{session_id}").status_code == 200
+    for index in range(3):
+        step = lesson_state(app, session_id).steps[index]
+        assert answer(learner_client, session_id, index, wrong_answer(app, step)).status_code in (200, 302)
+    assert profile(app, learner.id).hearts == 5  # three mistakes, and unlimited hearts hold
+    assert len(stripe_api.requests) == asked_before  # nothing on the way waited on Stripe
