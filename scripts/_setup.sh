@@ -20,8 +20,9 @@ setup_venv() {
 }
 
 system_packages() {
-  # libcairo renders the app icons from their SVG (cairosvg); pango lays out receipt PDFs (weasyprint).
-  apt_install libcairo2 libpango-1.0-0 libpangoft2-1.0-0 "$@"
+  # libcairo renders the app icons from their SVG (cairosvg); pango lays out receipt PDFs (weasyprint), whose
+  # Japanese needs a font with kana and kanji (IPA Gothic; DejaVu covers Latin and Arabic).
+  apt_install libcairo2 libpango-1.0-0 libpangoft2-1.0-0 fonts-ipafont-gothic "$@"
 }
 
 compile_translations() {

@@ -85,3 +85,14 @@ def test_a_hostile_name_is_text_on_the_receipt(paying):
     learner_client, _, invoice = paying(name="<b>Eve</b> & <i>co")
     text = pdf_text(learner_client.get(f"/billing/receipts/{invoice.id}.pdf").data)
     assert "<b>Eve</b> & <i>co" in text
+
+
+@pytest.mark.parametrize(("locale", "name", "expected"), [("ja", "さくら", "領収書"), ("ar", "ليلى", "ليلى")])
+def test_a_receipt_in_japanese_or_arabic_is_written_in_real_glyphs(paying, locale, name, expected):
+    learner_client, _, invoice = paying(locale=locale, name=name)
+    data = learner_client.get(f"/billing/receipts/{invoice.id}.pdf").data
+    assert name in pdf_text(data) and (expected in pdf_text(data))
+    fonts = {str(font.get("/BaseFont", "")) for page in PdfReader(io.BytesIO(data)).pages
+             for font in page["/Resources"]["/Font"].values() for font in [font.get_object()]}
+    if locale == "ja":  # kana and kanji come from a font that has them, not from boxes in DejaVu
+        assert any("IPA" in font for font in fonts), fonts
