@@ -4,6 +4,7 @@ A new route fails ``test_every_route_has_an_access_rule`` until it is added to A
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
+from puchi.accounts.mfa_models import RememberedDevice
 from puchi.accounts.models import User
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
@@ -21,6 +23,7 @@ from puchi.notifications import channels
 from puchi.notifications.models import Delivery, Notification
 from puchi.social import messages
 from puchi.social import services as social
+from tests.accounts.mfa_support import enrol_totp, prove_it_is_me
 from tests.conftest import DEFAULT_PASSWORD, post_form
 from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
@@ -56,6 +59,19 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/password"):                                 (302, 422, 422, 422),
     ("POST", "/account/sessions/revoke-others"):                   (302, 302, 302, 302),
     ("GET", "/account/preferences"):                               (302, 200, 200, 200),
+    # MFA: the admin has an authenticator app on (admins must) and proved it; the others have none.
+    ("GET", "/login/verify"):                                      (302, 302, 302, 302),  # no pending log-in
+    ("POST", "/login/verify"):                                     (302, 302, 302, 302),
+    ("GET", "/account/security"):                                  (302, 200, 200, 200),
+    ("POST", "/account/security/totp/start"):                      (302, 302, 302, 302),  # admin: already on
+    ("GET", "/account/security/totp"):                             (302, 302, 302, 302),  # none being set up
+    ("POST", "/account/security/totp"):                            (302, 302, 302, 302),
+    ("POST", "/account/security/totp/disable"):                    (302, 302, 302, 422),  # admin: wrong password
+    ("POST", "/account/security/recovery-codes"):                  (302, 302, 302, 200),  # needs MFA on
+    ("POST", "/account/security/devices/<int:device_id>/forget"):  (302, 302, 404, 404),
+    ("GET", "/account/security/confirm"):                          (302, 302, 302, 200),  # nothing to confirm
+    ("POST", "/account/security/confirm"):                         (302, 302, 302, 422),
+    ("GET", "/account/security/required"):                         (302, 200, 200, 200),
     ("POST", "/account/preferences"):                              (302, 422, 422, 422),
     ("GET", "/courses"):                                           (302, 200, 200, 200),
     ("POST", "/courses/<slug>/enroll"):                            (302, 302, 302, 302),
@@ -150,7 +166,8 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
     owner_client, ana = logged_in(email="ana@example.com", display_name="Ana")
     ben_client, ben = logged_in(email="ben@example.com", display_name="Ben")
     other_client, _ = logged_in(email="carl@example.com", display_name="Carl")
-    admin_client, _ = logged_in(email="root@example.com", display_name="Root", is_admin=True)
+    admin_client, root = logged_in(email="root@example.com", display_name="Root", is_admin=True)
+    prove_it_is_me(admin_client, enrol_totp(app, root.id))  # admins must use MFA
     with app.app_context():
         ana, ben = db.session.get(User, ana.id), db.session.get(User, ben.id)
         ana_name, ben_name = social.profile_of(ana).username, social.profile_of(ben).username
@@ -170,7 +187,11 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
                               kind=notification.kind, status="failed", attempts=4, last_error="SMTP 451")
             db.session.add_all([achievement, failed])
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
-        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id}
+        with action():
+            device = RememberedDevice(user_id=ana.id, token_hash="0" * 64, expires_at=now() + timedelta(days=30))
+            db.session.add(device)
+        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
+               "device_id": device.id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),

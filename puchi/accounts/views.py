@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from puchi.accounts import services, tokens
+from puchi.accounts import mfa_session, mfa_status, services, tokens
 from puchi.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -93,7 +93,12 @@ def log_in() -> ResponseReturnValue:
         remember = bool(form.remember.data)
         try:
             user = services.log_in(form.email.data or "", form.password.data or "", remember=remember,
-                                   user_agent=request.user_agent.string)
+                                   user_agent=request.user_agent.string,
+                                   device_cookie=request.cookies.get(mfa_status.DEVICE_COOKIE))
+        except services.SecondFactorRequired as due:  # MFA: the password was right; now the second step
+            mfa_session.begin_pending(services.get_user(due.user_id), remember=remember,
+                                      next_url=request.args.get("next"))
+            return redirect(url_for("mfa.verify_log_in"))
         except RateLimited as error:
             apply_errors(form, error)
             status = 429
@@ -227,6 +232,7 @@ def _account_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
         profile_form=profile, email_form=email, password_form=password,
         avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
+        mfa_factors=mfa_status.factors_of(user.id),  # MFA: the account page's two-step verification section
     )
 
 
@@ -257,6 +263,7 @@ def update_profile() -> ResponseReturnValue:
 @bp.post("/account/email")
 @rerenders_on_csrf_error
 @login_required
+@mfa_session.step_up_required("accounts.account")
 @_limit("RATELIMIT_RESET")
 def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
@@ -284,6 +291,7 @@ def cancel_email_change() -> ResponseReturnValue:
 @bp.post("/account/password")
 @rerenders_on_csrf_error
 @login_required
+@mfa_session.step_up_required("accounts.account")
 @_limit("RATELIMIT_LOGIN")
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from puchi.accounts import services as accounts
+from puchi.core.errors import Forbidden
 from puchi.core.htmx import render_page
 from puchi.notifications import services as notifications
 
@@ -17,8 +18,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.before_request
 @login_required
-def admins_only() -> None:
-    accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
+def admins_only() -> ResponseReturnValue | None:
+    try:
+        accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
+    except Forbidden as refusal:
+        if refusal.code == accounts.ADMIN_NEEDS_MFA:  # an admin without MFA: a page to set it up, not a 403
+            return redirect(url_for("mfa.admin_needs_mfa"))
+        raise
+    return None
 
 
 @bp.get("/deliveries")
