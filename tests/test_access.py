@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from puchi.accounts import recovery
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
-from puchi.accounts.mfa_models import RememberedDevice
+from puchi.accounts.mfa_models import Passkey, RecoveryCode, RememberedDevice
 from puchi.accounts.models import User
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
@@ -28,6 +29,7 @@ from tests.conftest import DEFAULT_PASSWORD, post_form
 from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
 ANONYMOUS, OWNER, OTHER, ADMIN = "anonymous", "owner", "another learner", "admin"
+ANA_CODE = "abcd-efgh-jkmn-pqrs-tuvw-xyz2"  # a recovery code of Ana's, to prove her second factor
 WHO = (ANONYMOUS, OWNER, OTHER, ADMIN)
 
 # (method, rule) → the status for (a visitor, the owner of the objects in the URL, another learner, an admin).
@@ -59,7 +61,8 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/password"):                                 (302, 422, 422, 422),
     ("POST", "/account/sessions/revoke-others"):                   (302, 302, 302, 302),
     ("GET", "/account/preferences"):                               (302, 200, 200, 200),
-    # MFA: the admin has an authenticator app on (admins must) and proved it; the others have none.
+    # MFA: the admin has an authenticator app on (admins must), Ana a passkey, and both proved it (step-up);
+    # Carl has no second factor.
     ("GET", "/login/verify"):                                      (302, 302, 302, 302),  # no pending log-in
     ("POST", "/login/verify"):                                     (302, 302, 302, 302),
     ("GET", "/account/security"):                                  (302, 200, 200, 200),
@@ -67,11 +70,18 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/account/security/totp"):                             (302, 302, 302, 302),  # none being set up
     ("POST", "/account/security/totp"):                            (302, 302, 302, 302),
     ("POST", "/account/security/totp/disable"):                    (302, 302, 302, 422),  # admin: wrong password
-    ("POST", "/account/security/recovery-codes"):                  (302, 302, 302, 200),  # needs MFA on
+    ("POST", "/account/security/recovery-codes"):                  (302, 200, 302, 200),  # needs MFA on
     ("POST", "/account/security/devices/<int:device_id>/forget"):  (302, 302, 404, 404),
-    ("GET", "/account/security/confirm"):                          (302, 302, 302, 200),  # nothing to confirm
-    ("POST", "/account/security/confirm"):                         (302, 302, 302, 422),
+    ("GET", "/account/security/confirm"):                          (302, 200, 302, 200),  # Carl has nothing to confirm
+    ("POST", "/account/security/confirm"):                         (302, 422, 302, 422),
     ("GET", "/account/security/required"):                         (302, 200, 200, 200),
+    ("POST", "/account/security/passkeys/options"):                (302, 200, 200, 200),
+    ("POST", "/account/security/passkeys"):                        (302, 400, 400, 400),  # a form, not JSON
+    ("POST", "/account/security/passkeys/<int:passkey_id>/rename"): (302, 302, 404, 404),
+    ("POST", "/account/security/passkeys/<int:passkey_id>/delete"): (302, 302, 404, 404),
+    ("POST", "/account/security/confirm/passkey"):                 (302, 400, 400, 400),  # likewise
+    ("POST", "/login/passkey/options"):                            (200, 200, 200, 200),
+    ("POST", "/login/passkey"):                                    (400, 400, 400, 400),  # likewise
     ("POST", "/account/preferences"):                              (302, 422, 422, 422),
     ("GET", "/courses"):                                           (302, 200, 200, 200),
     ("POST", "/courses/<slug>/enroll"):                            (302, 302, 302, 302),
@@ -189,14 +199,16 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
         with action():
             device = RememberedDevice(user_id=ana.id, token_hash="0" * 64, expires_at=now() + timedelta(days=30))
-            db.session.add(device)
+            passkey = Passkey(user_id=ana.id, credential_id="YW5hLXBob25l", public_key=b"key", name="Phone")
+            db.session.add_all([device, passkey, RecoveryCode(user_id=ana.id, code_hash=recovery.digest(ANA_CODE))])
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
-               "device_id": device.id}
+               "device_id": device.id, "passkey_id": passkey.id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
             "unsubscribe": channels.unsubscribe_token(ana.id, notification.kind, "email"),
         }
+    assert post_form(owner_client, "/account/security/confirm", {"code": ANA_CODE}).status_code == 302
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
               "<username>": ben_name, "<any(followers, following):which>": "followers",
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}

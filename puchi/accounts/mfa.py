@@ -174,12 +174,12 @@ def _confirm_totp(user: User, code: str) -> list[str] | bool:
     first_factor = not mfa_status.has_second_factor(user.id)
     row.confirmed_at, row.last_used_step = now(), match.step
     events.record(SecondFactorEnabled(method="totp"), actor_id=user.id, subject=("user", user.id))
-    return _issue_recovery_codes(user.id) if first_factor else True
+    return issue_recovery_codes(user.id) if first_factor else True
 
 
 # --- Recovery codes -----------------------------------------------------------------------------------
 
-def _issue_recovery_codes(user_id: int) -> list[str]:
+def issue_recovery_codes(user_id: int) -> list[str]:
     """Inside an action: replace every recovery code of the account with ten new ones (returned, to show)."""
     codes = recovery.new_codes()
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
@@ -196,7 +196,7 @@ def regenerate_recovery_codes(user: User) -> list[str]:
     """
     if not mfa_status.has_second_factor(user.id):
         raise Conflict(_l("Turn on two-step verification first."), code="mfa_off")
-    return _issue_recovery_codes(user.id)
+    return issue_recovery_codes(user.id)
 
 
 # --- Turning it off -----------------------------------------------------------------------------------
@@ -224,12 +224,12 @@ def _disable_totp(user: User, code: str) -> bool:
         return False
     db.session.execute(delete(TotpAuthenticator).where(TotpAuthenticator.user_id == user.id))
     if not db.session.scalar(select(Passkey.id).where(Passkey.user_id == user.id).limit(1)):
-        _forget_second_factor_state(user.id)
+        forget_second_factor_state(user.id)
     events.record(SecondFactorDisabled(method="totp"), actor_id=user.id, subject=("user", user.id))
     return True
 
 
-def _forget_second_factor_state(user_id: int) -> None:
+def forget_second_factor_state(user_id: int) -> None:
     """Inside an action, when the last second factor goes: its recovery codes and remembered devices too."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     db.session.execute(update(RememberedDevice).where(RememberedDevice.user_id == user_id,

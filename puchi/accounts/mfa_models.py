@@ -27,7 +27,7 @@ class TotpAuthenticator(Model):
 
 
 class RecoveryCode(Model):
-    """One single-use recovery code, by its SHA-256 digest (the codes carry 80 random bits)."""
+    """One single-use recovery code, by its SHA-256 digest (the codes carry 118 random bits)."""
 
     __tablename__ = "mfa_recovery_codes"
 

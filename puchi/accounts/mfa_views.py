@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from puchi.accounts import mfa, mfa_session, mfa_status
+from puchi.accounts import mfa, mfa_session, mfa_status, passkeys
 from puchi.accounts.mfa_forms import CodeForm, DisableTotpForm, SecondStepForm
 from puchi.core.errors import Conflict, Invalid, NotFound, RateLimited
 from puchi.core.extensions import limiter
@@ -88,7 +88,8 @@ def _security_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
     user = _user()
     return render_page("accounts/security.html", status=status,
                        factors=mfa_status.factors_of(user.id),
-                       devices=mfa.remembered_devices(user),
+                       devices=mfa.remembered_devices(user), passkeys=passkeys.passkeys_of(user),
+                       needs_step_up=mfa_session.needs_step_up(user),
                        disable_form=forms.get("disable_form") or DisableTotpForm(formdata=None))
 
 

@@ -104,3 +104,14 @@ def test_a_pending_log_in_dies_when_the_password_changes(app, client, auth, make
 def test_an_account_without_a_second_factor_logs_in_at_once(auth, make_user):
     make_user("ana@example.com")
     assert auth.log_in("ana@example.com").headers["Location"] == "/home"
+
+
+def test_resetting_the_password_does_not_skip_the_second_factor(app, client, auth, make_user, mailbox):
+    from puchi.accounts import services
+    from puchi.accounts.models import User
+
+    ana = make_user("ana@example.com")
+    enrol_totp(app, ana.id)
+    with app.app_context():
+        services.reset_password(services.reset_token_for(db.session.get(User, ana.id)), "a-brand-new-passphrase")
+    assert auth.log_in("ana@example.com", "a-brand-new-passphrase").headers["Location"] == "/login/verify"

@@ -24,9 +24,9 @@ def test_ten_codes_are_issued_and_only_their_digests_are_kept(app, make_user):
     assert not any(code in " ".join(stored) for code in enrolled.recovery_codes)
 
 
-def test_a_code_is_80_random_bits_grouped_for_reading():
+def test_a_code_is_118_random_bits_grouped_for_reading():
     code = recovery.new_codes()[0]
-    assert len(code) == 19 and code.count("-") == 3
+    assert len(code) == 29 and code.count("-") == 5
     assert recovery.normalize(" " + code.upper() + " ") == code.replace("-", "")
 
 
