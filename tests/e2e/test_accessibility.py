@@ -128,8 +128,8 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_admin_pages_pass_axe(browser, live_server, app, make_user, scheme):
     from puchi.core.db import db
-    from tests.accounts.mfa_support import enrol_totp
     from puchi.notifications.models import Delivery
+    from tests.accounts.mfa_support import enrol_totp
 
     admin = make_user("root@example.com", display_name="Root", is_admin=True)
     with app.app_context():  # one failed send, so the list and its retry button are on the page
