@@ -1,10 +1,13 @@
 """Passkeys on the server side: what the browser is asked for (a discoverable credential with user
-verification, none registered twice), names, and refusals. The full ceremonies with a real authenticator
-run in tests/e2e/test_passkeys.py (Chromium's virtual authenticator)."""
+verification, none registered twice), names, and refusals. The ceremonies run over HTTP answered by a
+software authenticator (real signatures, real verification), and in a browser in tests/e2e/test_passkeys.py
+(Chromium's virtual authenticator)."""
 
 import json
+import time
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from puchi.accounts import mfa_status, passkeys
@@ -13,7 +16,8 @@ from puchi.accounts.models import User
 from puchi.core.db import action, db
 from puchi.core.errors import BadRequest, Invalid, NotFound
 from tests.accounts.mfa_support import enrol_totp, prove_it_is_me
-from tests.conftest import csrf_token, post_form
+from tests.accounts.soft_authenticator import SoftAuthenticator
+from tests.conftest import AuthActions, csrf_token, post_form
 
 
 def _give_passkey(app, user_id, name="Phone", credential_id="AQIDBA"):
@@ -110,3 +114,81 @@ def test_the_last_passkey_removed_takes_recovery_codes_and_remembered_browsers_a
         with pytest.raises((Invalid, BadRequest)):
             mfa.verify_code(user, codes[0], purpose="step_up")
     assert json.dumps(codes)  # they were real codes
+
+
+# --- The ceremonies over HTTP, answered by a software authenticator ----------------------------------
+
+
+JSON = {"Accept": "application/json"}
+
+
+def _post_json(client, url, body, page="/login"):
+    return client.post(url, json=body, headers={"X-CSRFToken": csrf_token(client, page), **JSON})
+
+
+def _register(client, authenticator, name="Phone"):
+    options = _post_json(client, "/account/security/passkeys/options", {}, "/account/security").get_json()
+    return _post_json(client, "/account/security/passkeys",
+                      {"name": name, "credential": authenticator.create(options)}, "/account/security")
+
+
+def _sign_in(client, authenticator, url="/login/passkey", page="/login", **extra):
+    options = _post_json(client, "/login/passkey/options", {}, page).get_json()
+    return _post_json(client, url, {"credential": authenticator.get(options), **extra}, page)
+
+
+def test_a_registered_passkey_signs_in_alone_and_comes_with_recovery_codes(app, logged_in):
+    client, ana = logged_in(email="ana@example.com")
+    phone = SoftAuthenticator()
+    registered = _register(client, phone, name="Ana's phone")
+    assert registered.status_code == 201
+    assert len(registered.get_json()["recovery_codes"]) == 10  # the first second factor
+    assert "Ana&#39;s phone" in client.get("/account/security").text
+    AuthActions(client).log_out()
+
+    stranger = app.test_client()
+    signed_in = _sign_in(stranger, phone)
+    assert signed_in.status_code == 200 and signed_in.get_json()["redirect"] == "/home"
+    assert stranger.get("/home").status_code == 200
+
+
+def test_a_replayed_or_cloned_signature_counter_is_refused(app, logged_in):
+    client, _ = logged_in(email="ana@example.com")
+    phone = SoftAuthenticator()
+    _register(client, phone)
+    assert _sign_in(app.test_client(), phone).status_code == 200
+    clone = app.test_client()
+    options = _post_json(clone, "/login/passkey/options", {}).get_json()
+    stale = _post_json(clone, "/login/passkey", {"credential": phone.get(options, counter=1)})
+    assert stale.status_code == 400 and stale.get_json()["code"] == "passkey_refused"
+
+
+def test_a_passkey_is_the_second_step_but_only_the_accounts_own(app, logged_in):
+    ana_client, _ = logged_in(email="ana@example.com")
+    ben_client, _ = logged_in(email="ben@example.com")
+    anas, bens = SoftAuthenticator(), SoftAuthenticator()
+    _register(ana_client, anas)
+    _register(ben_client, bens)
+
+    browser = app.test_client()
+    assert AuthActions(browser).log_in("ana@example.com").headers["Location"] == "/login/verify"
+    wrong = _sign_in(browser, bens)
+    assert wrong.status_code == 400 and wrong.get_json()["code"] == "passkey_refused"
+    assert browser.get("/home").status_code == 302
+    done = _sign_in(browser, anas, remember_device=True)
+    assert done.status_code == 200 and browser.get("/home").status_code == 200
+    assert "Skips the code until" in browser.get("/account/security").text
+
+
+def test_a_passkey_confirms_it_is_you_before_a_sensitive_change(app, logged_in):
+    client, ana = logged_in(email="ana@example.com")
+    phone = SoftAuthenticator()
+    _register(client, phone)
+    with time_machine.travel(time.time() + 11 * 60):
+        change = {"current_password": "correct-horse-battery", "new_password": "a-brand-new-passphrase"}
+        asked = post_form(client, "/account", change, action="/account/password")
+        assert asked.headers["Location"] == "/account/security/confirm?next=/account"
+        assert "Use a passkey" in client.get(asked.headers["Location"]).text
+        confirmed = _sign_in(client, phone, url="/account/security/confirm/passkey?next=/account", page="/account")
+        assert confirmed.status_code == 200 and confirmed.get_json()["redirect"] == "/account"
+        assert post_form(client, "/account", change, action="/account/password").headers["Location"] == "/account"
