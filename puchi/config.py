@@ -94,6 +94,14 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         # password is never blocked by it, and a successful reset (or log-in) starts the count again.
         "RATELIMIT_LOGIN_ACCOUNT": env.get("PUCHI_RATELIMIT_LOGIN_ACCOUNT",
                                            "5 per 5 minutes;10 per hour;20 per day"),
+        # MFA: code entry per client address, and wrong codes per account from any address.
+        "RATELIMIT_MFA": env.get("PUCHI_RATELIMIT_MFA", "10 per minute;60 per hour"),
+        "RATELIMIT_MFA_ACCOUNT": env.get("PUCHI_RATELIMIT_MFA_ACCOUNT", "5 per 5 minutes;15 per hour;30 per day"),
+        # Encrypts TOTP secrets at rest; without it a key derived from SECRET_KEY is used.
+        "MFA_ENCRYPTION_KEY": env.get("PUCHI_MFA_ENCRYPTION_KEY") or None,
+        # Passkeys: the relying party's host name and the browsers' origin; by default those of BASE_URL.
+        "WEBAUTHN_RP_ID": env.get("WEBAUTHN_RP_ID") or None,
+        "WEBAUTHN_ORIGIN": env.get("WEBAUTHN_ORIGIN") or None,
         # How many proxies in front of us append to X-Forwarded-For (a load balancer: 1). 0 trusts none.
         "TRUSTED_PROXIES": int(env.get("PUCHI_TRUSTED_PROXIES", "0")),
         "TOKEN_MAX_AGE_VERIFY": int(env.get("PUCHI_TOKEN_MAX_AGE_VERIFY", str(60 * 60 * 48))),

@@ -242,6 +242,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "RATELIMIT_SIGNUP": "1000 per minute",
         "RATELIMIT_RESET": "1000 per minute",
         "RATELIMIT_LOGIN_ACCOUNT": "1000 per minute",
+        "RATELIMIT_MFA": "1000 per minute",
         # Cheap hashes keep the suite fast; test_passwords checks the production parameters.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,

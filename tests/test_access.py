@@ -4,14 +4,16 @@ A new route fails ``test_every_route_has_an_access_rule`` until it is added to A
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from puchi.accounts import identities
+from puchi.accounts import identities, recovery
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
+from puchi.accounts.mfa_models import Passkey, RecoveryCode, RememberedDevice
 from puchi.accounts.models import Identity, User
 from puchi.accounts.oidc import VerifiedIdentity
 from puchi.billing.models import Invoice
@@ -24,10 +26,12 @@ from puchi.notifications import channels
 from puchi.notifications.models import Delivery, Notification
 from puchi.social import messages
 from puchi.social import services as social
+from tests.accounts.mfa_support import enrol_totp, prove_it_is_me
 from tests.conftest import DEFAULT_PASSWORD, post_form
 from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
 ANONYMOUS, OWNER, OTHER, ADMIN = "anonymous", "owner", "another learner", "admin"
+ANA_CODE = "abcd-efgh-jkmn-pqrs-tuvw-xyz2"  # a recovery code of Ana's, to prove her second factor
 WHO = (ANONYMOUS, OWNER, OTHER, ADMIN)
 
 # (method, rule) → the status for (a visitor, the owner of the objects in the URL, another learner, an admin).
@@ -59,6 +63,27 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/password"):                                 (302, 422, 422, 422),
     ("POST", "/account/sessions/revoke-others"):                   (302, 302, 302, 302),
     ("GET", "/account/preferences"):                               (302, 200, 200, 200),
+    # MFA: the admin has an authenticator app on (admins must), Ana a passkey, and both proved it (step-up);
+    # Carl has no second factor.
+    ("GET", "/login/verify"):                                      (302, 302, 302, 302),  # no pending log-in
+    ("POST", "/login/verify"):                                     (302, 302, 302, 302),
+    ("GET", "/account/security"):                                  (302, 200, 200, 200),
+    ("POST", "/account/security/totp/start"):                      (302, 302, 302, 302),  # admin: already on
+    ("GET", "/account/security/totp"):                             (302, 302, 302, 302),  # none being set up
+    ("POST", "/account/security/totp"):                            (302, 302, 302, 302),
+    ("POST", "/account/security/totp/disable"):                    (302, 302, 302, 422),  # admin: wrong password
+    ("POST", "/account/security/recovery-codes"):                  (302, 200, 302, 200),  # needs MFA on
+    ("POST", "/account/security/devices/<int:device_id>/forget"):  (302, 302, 404, 404),
+    ("GET", "/account/security/confirm"):                          (302, 200, 302, 200),  # Carl has nothing to confirm
+    ("POST", "/account/security/confirm"):                         (302, 422, 302, 422),
+    ("GET", "/account/security/required"):                         (302, 200, 200, 200),
+    ("POST", "/account/security/passkeys/options"):                (302, 200, 200, 200),
+    ("POST", "/account/security/passkeys"):                        (302, 400, 400, 400),  # a form, not JSON
+    ("POST", "/account/security/passkeys/<int:passkey_id>/rename"): (302, 302, 404, 404),
+    ("POST", "/account/security/passkeys/<int:passkey_id>/delete"): (302, 302, 404, 404),
+    ("POST", "/account/security/confirm/passkey"):                 (302, 400, 400, 400),  # likewise
+    ("POST", "/login/passkey/options"):                            (200, 200, 200, 200),
+    ("POST", "/login/passkey"):                                    (400, 400, 400, 400),  # likewise
     ("POST", "/account/preferences"):                              (302, 422, 422, 422),
     # Social login (OpenID Connect). No provider is configured here ("google" is unknown: 404);
     # tests/accounts/test_social_login.py runs each route against a configured local provider.
@@ -185,7 +210,8 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
     owner_client, ana = logged_in(email="ana@example.com", display_name="Ana")
     ben_client, ben = logged_in(email="ben@example.com", display_name="Ben")
     other_client, _ = logged_in(email="carl@example.com", display_name="Carl")
-    admin_client, _ = logged_in(email="root@example.com", display_name="Root", is_admin=True)
+    admin_client, root = logged_in(email="root@example.com", display_name="Root", is_admin=True)
+    prove_it_is_me(admin_client, enrol_totp(app, root.id))  # admins must use MFA
     with app.app_context():
         ana, ben = db.session.get(User, ana.id), db.session.get(User, ben.id)
         ana_name, ben_name = social.profile_of(ana).username, social.profile_of(ben).username
@@ -215,9 +241,14 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
             db.session.add(google)
         link_claims = VerifiedIdentity(provider="google", subject="ana-second-google", email="ana@example.com",
                                        email_verified=True, name="Ana")
+        with action():
+            device = RememberedDevice(user_id=ana.id, token_hash="0" * 64, expires_at=now() + timedelta(days=30))
+            passkey = Passkey(user_id=ana.id, credential_id="YW5hLXBob25l", public_key=b"key", name="Phone")
+            db.session.add_all([device, passkey, RecoveryCode(user_id=ana.id, code_hash=recovery.digest(ANA_CODE))])
         # billing is off here: no family exists (invitation 1, membership 1 are placeholders)
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
-               "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id}
+               "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id,
+               "device_id": device.id, "passkey_id": passkey.id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
@@ -225,6 +256,7 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
             "billing": "an-invitation-while-billing-is-off",
             "link-identity": identities.link_token(ana, link_claims),
         }
+    assert post_form(owner_client, "/account/security/confirm", {"code": ANA_CODE}).status_code == 302
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
               "<username>": ben_name, "<any(followers, following):which>": "followers", "<provider>": "google",
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}

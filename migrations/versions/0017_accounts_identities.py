@@ -1,7 +1,7 @@
 """accounts: identities at OpenID Connect providers (social login)
 
 Revision ID: 0017_accounts_identities
-Revises: 0015_billing_family
+Revises: 0016_mfa
 Create Date: 2026-12-07 00:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0017_accounts_identities'
-down_revision = '0015_billing_family'
+down_revision = '0016_mfa'
 branch_labels = None
 depends_on = None
 

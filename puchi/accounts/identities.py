@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from puchi.accounts import services, tokens
+from puchi.accounts import mfa_status, services, tokens
 from puchi.accounts.events import IdentityLinked, IdentityLinkRequested, IdentityUnlinked, UserSignedUp
 from puchi.accounts.models import Identity, UsedToken, User
 from puchi.accounts.oidc import VerifiedIdentity
@@ -72,13 +72,17 @@ def unverified_email() -> Forbidden:
 
 # --- Logging in ------------------------------------------------------------------------------------
 
-def sign_in(claims: VerifiedIdentity, *, locale: str, user_agent: str) -> SignIn:
+def sign_in(claims: VerifiedIdentity, *, locale: str, user_agent: str, device_cookie: str | None = None) -> SignIn:
     """Log in with a validated identity, or open an account for it. Commits when it opens a session.
 
     :raises Forbidden: ``email_unverified``, a new identity whose address the provider did not confirm.
+    :raises services.SecondFactorRequired: the identity's account has a second factor (and this browser is not
+        remembered): no session is opened; the log-in goes on at the second step, as after a password.
     """
     identity = _identity(claims.provider, claims.subject)
     if identity is not None:
+        if mfa_status.second_factor_due(identity.user_id, device_cookie):
+            raise services.SecondFactorRequired(identity.user_id)
         return SignIn(Result.LOGGED_IN, _log_in_with(identity.id, claims, user_agent))
     if not claims.email or not claims.email_verified:
         raise unverified_email()

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from puchi.accounts import passwords, tokens
+from puchi.accounts import mfa_status, passwords, tokens
 from puchi.accounts.events import (
     EmailChanged,
     EmailChangeDropped,
@@ -61,6 +61,7 @@ LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-ac
 
 EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
+ADMIN_NEEDS_MFA = "admin_needs_mfa"  # require_admin's refusal of an admin without a second factor (MFA)
 
 
 # --- Sign-up -------------------------------------------------------------------------------------
@@ -72,6 +73,9 @@ def require_admin(user: User) -> None:
     """
     if not getattr(user, "is_admin", False):
         raise Forbidden(_l("This page is for administrators."), code="admin_only")
+    # MFA: admins must have a second factor on; the admin pages send them to set one up.
+    if not mfa_status.has_second_factor(user.id):
+        raise Forbidden(_l("Administrators must turn on two-step verification first."), code=ADMIN_NEEDS_MFA)
 
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
@@ -252,7 +256,16 @@ def _spend(claims: tokens.TokenClaims) -> None:
 
 # --- Sign-in sessions ----------------------------------------------------------------------------
 
-def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -> User:
+class SecondFactorRequired(Exception):
+    """MFA: the password was right, and the account wants its second factor before a session opens."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__("second factor required")
+        self.user_id = user_id
+
+
+def log_in(email: str, password: str, *, remember: bool, user_agent: str = "",
+           device_cookie: str | None = None) -> User:
     """Check the credentials and open a server-side session for them (its key on ``user.current_session_key``,
     for the cookie). Commits: the session, or else the failed attempt.
 
@@ -261,6 +274,8 @@ def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -
 
     :raises Invalid: the same message whether the email is unknown or the password wrong.
     :raises RateLimited: too many recent failures for this address; the password is not even checked.
+    :raises SecondFactorRequired: MFA, the password is right but the second step is due (no session yet;
+        ``device_cookie`` is a remembered browser's, which skips it).
     """
     errors = FieldErrors()
     address = normalize_email(email, errors)
@@ -286,6 +301,10 @@ def log_in(email: str, password: str, *, remember: bool, user_agent: str = "") -
         raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     throttle.clear(LOGIN_FAILURES, _account_key(address))
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    if mfa_status.second_factor_due(user.id, device_cookie):
+        if rehashed is not None:
+            _store_password_hash(user, rehashed)
+        raise SecondFactorRequired(user.id)
     user.current_session_key = _start_session(user, remember=remember, user_agent=user_agent,
                                               password_hash=rehashed)
     return user
@@ -301,9 +320,22 @@ def _account_key(address: str) -> str:
     return hashlib.sha256(address.encode()).hexdigest()
 
 
-def open_session(user: User, *, remember: bool, user_agent: str, password_hash: str | None = None) -> str:
+@action
+def _store_password_hash(user: User, password_hash: str) -> None:
+    user.password_hash = password_hash
+
+
+@action
+def _start_session(user: User, *, remember: bool, user_agent: str, password_hash: str | None) -> str:
     """Open a new server-side session for ``user`` (and store a password hash made with today's parameters,
-    if given); returns the key for the cookie. Runs inside the caller's action (social log-in's is its own)."""
+    if given); returns the key for the cookie."""
+    if password_hash is not None:
+        user.password_hash = password_hash
+    return open_session(user, remember=remember, user_agent=user_agent)
+
+
+def open_session(user: User, *, remember: bool, user_agent: str) -> str:
+    """Inside an action: open a new server-side session for ``user``; returns the key for the cookie."""
     key = secrets.token_urlsafe(32)
     current = now()
     lifetime = (timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]) if remember
@@ -313,13 +345,9 @@ def open_session(user: User, *, remember: bool, user_agent: str, password_hash: 
         created_at=current, last_seen_at=current, expires_at=current + lifetime,
     ))
     user.last_login_at = current
-    if password_hash is not None:
-        user.password_hash = password_hash
     events.record(LoggedIn(remember=remember), actor_id=user.id, subject=("user", user.id))
     return key
 
-
-_start_session = action(open_session)  # password log-in's own action
 
 
 def load_session_user(login_id: str) -> User | None:

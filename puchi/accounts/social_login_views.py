@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from puchi.accounts import identities, oidc, services
+from puchi.accounts import identities, mfa_session, mfa_status, oidc, services
 from puchi.accounts.forms import LinkWithPasswordForm
 from puchi.core import mail
 from puchi.core.errors import Conflict, Forbidden, Invalid, RateLimited, ServiceError
@@ -128,7 +128,11 @@ def finish() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
     try:
-        outcome = identities.sign_in(claims, locale=str(get_locale() or "en"), user_agent=request.user_agent.string)
+        outcome = identities.sign_in(claims, locale=str(get_locale() or "en"), user_agent=request.user_agent.string,
+                                     device_cookie=request.cookies.get(mfa_status.DEVICE_COOKIE))
+    except services.SecondFactorRequired as due:  # the provider vouched for the first factor; now the second
+        mfa_session.begin_pending(services.get_user(due.user_id), remember=False, next_url=None)
+        return redirect(url_for("mfa.verify_log_in"))
     except Forbidden as error:
         return _problem(error, the_provider)
     if outcome.result is identities.Result.NEEDS_PROOF:
@@ -142,8 +146,8 @@ def finish() -> ResponseReturnValue:
 def _complete_log_in(user: Any, message: str | None = None) -> ResponseReturnValue:
     """The same last step as a password log-in: a fresh cookie session (nothing from before survives).
 
-    MFA (being added beside this): an account with a second factor must pass it here, exactly where the
-    password log-in asks for it, before ``login_user``.
+    An account with a second factor never gets here from a provider: ``identities.sign_in`` hands it to the
+    second step first, as the password log-in does.
     """
     session.clear()
     login_user(user, remember=False)
@@ -205,6 +209,13 @@ def prove_with_password() -> ResponseReturnValue:
         # The password log-in itself (its failure counts and lock-outs, and later its second factor).
         user = services.log_in(claims.email or "", form.password.data or "", remember=False,
                                user_agent=request.user_agent.string)
+    except services.SecondFactorRequired:
+        # The password alone does not open an account with two-step verification, nor link a way into it:
+        # the learner logs in with both steps and links the provider from the account page.
+        form.password.errors = [_("This account uses two-step verification: log in with it, then link "
+                                  "%(provider)s from your account page.", provider=the_provider.display_name)]
+        form.password.data = ""
+        return _prove_page(form, claims, the_provider, status=409)
     except (Invalid, RateLimited) as error:
         apply_errors(form, error)
         form.password.data = ""

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from puchi.accounts import services, tokens
+from puchi.accounts import mfa_session, mfa_status, services, tokens
 from puchi.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -23,7 +23,6 @@ from puchi.accounts.forms import (
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
 from puchi.accounts.validation import COURSE_LANGUAGES, timezones
-from puchi.core import hooks
 from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
@@ -94,7 +93,12 @@ def log_in() -> ResponseReturnValue:
         remember = bool(form.remember.data)
         try:
             user = services.log_in(form.email.data or "", form.password.data or "", remember=remember,
-                                   user_agent=request.user_agent.string)
+                                   user_agent=request.user_agent.string,
+                                   device_cookie=request.cookies.get(mfa_status.DEVICE_COOKIE))
+        except services.SecondFactorRequired as due:  # MFA: the password was right; now the second step
+            mfa_session.begin_pending(services.get_user(due.user_id), remember=remember,
+                                      next_url=request.args.get("next"))
+            return redirect(url_for("mfa.verify_log_in"))
         except RateLimited as error:
             apply_errors(form, error)
             status = 429
@@ -228,7 +232,7 @@ def _account_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
         profile_form=profile, email_form=email, password_form=password,
         avatar_colors=AVATAR_COLORS, avatar_color_names=_avatar_color_names(), sessions=services.active_sessions(user),
         is_current_session=lambda s: services.is_current_session(user, s),
-        sections=hooks.sections("account", user),  # other domains' parts (billing: "Your plan")
+        mfa_factors=mfa_status.factors_of(user.id),  # MFA: the account page's two-step verification section
     )
 
 
@@ -259,6 +263,7 @@ def update_profile() -> ResponseReturnValue:
 @bp.post("/account/email")
 @rerenders_on_csrf_error
 @login_required
+@mfa_session.step_up_required("accounts.account")
 @_limit("RATELIMIT_RESET")
 def change_email() -> ResponseReturnValue:
     form = ChangeEmailForm()
@@ -286,6 +291,7 @@ def cancel_email_change() -> ResponseReturnValue:
 @bp.post("/account/password")
 @rerenders_on_csrf_error
 @login_required
+@mfa_session.step_up_required("accounts.account")
 @_limit("RATELIMIT_LOGIN")
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()

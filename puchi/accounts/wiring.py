@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts import auth, cli, pages, social_login, social_login_views, tasks, views
+from puchi.accounts import auth, cli, mfa_views, pages, passkey_views, social_login, social_login_views, tasks, views
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox
 from puchi.core.extensions import login_manager
@@ -12,6 +12,8 @@ from puchi.core.extensions import login_manager
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
+    app.register_blueprint(mfa_views.bp)  # MFA: second step, security page, step-up
+    app.register_blueprint(passkey_views.bp)  # MFA: passkeys (WebAuthn)
     auth.init_login(app, login_manager)
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)

@@ -14,6 +14,7 @@ from puchi.accounts import services as accounts
 from puchi.admin import figures
 from puchi.billing import services as billing
 from puchi.core.db import now
+from puchi.core.errors import Forbidden
 from puchi.core.htmx import render_page
 from puchi.core.inputs import parse_int
 from puchi.notifications import services as notifications
@@ -24,8 +25,14 @@ DEFAULT_REPORT_MONTHS, MAX_REPORT_MONTHS = 12, 36
 
 @bp.before_request
 @login_required
-def admins_only() -> None:
-    accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
+def admins_only() -> ResponseReturnValue | None:
+    try:
+        accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
+    except Forbidden as refusal:
+        if refusal.code == accounts.ADMIN_NEEDS_MFA:  # an admin without MFA: a page to set it up, not a 403
+            return redirect(url_for("mfa.admin_needs_mfa"))
+        raise
+    return None
 
 
 @bp.get("/deliveries")

@@ -495,3 +495,38 @@ def test_every_page_lets_its_forms_reach_the_provider_and_nowhere_else(client, p
         policy = client.get(page).headers["Content-Security-Policy"]
         assert f"form-action 'self' {provider.issuer};" in policy
         assert "script-src 'self';" in policy  # the rest of the policy is core's
+
+
+# --- Two-step verification: a provider stands for the password, never for the second factor ------------
+
+def test_a_linked_identity_of_an_account_with_a_second_factor_goes_through_the_second_step(
+        app, client, logged_in, provider):
+    from tests.accounts.mfa_support import enrol_totp
+
+    ana_client, ana = logged_in(email="ana@example.com", display_name="Ana")
+    provider.approve(ProviderUser(subject="google-ana-7", email="ana.other@example.com"))
+    continue_with_google(ana_client, page="/account", action="/account/identities/google/link")
+    enrolled = enrol_totp(app, ana.id)
+
+    response = continue_with_google(client)
+
+    assert response.status_code == 302 and response.headers["Location"] == "/login/verify"
+    assert not is_logged_in(client)
+    done = post_form(client, "/login/verify", {"code": enrolled.code(1)})
+    assert done.status_code == 302 and is_logged_in(client)
+
+
+def test_a_password_alone_does_not_link_a_provider_to_an_account_with_a_second_factor(
+        app, client, make_user, provider):
+    from tests.accounts.mfa_support import enrol_totp
+
+    ana = make_user(email="ana@example.com", display_name="Ana")
+    enrol_totp(app, ana.id)
+    provider.approve(ANA)
+    continue_with_google(client)
+
+    refused = post_form(client, "/login/oidc/link", {"password": DEFAULT_PASSWORD},
+                        action="/login/oidc/link/password")
+
+    assert refused.status_code == 409 and "uses two-step verification" in refused.text
+    assert identities(app) == [] and not is_logged_in(client)

@@ -8,6 +8,7 @@ from puchi.core.db import action, db
 from puchi.core.errors import Forbidden
 from puchi.notifications import services as notifications
 from puchi.notifications.models import Delivery
+from tests.accounts.mfa_support import enrol_totp
 
 
 @pytest.fixture
@@ -24,6 +25,7 @@ def failed_send(app, make_user) -> int:
 
 def test_only_an_admin_reads_the_send_log_or_retries_a_send(app, make_user, failed_send):
     learner, admin = make_user("ben@example.com"), make_user("root@example.com", is_admin=True)
+    enrol_totp(app, admin.id)  # admins must use MFA
     with app.app_context():
         ben = db.session.get(User, learner.id)
         with pytest.raises(Forbidden) as refused:
@@ -38,3 +40,11 @@ def test_only_an_admin_reads_the_send_log_or_retries_a_send(app, make_user, fail
         assert [row.id for row in rows] == [failed_send] and counts["failed"] == 1
         assert notifications.retry_failed_delivery(root, failed_send) is True
         assert notifications.retry_failed_delivery(root, failed_send) is False  # not a failed send any more
+
+
+def test_an_admin_without_a_second_factor_is_refused_by_the_services_too(app, make_user, failed_send):
+    admin = make_user("root@example.com", is_admin=True)
+    with app.app_context():
+        with pytest.raises(Forbidden) as refused:
+            notifications.delivery_log(db.session.get(User, admin.id), "failed")
+        assert refused.value.code == "admin_needs_mfa"
