@@ -8,11 +8,12 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event
 
+from puchi.accounts.models import User
 from puchi.billing import services
 from puchi.billing.models import Invoice, Subscription
 from puchi.core.db import action, db
+from tests.accounts.mfa_support import enrol_totp
 
-ADMIN = SimpleNamespace(id=1, is_admin=True)  # the report reads no account: an administrator's role is all it asks
 JAN, FEB, MAR, APR = (date(2026, m, 1) for m in (1, 2, 3, 4))
 
 
@@ -38,7 +39,21 @@ def _invoice(invoice_id: str, sub_id: str, *, status: str, amount: int, failed: 
 
 
 @pytest.fixture
-def world(app):
+def admin_id(app, make_user) -> int:
+    """An administrator with an authenticator app on: the report is theirs to read."""
+    user = make_user("root@example.com", is_admin=True)
+    enrol_totp(app, user.id)
+    return user.id
+
+
+def as_admin(admin_id: int) -> User:
+    found = db.session.get(User, admin_id)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def world(app, admin_id):
     """A: monthly €6.99 since 10 Jan. B: yearly €59.99 (€5.00 a month) from a trial 20 Jan–3 Feb, paid.
     C: monthly $7.99 trial 5–19 Feb, cancelled when it ended. D: monthly €6.99 from 5 Jan, ended 15 Mar.
     E: family $8.33 a month from 2 Mar, refunded 10 Apr. F: someone else's price (not Puchi's: ignored).
@@ -56,7 +71,7 @@ def world(app):
             _invoice("in_D3", "D", status="open", amount=699, failed=at(3, 5)),
         ])
     with app.app_context():
-        yield services.analytics_report(ADMIN, date(2026, 1, 15), date(2026, 4, 2))
+        yield services.analytics_report(as_admin(admin_id), date(2026, 1, 15), date(2026, 4, 2))
 
 
 def test_the_report_covers_each_month_of_the_range(world):
@@ -96,17 +111,18 @@ def test_failed_payments_and_how_many_were_recovered(world):
     assert world.recovered_payments == [0, 1, 0, 0]
 
 
-def test_the_number_of_queries_does_not_grow_with_the_months(app, world):
+def test_the_number_of_queries_does_not_grow_with_the_months(app, world, admin_id):
     def count_queries(start: date, end: date) -> int:
         statements: list[str] = []
 
         def seen(conn, cursor, statement, *args):
             statements.append(statement)
 
+        admin = as_admin(admin_id)
         engine = db.engine
         event.listen(engine, "before_cursor_execute", seen)
         try:
-            services.analytics_report(ADMIN, start, end)
+            services.analytics_report(admin, start, end)
         finally:
             event.remove(engine, "before_cursor_execute", seen)
         return len(statements)
