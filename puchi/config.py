@@ -128,6 +128,13 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "STRIPE_PRICE_FAMILY_YEARLY": env.get("STRIPE_PRICE_FAMILY_YEARLY") or None,
         # A failed renewal keeps the perks this many days while Stripe retries the card.
         "BILLING_GRACE_DAYS": int(env.get("PUCHI_BILLING_GRACE_DAYS", "7")),
+        # GDPR (puchi/accounts/exports.py, deletion.py, devices.py): where data exports wait for their download,
+        # how long their link works, how long a deletion waits to be cancelled, and an optional local GeoIP
+        # database (MaxMind format) naming the approximate place of a sign-in.
+        "EXPORT_DIR": env.get("PUCHI_EXPORT_DIR", str(instance / "exports")),
+        "EXPORT_LINK_DAYS": int(env.get("PUCHI_EXPORT_LINK_DAYS", "7")),
+        "DELETION_GRACE_DAYS": int(env.get("PUCHI_DELETION_GRACE_DAYS", "14")),
+        "GEOIP_DB": env.get("PUCHI_GEOIP_DB") or None,
     }
 
 

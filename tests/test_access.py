@@ -3,15 +3,18 @@
 A new route fails ``test_every_route_has_an_access_rule`` until it is added to ACCESS below.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from puchi.accounts import exports
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
-from puchi.accounts.models import User
+from puchi.accounts.models import User, UserSession
+from puchi.accounts.privacy_models import DataExport
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
 from puchi.learning import lessons
@@ -116,6 +119,16 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/shop"):                                             (302, 302, 302, 302),
     # Stripe's webhook takes no login (its signature is the proof); Stripe is off here: tests/billing signs.
     ("POST", "/billing/stripe/webhook"):                           (404, 404, 404, 404),
+    # GDPR and devices (puchi/accounts/privacy_views.py): only ever the learner's own; a stranger's export
+    # link or device is not found.
+    ("GET", "/account/privacy"):                                   (302, 200, 200, 200),
+    ("POST", "/account/export"):                                   (302, 302, 302, 302),
+    ("GET", "/account/exports/<token>"):                           (302, 200, 404, 404),
+    ("POST", "/account/exports/<token>"):                          (302, 200, 404, 404),  # the owner downloads
+    ("POST", "/account/consents"):                                 (302, 302, 302, 302),
+    ("POST", "/account/delete"):                                   (302, 422, 422, 422),
+    ("POST", "/account/delete/cancel"):                            (302, 302, 302, 302),
+    ("POST", "/account/sessions/<int:device_id>/sign-out"):        (302, 302, 404, 404),
 }
 
 
@@ -170,17 +183,33 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
                               kind=notification.kind, status="failed", attempts=4, last_error="SMTP 451")
             db.session.add_all([achievement, failed])
         accounts.request_email_change(ana, password=DEFAULT_PASSWORD, new_email="ana.new@example.com")
-        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id}
+        export_token = _ready_export_of(ana)
+        phone = app.test_client()
+        post_form(phone, "/login", {"email": "ana@example.com", "password": DEFAULT_PASSWORD})
+        device_id = db.session.scalar(select(UserSession.id).where(UserSession.user_id == ana.id)
+                                      .order_by(UserSession.id.desc()))
+        ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
+               "device_id": device_id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
             "unsubscribe": channels.unsubscribe_token(ana.id, notification.kind, "email"),
+            "account": export_token,
         }
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
               "<username>": ben_name, "<any(followers, following):which>": "followers",
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}
     return World(values=values, tokens=tokens,
                  clients={ANONYMOUS: client, OWNER: owner_client, OTHER: other_client, ADMIN: admin_client})
+
+
+def _ready_export_of(user) -> str:
+    """Ana's data export, built (the job runs inline here), with a link key the test knows."""
+    export = exports.request_export(user)
+    token = "ana-export-link-key"
+    with action():
+        db.session.get(DataExport, export.id).token_hash = hashlib.sha256(token.encode()).hexdigest()
+    return token
 
 
 def _url(world: World, rule: str) -> str:

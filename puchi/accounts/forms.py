@@ -53,3 +53,8 @@ class PreferencesForm(FlaskForm):
     desired_retention = StringField()
     relaxed_mode = BooleanField()
     leagues_enabled = BooleanField()
+
+
+class DeleteAccountForm(FlaskForm):  # puchi/accounts/privacy_views.py
+    password = PasswordField()
+    confirmation = StringField()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts import auth, cli, pages, tasks, views
+from puchi.accounts import auth, cli, pages, privacy_views, privacy_wiring, tasks, views
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox
 from puchi.core.extensions import login_manager
@@ -12,6 +12,7 @@ from puchi.core.extensions import login_manager
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
+    app.register_blueprint(privacy_views.bp)  # GDPR export and deletion, consents, devices
     auth.init_login(app, login_manager)
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     outbox.add_handler(app, "accounts.password_changed_email", tasks.send_password_changed_email)
     outbox.add_handler(app, "accounts.email_change_notice", tasks.send_email_change_notice)
     outbox.add_handler(app, "accounts.account_exists_email", tasks.send_account_exists_email)
+    privacy_wiring.init_app(app)

@@ -11,6 +11,7 @@ from puchi.core import events, outbox, periodic
 from puchi.notifications import (
     channels,
     cli,
+    data_registry,
     phone_views,
     phones,
     push,
@@ -26,6 +27,7 @@ from puchi.social.events import UserCheered, UserFollowed, UserNudged
 
 
 def init_app(app: Flask) -> None:
+    data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     app.register_blueprint(push_views.bp)
     app.register_blueprint(phone_views.bp)
