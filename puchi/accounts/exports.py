@@ -150,7 +150,7 @@ def download(user: User, token: str) -> tuple[bytes, str]:
 @action
 def _spend(export_id: int) -> None:
     result = db.session.execute(update(DataExport).where(DataExport.id == export_id, DataExport.status == READY)
-                                .values(status=DOWNLOADED, downloaded_at=now(), token_hash=None))
+                                .values(status=DOWNLOADED, downloaded_at=now()))
     if rowcount(result) != 1:  # two clicks at once: the first one wins
         raise Gone(_l("This link does not work"), code="link_used")
     export = db.session.get(DataExport, export_id)
@@ -175,7 +175,7 @@ def _expire(export_id: int) -> None:
     export = db.session.get(DataExport, export_id)
     if export is None or export.status not in {PENDING, READY}:
         return
-    export.status, export.token_hash = EXPIRED, None
+    export.status = EXPIRED  # the hash stays, so the link says "expired" rather than "not found"
     delete_file(export.file_name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts.events import LoggedOut
+from puchi.accounts.events import LoggedOut, UserSignedUp
 from puchi.core import cli as core_cli
 from puchi.core import events, outbox, periodic
 from puchi.notifications import (
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     periodic.add(app, "daily reminders", reminders.send_due_reminders)
     periodic.add(app, "weekly reports", reminders.send_due_reports)
     events.subscribe(app, LoggedOut, push.forget_browser_on_log_out)
+    events.subscribe(app, UserSignedUp, channels.consent_at_sign_up)  # GDPR consents
     events.subscribe(app, UserCheered, services.on_cheered)
     events.subscribe(app, UserNudged, services.on_nudged)
     events.subscribe(app, UserFollowed, services.on_followed)

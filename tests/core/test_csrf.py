@@ -27,7 +27,7 @@ LOGIN_ONLY_POSTS = sorted(rule for (method, rule), expected in ACCESS.items()
 def _url(rule: str) -> str:
     return (rule.replace("<int:session_id>", "1").replace("<int:skill_id>", "1").replace("<slug>", "a-course")
             .replace("<username>", "somebody").replace("<int:notification_id>", "1")
-            .replace("<int:delivery_id>", "1").replace("<int:event_id>", "1"))
+            .replace("<int:delivery_id>", "1").replace("<int:event_id>", "1").replace("<int:device_id>", "1"))
 
 
 @pytest.mark.parametrize("rule", LOGIN_ONLY_POSTS)
