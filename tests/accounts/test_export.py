@@ -126,3 +126,25 @@ def test_the_privacy_page_shows_the_export_being_ready(app, ana, mailbox):
     _ask_for_export(client)
     mailbox.wait_for("ana@example.com")
     assert "Listo: revisa tu correo" in client.get("/account/privacy").text
+
+
+@pytest.mark.redis
+class TestWithTheWorker:
+    """In production the export is built by the worker (RQ), from the outbox row the request wrote."""
+
+    @pytest.fixture
+    def app_settings(self, redis_server, tmp_path):
+        return {"REDIS_URL": redis_server.url, "EXPORT_DIR": str(tmp_path / "exports")}
+
+    @pytest.fixture
+    def worker_env(self, tmp_path):
+        return {"PUCHI_EXPORT_DIR": str(tmp_path / "exports")}
+
+    def test_the_worker_builds_the_zip_and_emails_the_link(self, app, logged_in, worker, mailbox):
+        client, _ = logged_in(email="ana@example.com")
+        assert _ask_for_export(client).status_code == 302
+        link = link_in(mailbox.wait_for("ana@example.com", timeout=60)[-1], "/account/exports/")
+        assert len(_files(app)) == 1, worker.log()
+        response = post_form(client, link, {})
+        assert response.status_code == 200
+        assert "users.json" in zipfile.ZipFile(io.BytesIO(response.data)).namelist()
