@@ -13,9 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from puchi.accounts.events import ConsentRecorded
 from puchi.accounts.privacy_models import Consent
-from puchi.core import events
 from puchi.core.db import action, db, now
 
 MARKETING_EMAIL, NOTIFICATIONS = "marketing_email", "notifications"
@@ -35,12 +33,12 @@ TEXTS: dict[str, ConsentText] = {
 
 
 def record(user_id: int, kind: str, granted: bool, *, source: str, choices: list[Any] | None = None) -> None:
-    """Note a consent given or withdrawn, with the current version of its text. Call inside an action."""
+    """Note a consent given or withdrawn, with the current version of its text. Call inside an action.
+
+    The ``consents`` table is the record (no event: it would only repeat it)."""
     text = TEXTS[kind]
     db.session.add(Consent(user_id=user_id, kind=kind, granted=granted, text_version=text.version,
                            choices=choices or [], source=source, recorded_at=now()))
-    events.record(ConsentRecorded(kind=kind, granted=granted, text_version=text.version), actor_id=user_id,
-                  subject=("user", user_id))
 
 
 def current(user_id: int) -> dict[str, Consent]:

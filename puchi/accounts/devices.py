@@ -76,7 +76,7 @@ def on_logged_in(row: events.Event, _event: LoggedIn) -> None:
     if row.actor_id is None:
         return
     sessions = list(db.session.scalars(select(UserSession).where(UserSession.user_id == row.actor_id)
-                                       .order_by(UserSession.id.desc())))
+                                       .order_by(UserSession.id.desc()).limit(200)))  # the recent ones
     if not sessions:
         return
     newest, earlier = sessions[0], sessions[1:]

@@ -153,14 +153,6 @@ class AccountErased(DomainEvent):
 
 
 @dataclass(frozen=True)
-class ConsentRecorded(DomainEvent):
-    name = "user.consent_recorded"
-    kind: str
-    granted: bool
-    text_version: str
-
-
-@dataclass(frozen=True)
 class SessionSignedOut(DomainEvent):
     """The learner signed one of their other devices out from the account page."""
 
