@@ -27,6 +27,7 @@ from puchi.core import (
     outbox,
     pages,
     periodic,
+    personal_data,
     pwa,
     realtime,
     security,
@@ -101,6 +102,7 @@ def _init_platform(app: Flask) -> None:
     outbox.init_app(app)
     events.init_app(app)
     periodic.init_app(app)
+    personal_data.init_app(app)
     realtime.init_app(app)
     pwa.init_app(app)
     app.register_blueprint(health.bp)

@@ -169,6 +169,13 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "OIDC_CACHE_SECONDS": int(env.get("PUCHI_OIDC_CACHE_SECONDS", "3600")),
         "RATELIMIT_OIDC_CALLBACK": env.get("PUCHI_RATELIMIT_OIDC_CALLBACK", "20 per minute;100 per hour"),
         "TOKEN_MAX_AGE_LINK_IDENTITY": int(env.get("PUCHI_TOKEN_MAX_AGE_LINK_IDENTITY", str(60 * 60))),
+        # GDPR (puchi/accounts/exports.py, deletion.py, devices.py): where data exports wait for their download,
+        # how long their link works, how long a deletion waits to be cancelled, and an optional local GeoIP
+        # database (MaxMind format) naming the approximate place of a sign-in.
+        "EXPORT_DIR": env.get("PUCHI_EXPORT_DIR", str(instance / "exports")),
+        "EXPORT_LINK_DAYS": int(env.get("PUCHI_EXPORT_LINK_DAYS", "7")),
+        "DELETION_GRACE_DAYS": int(env.get("PUCHI_DELETION_GRACE_DAYS", "14")),
+        "GEOIP_DB": env.get("PUCHI_GEOIP_DB") or None,
     }
 
 

@@ -228,6 +228,9 @@ def mailbox(smtp_sink: SmtpSink) -> SmtpSink:
 
 # --- The app -------------------------------------------------------------------------------------
 
+EXPORT_DIR = tempfile.mkdtemp(prefix="puchi-exports-")
+
+
 def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "TESTING": True,
@@ -248,6 +251,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "ARGON2_MEMORY_COST": 1024,
         "JOB_RETRY_INTERVALS": [1, 2],
         "OUTBOX_RELAY_GRACE_SECONDS": 0.5,
+        "EXPORT_DIR": EXPORT_DIR,  # data exports (GDPR): never into instance/
     }
     settings.update(overrides)
     return settings

@@ -3,6 +3,7 @@
 A new route fails ``test_every_route_has_an_access_rule`` until it is added to ACCESS below.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -10,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from puchi.accounts import identities, recovery
+from puchi.accounts import exports, identities, recovery
 from puchi.accounts import services as accounts
 from puchi.accounts import tokens as account_tokens
 from puchi.accounts.mfa_models import Passkey, RecoveryCode, RememberedDevice
-from puchi.accounts.models import Identity, User
+from puchi.accounts.models import Identity, User, UserSession
 from puchi.accounts.oidc import VerifiedIdentity
+from puchi.accounts.privacy_models import DataExport
 from puchi.billing.models import Invoice
 from puchi.core.db import action, db, now
 from puchi.core.events import Event
@@ -176,6 +178,16 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/billing/family/leave"):                             (302, 404, 404, 404),
     ("GET", "/billing/family/join/<token>"):                       (404, 404, 404, 404),
     ("POST", "/billing/family/join/<token>"):                      (302, 404, 404, 404),
+    # GDPR and devices (puchi/accounts/privacy_views.py): only ever the learner's own; a stranger's export
+    # link or device is not found.
+    ("GET", "/account/privacy"):                                   (302, 200, 200, 200),
+    ("POST", "/account/export"):                                   (302, 302, 302, 302),
+    ("GET", "/account/exports/<token>"):                           (302, 200, 404, 404),
+    ("POST", "/account/exports/<token>"):                          (302, 200, 404, 404),  # the owner downloads
+    ("POST", "/account/consents"):                                 (302, 302, 302, 302),
+    ("POST", "/account/delete"):                                   (302, 422, 422, 422),
+    ("POST", "/account/delete/cancel"):                            (302, 302, 302, 302),
+    ("POST", "/account/sessions/<int:login_session_id>/sign-out"): (302, 302, 404, 404),
 }
 
 
@@ -241,6 +253,12 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
             db.session.add(google)
         link_claims = VerifiedIdentity(provider="google", subject="ana-second-google", email="ana@example.com",
                                        email_verified=True, name="Ana")
+        # A second browser of Ana's (before her passkey: a password alone still logs her in there)
+        export_token = _ready_export_of(ana)
+        phone = app.test_client()
+        assert post_form(phone, "/login", {"email": "ana@example.com", "password": DEFAULT_PASSWORD}).status_code == 302
+        login_session_id = db.session.scalar(select(UserSession.id).where(UserSession.user_id == ana.id)
+                                             .order_by(UserSession.id.desc()))
         with action():
             device = RememberedDevice(user_id=ana.id, token_hash="0" * 64, expires_at=now() + timedelta(days=30))
             passkey = Passkey(user_id=ana.id, credential_id="YW5hLXBob25l", public_key=b"key", name="Phone")
@@ -248,13 +266,15 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         # billing is off here: no family exists (invitation 1, membership 1 are placeholders)
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
                "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id,
-               "device_id": device.id, "passkey_id": passkey.id}
+               "device_id": device.id, "passkey_id": passkey.id,
+               "login_session_id": login_session_id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),
             "unsubscribe": channels.unsubscribe_token(ana.id, notification.kind, "email"),
             "billing": "an-invitation-while-billing-is-off",
             "link-identity": identities.link_token(ana, link_claims),
+            "account": export_token,
         }
     assert post_form(owner_client, "/account/security/confirm", {"code": ANA_CODE}).status_code == 302
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
@@ -262,6 +282,15 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}
     return World(values=values, tokens=tokens,
                  clients={ANONYMOUS: client, OWNER: owner_client, OTHER: other_client, ADMIN: admin_client})
+
+
+def _ready_export_of(user) -> str:
+    """Ana's data export, built (the job runs inline here), with a link key the test knows."""
+    export = exports.request_export(user)
+    token = "ana-export-link-key"
+    with action():
+        db.session.get(DataExport, export.id).token_hash = hashlib.sha256(token.encode()).hexdigest()
+    return token
 
 
 def _url(world: World, rule: str) -> str:

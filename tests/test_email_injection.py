@@ -127,6 +127,41 @@ def _email_change_notice(w: World) -> Made:
     return "ana@example.com", [w.name, HOSTILE_ADDRESS]
 
 
+def _data_export_ready(w: World) -> Made:
+    client = w.client_of(w.make_user("ana@example.com", display_name=w.name))
+    assert post_form(client, "/account/privacy", {}, action="/account/export").status_code == 302
+    return "ana@example.com", [w.name]
+
+
+def _ask_to_delete(w: World) -> Any:
+    client = w.client_of(w.make_user("ana@example.com", display_name=w.name))
+    response = post_form(client, "/account/privacy", {"password": DEFAULT_PASSWORD, "confirmation": "DELETE"},
+                         action="/account/delete")
+    assert response.status_code == 302, response.text
+    return client
+
+
+def _deletion_scheduled(w: World) -> Made:
+    _ask_to_delete(w)
+    return "ana@example.com", [w.name]
+
+
+def _deletion_cancelled(w: World) -> Made:
+    client = _ask_to_delete(w)
+    w.mailbox.clear()
+    assert post_form(client, "/account/privacy", {}, action="/account/delete/cancel").status_code == 302
+    return "ana@example.com", [w.name]
+
+
+def _new_device(w: World) -> Made:
+    learner = w.make_user("ana@example.com", display_name=w.name)
+    w.client_of(learner)
+    phone = w.app.test_client()
+    phone.environ_base["HTTP_USER_AGENT"] = "<img src=x onerror=alert(1)> Chrome/126.0 Mobile Safari/537.36"
+    assert AuthActions(phone).log_in("ana@example.com").status_code == 302
+    return "ana@example.com", [w.name]
+
+
 def _weekly_report(w: World) -> Made:
     learner = w.make_user("ana@example.com", display_name=w.name)
     w.notify(learner.id, "weekly", {"xp": 60, "lessons": 4, "minutes": 15, "days": 3, "streak": 4,
@@ -151,6 +186,21 @@ def _family_invitation(w: World) -> Made:
                          action="/billing/family/invitations")
     assert response.status_code == 302, response.text
     return HOSTILE_ADDRESS, [w.name]
+
+
+def _link_identity(w: World) -> Made:
+    """A provider's account with Ana's address asks to be linked: the provider (configured here, its name
+    chosen by whoever runs Puchi) and Ana's name both appear in the email."""
+    from puchi.accounts import identities
+    from puchi.accounts.oidc import VerifiedIdentity
+
+    w.app.config["OIDC_PROVIDERS"] = {"google": {"issuer": "https://accounts.example", "client_id": "puchi",
+                                                 "secret": "s", "name": w.name}}
+    learner = w.make_user("ana@example.com", display_name=w.name)
+    with w.app.app_context():
+        identities.request_link_by_email(VerifiedIdentity(provider="google", subject="g-1", email=learner.email,
+                                                          email_verified=True, name=w.name))
+    return "ana@example.com", [w.name]
 
 
 def _notification(kind: str) -> Callable[[World], Made]:
@@ -210,6 +260,11 @@ MAKERS: dict[str, Callable[[World], Made]] = {
     "email_change_notice": _email_change_notice,
     "weekly_report": _weekly_report,
     "family_invitation": _family_invitation,
+    "link_identity": _link_identity,
+    "data_export_ready": _data_export_ready,
+    "deletion_scheduled": _deletion_scheduled,
+    "deletion_cancelled": _deletion_cancelled,
+    "new_device": _new_device,
     **{f"notification:{kind}": _notification(kind) for kind in EMAIL_KINDS if kind != "weekly"},
 }
 # Every email template on disk, and every kind of notification that can go out by email (the weekly report

@@ -143,3 +143,43 @@ class IdentityLinkRequested(DomainEvent):
 
     name = "user.identity_link_requested"
     provider: str
+# --- Privacy: data export, account deletion, consents, devices (puchi/accounts/exports.py, deletion.py, …) ---
+
+@dataclass(frozen=True)
+class DataExportRequested(DomainEvent):
+    name = "user.data_export_requested"
+    export_id: int
+
+
+@dataclass(frozen=True)
+class DataExportDownloaded(DomainEvent):
+    name = "user.data_export_downloaded"
+    export_id: int
+
+
+@dataclass(frozen=True)
+class DeletionRequested(DomainEvent):
+    """The learner asked to delete their account; it is erased at ``due_at`` unless they cancel."""
+
+    name = "user.deletion_requested"
+    due_at: str
+
+
+@dataclass(frozen=True)
+class DeletionCancelled(DomainEvent):
+    name = "user.deletion_cancelled"
+
+
+@dataclass(frozen=True)
+class AccountErased(DomainEvent):
+    """Every row about the learner was erased or anonymised (the account row stays as an anonymous stub)."""
+
+    name = "user.erased"
+
+
+@dataclass(frozen=True)
+class SessionSignedOut(DomainEvent):
+    """The learner signed one of their other devices out from the account page."""
+
+    name = "user.session_signed_out"
+    session_id: int

@@ -59,3 +59,6 @@ class LinkWithPasswordForm(FlaskForm):
     """Social login: the password of the account a new identity's address belongs to (proof it is yours)."""
 
     password = PasswordField()
+class DeleteAccountForm(FlaskForm):  # puchi/accounts/privacy_views.py
+    password = PasswordField()
+    confirmation = StringField()

@@ -43,6 +43,11 @@ class User(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # GDPR deletion (puchi/accounts/deletion.py): erased at deletion_due_at unless cancelled; an erased
+    # account stays as an anonymous row (deleted_at set) so what others keep (messages to them) still points
+    # somewhere.
+    deletion_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise"
@@ -101,6 +106,11 @@ class UserSession(Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The device as the account page names it (puchi/accounts/devices.py): families from the user agent,
+    # and an approximate place only when a GeoIP database is configured. No IP address is stored.
+    browser: Mapped[str] = mapped_column(String(60), default="")
+    os: Mapped[str] = mapped_column(String(60), default="")
+    place: Mapped[str | None] = mapped_column(String(120))
 
     user: Mapped[User] = relationship(back_populates="sessions", lazy="joined")
 

@@ -647,3 +647,13 @@ def _create_verified_user(*, email: str, display_name: str, password_hash: str, 
     db.session.flush()
     events.record(UserCreated(is_admin=is_admin), subject=("user", user.id))
     return user
+
+
+# --- Consents (puchi/accounts/consents.py): other domains record the choices they own through here -------
+
+def record_consent(user_id: int, kind: str, granted: bool, *, source: str, choices: list[str] | None = None) -> None:
+    """Note a consent given or withdrawn (``kind`` one of ``consents.TEXTS``), with its text's version and the
+    time. Call inside the action that changes the choice."""
+    from puchi.accounts import consents
+
+    consents.record(user_id, kind, granted, source=source, choices=choices)

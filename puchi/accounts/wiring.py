@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts import auth, cli, mfa_views, pages, passkey_views, social_login, social_login_views, tasks, views
+from puchi.accounts import (
+    auth,
+    cli,
+    mfa_views,
+    pages,
+    passkey_views,
+    privacy_views,
+    privacy_wiring,
+    social_login,
+    social_login_views,
+    tasks,
+    views,
+)
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox
 from puchi.core.extensions import login_manager
@@ -14,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(mfa_views.bp)  # MFA: second step, security page, step-up
     app.register_blueprint(passkey_views.bp)  # MFA: passkeys (WebAuthn)
+    app.register_blueprint(privacy_views.bp)  # GDPR export and deletion, consents, devices
     auth.init_login(app, login_manager)
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)
@@ -26,3 +39,4 @@ def init_app(app: Flask) -> None:
     outbox.add_handler(app, "accounts.account_exists_email", tasks.send_account_exists_email)
     app.register_blueprint(social_login_views.bp)  # social login (OpenID Connect)
     social_login.init_app(app)
+    privacy_wiring.init_app(app)

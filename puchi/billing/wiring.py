@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from puchi.billing import (
+    data_registry,
     family,
     family_views,
     plan_status,
@@ -28,6 +29,7 @@ from puchi.progress import services as progress
 
 
 def init_app(app: Flask) -> None:
+    data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     app.register_blueprint(receipt_views.bp)
     app.register_blueprint(plan_views.bp)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 
+from puchi.accounts import services as accounts
 from puchi.accounts.models import User
 from puchi.billing import services as billing
 from puchi.core import mail, outbox
@@ -108,6 +109,9 @@ def preferences(user: User) -> dict[tuple[str, str], bool]:
             for kind, kind_channels in KIND_CHANNELS.items() for channel in kind_channels}
 
 
+NOTIFICATIONS_CONSENT = "notifications"
+
+
 @action
 def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
     """Switch on exactly the (kind, channel) pairs in ``enabled`` (those ALWAYS_ON stay on). Commits."""
@@ -119,6 +123,17 @@ def set_preferences(user: User, enabled: set[tuple[str, str]]) -> None:
         for channel in kind_channels:
             insert_or_add(ChannelPreference, {"user_id": user.id, "kind": kind, "channel": channel}, {},
                           enabled=(kind, channel) in enabled)
+    # GDPR: what the learner agreed to receive, with the text's version and the time (puchi/accounts/consents.py).
+    accounts.record_consent(user.id, NOTIFICATIONS_CONSENT, bool(enabled), source="notification_settings",
+                            choices=sorted(f"{kind}:{channel}" for kind, channel in enabled))
+
+
+def consent_at_sign_up(row: Any, _event: Any) -> None:
+    """A new account starts with the default channels: recorded as what it agreed to at sign-up."""
+    if row.actor_id is not None:
+        defaults = sorted(f"{kind}:{channel}" for kind, kind_channels in KIND_DEFAULTS.items()
+                          for channel in kind_channels)
+        accounts.record_consent(row.actor_id, NOTIFICATIONS_CONSENT, True, source="sign_up", choices=defaults)
 
 
 def wanted(user_id: int, kind: str, channel: str) -> bool:

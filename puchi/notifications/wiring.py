@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts.events import LoggedOut
+from puchi.accounts.events import LoggedOut, UserSignedUp
 from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFailed, PremiumStarted, TrialEnding
 from puchi.core import cli as core_cli
 from puchi.core import events, outbox, periodic
 from puchi.notifications import (
     channels,
     cli,
+    data_registry,
     phone_views,
     phones,
     push,
@@ -27,6 +28,7 @@ from puchi.social.events import UserCheered, UserFollowed, UserNudged
 
 
 def init_app(app: Flask) -> None:
+    data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     app.register_blueprint(push_views.bp)
     app.register_blueprint(phone_views.bp)
@@ -34,6 +36,7 @@ def init_app(app: Flask) -> None:
     periodic.add(app, "daily reminders", reminders.send_due_reminders)
     periodic.add(app, "weekly reports", reminders.send_due_reports)
     events.subscribe(app, LoggedOut, push.forget_browser_on_log_out)
+    events.subscribe(app, UserSignedUp, channels.consent_at_sign_up)  # GDPR consents
     events.subscribe(app, UserCheered, services.on_cheered)
     events.subscribe(app, UserNudged, services.on_nudged)
     events.subscribe(app, UserFollowed, services.on_followed)

@@ -9,10 +9,11 @@ from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.core import cli as core_cli
 from puchi.core import events, hooks, outbox, periodic, realtime
 from puchi.learning.events import ItemReviewed, LessonCompleted
-from puchi.progress import cli, leagues, pages, services, tasks, views
+from puchi.progress import cli, data_registry, leagues, pages, services, tasks, views
 
 
 def init_app(app: Flask) -> None:
+    data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     core_cli.add_commands(app, *cli.COMMANDS)
     periodic.add(app, "close league weeks", leagues.close_finished_weeks)

@@ -6,10 +6,11 @@ from flask import Flask
 
 from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.core import events, outbox
-from puchi.social import services, tasks, views
+from puchi.social import data_registry, services, tasks, views
 
 
 def init_app(app: Flask) -> None:
+    data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     events.subscribe(app, UserSignedUp, services.on_user_created)
     events.subscribe(app, UserCreated, services.on_user_created)

@@ -101,7 +101,7 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
                 "/account/notifications", "/account/phone", "/messages", "/unsubscribe/not-a-token", "/feed",
-                "/billing/receipts", "/account/security"):
+                "/billing/receipts", "/account/security", "/account/privacy"):
         page.goto(url)
         check(url)
     page.goto("/feed")
