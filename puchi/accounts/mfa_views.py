@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from puchi.accounts import mfa, mfa_session, mfa_status, passkeys
+from puchi.accounts import mfa, mfa_session, mfa_status, passkeys, services
 from puchi.accounts.mfa_forms import CodeForm, DisableTotpForm, SecondStepForm
 from puchi.core.errors import Conflict, Invalid, NotFound, RateLimited
 from puchi.core.extensions import limiter
@@ -90,6 +90,8 @@ def _security_page(status: int = 200, **forms: Any) -> ResponseReturnValue:
                        factors=mfa_status.factors_of(user.id),
                        devices=mfa.remembered_devices(user), passkeys=passkeys.passkeys_of(user),
                        needs_step_up=mfa_session.needs_step_up(user),
+                       # After a factor changes, the option to end every other session is at hand (ASVS 7.4.3).
+                       other_sessions=len(services.active_sessions(user)) - 1,
                        disable_form=forms.get("disable_form") or DisableTotpForm(formdata=None))
 
 

@@ -313,7 +313,7 @@ def change_password() -> ResponseReturnValue:
 def revoke_other_sessions() -> ResponseReturnValue:
     count = services.revoke_other_sessions(current_user._get_current_object())
     flash(_("Logged out of %(count)s other session(s).", count=count), "success")
-    return redirect(url_for("accounts.account"))
+    return redirect(url_for("mfa.security" if request.form.get("back") == "security" else "accounts.account"))
 
 
 @bp.route("/account/preferences", methods=["GET", "POST"])

@@ -85,3 +85,19 @@ def test_an_admin_without_mfa_is_sent_to_set_it_up_not_refused(app, logged_in):
 def test_a_learner_is_still_refused_the_admin_pages(logged_in):
     client, _ = logged_in(email="ana@example.com")
     assert client.get("/admin/deliveries").status_code == 403
+
+
+def test_after_changing_a_second_factor_the_security_page_offers_to_sign_out_everywhere_else(app, logged_in):
+    """ASVS 7.4.3: with the factor changed (here: turned on), ending every other session is one button away."""
+
+    laptop, ana = logged_in(email="ana@example.com")
+    phone = app.test_client()
+    assert AuthActions(phone).log_in("ana@example.com").status_code == 302
+    enrol_totp(app, ana.id)
+
+    page = laptop.get("/account/security").text
+    assert "You are also signed in on 1 other device." in page and "Sign out everywhere else" in page
+    done = post_form(laptop, "/account/security", {"back": "security"}, action="/account/sessions/revoke-others")
+    assert done.status_code == 302 and done.headers["Location"] == "/account/security"
+    assert phone.get("/home").status_code == 302  # the phone is signed out
+    assert "You are not signed in on any other device." in laptop.get("/account/security").text
