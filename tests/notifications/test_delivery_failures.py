@@ -9,6 +9,7 @@ from puchi.core import events
 from puchi.core.db import action, db
 from puchi.notifications.models import Delivery
 from puchi.progress.events import LeaguePromoted
+from tests.accounts.mfa_support import enrol_totp
 from tests.conftest import post_form, wait_until
 from tests.services import free_port
 
@@ -49,7 +50,8 @@ class TestAFailingMailServer:
         assert failed.attempts == 3  # the first try and two retries (1 s, 2 s)
         assert "ConnectionRefusedError" in failed.last_error
 
-        admin, _ = logged_in(email="root@example.com", is_admin=True)
+        admin, root = logged_in(email="root@example.com", is_admin=True)
+        enrol_totp(app, root.id)  # administrators must have a second factor
         page = admin.get("/admin/deliveries").text
         assert "ConnectionRefusedError" in page and f"/admin/deliveries/{failed.id}/retry" in page
         learner, _ = logged_in()
