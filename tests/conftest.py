@@ -546,11 +546,17 @@ def worker(database_url: str, redis_server: RedisServer, smtp_sink: SmtpSink,
 # --- A live server for the browser ---------------------------------------------------------------
 
 @pytest.fixture
-def live_server(database_url: str, smtp_sink: SmtpSink, app_settings: dict[str, Any]) -> Iterator[str]:
+def live_host() -> str:
+    """The name the browser reaches the live server by (passkeys need a host name: their tests say localhost)."""
+    return "127.0.0.1"
+
+
+@pytest.fixture
+def live_server(database_url: str, smtp_sink: SmtpSink, app_settings: dict[str, Any], live_host: str) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://{live_host}:{port}"
     flask_app = create_app(settings_for_tests(database_url, smtp_sink.url, BASE_URL=base_url, TESTING=False,
                                          **app_settings))
     server = make_server("127.0.0.1", port, flask_app, threaded=True)

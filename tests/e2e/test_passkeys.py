@@ -8,40 +8,17 @@ reached as ``localhost``."""
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from puchi import create_app
-from puchi.core.db import db
-from tests.conftest import _empty_tables, settings_for_tests
 from tests.e2e.conftest import log_in_on_page
-from tests.services import free_port, wait_for_port
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def live_server(database_url: str, smtp_sink: Any, app_settings: dict[str, Any]) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    port = free_port()
-    base_url = f"http://localhost:{port}"
-    flask_app = create_app(settings_for_tests(database_url, smtp_sink.url, BASE_URL=base_url, TESTING=False,
-                                              **app_settings))
-    server = make_server("127.0.0.1", port, flask_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    yield base_url
-    server.shutdown()
-    thread.join(timeout=10)
-    with flask_app.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+def live_host() -> str:
+    return "localhost"  # WebAuthn refuses an IP address as the relying party's id
 
 
 @pytest.fixture
