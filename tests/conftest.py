@@ -40,8 +40,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     for po_path in (ROOT / "puchi" / "translations").glob("*/LC_MESSAGES/messages.po"):
         with po_path.open("rb") as source:
             catalog = read_po(source)
-        with po_path.with_suffix(".mo").open("wb") as target:
+        # Written aside and moved into place: the SQLite and PostgreSQL runs start side by side.
+        partial = po_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as target:
             write_mo(target, catalog)
+        os.replace(partial, po_path.with_suffix(".mo"))
     from puchi.core.pwa import build_icons
 
     build_icons(ROOT / "static")  # as installing Puchi does

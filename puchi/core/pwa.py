@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
@@ -44,7 +45,11 @@ def build_icons(static_folder: str | Path) -> list[Path]:
         svg = (static / source).read_bytes()
         for size in ICON_SIZES:
             target = out / f"{prefix}-{size}.png"
-            cairosvg.svg2png(bytestring=svg, write_to=str(target), output_width=size, output_height=size)
+            png = cairosvg.svg2png(bytestring=svg, output_width=size, output_height=size)
+            # Written aside and moved into place, so a process reading the icons never sees half a file.
+            partial = target.with_name(f"{target.name}.{os.getpid()}")
+            partial.write_bytes(png)
+            os.replace(partial, target)
             written.append(target)
     return written
 
