@@ -29,6 +29,7 @@ from puchi.notifications.models import Delivery, Notification
 from puchi.social import messages
 from puchi.social import services as social
 from tests.accounts.mfa_support import enrol_totp, prove_it_is_me
+from tests.admin.access_table import ADMIN_ACCESS
 from tests.conftest import DEFAULT_PASSWORD, post_form
 from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
@@ -131,9 +132,6 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/account/notifications"):                             (302, 200, 200, 200),
     ("POST", "/account/notifications"):                            (302, 302, 302, 302),
     ("POST", "/account/notifications/schedule"):                   (302, 422, 422, 422),
-    ("GET", "/admin/deliveries"):                                  (302, 403, 403, 200),
-    ("GET", "/admin/billing"):                                     (302, 403, 403, 200),
-    ("POST", "/admin/deliveries/<int:delivery_id>/retry"):         (302, 403, 403, 302),
     ("GET", "/unsubscribe/<token>"):                               (200, 200, 200, 200),
     ("POST", "/unsubscribe/<token>"):                              (200, 200, 200, 200),
     ("POST", "/notifications/<int:notification_id>/read"):         (302, 302, 404, 404),
@@ -200,7 +198,8 @@ def _routes(app):
 
 
 def test_every_route_has_an_access_rule(app):
-    missing = sorted(set(_routes(app)) - ACCESS.keys())
+    # The admin routes have a table of their own, with a column for each staff role (tests/admin/access_table.py).
+    missing = sorted(set(_routes(app)) - ACCESS.keys() - ADMIN_ACCESS.keys())
     assert missing == [], f"add these routes to ACCESS: {missing}"
 
 

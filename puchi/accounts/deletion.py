@@ -92,6 +92,6 @@ def anonymise_user(user_id: int) -> None:
     user.password_hash = UNUSABLE_PASSWORD
     user.pending_email = user.pending_email_expires_at = user.email_verified_at = None
     user.course_interest = user.last_login_at = None
-    user.is_admin = False
+    user.role = "learner"
     user.locale, user.timezone = "en", "UTC"
     user.deletion_due_at, user.deleted_at = None, now()

@@ -28,6 +28,15 @@ class UserCreated(DomainEvent):
 
 
 @dataclass(frozen=True)
+class RoleChanged(DomainEvent):
+    """A staff member with the right gave an account another role (the actor is recorded)."""
+
+    name = "user.role_changed"
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
 class SignUpAttempted(DomainEvent):
     """Someone tried to sign up with an address that already has an account (its owner is told)."""
 

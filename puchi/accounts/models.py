@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from puchi.accounts.roles import STAFF_ROLES, Capability, Role, capabilities_of
 from puchi.core.db import Model, UTCDateTime, now
 
 DAILY_GOALS = {10: "casual", 20: "regular", 30: "serious", 50: "intense"}
@@ -27,7 +28,8 @@ class User(Model):
     # (anyone may sign up with it meanwhile) and lapses at pending_email_expires_at.
     pending_email: Mapped[str | None] = mapped_column(String(254))
     pending_email_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # learner, editor, support or admin (puchi/accounts/roles.py says what each may do)
+    role: Mapped[str] = mapped_column(String(16), default="learner", index=True)
     locale: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", index=True)  # reminders go a zone at a time
     daily_goal: Mapped[int] = mapped_column(default=20)
@@ -80,6 +82,18 @@ class User(Model):
         if self.pending_email and self.pending_email_expires_at and self.pending_email_expires_at > now():
             return self.pending_email
         return None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_staff(self) -> bool:
+        """Editor, support or admin: the admin pages are open to them (each page asks for its capability)."""
+        return self.role in STAFF_ROLES
+
+    def can(self, capability: Capability) -> bool:
+        return capability in capabilities_of(self.role)
 
     @property
     def email_verified(self) -> bool:

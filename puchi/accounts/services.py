@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from puchi.accounts import mfa_status, passwords, tokens
+from puchi.accounts import mfa_status, passwords, roles, tokens
 from puchi.accounts.events import (
     EmailChanged,
     EmailChangeDropped,
@@ -33,12 +33,14 @@ from puchi.accounts.events import (
     PasswordResetRequested,
     PreferencesChanged,
     ProfileChanged,
+    RoleChanged,
     SessionsRevoked,
     SignUpAttempted,
     UserCreated,
     UserSignedUp,
 )
 from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession
+from puchi.accounts.roles import Capability, Role
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
     FieldErrors,
@@ -61,22 +63,78 @@ LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-ac
 
 EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
-ADMIN_NEEDS_MFA = "admin_needs_mfa"  # require_admin's refusal of an admin without a second factor (MFA)
+ADMIN_NEEDS_MFA = "admin_needs_mfa"  # a staff account without a second factor (MFA): sent to set one up
+
+
+# --- Roles (puchi/accounts/roles.py): who may use the admin pages, checked by each service that offers one --
+
+def require_capability(user: User, capability: Capability) -> None:
+    """Refuse anyone whose role does not give ``capability``, and staff without a second factor.
+
+    :raises Forbidden: ``staff_only`` for a role without it; ``admin_needs_mfa`` for staff without MFA on.
+    """
+    if capability not in roles.capabilities_of(getattr(user, "role", None)):
+        raise Forbidden(_l("This page is not open to your account."), code="staff_only")
+    _require_second_factor(user)
+
+
+def require_staff(user: User) -> None:
+    """Any staff role (editor, support, admin) with a second factor on: the admin area's front door.
+
+    :raises Forbidden: as ``require_capability``.
+    """
+    if roles.role_of(getattr(user, "role", None)) not in roles.STAFF_ROLES:
+        raise Forbidden(_l("This page is not open to your account."), code="staff_only")
+    _require_second_factor(user)
+
+
+def require_admin(user: User) -> None:
+    """The admin role itself (everything on the staff side).
+
+    :raises Forbidden: the account does not have the admin role, or has no second factor on.
+    """
+    if roles.role_of(getattr(user, "role", None)) is not Role.ADMIN:
+        raise Forbidden(_l("This page is for administrators."), code="admin_only")
+    _require_second_factor(user)
+
+
+def _require_second_factor(user: User) -> None:
+    # Staff reach other people's data: a stolen password alone must not be enough.
+    if not mfa_status.has_second_factor(user.id):
+        raise Forbidden(_l("Staff accounts must turn on two-step verification first."), code=ADMIN_NEEDS_MFA)
+
+
+def capabilities_of(user: User) -> frozenset[Capability]:
+    """What the account may do on the staff side (empty for a learner)."""
+    return roles.capabilities_of(getattr(user, "role", None))
+
+
+@action
+def set_role(actor: User, user_id: int, role: str) -> User:
+    """Give an account a role. Only those who may give roles can; nobody changes their own (an admin cannot
+    lock the last way in by mistake). Recorded for the audit log.
+
+    :raises Forbidden: the actor may not give roles.
+    :raises Invalid: not a role.
+    :raises Conflict: the actor's own account.
+    :raises NotFound: no such account (or a deleted one).
+    """
+    require_capability(actor, Capability.ROLES)
+    if role not in {r.value for r in Role}:
+        raise Invalid({"role": [_l("Choose one of the roles.")]})
+    if user_id == actor.id:
+        raise Conflict(_l("You cannot change your own role."), code="own_role")
+    user = db.session.get(User, user_id, with_for_update=True)
+    if user is None or user.deleted_at is not None:
+        raise NotFound
+    before = user.role
+    if before != role:
+        user.role = role
+        events.record(RoleChanged(before=before, after=role), actor_id=actor.id, subject=("user", user.id))
+    return user
 
 
 # --- Sign-up -------------------------------------------------------------------------------------
-
-def require_admin(user: User) -> None:
-    """Who may use the admin pages and operators' actions, checked by each service that offers one.
-
-    :raises Forbidden: the account does not have the admin role.
-    """
-    if not getattr(user, "is_admin", False):
-        raise Forbidden(_l("This page is for administrators."), code="admin_only")
-    # MFA: admins must have a second factor on; the admin pages send them to set one up.
-    if not mfa_status.has_second_factor(user.id):
-        raise Forbidden(_l("Administrators must turn on two-step verification first."), code=ADMIN_NEEDS_MFA)
-
 
 def sign_up(*, email: str, display_name: str, password: str, locale: str, timezone: str,
             course_interest: str | None = None) -> User | None:
@@ -624,8 +682,10 @@ def get_user(user_id: int) -> User:
 
 
 def create_verified_user(*, email: str, display_name: str, password: str, is_admin: bool = False,
-                         locale: str = "en", timezone: str = "UTC") -> User:
-    """An account ready to use at once, for demo data and the admin CLI. Commits."""
+                         role: str | None = None, locale: str = "en", timezone: str = "UTC") -> User:
+    """An account ready to use at once, for demo data and the admin CLI (``is_admin`` is ``role="admin"``).
+    Commits."""
+    role = Role.ADMIN if is_admin else roles.role_of(role)
     errors = FieldErrors()
     address = normalize_email(email, errors)
     name = clean_display_name(display_name, errors)
@@ -634,18 +694,18 @@ def create_verified_user(*, email: str, display_name: str, password: str, is_adm
         errors.add("email", EMAIL_TAKEN)
     errors.raise_if_any()
     password_hash = passwords.hash_password(password)
-    return _create_verified_user(email=address, display_name=name, password_hash=password_hash, is_admin=is_admin,
+    return _create_verified_user(email=address, display_name=name, password_hash=password_hash, role=role,
                                  locale=locale, timezone=timezone)
 
 
 @action
-def _create_verified_user(*, email: str, display_name: str, password_hash: str, is_admin: bool, locale: str,
+def _create_verified_user(*, email: str, display_name: str, password_hash: str, role: str, locale: str,
                           timezone: str) -> User:
     user = User(email=email, display_name=display_name, password_hash=password_hash, email_verified_at=now(),
-                is_admin=is_admin, locale=locale, timezone=timezone, avatar_color=_avatar_color_for(email))
+                role=role, locale=locale, timezone=timezone, avatar_color=_avatar_color_for(email))
     db.session.add(user)
     db.session.flush()
-    events.record(UserCreated(is_admin=is_admin), subject=("user", user.id))
+    events.record(UserCreated(is_admin=role == Role.ADMIN), subject=("user", user.id))
     return user
 
 

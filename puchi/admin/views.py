@@ -1,5 +1,5 @@
-"""Admin pages, over the domains' services (which check the admin role themselves): the notification send log
-(with the failed sends and a retry button) and billing's figures."""
+"""Admin pages, over the domains' services (which check the viewer's capability themselves): the staff
+dashboard, the notification send log (with the failed sends and a retry button) and billing's figures."""
 
 from __future__ import annotations
 
@@ -27,12 +27,20 @@ DEFAULT_REPORT_MONTHS, MAX_REPORT_MONTHS = 12, 36
 @login_required
 def admins_only() -> ResponseReturnValue | None:
     try:
-        accounts.require_admin(current_user._get_current_object())  # every page; each service checks again
+        accounts.require_staff(current_user._get_current_object())  # every page; each service checks again
     except Forbidden as refusal:
-        if refusal.code == accounts.ADMIN_NEEDS_MFA:  # an admin without MFA: a page to set it up, not a 403
+        if refusal.code == accounts.ADMIN_NEEDS_MFA:  # staff without MFA: a page to set it up, not a 403
             return redirect(url_for("mfa.admin_needs_mfa"))
         raise
     return None
+
+
+@bp.get("/")
+def dashboard() -> ResponseReturnValue:
+    """The staff's front page: the sections their role opens."""
+    viewer = current_user._get_current_object()
+    return render_page("admin/dashboard.html", capabilities=accounts.capabilities_of(viewer),
+                       Capability=accounts.Capability)
 
 
 @bp.get("/deliveries")
@@ -59,6 +67,7 @@ def billing_figures() -> ResponseReturnValue:
     """Billing's figures month by month (MRR, subscribers, trials, churn, payments), from billing's records."""
     viewer = current_user._get_current_object()
     if not billing.configured():
+        accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
         return render_page("admin/billing.html", configured=False)
     months = parse_int(request.args.get("months"), minimum=1, maximum=MAX_REPORT_MONTHS) or DEFAULT_REPORT_MONTHS
     today = now().date()

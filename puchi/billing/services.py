@@ -204,9 +204,9 @@ def analytics_report(viewer: User, start: date, end: date) -> BillingReport:
     """Billing's numbers month by month from ``start``'s month to ``end``'s (see puchi/billing/analytics.py),
     for an administrator.
 
-    :raises Forbidden: ``viewer`` is not an administrator.
+    :raises Forbidden: ``viewer`` may not see the figures.
     """
-    accounts.require_admin(viewer)
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
     return analytics.report(start, end)
 def has_unlimited_offline_downloads(user: User) -> bool:
     """Learning's offline-download seam asks this (billing's wiring plugs it in)."""

@@ -166,12 +166,12 @@ DELIVERY_STATUSES = channels.DELIVERY_STATUSES
 
 
 def delivery_log(viewer: User, status: str) -> tuple[list[Delivery], dict[str, int]]:
-    """The latest sends in one status, and how many sends each status holds. :raises Forbidden: not an admin."""
-    accounts.require_admin(viewer)
+    """The latest sends in one status, and how many sends each status holds. :raises Forbidden: not an operator."""
+    accounts.require_capability(viewer, accounts.Capability.OPERATIONS)
     return channels.deliveries_with_status(status), channels.delivery_counts()
 
 
 def retry_failed_delivery(viewer: User, delivery_id: int) -> bool:
-    """Send a failed delivery again; False when it is not a failed one. :raises Forbidden: not an admin."""
-    accounts.require_admin(viewer)
+    """Send a failed delivery again; False when it is not a failed one. :raises Forbidden: not an operator."""
+    accounts.require_capability(viewer, accounts.Capability.OPERATIONS)
     return channels.retry_delivery(delivery_id)

@@ -30,7 +30,7 @@ def test_only_an_admin_reads_the_send_log_or_retries_a_send(app, make_user, fail
         ben = db.session.get(User, learner.id)
         with pytest.raises(Forbidden) as refused:
             notifications.delivery_log(ben, "failed")
-        assert refused.value.code == "admin_only"
+        assert refused.value.code == "staff_only"
         with pytest.raises(Forbidden):
             notifications.retry_failed_delivery(ben, failed_send)
         assert db.session.scalar(select(Delivery.status).where(Delivery.id == failed_send)) == "failed"

@@ -135,4 +135,4 @@ def test_only_an_administrator_gets_the_figures(app):
 
     with app.app_context(), pytest.raises(Forbidden) as refused:
         services.analytics_report(SimpleNamespace(id=2, is_admin=False), date(2026, 1, 1), date(2026, 2, 1))
-    assert refused.value.code == "admin_only"
+    assert refused.value.code == "staff_only"

@@ -1,0 +1,19 @@
+"""Who may open each admin route: anonymous, a learner, an editor, support, an admin, and an admin without a
+second factor. Every ``/admin`` route has a row here (``tests/test_access.py`` checks that every route of the
+app has a rule in its table or this one)."""
+
+from __future__ import annotations
+
+ANONYMOUS, LEARNER, EDITOR, SUPPORT, ADMIN, ADMIN_WITHOUT_MFA = (
+    "anonymous", "learner", "editor", "support", "admin", "admin without MFA")
+WHO = (ANONYMOUS, LEARNER, EDITOR, SUPPORT, ADMIN, ADMIN_WITHOUT_MFA)
+
+# (method, rule) → the status for each of WHO. A visitor is sent to log in (302 to /login), staff without a
+# second factor to set one up (302 to /account/security/required); a role without the page's capability
+# gets 403. A POST is a blank form with a valid CSRF token.
+ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    ("GET", "/admin/"):                                   (302, 403, 200, 200, 200, 302),
+    ("GET", "/admin/deliveries"):                         (302, 403, 403, 403, 200, 302),
+    ("POST", "/admin/deliveries/<int:delivery_id>/retry"): (302, 403, 403, 403, 302, 302),
+    ("GET", "/admin/billing"):                            (302, 403, 403, 403, 200, 302),
+}

@@ -1,0 +1,79 @@
+"""Every admin route, asked by a visitor, a learner, each staff role and an admin without a second factor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from puchi.core.db import action, db
+from puchi.notifications.models import Delivery
+from tests.admin.access_table import ADMIN_ACCESS, ADMIN_WITHOUT_MFA, ANONYMOUS, WHO
+from tests.conftest import post_form
+
+
+@dataclass
+class StaffWorld:
+    values: dict[str, str]  # URL placeholder → a real value
+    clients: dict[str, Any]
+
+
+@pytest.fixture
+def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
+    learner_client, learner = logged_in(email="ana@example.com", display_name="Ana")
+    editor, _ = staff_client("editor")
+    support, _ = staff_client("support")
+    admin, _ = staff_client("admin")
+    admin_without_mfa, _ = logged_in(email="root@example.com", display_name="Root", is_admin=True)
+    with app.app_context(), action():
+        failed = Delivery(key="access:email", user_id=learner.id, channel="email", kind="streak_reminder",
+                          status="failed", attempts=4, last_error="SMTP 451")
+        db.session.add(failed)
+        db.session.flush()
+        delivery_id = failed.id
+    values = {"<int:delivery_id>": str(delivery_id)}
+    clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
+    return StaffWorld(values=values, clients=clients)
+
+
+def _url(world: StaffWorld, rule: str) -> str:
+    for placeholder, value in world.values.items():
+        rule = rule.replace(placeholder, value)
+    assert "<" not in rule, f"give {rule} a value in staff_world"
+    return rule
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(ADMIN_ACCESS))
+def test_admin_route_access(staff_world, method, rule):
+    url = _url(staff_world, rule)
+    seen = {}
+    for who in WHO:
+        client = staff_world.clients[who]
+        response = client.get(url) if method == "GET" else post_form(client, "/forgot-password", {}, action=url)
+        seen[who] = response.status_code
+        assert response.status_code < 500, response.text[:500]
+        if response.status_code == 302 and who == ANONYMOUS:
+            assert response.headers["Location"].startswith("/login")
+        if response.status_code == 302 and who == ADMIN_WITHOUT_MFA:
+            assert response.headers["Location"] == "/account/security/required"
+    assert seen == dict(zip(WHO, ADMIN_ACCESS[(method, rule)], strict=True))
+
+
+def test_the_navigation_shows_the_admin_link_to_staff_only(staff_world):
+    learner, editor = staff_world.clients["learner"], staff_world.clients["editor"]
+    assert 'href="/admin/"' not in learner.get("/home").text
+    assert 'href="/admin/"' in editor.get("/home").text
+
+
+def test_each_role_sees_only_the_sections_it_may_open(staff_world):
+    editor_page = staff_world.clients["editor"].get("/admin/").text
+    admin_page = staff_world.clients["admin"].get("/admin/").text
+    assert "/admin/deliveries" not in editor_page and "/admin/billing" not in editor_page
+    assert "/admin/deliveries" in admin_page and "/admin/billing" in admin_page
+
+
+def test_the_failed_send_exists_for_the_retry_rows(app, staff_world):
+    with app.app_context():
+        assert db.session.scalar(select(Delivery.status).where(Delivery.key == "access:email")) == "failed"
