@@ -174,9 +174,9 @@ def course_map(user: User, course: Course) -> CourseMap:
                                      .order_by(Skill.path_position)))
     progress = {p.skill_id: p for p in db.session.scalars(
         select(SkillProgress).where(SkillProgress.user_id == user.id, SkillProgress.course_id == course.id))}
-    current = now()
+    today_ends = scheduler.day_end(now(), user.timezone)  # due is counted in the learner's days
     stats = {skill_id: (int(met), int(due or 0)) for skill_id, met, due in db.session.execute(
-        select(Card.skill_id, func.count(Card.id), func.sum(case((Card.due_at <= current, 1), else_=0)))
+        select(Card.skill_id, func.count(Card.id), func.sum(case((Card.due_at < today_ends, 1), else_=0)))
         .where(Card.user_id == user.id, Card.course_id == course.id)
         .group_by(Card.skill_id))}
 
