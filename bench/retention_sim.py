@@ -383,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     truths = ("fsrs6", "hlr")
     began = time.monotonic()
     print(f"{half * 2} learners ({half} per ground truth) x {args.items} items x {args.days} days, "
-          f"{args.new_per_day} new items a day; fitted: a prior from {args.prior_learners} earlier learners, "
-          f"refit every {args.fit_every} days", file=sys.stderr)
+          f"{args.new_per_day} new items a day; schedulers: {', '.join(variants)}, leitner "
+          f"(fitted: a prior from {args.prior_learners} earlier learners, refit every {args.fit_every} days); "
+          f"due reviews: {'typed' if args.production_reviews else 'by knowledge level'}", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         priors = dict.fromkeys(truths)
         if "fitted" in variants:
