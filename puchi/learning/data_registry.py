@@ -10,9 +10,11 @@ from puchi.learning.models import (
     AuthoredExercise,
     Card,
     Course,
+    CourseFsrsParameters,
     DictionaryEntry,
     Enrollment,
     Item,
+    LearnerFsrsParameters,
     LessonSession,
     Skill,
     SkillProgress,
@@ -24,5 +26,7 @@ def register(app: Flask) -> None:
     personal_data.register_no_personal_data(
         app, *(model.__tablename__ for model in (Course, Unit, Skill, Item, AuthoredExercise, DictionaryEntry)),
         why="course content, written by course authors")
-    for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt):
+    personal_data.register_no_personal_data(app, CourseFsrsParameters.__tablename__,
+                                            why="memory-model weights fitted to all learners of a course together")
+    for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt, LearnerFsrsParameters):
         personal_data.register_owned(app, model)

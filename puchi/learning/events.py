@@ -36,7 +36,8 @@ class LessonCompleted(DomainEvent):
 
 @dataclass(frozen=True)
 class ItemReviewed(DomainEvent):
-    """One answer about one item updated its FSRS card. Actor: the learner; subject: ``("item", id)``."""
+    """One answer about one item (``counted``: it was the day's FSRS review of the item, else practice that left
+    the card as it was). Actor: the learner; subject: ``("item", id)``."""
 
     name = "item.reviewed"
     course_id: int
@@ -46,6 +47,7 @@ class ItemReviewed(DomainEvent):
     exercise: str  # the exercise type
     duration_ms: int
     session_kind: SessionKind
+    counted: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The lesson's answer form: the step it answers, the answer, and how long the learner took."""
+"""The lesson's answer form: the step it answers, the answer, how long the learner took and whether they
+opened a hint (set by static/js/lesson.js; absent counts as no)."""
 
 from __future__ import annotations
 
@@ -11,3 +12,4 @@ class AnswerForm(FlaskForm):
     answer = StringField()
     duration_ms = HiddenField()
     skip = HiddenField()
+    hinted = HiddenField()

@@ -32,6 +32,7 @@ class LessonMaterial:
     authored: Sequence[AuthoredExercise] = ()
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     desired_retention: float = 0.9
+    timezone: str = "UTC"  # the learner's: due dates are compared in their calendar days
 
 
 def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
@@ -74,7 +75,7 @@ def _review_step(material: LessonMaterial, item: Item, rng: random.Random) -> St
     card = material.cards[item.id]
     step = exercises.step_for_level(item, scheduler.knowledge_level(card), material.pool, material.course,
                                     material.vocabulary, rng)
-    return replace(step, review=True, due=card.due_at <= material.now)
+    return replace(step, review=True, due=scheduler.is_due(card, material.now, material.timezone))
 
 
 def retry_step(step: Step, item: Item | None, material_pool: Sequence[Item], course: Course,
@@ -94,7 +95,7 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
 
     def urgency(item: Item) -> tuple[int, int, float]:
         card = material.cards[item.id]
-        due = card.due_at <= material.now
+        due = scheduler.is_due(card, material.now, material.timezone)
         weakness = scheduler.retrievability(card, material.now, material.desired_retention)
         return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, weakness)
 

@@ -18,13 +18,18 @@ from puchi.learning import exercises, grading, lesson_builder, lexicon, schedule
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
 from puchi.learning.models import (
+    REVIEW_DUE,
+    REVIEW_FIRST,
+    REVIEW_PRACTICE,
     Attempt,
     AuthoredExercise,
     Card,
     Course,
+    CourseFsrsParameters,
     DictionaryEntry,
     Enrollment,
     Item,
+    LearnerFsrsParameters,
     LessonSession,
     SessionKind,
     Skill,
@@ -169,7 +174,8 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
     vocabulary = _vocabulary(course)
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
                                          review_items=review_items, pool=pool, vocabulary=vocabulary,
-                                         authored=authored, now=now(), desired_retention=user.desired_retention)
+                                         authored=authored, now=now(), desired_retention=user.desired_retention,
+                                         timezone=user.timezone)
 
 
 # --- Playing -------------------------------------------------------------------------------------------
@@ -241,8 +247,9 @@ def _items_of(*steps: Step) -> dict[int, Item]:
 
 @action
 def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, duration_ms: int | None = None,
-                  pairs: list[str] | None = None, skipped: bool = False) -> AnswerResult:
-    """Grade one answer, update the item's FSRS card and the lesson. Commits.
+                  pairs: list[str] | None = None, skipped: bool = False, hinted: bool = False) -> AnswerResult:
+    """Grade one answer, update the item's FSRS card (if the answer is the day's review of it: see
+    ``scheduler``) and the lesson. ``hinted``: the learner opened a hint first. Commits.
 
     Answering a step that was already answered (a double click, a retry after a network error) returns
     the first result and changes nothing.
@@ -259,12 +266,13 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
     if session.status != ACTIVE:
         raise Conflict(_l("This lesson is over."), code="lesson_over")
     result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
-                           skipped=skipped, current=now(), allow_retry=True)
+                           skipped=skipped, hinted=hinted, current=now(), allow_retry=True)
     return result
 
 
 def _apply_answer(user: User, session: LessonSession, step_index: int, answer: str, *, duration_ms: int | None,
-                  pairs: list[str] | None, skipped: bool, current: datetime, allow_retry: bool) -> AnswerResult:
+                  pairs: list[str] | None, skipped: bool, current: datetime, allow_retry: bool,
+                  hinted: bool = False) -> AnswerResult:
     """Grade one answer at ``current`` and update card, counters and position. Does not commit."""
     if step_index != session.position or not 0 <= step_index < len(session.steps):
         raise Conflict(_l("That is not the step this lesson is at."), code="not_current_step")
@@ -296,9 +304,11 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
                 verdict = Verdict.WRONG  # picking a different choice is never a typo
         expected, segments, mistake, focus = graded.expected, graded.segments, graded.mistake, graded.focus
 
-    db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
-                           step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
-                           expected=expected, duration_ms=duration, created_at=current))
+    attempt = Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
+                      step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
+                      expected=expected, duration_ms=duration, hinted=hinted, review_kind=REVIEW_PRACTICE,
+                      rating=None, created_at=current)
+    db.session.add(attempt)
     if verdict is Verdict.CORRECT:
         session.correct_count += 1
     elif verdict is Verdict.ALMOST:
@@ -307,7 +317,7 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
         session.wrong_count += 1
 
     if item is not None and verdict is not Verdict.SKIPPED and step.type is not exercises.MATCH:
-        _review_item(user, item, step, verdict, duration, len(answer), current, session.kind)
+        _review_item(user, item, step, verdict, duration, len(answer), current, session.kind, attempt)
     retries = sum(1 for s in session.steps if s.retry)
     if allow_retry and verdict is Verdict.WRONG and not step.retry and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
@@ -361,19 +371,29 @@ def _grade_pairs(step: Step, pairs: list[str]) -> tuple[Verdict, str, tuple[grad
 
 
 def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration: int, length: int,
-                 current: datetime, session_kind: str) -> None:
+                 current: datetime, session_kind: str, attempt: Attempt) -> None:
     # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
     fresh = scheduler.new_card(user.id, item, current)
     insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
                       skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
                       correct_streak=0, created_at=current)
-    card = db.session.scalar(select(Card).where(Card.user_id == user.id, Card.item_id == item.id)
-                             .with_for_update().execution_options(populate_existing=True))
+    # The card, locked, with the FSRS weights fitted to this learner (else to the course; else FSRS's defaults).
+    card, mine, course_prior = db.session.execute(
+        select(Card, LearnerFsrsParameters.weights, CourseFsrsParameters.weights)
+        .outerjoin(LearnerFsrsParameters, LearnerFsrsParameters.user_id == Card.user_id)
+        .outerjoin(CourseFsrsParameters, CourseFsrsParameters.course_id == Card.course_id)
+        .where(Card.user_id == user.id, Card.item_id == item.id)
+        .with_for_update(of=Card).execution_options(populate_existing=True)).one()
     assert card is not None
-    rating = scheduler.rating_for(verdict, step.type, duration, length)
-    scheduler.review(card, rating, current, user.desired_retention)
+    rating = scheduler.rating_for(verdict, step.type, duration, length, hinted=attempt.hinted)
+    counted = scheduler.counts_as_review(card, current, user.timezone)
+    if counted:
+        attempt.review_kind = REVIEW_DUE if card.reviews else REVIEW_FIRST
+        attempt.rating = int(rating)
+        scheduler.review(card, rating, current, user.desired_retention, mine or course_prior or None)
     events.record(ItemReviewed(course_id=item.course_id, skill_id=item.skill_id, verdict=verdict, rating=int(rating),
-                               exercise=step.type, duration_ms=duration, session_kind=SessionKind(session_kind)),
+                               exercise=step.type, duration_ms=duration, session_kind=SessionKind(session_kind),
+                               counted=counted),
                   actor_id=user.id, subject=("item", item.id))
 
 
@@ -483,6 +503,7 @@ class OfflineAnswer:
     duration_ms: int | None = None
     pairs: list[str] | None = None
     skipped: bool = False
+    hinted: bool = False
 
 
 @action
@@ -511,7 +532,7 @@ def apply_offline(user: User, session_id: int, client_id: str, answers: list[Off
         previous = at
         _apply_answer(user, session, offline_answer.step, offline_answer.answer,
                       duration_ms=offline_answer.duration_ms, pairs=offline_answer.pairs,
-                      skipped=offline_answer.skipped, current=at, allow_retry=False)
+                      skipped=offline_answer.skipped, hinted=offline_answer.hinted, current=at, allow_retry=False)
     return session
 
 

@@ -271,4 +271,36 @@ class Attempt(Model):
     verdict: Mapped[str] = mapped_column(String(8))  # correct, almost, wrong, skipped
     expected: Mapped[str] = mapped_column(Text, default="")
     duration_ms: Mapped[int] = mapped_column(default=0)
+    hinted: Mapped[bool] = mapped_column(Boolean, default=False)  # the learner opened a hint before answering
+    # What FSRS made of it: REVIEW_FIRST (a new card's first rating), REVIEW_DUE (a due card's review of the day)
+    # or REVIEW_PRACTICE (another answer the same day, or about a card not due: the card did not change).
+    review_kind: Mapped[str] = mapped_column(String(8), default="practice")
+    rating: Mapped[int | None] = mapped_column()  # the FSRS rating given (1 again … 4 easy); None for practice
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+REVIEW_FIRST, REVIEW_DUE, REVIEW_PRACTICE = "first", "due", "practice"
+
+
+class LearnerFsrsParameters(Model):
+    """FSRS weights fitted to one learner's own review log (all their courses), used instead of the defaults."""
+
+    __tablename__ = "learner_fsrs_parameters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    weights: Mapped[list[float]] = mapped_column(JSONType, default=list)
+    review_count: Mapped[int] = mapped_column(default=0)  # reviews the fit saw
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class CourseFsrsParameters(Model):
+    """FSRS weights fitted to every learner's reviews in one course: the prior for learners with too few."""
+
+    __tablename__ = "course_fsrs_parameters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), unique=True)
+    weights: Mapped[list[float]] = mapped_column(JSONType, default=list)
+    review_count: Mapped[int] = mapped_column(default=0)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -1,13 +1,35 @@
-"""Spaced repetition with FSRS (the ``fsrs`` package): one card per learner and item."""
+"""Spaced repetition with FSRS (the ``fsrs`` package): one card per learner and item.
+
+The rules (issue 13, each has a test in ``tests/learning/test_scheduler.py``):
+
+- **One review per item per learner-day.** The first answer about an item on a day of the learner's calendar
+  (their time zone) is an FSRS review; later answers that day are *practice*: recorded as attempts, never fed to
+  FSRS. So a new word met twice in one lesson is not graduated to a two-day interval by its second sight.
+- **Only due items are reviewed.** An answer about an item that is not due yet (a lesson filled up with it) is
+  practice too. Due is compared in the learner's days: an item due today at 23:00 is due this morning.
+- **No learning steps.** FSRS's minute-scale steps assume several reviews a day; with one a day the first rating
+  sets the first interval directly (Again → tomorrow).
+- **Ratings by what the exercise shows.** Recognition (pick among choices, match pairs) proves less than
+  production (typing, arranging, saying): both give at most Good; a wrong answer is Again; an "almost", a hint
+  opened, or a very slow typed answer is Hard. Speed never gives Easy (only an explicit test-out would).
+- **Fuzzing on, reproducibly:** intervals of three days or more spread over FSRS's fuzz range, with the spread
+  drawn from the card's id and review count, so the same answers give the same schedule.
+- **Parameters per learner:** :func:`review` takes the learner's fitted FSRS weights when they have some
+  (``fitting.py``), else the course's, else FSRS's defaults.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache
+import random
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
+from fsrs.scheduler import FUZZ_RANGES
 
 from puchi.learning.grading import Verdict
 from puchi.learning.models import Card, Item
@@ -15,30 +37,87 @@ from puchi.learning.models import Card, Item
 if TYPE_CHECKING:
     from fsrs.card import CardDict
 
-# Production exercises take longer than recognition ones: the time a fluent answer needs grows with length.
+# A typed answer slower than three times this is Hard: a fluent answer's time grows with its length.
 QUICK_ANSWER_BASE_MS = 3_000
 QUICK_ANSWER_PER_CHAR_MS = 250
-RECOGNITION_TYPES = {"choose_translation", "match_pairs"}
+RECOGNITION_TYPES = frozenset({"choose_translation", "match_pairs"})
+MAXIMUM_INTERVAL = 36_500
+
+Weights = tuple[float, ...]
 
 
-@cache
-def scheduler(desired_retention: float) -> Scheduler:
-    # No fuzzing: the same answers give the same schedule, which tests (and learners comparing notes) expect.
-    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+# --- The learner's calendar ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
-def rating_for(verdict: Verdict, exercise_type: str, duration_ms: int, answer_length: int) -> Rating:
-    """Correctness sets the rating; a slow correct answer is Hard, a quick typed one is Easy."""
+def local_day(at: datetime, timezone: str) -> date:
+    """The calendar day of ``at`` where the learner lives (an unknown zone counts as UTC)."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(_zone(timezone)).date()
+
+
+def day_end(at: datetime, timezone: str) -> datetime:
+    """The instant (UTC) the learner's day of ``at`` ends: cards due before it are due that day (for queries)."""
+    zone = _zone(timezone)
+    tomorrow = local_day(at, timezone) + timedelta(days=1)
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=zone).astimezone(UTC)
+
+
+def is_due(card: Card, at: datetime, timezone: str) -> bool:
+    """Whether the card is due on the learner's day of ``at`` (a card never reviewed is always due)."""
+    if not card.reviews:
+        return True
+    return local_day(card.due_at, timezone) <= local_day(at, timezone)
+
+
+def counts_as_review(card: Card, at: datetime, timezone: str) -> bool:
+    """Whether an answer about the card at ``at`` is an FSRS review (else it is practice): the card is new, or it
+    is due and has not been reviewed yet that day."""
+    if not card.reviews:
+        return True
+    if card.last_reviewed_at is not None and local_day(card.last_reviewed_at, timezone) == local_day(at, timezone):
+        return False
+    return is_due(card, at, timezone)
+
+
+# --- Ratings -------------------------------------------------------------------------------------------------
+
+def is_recognition(exercise_type: str) -> bool:
+    return exercise_type in RECOGNITION_TYPES
+
+
+def rating_for(verdict: Verdict, exercise_type: str, duration_ms: int, answer_length: int, *,
+               hinted: bool = False) -> Rating:
+    """The FSRS rating of one answer. Never Easy: speed alone does not show an item is over-learned."""
     if verdict is Verdict.WRONG:
         return Rating.Again
-    if verdict is Verdict.ALMOST:
+    if verdict is Verdict.ALMOST or hinted:
         return Rating.Hard
-    quick = QUICK_ANSWER_BASE_MS + QUICK_ANSWER_PER_CHAR_MS * answer_length
-    if duration_ms > 3 * quick:
-        return Rating.Hard
-    if exercise_type not in RECOGNITION_TYPES and 0 < duration_ms < quick:
-        return Rating.Easy
+    if not is_recognition(exercise_type):
+        quick = QUICK_ANSWER_BASE_MS + QUICK_ANSWER_PER_CHAR_MS * answer_length
+        if duration_ms > 3 * quick:
+            return Rating.Hard
     return Rating.Good
+
+
+# --- Cards ---------------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=256)
+def scheduler(desired_retention: float, weights: Weights | None = None) -> Scheduler:
+    """FSRS with no learning steps and no library fuzz (ours is seeded: :func:`_fuzzed`)."""
+    options: dict[str, Any] = {"desired_retention": desired_retention, "learning_steps": (),
+                               "relearning_steps": (), "enable_fuzzing": False,
+                               "maximum_interval": MAXIMUM_INTERVAL}
+    if weights is not None:
+        options["parameters"] = weights
+    return Scheduler(**options)
 
 
 def new_card(user_id: int, item: Item, at: datetime) -> Card:
@@ -47,10 +126,15 @@ def new_card(user_id: int, item: Item, at: datetime) -> Card:
                 fsrs=fsrs_card.to_dict(), due_at=at, reviews=0, lapses=0, correct_streak=0)
 
 
-def review(card: Card, rating: Rating, at: datetime, desired_retention: float) -> None:
-    """Update the card in place with one review."""
+def review(card: Card, rating: Rating, at: datetime, desired_retention: float,
+           weights: Sequence[float] | None = None) -> None:
+    """Update the card in place with one FSRS review at ``at`` (UTC or aware)."""
+    at = at.astimezone(UTC)
     before = FsrsCard.from_dict(_stored(card))
-    after, _ = scheduler(desired_retention).review_card(before, rating, review_datetime=at)
+    after, _ = scheduler(desired_retention, tuple(weights) if weights else None).review_card(
+        before, rating, review_datetime=at)
+    if after.state == State.Review:
+        after.due = at + _fuzzed(after.due - at, seed=(card.item_id, card.reviews or 0))
     card.fsrs = dict(after.to_dict())
     card.due_at = after.due
     card.stability = after.stability
@@ -59,17 +143,31 @@ def review(card: Card, rating: Rating, at: datetime, desired_retention: float) -
     card.last_reviewed_at = at
     if rating == Rating.Again:
         card.correct_streak = 0
-        if before.state == State.Review:
+        if before.state in (State.Review, State.Relearning):
             card.lapses = (card.lapses or 0) + 1
     else:
         card.correct_streak = (card.correct_streak or 0) + 1
+
+
+def _fuzzed(interval: timedelta, seed: tuple[int, int]) -> timedelta:
+    """FSRS's fuzz range around the interval, the point in it drawn from ``seed`` (the card and its review)."""
+    days = interval.days
+    if days < 2.5:
+        return interval
+    delta = 1.0
+    for fuzz in FUZZ_RANGES:
+        delta += fuzz["factor"] * max(min(float(days), fuzz["end"]) - fuzz["start"], 0.0)
+    low = max(2, round(days - delta))
+    high = max(low, min(round(days + delta), MAXIMUM_INTERVAL))
+    return timedelta(days=random.Random(f"{seed[0]}:{seed[1]}").randint(low, high))
 
 
 def retrievability(card: Card, at: datetime, desired_retention: float = 0.9) -> float:
     """The chance the learner remembers the item now (0..1); a card never reviewed counts as 0."""
     if not card.reviews:
         return 0.0
-    return float(scheduler(desired_retention).get_card_retrievability(FsrsCard.from_dict(_stored(card)), at))
+    return float(scheduler(desired_retention).get_card_retrievability(FsrsCard.from_dict(_stored(card)),
+                                                                         at.astimezone(UTC)))
 
 
 def knowledge_level(card: Card | None) -> int:

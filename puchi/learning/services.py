@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -26,6 +26,7 @@ from puchi.learning.events import CourseEnrolled
 from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
 from puchi.learning.models import (
+    REVIEW_DUE,
     TARGET,
     Attempt,
     Card,
@@ -174,9 +175,9 @@ def course_map(user: User, course: Course) -> CourseMap:
                                      .order_by(Skill.path_position)))
     progress = {p.skill_id: p for p in db.session.scalars(
         select(SkillProgress).where(SkillProgress.user_id == user.id, SkillProgress.course_id == course.id))}
-    current = now()
+    today_ends = scheduler.day_end(now(), user.timezone)  # due is counted in the learner's days
     stats = {skill_id: (int(met), int(due or 0)) for skill_id, met, due in db.session.execute(
-        select(Card.skill_id, func.count(Card.id), func.sum(case((Card.due_at <= current, 1), else_=0)))
+        select(Card.skill_id, func.count(Card.id), func.sum(case((Card.due_at < today_ends, 1), else_=0)))
         .where(Card.user_id == user.id, Card.course_id == course.id)
         .group_by(Card.skill_id))}
 
@@ -281,6 +282,33 @@ def answer_accuracy(user_id: int) -> Select[str, int, int]:
                    func.coalesce(func.sum(case((Attempt.verdict.in_(_RIGHT), 1), else_=0)), 0).label("right"))
             .where(Attempt.user_id == user_id, Attempt.verdict != Verdict.SKIPPED.value)
             .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))
+
+
+@dataclass(frozen=True)
+class MeasuredRetention:
+    """How much of what came due the learner really remembered, against the retention they aim for."""
+
+    reviews: int  # due reviews in the period (a new word's first sight and practice aside)
+    recalled: int  # ... answered right without a hint
+    target: float  # the learner's desired retention (0..1)
+
+    @property
+    def share(self) -> float | None:
+        return self.recalled / self.reviews if self.reviews else None
+
+
+RETENTION_DAYS = 30
+
+
+def measured_retention(user: User, at: datetime, days: int = RETENTION_DAYS) -> MeasuredRetention:
+    """The share of the learner's due reviews of the last ``days`` days they recalled (right or almost, with no
+    hint), with their target. One query."""
+    recalled = case((Attempt.rating > 1, case((Attempt.hinted.is_(False), 1), else_=0)), else_=0)
+    row = db.session.execute(
+        select(func.count(Attempt.id), func.coalesce(func.sum(recalled), 0))
+        .where(Attempt.user_id == user.id, Attempt.review_kind == REVIEW_DUE,
+               Attempt.created_at >= at - timedelta(days=days))).one()
+    return MeasuredRetention(reviews=int(row[0] or 0), recalled=int(row[1] or 0), target=user.desired_retention)
 
 
 # --- Contributions to other pages ------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def answer(session_id: int) -> ResponseReturnValue:
     try:
         result = lessons.submit_answer(_user(), session_id, step_index, form.answer.data or "",
                                        duration_ms=parse_int(form.duration_ms.data, minimum=0, maximum=MAX_INT32),
-                                       pairs=pairs, skipped=form.skip.data == "1")
+                                       pairs=pairs, skipped=form.skip.data == "1", hinted=form.hinted.data == "1")
     except Conflict:
         # A stale tab or a step answered elsewhere: show the lesson where it really is.
         return redirect(url_for("learning.lesson", session_id=session_id))
@@ -167,7 +167,7 @@ def sync_offline(session_id: int) -> ResponseReturnValue:
                 answered_at=at if at.tzinfo else at.replace(tzinfo=UTC),
                 duration_ms=parse_int(raw.get("duration_ms"), minimum=0, maximum=MAX_INT32),
                 pairs=[str(p) for p in raw.get("pairs", [])][:10] if raw.get("pairs") else None,
-                skipped=bool(raw.get("skipped"))))
+                skipped=bool(raw.get("skipped")), hinted=raw.get("hinted") is True))
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise Invalid(fields={"answers": [_l("Each answer needs its step, the answer and when it was given.")]},
                       code="answer_malformed") from error

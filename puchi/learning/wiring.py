@@ -1,12 +1,13 @@
-"""How learning plugs into the app: its pages, course commands, the home section and the offline player."""
+"""How learning plugs into the app: its pages, course commands, the home section, the offline player and the
+background fits of FSRS weights."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from puchi.core import cli as core_cli
-from puchi.core import hooks, pwa
-from puchi.learning import cli, data_registry, services, views
+from puchi.core import hooks, outbox, periodic, pwa
+from puchi.learning import cli, data_registry, fitting_jobs, services, views
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +17,6 @@ def init_app(app: Flask) -> None:
     core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
     hooks.add_section(app, "home", services.home_section, order=10)
     pwa.add_precached_page(app, "learning.offline_player")
+    outbox.add_handler(app, fitting_jobs.FIT_LEARNER, fitting_jobs.fit_learner)
+    outbox.add_handler(app, fitting_jobs.FIT_COURSE, fitting_jobs.fit_course)
+    periodic.add(app, "fit FSRS weights", fitting_jobs.queue_fits)

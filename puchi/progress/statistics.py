@@ -42,6 +42,7 @@ class Statistics:
     strength: dict[str, int]  # bucket → number of words
     accuracy: list[ExerciseAccuracy]
     courses: list[tuple[Course, int]]  # course, words learned in it
+    retention: learning.MeasuredRetention  # due reviews remembered in the last 30 days, against the target
 
     def last_days(self, count: int) -> list[tuple[date, int]]:
         return [(self.today - timedelta(days=n), self.daily_xp.get(self.today - timedelta(days=n), 0))
@@ -73,5 +74,5 @@ def statistics_for(user: User) -> Statistics:
         xp_7=sum(xp for day, xp in daily.items() if day > today - timedelta(days=7)),
         xp_30=sum(xp for day, xp in daily.items() if day > today - timedelta(days=30)),
         seconds_total=int(seconds_total), words_learned=words, strength=strength, accuracy=accuracy,
-        courses=courses,
+        courses=courses, retention=learning.measured_retention(user, at),
     )

@@ -102,6 +102,19 @@ function focusExercise(root) {
   if (target) target.focus();
 }
 
+// Opening a hint (a word's meaning in the prompt, the text of a listening step) is sent with the answer as
+// hinted=1: the scheduler rates a hinted answer lower (puchi/learning/scheduler.py). Works offline too.
+function markHinted(event) {
+  const opened = event.target instanceof Element && event.target.closest(".word-hint, [data-listen-fallback]");
+  if (!opened) return;
+  if (opened.matches("[data-listen-fallback]") && !opened.open) return;
+  const field = opened.closest("form[data-exercise]")?.querySelector("[data-hinted]");
+  if (field) field.value = "1";
+}
+document.addEventListener("focusin", markHinted);
+document.addEventListener("mouseover", markHinted);
+document.addEventListener("toggle", markHinted, true);  // toggle does not bubble: listen while capturing
+
 document.addEventListener("click", (event) => {
   const root = lessonRoot();
   if (!root) return;

@@ -209,7 +209,8 @@ async function play(root) {
     const given = formAnswer(form, step);
     const skipped = event.submitter && event.submitter.name === "skip";
     const verdict = skipped ? { result: "skipped", expected: step.accepted[0] } : judge(step, given);
-    answers.push({ step: index, answer: given.answer, pairs: given.pairs, skipped,
+    const hinted = form.querySelector("[data-hinted]")?.value === "1";
+    answers.push({ step: index, answer: given.answer, pairs: given.pairs, skipped, hinted,
                    duration_ms: Math.round(performance.now() - shownAt), answered_at: new Date().toISOString(),
                    verdict: verdict.result });
     form.querySelectorAll("input, select, button").forEach((control) => { control.disabled = true; });

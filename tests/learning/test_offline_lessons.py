@@ -132,3 +132,21 @@ def test_times_from_the_device_are_kept_between_the_download_and_now(app, learne
     with app.app_context():
         entry = db.session.scalar(select(XpEntry))
     assert entry.earned_at <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+def test_a_hint_opened_offline_is_recorded_and_the_day_counts_one_review_per_item(app, learner):
+    from puchi.learning.models import REVIEW_PRACTICE, Attempt
+
+    client, _ = learner
+    pack = _download(client)["lessons"][0]
+    answers = _answers_for(app, pack, datetime.now(UTC) - timedelta(minutes=5))
+    answers[0] = {**answers[0], "hinted": True}
+    answers[1] = {**answers[1], "hinted": "yes"}  # only a JSON true counts
+    assert _sync(client, pack, answers).status_code == 200
+    with app.app_context():
+        attempts = list(db.session.scalars(select(Attempt).where(Attempt.session_id == pack["session_id"])
+                                           .order_by(Attempt.step_index)))
+    assert [a.hinted for a in attempts[:3]] == [True, False, False]
+    assert attempts[0].rating == 2  # right, with a hint: Hard
+    reviewed = [a.item_id for a in attempts if a.item_id and a.review_kind != REVIEW_PRACTICE]
+    assert len(reviewed) == len(set(reviewed))
