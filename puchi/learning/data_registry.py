@@ -11,6 +11,7 @@ from puchi.learning.models import (
     Card,
     Course,
     DictionaryEntry,
+    DifficultyModel,
     Enrollment,
     Item,
     LessonSession,
@@ -24,5 +25,8 @@ def register(app: Flask) -> None:
     personal_data.register_no_personal_data(
         app, *(model.__tablename__ for model in (Course, Unit, Skill, Item, AuthoredExercise, DictionaryEntry)),
         why="course content, written by course authors")
+    personal_data.register_no_personal_data(
+        app, DifficultyModel.__tablename__,
+        why="the P(correct) model: coefficients and per-item answer counts summed over all learners")
     for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt):
         personal_data.register_owned(app, model)

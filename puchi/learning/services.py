@@ -155,7 +155,8 @@ class CourseMap:
         """Where "continue" leads: the first open skill that still has words the learner has not met, so each
         lesson brings new words; once every word of every open skill is met, the first one not yet mastered."""
         open_skills = [s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}]
-        return next((s for s in open_skills if s.introduced < s.skill.item_count), None) or next(iter(open_skills), None)
+        unmet = (s for s in open_skills if s.introduced < s.skill.item_count)
+        return next(unmet, None) or next(iter(open_skills), None)
 
     @property
     def due_total(self) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from puchi.core import cli as core_cli
-from puchi.core import hooks, pwa
-from puchi.learning import cli, data_registry, services, views
+from puchi.core import hooks, outbox, periodic, pwa
+from puchi.learning import cli, data_registry, difficulty_jobs, services, views
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +16,6 @@ def init_app(app: Flask) -> None:
     core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
     hooks.add_section(app, "home", services.home_section, order=10)
     pwa.add_precached_page(app, "learning.offline_player")
+    # The P(correct) model lessons are aimed with: retrained once a day when enough new answers came.
+    periodic.add(app, "train the difficulty model", difficulty_jobs.queue_training)
+    outbox.add_handler(app, difficulty_jobs.TRAIN_JOB, difficulty_jobs.train_version)
