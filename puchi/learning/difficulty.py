@@ -63,8 +63,9 @@ FEATURES: tuple[str, ...] = (
     "to_target", "direction_unknown", "production", "new", "logit_r", "log_elapsed_days", "log_stability",
     "difficulty", "log_reviews", "log_lapses", "log_attempts", "item_rate", "production_rate", "last_right",
     "learner_recognition_rate", "learner_production_rate", "item_base_rate", "hint_rate", "hint_unknown",
-    "production_x_new", "production_x_logit_r",
-    "to_target_x_item_rate",
+    "production_x_new", "production_x_logit_r", "to_target_x_item_rate", "to_target_x_logit_r",
+    "production_x_log_elapsed_days", "production_x_learner_production_rate", "production_x_production_rate",
+    "recognition_x_logit_r", "new_x_learner_recognition_rate", "new_x_item_base_rate",
 )
 
 
@@ -178,7 +179,10 @@ def features(kind: Kind | tuple[str, str | None], card: CardState, history: Hist
         math.log1p(history.attempts), _logit(own_rate), _logit(production_rate), history.last_right,
         _logit(learner.recognition_rate), _logit(learner.production_rate), _logit(item_rate), hint_rate,
         0.0 if history.hints_known else 1.0,
-        production * new, production * logit_r, to_target * _logit(item_rate),
+        production * new, production * logit_r, to_target * _logit(item_rate), to_target * logit_r,
+        production * math.log1p(max(0.0, card.elapsed_days)), production * _logit(learner.production_rate),
+        production * _logit(production_rate), (1 - production) * logit_r,
+        new * _logit(learner.recognition_rate), new * _logit(item_rate),
     ]
 
 

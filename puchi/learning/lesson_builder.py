@@ -21,6 +21,9 @@ REVIEWS_PER_LESSON = 4
 PRACTICE_ITEMS = 10
 TARGET_SUCCESS = (0.80, 0.85)
 TOP_LEVEL = 3
+CHOICE_POOL = 3  # reviews are chosen among this many times the slots, the most urgent first …
+URGENCY_WEIGHT = 0.01  # … each place down the order of urgency weighing as 1 % off the aim
+HEADROOM = 0.05  # chances at the easiest exercise aim this much above the band's middle
 
 # The kind of exercise each level of ``exercises.step_for_level`` asks, for words and for phrases (the top level
 # is typed in the language learned, or heard and typed: the model is asked about typing).
@@ -165,8 +168,12 @@ def retry_step(step: Step, item: Item | None, material_pool: Sequence[Item], cou
 
 def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill: set[int],
                    count: int) -> list[Item]:
-    """Due items first (the weakest first), then the items practised longest ago, so that lessons on a skill
-    whose words are all met go round all of them instead of the same few."""
+    """Items to review, in order of urgency: due items (the weakest first), then the items practised longest ago
+    (so lessons on a skill whose words are all met go round all of them instead of the same few).
+
+    The most urgent half is always taken; the rest is chosen among the next most urgent so that the items'
+    chances at their easiest exercise average a little above the target band (the levels then bring the lesson
+    into it): a struggling learner gets some items they know among the weak ones, a strong one the weakest."""
     candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
     epoch = datetime.min.replace(tzinfo=material.now.tzinfo)
 
@@ -177,7 +184,25 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
         last_seen = epoch if due else (card.last_reviewed_at or epoch)
         return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, last_seen, weakness)
 
-    return sorted(candidates, key=urgency)[:count]
+    ordered = sorted(candidates, key=urgency)
+    due = sum(1 for i in ordered if material.cards[i.id].due_at <= material.now)
+    must = ordered[:min(count // 2, due)]
+    pool = ordered[len(must):len(must) + CHOICE_POOL * count]
+    if len(must) + len(pool) <= count:
+        return must + pool
+    chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in [*must, *pool]])
+    aim = sum(material.target) / 2 + HEADROOM
+    total = sum(chances[:len(must)])
+    chosen = list(must)
+    remaining = list(range(len(pool)))
+    while len(chosen) < count and remaining:
+        size = len(chosen) + 1
+        best = min(remaining, key=lambda rank, total=total, size=size: abs(
+            (total + chances[len(must) + rank]) / size - aim) + URGENCY_WEIGHT * rank)
+        remaining.remove(best)
+        chosen.append(pool[best])
+        total += chances[len(must) + best]
+    return chosen
 
 
 def _interleave(first: list[Step], second: list[Step]) -> list[Step]:
