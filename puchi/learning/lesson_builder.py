@@ -197,8 +197,9 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     remaining = list(range(len(pool)))
     while len(chosen) < count and remaining:
         size = len(chosen) + 1
-        best = min(remaining, key=lambda rank, total=total, size=size: abs(
-            (total + chances[len(must) + rank]) / size - aim) + URGENCY_WEIGHT * rank)
+        costs = {rank: abs((total + chances[len(must) + rank]) / size - aim) + URGENCY_WEIGHT * rank
+                 for rank in remaining}
+        best = min(remaining, key=costs.__getitem__)
         remaining.remove(best)
         chosen.append(pool[best])
         total += chances[len(must) + best]
