@@ -180,10 +180,10 @@ def evaluate(name: str, probabilities: list[float], labels: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--learners", type=int, default=80, help="learners in phase 1 (a fifth held out)")
-    parser.add_argument("--new-learners", type=int, default=30, help="learners in phase 2")
+    parser.add_argument("--learners", type=int, default=56, help="learners in phase 1 (a fifth held out)")
+    parser.add_argument("--new-learners", type=int, default=24, help="learners in phase 2")
     parser.add_argument("--cohorts", type=int, default=3, help="phase 2 retrains the model after each cohort")
-    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--days", type=int, default=15)
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--target", default="0.80-0.85")

@@ -207,3 +207,27 @@ def test_a_lesson_built_with_a_trained_model_keeps_its_shape(app, answers, logge
     assert all(kind == "choose_translation" for _, kind in first_sight.values())  # met by recognition first
     with app.app_context():
         assert db.session.get(LessonSession, session.id).status == "active"
+
+
+def test_starting_a_lesson_with_a_trained_model_costs_the_same_queries_however_many_words_were_met(
+        app, answers, logged_in, spanish):
+    from puchi.accounts.models import User
+    from tests.conftest import post_form
+    from tests.learning.test_query_counts import counting_queries
+
+    with app.app_context():
+        difficulty_jobs.queue_training(now())
+    client, user = logged_in(email="counted@example.com")
+    with app.app_context():
+        db.session.get(User, user.id).relaxed_mode = True
+        db.session.commit()
+    post_form(client, "/courses", {}, action=f"/courses/{spanish}/enroll")
+    counts = []
+    for _ in range(3):
+        skill = first_skill_id(app)
+        client.get(f"/skills/{skill}")  # warm what the first request fills
+        with counting_queries(app) as statements:
+            session_id = start_lesson(client, skill)
+        counts.append(len(statements))
+        _play(app, client, session_id, random.Random(1), 0.0)
+    assert counts[1] == counts[2], counts  # 4, then 8 words met: the same queries
