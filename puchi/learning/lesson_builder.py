@@ -143,13 +143,6 @@ def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, i
     return levels
 
 
-def expected_success(predictor: difficulty.Predictor, steps: Sequence[Step], items: dict[int, Item]) -> float:
-    """The share of right answers the model expects on a lesson's item steps (a planning check)."""
-    requests = [(s.item_id, (s.type, s.direction)) for s in steps if s.item_id in items and s.direction is not None]
-    chances = predictor.probabilities(requests)
-    return sum(chances) / len(chances) if chances else 1.0
-
-
 def _review_step(material: LessonMaterial, item: Item, level: int, rng: random.Random) -> Step:
     card = material.cards[item.id]
     step = exercises.step_for_level(item, level, material.pool, material.course, material.vocabulary, rng)
