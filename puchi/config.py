@@ -23,6 +23,17 @@ def _intervals(value: str | None, default: list[int]) -> list[int]:
     return [int(part) for part in value.split(",") if part.strip()]
 
 
+def _band(value: str | None, default: tuple[float, float]) -> tuple[float, float]:
+    """A success-rate band: "0.80-0.85" (or one number, a band of its own), each within 0.5..0.99."""
+    if not value:
+        return default
+    low, _, high = value.partition("-")
+    band = (float(low), float(high or low))
+    if not 0.5 <= band[0] <= band[1] <= 0.99:
+        raise ValueError(f"PUCHI_TARGET_SUCCESS must be a band within 0.5-0.99, like 0.80-0.85, not {value!r}")
+    return band
+
+
 # --- Social login (OpenID Connect) providers: OIDC_<NAME>_ISSUER / _CLIENT_ID / _SECRET [/ _NAME] ---
 _OIDC_ISSUER = re.compile(r"^OIDC_([A-Z0-9]+)_ISSUER$")
 
@@ -117,6 +128,12 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         # PUCHI_INLINE_CHORES=1 and no Redis, the web process does (the embedded mode of scripts/run).
         "CHORES_EVERY": float(env.get("PUCHI_CHORES_EVERY", "60")),
         "INLINE_CHORES": _bool(env.get("PUCHI_INLINE_CHORES")),
+        # Lessons aim at this share of right answers (learning/lesson_builder.py); the P(correct) model behind it
+        # is retrained by a chore once a day when enough new answers came (learning/difficulty_jobs.py).
+        "TARGET_SUCCESS": _band(env.get("PUCHI_TARGET_SUCCESS"), (0.80, 0.85)),
+        "DIFFICULTY_RETRAIN_HOURS": float(env.get("PUCHI_DIFFICULTY_RETRAIN_HOURS", "24")),
+        "DIFFICULTY_MIN_ATTEMPTS": int(env.get("PUCHI_DIFFICULTY_MIN_ATTEMPTS", "500")),
+        "DIFFICULTY_MAX_ATTEMPTS": int(env.get("PUCHI_DIFFICULTY_MAX_ATTEMPTS", "50000")),
         "ARGON2_TIME_COST": int(env.get("PUCHI_ARGON2_TIME_COST", "2")),
         "ARGON2_MEMORY_COST": int(env.get("PUCHI_ARGON2_MEMORY_COST", str(19 * 1024))),
         "ARGON2_PARALLELISM": int(env.get("PUCHI_ARGON2_PARALLELISM", "1")),

@@ -12,6 +12,7 @@ from puchi.learning.models import (
     Course,
     CourseFsrsParameters,
     DictionaryEntry,
+    DifficultyModel,
     Enrollment,
     Item,
     LearnerFsrsParameters,
@@ -28,5 +29,8 @@ def register(app: Flask) -> None:
         why="course content, written by course authors")
     personal_data.register_no_personal_data(app, CourseFsrsParameters.__tablename__,
                                             why="memory-model weights fitted to all learners of a course together")
+    personal_data.register_no_personal_data(
+        app, DifficultyModel.__tablename__,
+        why="the P(correct) model: coefficients and per-item answer counts summed over all learners")
     for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt, LearnerFsrsParameters):
         personal_data.register_owned(app, model)

@@ -1,4 +1,6 @@
-"""What a lesson contains: new items of the skill, mixed with items that are due or weak.
+"""What a lesson contains: new items of the skill, mixed with items that are due or weak, each asked in the
+hardest kind of exercise the learner is likely to get right, so that the lesson lands in the target band of
+success (``TARGET_SUCCESS``, 80–85 % by default) by the P(correct) model (``difficulty.py``).
 
 Pure functions over loaded rows, so the choice is easy to test and costs no queries of its own.
 """
@@ -10,13 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from puchi.learning import exercises, scheduler
+from puchi.learning import difficulty, exercises, scheduler
 from puchi.learning.models import WORD, AuthoredExercise, Card, Course, Item
 from puchi.learning.steps import Step
 
 NEW_PER_LESSON = 4
 REVIEWS_PER_LESSON = 4
 PRACTICE_ITEMS = 10
+TARGET_SUCCESS = (0.80, 0.85)
+TOP_LEVEL = 3
+CHOICE_POOL = 3  # reviews are chosen among this many times the slots, the most urgent first …
+URGENCY_WEIGHT = 0.01  # … each place down the order of urgency weighing as 1 % off the aim
+HEADROOM = 0.05  # chances at the easiest exercise aim this much above the band's middle
+
+# The kind of exercise each level of ``exercises.step_for_level`` asks, for words and for phrases (the top level
+# is typed in the language learned, or heard and typed: the model is asked about typing).
+LADDER: dict[bool, tuple[difficulty.Kind, ...]] = {
+    True: (difficulty.CHOOSE_MEANING, difficulty.CHOOSE_WORD, difficulty.TYPE_MEANING, difficulty.TYPE_WORD),
+    False: (difficulty.CHOOSE_MEANING, difficulty.TILES_MEANING, difficulty.TILES_PHRASE, difficulty.TYPE_WORD),
+}
 
 
 @dataclass
@@ -33,24 +47,36 @@ class LessonMaterial:
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     desired_retention: float = 0.9
     timezone: str = "UTC"  # the learner's: due dates are compared in their calendar days
+    predictor: difficulty.Predictor | None = None  # P(correct); None: the prior, from the cards alone
+    target: tuple[float, float] = TARGET_SUCCESS  # the share of right answers a lesson aims at
+
+    def predicting(self) -> difficulty.Predictor:
+        if self.predictor is None:
+            self.predictor = difficulty.prior_predictor({
+                item_id: difficulty.card_state(card, self.now, self.desired_retention)
+                for item_id, card in self.cards.items()})
+        return self.predictor
 
 
 def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
     rng = random.Random(seed)
+    predictor = material.predicting()
     new_items = [i for i in material.skill_items if i.id not in material.cards][:NEW_PER_LESSON]
     reviews = _review_choice(material, exclude={i.id for i in new_items},
                              prefer_skill={i.skill_id for i in material.skill_items},
                              count=REVIEWS_PER_LESSON if new_items else NEW_PER_LESSON + REVIEWS_PER_LESSON)
 
-    steps: list[Step] = []
-    # Meet each new item by recognising it, then use it again a little harder later in the lesson.
+    # Meet each new item by recognising it, then use it again later in the lesson, as hard as the learner can.
+    first_chances = predictor.probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in new_items])
+    for item, chance in zip(new_items, first_chances, strict=True):
+        predictor.seen_in_lesson(item.id, difficulty.CHOOSE_MEANING, chance)
+    levels = plan_levels(predictor, [*[(i, 1) for i in new_items], *[(i, 0) for i in reviews]], material.target,
+                         fixed=first_chances)
     first_round = [exercises.step_for_level(i, 0, material.pool, material.course, material.vocabulary, rng)
                    for i in new_items]
-    review_round = [_review_step(material, i, rng) for i in reviews]
-    # Words alternate between recalling the meaning (typed) and picking the word; phrases become tiles.
-    second_round = [exercises.translate_step(i, exercises.TO_SOURCE) if i.kind == WORD and n % 2 == 0
-                    else exercises.step_for_level(i, 1, material.pool, material.course, material.vocabulary, rng)
-                    for n, i in enumerate(new_items)]
+    review_round = [_review_step(material, i, levels[i.id], rng) for i in reviews]
+    second_round = [exercises.step_for_level(i, levels[i.id], material.pool, material.course, material.vocabulary,
+                                             rng) for i in new_items]
     steps = _interleave(first_round, review_round) + second_round
     words = [i for i in [*new_items, *reviews] if i.kind == WORD]
     if len(words) >= exercises.MATCH_PAIRS:
@@ -64,17 +90,63 @@ def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     """A review of what is due across the course (or, when nothing is, of the weakest items)."""
     rng = random.Random(seed)
     reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS)
-    steps = [_review_step(material, i, rng) for i in reviews]
+    levels = plan_levels(material.predicting(), [(i, 0) for i in reviews], material.target)
+    steps = [_review_step(material, i, levels[i.id], rng) for i in reviews]
     words = [i for i in reviews if i.kind == WORD]
     if len(words) >= exercises.MATCH_PAIRS:
         steps.insert(len(steps) // 2, exercises.match_step(rng.sample(words, len(words)), rng))
     return _no_item_twice_in_a_row(steps)
 
 
-def _review_step(material: LessonMaterial, item: Item, rng: random.Random) -> Step:
+def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, int]], target: tuple[float, float],
+                fixed: Sequence[float] = ()) -> dict[int, int]:
+    """The level (``exercises.step_for_level``) to ask each item at, from its lowest allowed one up.
+
+    Each item starts at the hardest level the model says the learner gets right at least ``target[0]`` of the
+    time (so an item moves to typing as soon as the learner can type it); then, while the expected share of
+    right answers over the lesson (``fixed``: the chances of its other steps) is above the band, the item that
+    loses least goes one level harder, and while it is below, the one that gains most goes one level easier.
+    """
+    if not entries:
+        return {}
+    requests = [(item.id, kind) for item, _ in entries for kind in LADDER[item.kind == WORD]]
+    flat = predictor.probabilities(requests)
+    chances = {item.id: flat[n * (TOP_LEVEL + 1):(n + 1) * (TOP_LEVEL + 1)] for n, (item, _) in enumerate(entries)}
+    lowest = {item.id: min(start, TOP_LEVEL) for item, start in entries}
+    levels = {}
+    for item, _ in entries:
+        ready = [level for level in range(lowest[item.id], TOP_LEVEL + 1) if chances[item.id][level] >= target[0]]
+        levels[item.id] = max(ready) if ready else lowest[item.id]
+    fixed_chances = list(fixed)
+    steps = len(levels) + len(fixed_chances)
+
+    def expected() -> float:
+        return (sum(chances[i][level] for i, level in levels.items()) + sum(fixed_chances)) / steps
+
+    for _ in range(steps * TOP_LEVEL):
+        share = expected()
+        if share > target[1]:
+            harder = [i for i, level in levels.items() if level < TOP_LEVEL]
+            if not harder:
+                break
+            pick = max(harder, key=lambda i: chances[i][levels[i] + 1])
+            if (share - (chances[pick][levels[pick]] - chances[pick][levels[pick] + 1]) / steps) < target[0]:
+                break  # one step harder would overshoot the band
+            levels[pick] += 1
+        elif share < target[0]:
+            easier = [i for i, level in levels.items() if level > lowest[i]]
+            if not easier:
+                break
+            pick = max(easier, key=lambda i: chances[i][levels[i] - 1] - chances[i][levels[i]])
+            levels[pick] -= 1
+        else:
+            break
+    return levels
+
+
+def _review_step(material: LessonMaterial, item: Item, level: int, rng: random.Random) -> Step:
     card = material.cards[item.id]
-    step = exercises.step_for_level(item, scheduler.knowledge_level(card), material.pool, material.course,
-                                    material.vocabulary, rng)
+    step = exercises.step_for_level(item, level, material.pool, material.course, material.vocabulary, rng)
     return replace(step, review=True, due=scheduler.is_due(card, material.now, material.timezone))
 
 
@@ -90,16 +162,42 @@ def retry_step(step: Step, item: Item | None, material_pool: Sequence[Item], cou
 
 def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill: set[int],
                    count: int) -> list[Item]:
-    """Due items first (most overdue first), then the weakest by FSRS retrievability."""
-    candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
+    """Items to review, in order of urgency: due items (the weakest first), then the items practised longest ago
+    (so lessons on a skill whose words are all met go round all of them instead of the same few).
 
-    def urgency(item: Item) -> tuple[int, int, float]:
+    The most urgent half is always taken; the rest is chosen among the next most urgent so that the items'
+    chances at their easiest exercise average a little above the target band (the levels then bring the lesson
+    into it): a struggling learner gets some items they know among the weak ones, a strong one the weakest."""
+    candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
+    epoch = datetime.min.replace(tzinfo=material.now.tzinfo)
+
+    def urgency(item: Item) -> tuple[int, int, datetime, float]:
         card = material.cards[item.id]
         due = scheduler.is_due(card, material.now, material.timezone)
         weakness = scheduler.retrievability(card, material.now, material.desired_retention)
-        return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, weakness)
+        last_seen = epoch if due else (card.last_reviewed_at or epoch)
+        return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, last_seen, weakness)
 
-    return sorted(candidates, key=urgency)[:count]
+    ordered = sorted(candidates, key=urgency)
+    due = sum(1 for i in ordered if scheduler.is_due(material.cards[i.id], material.now, material.timezone))
+    must = ordered[:min(count // 2, due)]
+    pool = ordered[len(must):len(must) + CHOICE_POOL * count]
+    if len(must) + len(pool) <= count:
+        return must + pool
+    chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in [*must, *pool]])
+    aim = sum(material.target) / 2 + HEADROOM
+    total = sum(chances[:len(must)])
+    chosen = list(must)
+    remaining = list(range(len(pool)))
+    while len(chosen) < count and remaining:
+        size = len(chosen) + 1
+        costs = {rank: abs((total + chances[len(must) + rank]) / size - aim) + URGENCY_WEIGHT * rank
+                 for rank in remaining}
+        best = min(remaining, key=costs.__getitem__)
+        remaining.remove(best)
+        chosen.append(pool[best])
+        total += chances[len(must) + best]
+    return chosen
 
 
 def _interleave(first: list[Step], second: list[Step]) -> list[Step]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from puchi.core import events, hooks
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.learning import exercises, grading, lesson_builder, lexicon, scheduler, services
+from puchi.learning import difficulty_jobs, exercises, grading, lesson_builder, lexicon, scheduler, services
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
 from puchi.learning.models import (
@@ -172,10 +173,14 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
     authored = list(db.session.scalars(select(AuthoredExercise).where(AuthoredExercise.skill_id == skill.id))
                     ) if skill else []
     vocabulary = _vocabulary(course)
+    current = now()
+    predictor = difficulty_jobs.predictor_for(user.id, cards.values(), [*(i.id for i in skill_items), *cards],
+                                              current, user.desired_retention)
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
                                          review_items=review_items, pool=pool, vocabulary=vocabulary,
-                                         authored=authored, now=now(), desired_retention=user.desired_retention,
-                                         timezone=user.timezone)
+                                         authored=authored, now=current, desired_retention=user.desired_retention,
+                                         timezone=user.timezone, predictor=predictor,
+                                         target=current_app.config["TARGET_SUCCESS"])
 
 
 # --- Playing -------------------------------------------------------------------------------------------
@@ -306,6 +311,7 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
 
     attempt = Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
                       step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
+                      direction=step.direction.value if step.direction else None,
                       expected=expected, duration_ms=duration, hinted=hinted, review_kind=REVIEW_PRACTICE,
                       rating=None, created_at=current)
     db.session.add(attempt)

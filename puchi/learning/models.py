@@ -267,6 +267,7 @@ class Attempt(Model):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"), index=True)
     step_index: Mapped[int] = mapped_column()
     exercise_type: Mapped[str] = mapped_column(String(24))
+    direction: Mapped[str | None] = mapped_column(String(10))  # the step's Direction (None: before it was kept)
     answer: Mapped[str] = mapped_column(Text, default="")
     verdict: Mapped[str] = mapped_column(String(8))  # correct, almost, wrong, skipped
     expected: Mapped[str] = mapped_column(Text, default="")
@@ -304,3 +305,22 @@ class CourseFsrsParameters(Model):
     weights: Mapped[list[float]] = mapped_column(JSONType, default=list)
     review_count: Mapped[int] = mapped_column(default=0)
     fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class DifficultyModel(Model):
+    """One version of the P(correct) model (``learning/difficulty.py``): queued by the periodic chore, filled in by
+    the training job. The newest ready one is what lessons use; its numbers are plain JSON, never a pickle."""
+
+    __tablename__ = "difficulty_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)  # queued, ready, failed
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    trained_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts_used: Mapped[int] = mapped_column(default=0)
+    learners_used: Mapped[int] = mapped_column(default=0)
+    coefficients: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # LogisticModel.to_json()
+    item_rates: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # item id → [right, answers]
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # held-out log-loss and more
+    error: Mapped[str | None] = mapped_column(Text)

@@ -153,8 +153,11 @@ class CourseMap:
 
     @property
     def next_skill(self) -> SkillState | None:
-        """Where "continue" leads: the first skill on the path that is open and not yet mastered."""
-        return next((s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}), None)
+        """Where "continue" leads: the first open skill that still has words the learner has not met, so each
+        lesson brings new words; once every word of every open skill is met, the first one not yet mastered."""
+        open_skills = [s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}]
+        unmet = (s for s in open_skills if s.introduced < s.skill.item_count)
+        return next(unmet, None) or next(iter(open_skills), None)
 
     @property
     def due_total(self) -> int:

@@ -7,7 +7,7 @@ from flask import Flask
 
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox, periodic, pwa
-from puchi.learning import cli, data_registry, fitting_jobs, services, views
+from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, services, views
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +20,6 @@ def init_app(app: Flask) -> None:
     outbox.add_handler(app, fitting_jobs.FIT_LEARNER, fitting_jobs.fit_learner)
     outbox.add_handler(app, fitting_jobs.FIT_COURSE, fitting_jobs.fit_course)
     periodic.add(app, "fit FSRS weights", fitting_jobs.queue_fits)
+    # The P(correct) model lessons are aimed with: retrained once a day when enough new answers came.
+    periodic.add(app, "train the difficulty model", difficulty_jobs.queue_training)
+    outbox.add_handler(app, difficulty_jobs.TRAIN_JOB, difficulty_jobs.train_version)

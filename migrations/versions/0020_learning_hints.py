@@ -1,7 +1,7 @@
 """learning hints: hint use and FSRS review kind per attempt, per-learner and per-course FSRS weights
 
-Revision ID: 0019_learning_hints
-Revises: 0018_privacy
+Revision ID: 0020_learning_hints
+Revises: 0019_accounts_roles
 Create Date: 2026-12-07 03:00:00
 
 Issue 13 (scheduling): an attempt records whether a hint was opened (it lowers the rating), whether FSRS
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_learning_hints'
-down_revision = '0018_privacy'
+revision = '0020_learning_hints'
+down_revision = '0019_accounts_roles'
 branch_labels = None
 depends_on = None
 
