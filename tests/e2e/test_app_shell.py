@@ -227,3 +227,29 @@ def test_the_shell_pages_fit_a_phone_and_pass_axe_in_arabic(browser, live_server
         assert failures == {}, failures
     finally:
         context.close()
+
+
+def test_a_word_hint_opens_below_the_word_never_over_the_instruction(browser, live_server, app, make_user, spanish):
+    from tests.learning.conftest import first_skill_id
+
+    make_user("ana@example.com", display_name="Ana")
+    context, page, _ = _context(browser, live_server, 390, 844)
+    try:
+        log_in_on_page(page, "ana@example.com")
+        page.goto("/courses")
+        page.get_by_role("button", name="Start this course").first.click()
+        page.wait_for_url(re.compile(r"/courses/"))
+        page.goto(f"/skills/{first_skill_id(app)}")
+        page.get_by_role("button", name="Start the first lesson").click()
+        page.wait_for_url(re.compile(r"/lessons/\d+$"))
+        hint = page.locator(".word-hint").first
+        if not hint.count():
+            pytest.skip("this lesson's first exercise has no word hints")
+        hint.focus()
+        box = hint.locator(".word-hint-text").bounding_box()
+        word = hint.bounding_box()
+        heading = page.locator("h1, h2").filter(has_text=re.compile(".")).first.bounding_box()
+        assert box["y"] >= word["y"] + word["height"] - 1, "the hint opens below the word"
+        assert box["y"] >= heading["y"] + heading["height"], "the hint leaves the instruction readable"
+    finally:
+        context.close()
