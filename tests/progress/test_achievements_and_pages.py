@@ -154,3 +154,18 @@ def _csrf(client) -> str:
     import re
 
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account/preferences").text).group(1)
+
+
+def test_words_met_in_one_lesson_are_still_being_learned_not_strong(app, enrolled):
+    """One definition of how well a word is known (the lessons' own knowledge level): a first lesson's words
+    are not "Strong" the same day, as the course map's level 0 of 5 agrees."""
+    import re
+
+    learner = enrolled()
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    page = client.get("/progress").text
+    counts = dict(re.findall(r'strength--(\w+)"><span>[^<]+</span> <strong>(\d+)</strong>', page))
+    assert counts["strong"] == "0" and int(counts["good"]) + int(counts["fading"]) > 0, counts
+    assert "Still learning" in page  # the label of words met but not yet recalled twice
