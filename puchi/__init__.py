@@ -35,7 +35,7 @@ from puchi.core import (
     throttle,
 )
 from puchi.core.db import db
-from puchi.core.extensions import compress, limiter, migrate, sock
+from puchi.core.extensions import compress, init_sock, limiter, migrate
 from puchi.learning import wiring as learning_wiring
 from puchi.notifications import wiring as notifications_wiring
 from puchi.progress import wiring as progress_wiring
@@ -90,7 +90,7 @@ def _init_platform(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     compress.init_app(app)
-    sock.init_app(app)
+    init_sock(app)
     limiter.init_app(app)
     throttle.init_app(app)
     i18n.init_app(app)

@@ -153,6 +153,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/progress/lesson-reward/<int:session_id>"):           (302, 200, 200, 200),  # one's own XP only
     ("GET", "/leagues"):                                           (302, 200, 200, 200),
     ("GET", "/progress"):                                          (302, 200, 200, 200),
+    ("GET", "/achievements"):                                      (302, 200, 200, 200),
     ("GET", "/shop"):                                              (302, 200, 200, 200),
     ("POST", "/shop"):                                             (302, 302, 302, 302),
     # Stripe's webhook takes no login (its signature is the proof); Stripe is off here: tests/billing signs.

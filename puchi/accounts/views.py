@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from puchi.accounts import mfa_session, mfa_status, services, tokens
+from puchi.accounts import timezones as time_zone_menu
 from puchi.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -22,7 +23,7 @@ from puchi.accounts.forms import (
     SignUpForm,
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
-from puchi.accounts.validation import COURSE_LANGUAGES, timezones
+from puchi.accounts.validation import COURSE_LANGUAGES
 from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
@@ -312,7 +313,7 @@ def change_password() -> ResponseReturnValue:
 @login_required
 def revoke_other_sessions() -> ResponseReturnValue:
     count = services.revoke_other_sessions(current_user._get_current_object())
-    flash(_("Logged out of %(count)s other session(s).", count=count), "success")
+    flash(ngettext("Logged out of %(num)s other session.", "Logged out of %(num)s other sessions.", count), "success")
     return redirect(url_for("mfa.security" if request.form.get("back") == "security" else "accounts.account"))
 
 
@@ -343,8 +344,9 @@ def preferences() -> ResponseReturnValue:
         else:
             flash(_("Your preferences are saved."), "success")
             return redirect(url_for("accounts.preferences"))
+    zone_menu = time_zone_menu.menu(str(get_locale() or "en"), form.timezone.data or user.timezone)
     return render_page("accounts/preferences.html", status=_status(form), form=form,
-                       timezone_options=[(zone, zone.replace("_", " ")) for zone in timezones()],
+                       timezone_options=zone_menu[0], timezone_groups=zone_menu[1],
                        goal_options=_goal_options(), theme_options=_theme_options(),
                        retention_options=_retention_options())
 

@@ -53,6 +53,17 @@ def heatmap(values: dict[date, int], today: date, weeks: int = 53, cell: int = 1
     return cells
 
 
+def month_starts(cells: list[Cell], cell: int = 11, min_columns: int = 3) -> list[tuple[date, int]]:
+    """Where each month's label goes above a :func:`heatmap` (same ``cell``): the column holding its first day.
+    The partial month the year starts with gets a label only when it has room before the next one."""
+    starts = [(c.day, c.x) for c in cells if c.day.day == 1]
+    if cells and cells[0].day.day != 1:
+        starts.insert(0, (cells[0].day.replace(day=1), cells[0].x))
+    room = min_columns * (cell + 2)
+    return [(day, x) for index, (day, x) in enumerate(starts)
+            if index + 1 >= len(starts) or starts[index + 1][1] - x >= room]
+
+
 @dataclass(frozen=True)
 class Ring:
     radius: float

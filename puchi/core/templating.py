@@ -15,10 +15,12 @@ from flask_babel import (
     format_datetime,
     format_decimal,
     format_percent,
+    format_time,
     format_timedelta,
     get_locale,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from puchi.core import hooks
 from puchi.core.db import now
@@ -63,8 +65,27 @@ def page_sections(page: str) -> list[tuple[str, dict[str, Any]]]:
     return hooks.sections(page, user) if user is not None else []
 
 
+def bdi(text: object) -> Markup:
+    """Course text (a skill's title) inside an interface sentence, isolated so that it keeps its own direction:
+    "¡Hola!" stays "¡Hola!" in an Arabic page (escaped, as any variable)."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def plural_samples() -> dict[str, int]:
+    """One number for each plural category of the current language (CLDR: zero, one, two, few, many,
+    other): a template renders ``ngettext(..., n, num="%(num)s")`` for each, as ``data-…-<category>``
+    attributes, and a script picks one with ``Intl.PluralRules`` once it knows the count."""
+    rule = get_locale().plural_form if get_locale() else Locale("en").plural_form
+    samples: dict[str, int] = {}
+    for number in range(0, 200):
+        samples.setdefault(rule(number), number)
+    return samples
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        plural_samples=plural_samples,
+        bdi=bdi,
         form_errors=form_errors,
         htmx_file=f"vendor/htmx-{HTMX_VERSION}.min.js",
         format_datetime=format_datetime,
@@ -72,6 +93,7 @@ def init_app(app: Flask) -> None:
         format_decimal=format_decimal,
         format_percent=format_percent,
         format_timedelta=format_timedelta,
+        format_time=format_time,
         now_utc=now,
         language_name=language_name,
         slot_urls=slot_urls,

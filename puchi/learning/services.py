@@ -267,11 +267,14 @@ def counts_for(user_id: int) -> LearnerCounts:
 class WordMemory:
     course_id: int
     recall: float  # the chance the learner remembers the word at the time asked (0..1)
+    knowledge: int  # :func:`scheduler.knowledge_level`: 0 new, 1 recognised, 2 recalled, 3 solid
 
 
 def words_learned(user: User, at: datetime) -> list[WordMemory]:
-    """Every word the learner has reviewed at least once, with how well they remember it at ``at``. One query."""
-    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention))
+    """Every word the learner has reviewed at least once, with how well they remember it at ``at`` and how well
+    it is known (the measure lessons use to pick exercises). One query."""
+    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention),
+                       scheduler.knowledge_level(card))
             for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
 
 

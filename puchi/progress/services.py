@@ -177,11 +177,16 @@ def _earn_gems(profile: ProgressProfile, amount: int, reason: str, source: str) 
                                   balance_after=profile.gems, source=f"{reason}:{source}"))
 
 
-def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
+def _achievement_counts(user: User, profile: ProgressProfile) -> dict[str, int]:
+    """What the counted achievements count, now (the time-of-day ones are not counts)."""
     counts = learning.counts_for(user.id)
+    return {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
+            "perfect": profile.perfect_lessons, "words": counts.words, "courses": counts.courses}
+
+
+def _check_achievements(user: User, profile: ProgressProfile, at: datetime) -> None:
     hour = at.astimezone(streaks.ZoneInfo(user.timezone)).hour if user.timezone else at.hour
-    values = {"streak": profile.current_streak, "xp": profile.total_xp, "lessons": profile.lessons_completed,
-              "perfect": profile.perfect_lessons, "words": counts.words, "courses": counts.courses,
+    values = {**_achievement_counts(user, profile),
               "night_owl": 1 if hour >= 22 or hour < 4 else 0, "early_bird": 1 if 5 <= hour < 8 else 0}
     owned = {(code, tier) for code, tier in db.session.execute(select(UserAchievement.code, UserAchievement.tier)
                                    .where(UserAchievement.user_id == user.id))}
@@ -238,6 +243,48 @@ def achievement_levels(user: User) -> dict[str, int]:
     return {code: tier for code, tier in db.session.execute(
         select(UserAchievement.code, func.max(UserAchievement.tier))
         .where(UserAchievement.user_id == user.id).group_by(UserAchievement.code))}
+
+
+@dataclass(frozen=True)
+class AchievementProgress:
+    """One achievement on the learner's achievements page: the tier reached and the way to the next."""
+
+    achievement: achievements.Achievement
+    tier: int  # reached; 0 = not yet
+    value: int | None  # the count so far (None for the time-of-day ones)
+    unlocked_at: datetime | None  # when the tier reached was unlocked
+
+    @property
+    def complete(self) -> bool:
+        return self.tier >= len(self.achievement.tiers)
+
+    @property
+    def next_threshold(self) -> int | None:
+        return None if self.complete else self.achievement.tiers[self.tier]
+
+    @property
+    def percent(self) -> int:
+        """Of the way from nothing to the next tier, in steps of ten (for the meter)."""
+        if self.complete:
+            return 100
+        if self.value is None or not self.next_threshold:
+            return 0
+        return min(100, 10 * (10 * self.value // self.next_threshold))
+
+
+def achievement_progress(user: User) -> list[AchievementProgress]:
+    """Every achievement with the learner's tier, count and next goal: unlocked ones first, newest first."""
+    reached: dict[str, tuple[int, datetime]] = {}
+    for code, tier, at in db.session.execute(
+            select(UserAchievement.code, UserAchievement.tier, UserAchievement.unlocked_at)
+            .where(UserAchievement.user_id == user.id)):
+        if code not in reached or tier > reached[code][0]:
+            reached[code] = (tier, at)
+    counts = _achievement_counts(user, profile_for(user.id))
+    rows = [AchievementProgress(a, reached.get(a.code, (0, None))[0], counts.get(a.code),
+                                reached.get(a.code, (0, None))[1]) for a in achievements.DEFINITIONS]
+    unlocked = sorted((r for r in rows if r.tier), key=lambda r: r.unlocked_at or now(), reverse=True)
+    return unlocked + [r for r in rows if not r.tier]
 
 
 def gem_history(user: User, limit: int = 10) -> list[GemTransaction]:

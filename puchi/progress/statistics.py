@@ -17,7 +17,18 @@ from puchi.progress.models import DailyActivity
 if TYPE_CHECKING:
     from puchi.learning.models import Course
 
-STRENGTH_BUCKETS = ((0.9, "strong"), (0.7, "good"), (0.4, "fading"), (0.0, "weak"))
+# How well a word is known, with one definition across Puchi: the learning domain's knowledge level (the one
+# lessons pick exercises by: "solid" needs three right answers in a row and a memory that lasts a week), and
+# "needs practice" once the chance of remembering it has dropped below 70 %. A word met yesterday is "still
+# learning", never "strong".
+STRENGTH_KEYS = ("strong", "good", "fading", "weak")
+NEEDS_PRACTICE_BELOW = 0.7
+
+
+def strength_of(recall: float, knowledge: int) -> str:
+    if recall < NEEDS_PRACTICE_BELOW:
+        return "weak"
+    return {3: "strong", 2: "good"}.get(knowledge, "fading")
 
 
 @dataclass(frozen=True)
@@ -58,13 +69,13 @@ def statistics_for(user: User) -> Statistics:
     daily = {row.local_date: row.xp for row in rows}
     seconds_total = db.session.scalar(select(func.coalesce(func.sum(DailyActivity.seconds), 0))
                                       .where(DailyActivity.user_id == user.id)) or 0
-    strength = {name: 0 for _, name in STRENGTH_BUCKETS}
+    strength = dict.fromkeys(STRENGTH_KEYS, 0)
     per_course: dict[int, int] = {}
     words = 0
     for word in learning.words_learned(user, at):
         words += 1
         per_course[word.course_id] = per_course.get(word.course_id, 0) + 1
-        strength[next(name for floor, name in STRENGTH_BUCKETS if word.recall >= floor)] += 1
+        strength[strength_of(word.recall, word.knowledge)] += 1
     accuracy = [ExerciseAccuracy(kind, int(total), int(right or 0))
                 for kind, total, right in db.session.execute(learning.answer_accuracy(user.id))]
     courses = [(course, per_course.get(course.id, 0))

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -70,13 +71,27 @@ def stats() -> ResponseReturnValue:
     user = _user()
     data = statistics.statistics_for(user)
     month = data.today.replace(day=1)
+    heatmap = charts.heatmap(data.daily_xp, data.today)
     return render_page(
         "progress/stats.html", stats=data, overview=services.overview(user),
-        bars_7=charts.bar_chart([(day.strftime("%a"), xp) for day, xp in data.last_days(7)]),
+        bars_7=charts.bar_chart([(format_date(day, "EEE"), xp) for day, xp in data.last_days(7)]),
         bars_30=charts.bar_chart([(day.isoformat(), xp) for day, xp in data.last_days(30)]),
-        heatmap=charts.heatmap(data.daily_xp, data.today), calendar=services.streak_calendar(user, month),
+        heatmap=heatmap, heatmap_months=charts.month_starts(heatmap), calendar=services.streak_calendar(user, month),
         month=month, achievements=services.achievement_levels(user), definitions=achievements.DEFINITIONS,
     )
+
+
+@bp.get("/achievements")
+@login_required
+def achievements_page() -> ResponseReturnValue:
+    return render_page("progress/achievements.html", rows=services.achievement_progress(_user()))
+
+
+@bp.app_template_global()
+def achievement_name(code: str) -> str:
+    """An achievement's name in the reader's language (the notification centre names what was unlocked)."""
+    found = achievements.BY_CODE.get(code)
+    return str(found.title) if found else ""
 
 
 @bp.route("/shop", methods=["GET", "POST"])

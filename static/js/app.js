@@ -43,3 +43,69 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
 document.addEventListener("htmx:wsConnecting", (event) => { event.target.dataset.live = "connecting"; });
 document.addEventListener("htmx:wsAfterMessage", (event) => { event.target.dataset.live = "open"; });
 document.addEventListener("htmx:wsClose", (event) => { event.target.dataset.live = "closed"; });
+
+// Boosted navigation swaps the body only: carry the new page's language, direction and theme over to <html>,
+// so changing the language or the theme (or logging in as an Arabic-speaking learner) applies at once.
+const HTML_ATTRIBUTES = ["lang", "dir", "data-theme"];
+document.addEventListener("htmx:afterSwap", (event) => {
+  const detail = event.detail;
+  if (!detail || !detail.boosted || !detail.xhr) return;
+  const tag = /<html\b([^>]*)>/i.exec(detail.xhr.responseText || "");
+  if (!tag) return;
+  HTML_ATTRIBUTES.forEach((name) => {
+    const found = new RegExp(`\\s${name}="([^"]*)"`).exec(tag[1]);
+    if (found) document.documentElement.setAttribute(name, found[1]);
+    else document.documentElement.removeAttribute(name);
+  });
+});
+
+// The course path opens at the learner's current skill.
+function scrollToCurrentNode(root) {
+  const node = root.querySelector && root.querySelector("[data-current-node]");
+  if (node) node.scrollIntoView({ block: "center" });
+}
+scrollToCurrentNode(document);
+document.addEventListener("htmx:load", (event) => scrollToCurrentNode(event.target));
+
+// A scrolling strip of days (the year heatmap) opens on its latest end.
+function scrollToEnd(root) {
+  if (!root.querySelectorAll) return;
+  root.querySelectorAll("[data-scroll-end]").forEach((strip) => { strip.scrollLeft = strip.scrollWidth; });
+}
+scrollToEnd(document);
+document.addEventListener("htmx:load", (event) => scrollToEnd(event.target));
+
+// The time-zone menu offers the device's own zone when it differs from the chosen one.
+function offerDeviceZone(root) {
+  if (!root.querySelectorAll) return;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  root.querySelectorAll("select[data-detect-timezone]").forEach((select) => {
+    if (!zone || select.value === zone || select.dataset.offered) return;
+    const option = Array.from(select.options).find((candidate) => candidate.value === zone);
+    if (!option) return;
+    select.dataset.offered = "true";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button link-button--inline";
+    button.textContent = select.dataset.detectTimezone.replace("%(zone)s", option.textContent);
+    button.addEventListener("click", () => {
+      select.value = zone;
+      button.remove();
+      select.focus();
+    });
+    const line = document.createElement("p");
+    line.className = "hint";
+    line.append(button);
+    select.after(line);
+  });
+}
+offerDeviceZone(document);
+document.addEventListener("htmx:load", (event) => offerDeviceZone(event.target));
+
+// A new message needs no toast when its conversation is open: it appears in the thread itself.
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  const detail = event.detail;
+  if (!detail || !detail.fragment || !detail.target || detail.target.id !== "toasts") return;
+  const toast = detail.fragment.querySelector && detail.fragment.querySelector("[data-thread]");
+  if (toast && document.getElementById(toast.dataset.thread)) detail.shouldSwap = false;
+});

@@ -41,11 +41,20 @@ function newId() {
 
 // --- Downloading (course map) ---------------------------------------------------------------------------
 
+// The sentence for `count` in the page's language: the element carries one data-<name>-<category> attribute
+// per plural category of the language (rendered by the server's catalogue), Intl.PluralRules picks one.
+function pluralText(element, name, count) {
+  const category = new Intl.PluralRules(document.documentElement.lang || "en").select(count);
+  const key = (suffix) => name + suffix.charAt(0).toUpperCase() + suffix.slice(1);
+  const text = element.dataset[key(category)] || element.dataset[key("other")] || "";
+  return text.replace("%(num)s", count.toLocaleString(document.documentElement.lang || undefined));
+}
+
 async function showOfflineState(box) {
   const lessons = await all("lessons");
   const mine = lessons.filter((lesson) => lesson.course === box.dataset.course && !lesson.finished);
   const status = box.querySelector("[data-offline-status]");
-  status.textContent = mine.length ? box.dataset.available.replace("%(num)s", String(mine.length)) : "";
+  status.textContent = mine.length ? pluralText(box, "available", mine.length) : "";
   box.querySelector("[data-offline-play]").hidden = !mine.length;
 }
 

@@ -105,7 +105,8 @@ def test_a_learner_logs_out_every_other_session(app, logged_in):
     AuthActions(laptop).log_in("ana@example.com")
     assert "Log out everywhere else" in laptop.get("/account").text
 
-    post_form(laptop, "/account", {}, action="/account/sessions/revoke-others")
+    response = post_form(laptop, "/account", {}, action="/account/sessions/revoke-others")
+    assert "Logged out of 1 other session." in laptop.get(response.headers["Location"]).text
     assert laptop.get("/home").status_code == 200
     assert phone.get("/home").status_code == 302
 
@@ -162,3 +163,23 @@ def test_two_accounts_may_wait_for_the_same_address_and_the_first_to_confirm_get
     assert follow_email_link(ben, links[1]).status_code == 409
     moved = [email for email in ("ana@example.com", "ben@example.com") if _user(app, email) is None]
     assert len(moved) == 1 and _user(app, "shared@example.com") is not None
+
+
+def test_the_time_zone_menu_lists_canonical_zones_by_region_in_the_readers_language(app, logged_in):
+    import re
+
+    client, _ = logged_in(email="ana@example.com")
+    page = client.get("/account/preferences").text
+    menu = page.split('id="timezone"')[1].split("</select>")[0]
+    assert 450 > menu.count("<option") > 350  # zone.tab's zones and UTC, not ~600 names with the aliases
+    assert '<optgroup label="Europe">' in menu and '<optgroup label="Americas">' in menu
+    assert re.search(r'<option value="Europe/Madrid" >Madrid \(Spain\)</option>', menu)
+    assert 'value="US/Eastern"' not in menu and 'value="Etc/GMT+5"' not in menu
+    assert "data-detect-timezone=" in page  # the browser's zone is offered (app.js)
+
+    # A learner whose zone is an old alias still sees it chosen, and it stays a valid answer.
+    post_form(client, "/account/preferences", {"locale": "es", "timezone": "US/Eastern", "daily_goal": "20",
+                                               "theme": "system", "desired_retention": "0.9"})
+    page = client.get("/account/preferences").text
+    assert '<option value="US/Eastern" selected>' in page
+    assert '<optgroup label="Europa">' in page and ">Madrid (España)</option>" in page

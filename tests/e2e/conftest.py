@@ -74,3 +74,12 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     else:
         form.locator("input.answer-input").fill(data["answer"])
     form.get_by_role("button", name="Check").click()
+
+
+def log_out_on_page(page) -> None:
+    """Log out as a person would: from the profile page (the bottom tab bar's last tab)."""
+    import re
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile", exact=True).click()
+    page.wait_for_url(re.compile(r"/account$"))
+    page.get_by_role("button", name="Log out").click()

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.conftest import link_in
+from tests.e2e.conftest import log_out_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +31,11 @@ def test_sign_up_verify_log_in_and_log_out(page, live_server, mailbox):
     assert page.get_by_text("Please confirm nadia@example.com").is_visible()
 
     # The browser filled the time zone from Intl; the server stored it.
-    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Profile", exact=True).click()
     page.get_by_role("link", name=re.compile("Preferences")).click()
     assert page.get_by_label("Time zone").input_value() != ""
 
-    page.get_by_role("button", name="Log out").click()
+    log_out_on_page(page)
     page.wait_for_url(re.compile(r"/$"))
     assert page.get_by_text("You are logged out.").is_visible()
 
@@ -52,7 +53,7 @@ def test_sign_up_verify_log_in_and_log_out(page, live_server, mailbox):
     assert page.get_by_text("Please confirm").count() == 0
 
     page.screenshot(path="test-artifacts/home-phone.png", full_page=True)
-    page.get_by_role("button", name="Log out").click()
+    log_out_on_page(page)
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/home")
     assert "/login" in page.url

@@ -33,7 +33,7 @@ def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_s
     downloads = []
     page.on("request", lambda r: downloads.append(r.url) if r.url.endswith("/offline") and r.method == "POST" else None)
     page.get_by_role("button", name="Download lessons for offline").click()
-    page.get_by_text("2 lesson(s) ready to play offline").wait_for()
+    page.get_by_text("2 lessons ready to play offline").wait_for()
     assert len(downloads) == 1
     with app.app_context():
         session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")

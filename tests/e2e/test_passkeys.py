@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import log_in_on_page
+from tests.e2e.conftest import log_in_on_page, log_out_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -50,12 +50,12 @@ def test_a_learner_adds_a_passkey_and_signs_in_with_it_alone(page, authenticator
     page.locator(".session-agent", has_text="Ana's phone").wait_for()  # listed by its name
     assert page.locator("[data-passkey-codes] ol li").count() == 0  # the codes are not shown again
 
-    page.get_by_role("button", name="Log out").click()
+    log_out_on_page(page)
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/login")
     page.get_by_role("button", name="Use a passkey").click()
     page.wait_for_url(re.compile(r"/home$"))
-    assert page.get_by_role("button", name="Log out").is_visible()
+    assert page.get_by_role("link", name="Profile", exact=True).is_visible()
 
 
 def test_a_passkey_is_the_second_step_of_a_password_log_in(page, authenticator, make_user):
@@ -63,7 +63,7 @@ def test_a_passkey_is_the_second_step_of_a_password_log_in(page, authenticator, 
     log_in_on_page(page, "ana@example.com")
     _add_passkey(page, "Laptop")
     page.locator("[data-passkey-codes] ol li").first.wait_for()
-    page.get_by_role("button", name="Log out").click()
+    log_out_on_page(page)
     page.wait_for_url(re.compile(r"/$"))
 
     page.goto("/login")

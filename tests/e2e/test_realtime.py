@@ -55,6 +55,8 @@ def test_a_cheer_reaches_the_friends_open_page_live(browser, live_server, make_u
         ana.get_by_role("button", name="Send").click()
         ana.wait_for_url(re.compile(r"/messages/ben_okafor$"))
         ben.locator("ol.thread li", has_text="¿Practicamos juntos?").wait_for(timeout=5000)
+        # The thread shows it: no toast repeats it over the open conversation.
+        assert ben.locator("#toasts .toast", has_text="¿Practicamos juntos?").count() == 0
         assert ben_errors == [] and ana_errors == []
     finally:
         ana_context.close()

@@ -7,7 +7,7 @@ import time
 import pyotp
 import pytest
 
-from tests.e2e.conftest import log_in_on_page
+from tests.e2e.conftest import log_in_on_page, log_out_on_page
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def test_a_learner_turns_on_an_authenticator_app_and_logs_in_with_a_code(page, m
     page.get_by_role("heading", name="Your recovery codes").wait_for()
     assert page.locator(".recovery-codes li").count() == 10
 
-    page.get_by_role("button", name="Log out").click()
+    log_out_on_page(page)
     page.wait_for_url(re.compile(r"/$"))
     page.goto("/login")
     page.get_by_label("Email").fill("ana@example.com")

@@ -1,5 +1,6 @@
 """Weekly leagues: cohorts of about thirty, a live table, promotion and demotion when the week ends."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -208,3 +209,16 @@ def test_the_league_table_and_the_statistics_page_keep_their_query_count_with_10
     assert "Learner 28" in client.get("/leagues").text
     assert few == many, (few, many)
     assert max(many.values()) <= 15, many
+
+
+def test_the_league_page_says_how_long_is_left_and_why_a_learner_is_alone(app, enrolled):
+    from tests.conftest import AuthActions
+
+    learner = enrolled(display_name="Zoë")
+    finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    page = client.get("/leagues").text
+    assert re.search(r"<time datetime=\"[^\"]+\" title=\"[^\"]+\">\d+ (days?|hours?) left</time>", page), page
+    assert "Ends " not in page
+    assert "You are the first in this week" in page and "#1 of 1" not in page
