@@ -1,5 +1,6 @@
 // The lesson player's keyboard play, tiles, special characters, speech; every exercise also works without it.
 // Number keys pick a choice or a tile, Enter checks and continues, Backspace removes the last tile.
+// Check stays disabled until there is an answer; the close button asks before quitting; hearts shake when lost.
 
 function lessonRoot() {
   return document.querySelector("[data-lesson]");
@@ -14,6 +15,39 @@ function answerInput(root) {
   return root.querySelector("input.answer-input:not([disabled])");
 }
 
+// Is there something to check? A picked choice, typed text, or a pair chosen.
+function hasAnswer(form) {
+  if (form.querySelector("input[type=radio]:checked")) return true;
+  const input = form.querySelector("input.answer-input");
+  if (input && input.value.trim()) return true;
+  return [...form.querySelectorAll("select")].some((select) => select.value);
+}
+
+function updateCheck(root) {
+  const form = root && root.querySelector("form[data-exercise]");
+  const check = form && form.querySelector("[data-check]");
+  if (check) check.disabled = !hasAnswer(form);
+}
+
+let lastHearts = null;
+
+function showHearts(root) {
+  const hearts = root.querySelector("[data-hearts]");
+  if (!hearts) return;
+  const count = Number(hearts.dataset.hearts);
+  if (lastHearts !== null && count < lastHearts) hearts.classList.add("lesson-hearts--lost");
+  lastHearts = Number.isNaN(count) ? null : count;
+}
+
+function tickCountdowns() {
+  for (const time of document.querySelectorAll("[data-countdown]")) {
+    const left = Math.max(0, Math.round((Date.parse(time.getAttribute("datetime")) - Date.now()) / 1000));
+    const text = `${Math.floor(left / 3600)}:${String(Math.floor(left % 3600 / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+    if (time.textContent !== text) time.textContent = text;
+  }
+}
+setInterval(tickCountdowns, 1000);
+
 function addTile(root, tile) {
   const input = answerInput(root);
   if (!input || tile.disabled) return;
@@ -21,6 +55,7 @@ function addTile(root, tile) {
   input.value = input.value ? input.value + joiner + tile.dataset.tile : tile.dataset.tile;
   tile.disabled = true;
   tile.dataset.used = String(Date.now());
+  updateCheck(root);
 }
 
 function undoTile(root) {
@@ -33,6 +68,7 @@ function undoTile(root) {
   if (input.value.endsWith(suffix)) input.value = input.value.slice(0, -suffix.length);
   tile.disabled = false;
   delete tile.dataset.used;
+  updateCheck(root);
 }
 
 function speak(button) {
@@ -66,6 +102,7 @@ function setUpSpeechRecognition(root) {
     recognition.onresult = (event) => {
       const input = answerInput(root);
       if (input) input.value = event.results[0][0].transcript;
+      updateCheck(root);
     };
     recognition.start();
   });
@@ -92,19 +129,32 @@ function start(root) {
     }
   }
   setUpSpeechRecognition(root);
+  if (form) {
+    form.addEventListener("input", () => updateCheck(root));
+    form.addEventListener("change", () => updateCheck(root));
+    updateCheck(root);
+  }
+  showHearts(root);
+  tickCountdowns();
   focusExercise(root);
 }
 
 // After each swap, focus goes to what comes next: the Continue button under the feedback, or the new
 // exercise's first control. (Run after htmx settles, which otherwise restores focus to the old element.)
 function focusExercise(root) {
-  const target = root.querySelector("[data-continue]") || root.querySelector("[autofocus]:not([disabled])");
+  const target = root.querySelector("[data-continue]")
+    || root.querySelector("form [autofocus]:not([disabled]), [data-out-of-hearts] [autofocus], .lesson-complete [autofocus]");
   if (target) target.focus();
 }
 
 document.addEventListener("click", (event) => {
   const root = lessonRoot();
   if (!root) return;
+  const dialog = root.querySelector("[data-quit-dialog]");
+  if (event.target.closest("[data-keep]") && dialog) {
+    dialog.close();
+    return;
+  }
   const tile = event.target.closest("[data-tile]");
   if (tile) addTile(root, tile);
   if (event.target.closest("[data-undo]")) undoTile(root);
@@ -118,25 +168,37 @@ document.addEventListener("click", (event) => {
       input.value = input.value.slice(0, at) + char.dataset.insert + input.value.slice(input.selectionEnd ?? at);
       input.focus();
       input.setSelectionRange(at + char.dataset.insert.length, at + char.dataset.insert.length);
+      updateCheck(root);
     }
   }
 });
+
+// ✕ asks before quitting (caught before htmx's boosted link sees the click; without JS it just leaves).
+document.addEventListener("click", (event) => {
+  const root = lessonRoot();
+  const dialog = root && root.querySelector("[data-quit-dialog]");
+  if (!dialog || !dialog.showModal || !event.target.closest("[data-quit]")) return;
+  event.preventDefault();
+  event.stopPropagation();
+  dialog.showModal();
+}, true);
 
 document.addEventListener("keydown", (event) => {
   const root = lessonRoot();
   if (!root || event.altKey || event.ctrlKey || event.metaKey) return;
   const active = document.activeElement;
   const continueLink = root.querySelector("[data-continue]");
+  if (active && active.closest("dialog")) return;
   if (event.key === "Enter") {
     if (continueLink) {
       event.preventDefault();
       continueLink.click();
-    } else if (!(active && active.matches("input.answer-input, button, a"))) {
-      // A choice, a select or the page itself: Enter checks (a text field submits its form natively).
+    } else if (!(active && active.matches("button, a"))) {
+      // A choice, a text field, a select or the page itself: Enter checks, once there is an answer.
       const check = root.querySelector("[data-check]");
       if (check) {
         event.preventDefault();
-        check.click();
+        if (!check.disabled) check.click();
       }
     }
     return;
@@ -153,6 +215,7 @@ document.addEventListener("keydown", (event) => {
     } else {
       target.checked = true;
       target.focus();
+      updateCheck(root);
     }
   } else if (event.key === "Backspace" && tiles && !isTyping(active)) {
     event.preventDefault();
