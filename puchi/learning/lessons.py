@@ -79,6 +79,7 @@ class StepView:
     romanisation: str  # the prompt in Latin letters, when the prompt is the item's text ("" if none)
     another_answer: str  # after a right answer: the accepted answer nearest to it, when it differs ("" if none)
     right_choice: str = ""  # after answering a multiple-choice step: the choice that was right
+    match_answers: tuple[str, ...] = ()  # a match step's right partner of each left word (tap-to-match checks pairs)
 
     @property
     def completed(self) -> bool:
@@ -203,7 +204,8 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
         index = session.position
     step = session.steps[index] if index < len(session.steps) else None
     course = services.get_course_by_id(session.course_id)
-    item = _items_of(step).get(step.item_id or 0) if step else None
+    items = _items_of(step) if step else {}
+    item = items.get(step.item_id or 0) if step else None
     total = len(session.steps)
     done = min(feedback.step_index + 1 if feedback else index, total)
     if step is None:
@@ -236,6 +238,8 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
         show_special_characters=in_target and typing and bool(course.special_characters),
         romanisation=(item.romanisation or "") if item and step.prompt == item.text else "",
         another_answer=another, right_choice=right_choice,
+        match_answers=tuple(items[i].translation for i in step.item_ids if i in items)
+        if step.type is exercises.MATCH else (),
     )
 
 

@@ -20,7 +20,15 @@ function hasAnswer(form) {
   if (form.querySelector("input[type=radio]:checked")) return true;
   const input = form.querySelector("input.answer-input");
   if (input && input.value.trim()) return true;
-  return [...form.querySelectorAll("select")].some((select) => select.value);
+  const menus = [...form.querySelectorAll("select")];
+  // With the board every pair must be found; the plain menus need at least one choice.
+  return form.querySelector("[data-match-board]:not([hidden])")
+    ? menus.length > 0 && menus.every((menu) => menu.value) : menus.some((menu) => menu.value);
+}
+
+// Sound and touch for a verdict (filled in by the sound module when sound effects are on).
+function feedbackCue(kind) {
+  document.dispatchEvent(new CustomEvent("puchi:cue", { detail: kind }));
 }
 
 function updateCheck(root) {
@@ -47,6 +55,51 @@ function tickCountdowns() {
   }
 }
 setInterval(tickCountdowns, 1000);
+
+// Tap-to-match: the board of buttons replaces the menus (kept, hidden, as what the form sends). A right pair
+// greys out and fills its menu; a wrong one shakes and counts for nothing.
+function setUpMatch(root) {
+  const board = root.querySelector("[data-match-board]");
+  const menus = root.querySelector("[data-pair-menus]");
+  if (!board || !menus) return;
+  board.hidden = false;
+  menus.hidden = true;
+  const menu = menus.querySelector("[autofocus]");
+  if (menu) menu.removeAttribute("autofocus");
+  board.querySelector("[data-match]").setAttribute("autofocus", "");
+}
+
+function pickMatch(root, chip) {
+  if (chip.disabled) return;
+  const board = chip.closest("[data-match-board]");
+  const other = board.querySelector(`[data-match]:not([data-match="${chip.dataset.match}"])[aria-pressed="true"]`);
+  for (const pressed of board.querySelectorAll(`[data-match="${chip.dataset.match}"][aria-pressed="true"]`)) {
+    if (pressed !== chip) pressed.setAttribute("aria-pressed", "false");
+  }
+  if (!other) {
+    chip.setAttribute("aria-pressed", chip.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    return;
+  }
+  const left = chip.dataset.match === "left" ? chip : other;
+  const right = left === chip ? other : chip;
+  for (const c of [left, right]) c.setAttribute("aria-pressed", "false");
+  if (left.dataset.partner === right.dataset.value) {
+    const menu = root.querySelector(`#pair_${left.dataset.pair}`);
+    if (menu) menu.value = right.dataset.value;
+    for (const c of [left, right]) { c.disabled = true; c.classList.add("match-chip--done"); }
+    feedbackCue("match");
+    const next = board.querySelector("[data-match]:not([disabled])");
+    if (next) next.focus();
+    updateCheck(root);
+  } else {
+    for (const c of [left, right]) {
+      c.classList.remove("shake");
+      void c.offsetWidth;  // restart the animation
+      c.classList.add("shake");
+    }
+    feedbackCue("wrong-pair");
+  }
+}
 
 function addTile(root, tile) {
   const input = answerInput(root);
@@ -129,6 +182,7 @@ function start(root) {
     }
   }
   setUpSpeechRecognition(root);
+  setUpMatch(root);
   if (form) {
     form.addEventListener("input", () => updateCheck(root));
     form.addEventListener("change", () => updateCheck(root));
@@ -157,6 +211,8 @@ document.addEventListener("click", (event) => {
   }
   const tile = event.target.closest("[data-tile]");
   if (tile) addTile(root, tile);
+  const chip = event.target.closest("[data-match]");
+  if (chip) pickMatch(root, chip);
   if (event.target.closest("[data-undo]")) undoTile(root);
   const say = event.target.closest("[data-say]");
   if (say) speak(say);
@@ -212,6 +268,9 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     if (target.matches("[data-tile]")) {
       addTile(root, target);
+    } else if (target.matches("[data-match]")) {
+      target.focus();
+      pickMatch(root, target);
     } else {
       target.checked = true;
       target.focus();

@@ -66,9 +66,10 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
     data = right_answer(app, step)
     form = page.locator("form[data-exercise]")
-    if step.type == "match_pairs":
+    if step.type == "match_pairs":  # tap a word, then its partner
         for key, value in data.items():
-            form.locator(f"#{key}").select_option(value)
+            form.locator(f'[data-match="left"][data-pair="{key.removeprefix("pair_")}"]').click()
+            form.locator(f'[data-match="right"][data-value="{value}"]').click()
     elif step.choices:
         form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
     else:

@@ -146,3 +146,41 @@ def test_the_lesson_passes_axe(browser, live_server, app, make_user, spanish, sc
     page.locator("dialog[open]").wait_for()
     assert axe_violations(page) == [], "the quit dialog"
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_tap_to_match_pairs(browser, live_server, app, make_user, spanish, viewport):
+    from tests.e2e.conftest import answer_right_with_the_mouse
+
+    context = browser.new_context(base_url=live_server, viewport=viewport)
+    page = context.new_page()
+    _learner, session_id = _start(page, app, make_user)
+    for _ in range(40):
+        session = lesson_state(app, session_id)
+        step = session.steps[session.position]
+        if step.type == "match_pairs":
+            break
+        answer_right_with_the_mouse(page, app, session.position, step)
+        page.locator("[data-continue]").click()
+    else:
+        pytest.skip("no match step in this lesson")
+    page.wait_for_selector(f'input[name="step"][value="{session.position}"]', state="attached")
+    board = page.locator("[data-match-board]")
+    assert board.is_visible() and not page.locator("[data-pair-menus]").is_visible()
+    data = right_answer(app, step)
+    wrong = next(v for v in step.right if v != data["pair_0"])
+    board.locator('[data-match="left"][data-pair="0"]').click()
+    board.locator(f'[data-match="right"][data-value="{wrong}"]').click()
+    assert "shake" in board.locator(f'[data-match="right"][data-value="{wrong}"]').get_attribute("class")
+    assert page.locator("#pair_0").input_value() == ""
+    check = page.get_by_role("button", name="Check")
+    for n in range(len(step.left)):
+        assert check.is_disabled()
+        board.locator(f'[data-match="left"][data-pair="{n}"]').click()
+        board.locator(f'[data-match="right"][data-value="{data[f"pair_{n}"]}"]').click()
+        assert board.locator(f'[data-match="left"][data-pair="{n}"]').is_disabled()
+    assert check.is_enabled()
+    page.screenshot(path=f"test-artifacts/lesson-match-{'phone' if viewport is PHONE else 'desktop'}.png")
+    check.click()
+    page.locator(".feedback--correct").wait_for()
+    context.close()
