@@ -26,9 +26,23 @@ function hasAnswer(form) {
     ? menus.length > 0 && menus.every((menu) => menu.value) : menus.some((menu) => menu.value);
 }
 
-// Sound and touch for a verdict (filled in by the sound module when sound effects are on).
+// Sound and touch: short sounds made by the project (scripts/make_sounds.py), fetched on the first cue, only
+// when the learner's "Sound effects" preference is on (the page then names where they are); a short
+// vibration on wrong answers on phones that have it, off with the sounds.
+const SOUNDS = { correct: "correct", almost: "correct", wrong: "wrong", complete: "complete", match: "match",
+  "wrong-pair": "wrong" };
+const players = {};
+
 function feedbackCue(kind) {
-  document.dispatchEvent(new CustomEvent("puchi:cue", { detail: kind }));
+  const root = lessonRoot();
+  const base = root && root.dataset.sounds;
+  if (!base || !SOUNDS[kind]) return;
+  const name = SOUNDS[kind];
+  if (!players[name]) players[name] = new Audio(`${base}${name}.wav`);
+  const player = players[name];
+  player.currentTime = 0;
+  player.play().catch(() => {});  // no sound before the first tap, or muted by the browser: fine
+  if ((kind === "wrong" || kind === "wrong-pair") && navigator.vibrate) navigator.vibrate(kind === "wrong" ? 120 : 40);
 }
 
 function updateCheck(root) {
@@ -88,9 +102,9 @@ function pickMatch(root, chip) {
     if (menu) menu.value = right.dataset.value;
     for (const c of [left, right]) { c.disabled = true; c.classList.add("match-chip--done"); }
     feedbackCue("match");
-    const next = board.querySelector("[data-match]:not([disabled])");
-    if (next) next.focus();
     updateCheck(root);
+    const next = board.querySelector("[data-match]:not([disabled])") || root.querySelector("[data-check]");
+    if (next) next.focus();  // the last pair found: on to Check
   } else {
     for (const c of [left, right]) {
       c.classList.remove("shake");
@@ -101,27 +115,62 @@ function pickMatch(root, chip) {
   }
 }
 
-function addTile(root, tile) {
+// Word tiles: tap a tile to place it on the answer line, tap it there to take it back. The line writes the
+// (hidden) text field the form sends; without JS the tiles are typed into that field instead.
+function setUpTiles(root) {
+  const bank = root.querySelector("[data-joiner]");
   const input = answerInput(root);
-  if (!input || tile.disabled) return;
-  const joiner = tile.closest("[data-joiner]").dataset.joiner;
-  input.value = input.value ? input.value + joiner + tile.dataset.tile : tile.dataset.tile;
-  tile.disabled = true;
-  tile.dataset.used = String(Date.now());
+  if (!bank || !input || root.querySelector("[data-tile-line]")) return;
+  const line = document.createElement("div");
+  line.className = "tile-line";
+  line.dataset.tileLine = "";
+  line.setAttribute("role", "group");
+  const label = root.querySelector(`label[for="${input.id}"]`);
+  if (label) line.setAttribute("aria-label", label.textContent.trim());
+  bank.before(line);
+  input.hidden = true;
+  input.removeAttribute("autofocus");
+  const first = bank.querySelector("[data-tile]");
+  if (first) first.setAttribute("autofocus", "");
+}
+
+function syncTiles(root) {
+  const input = answerInput(root);
+  const bank = root.querySelector("[data-joiner]");
+  const line = root.querySelector("[data-tile-line]");
+  if (input && bank && line) {
+    input.value = [...line.children].map((placed) => placed.dataset.word).join(bank.dataset.joiner);
+  }
   updateCheck(root);
 }
 
+function addTile(root, tile) {
+  const line = root.querySelector("[data-tile-line]");
+  if (!line || tile.disabled) return;
+  const placed = document.createElement("button");
+  placed.type = "button";
+  placed.className = "tile tile--placed";
+  placed.dataset.word = tile.dataset.tile;
+  placed.dataset.from = tile.dataset.key;
+  placed.dataset.placed = "";
+  placed.lang = tile.lang;
+  placed.textContent = tile.dataset.tile;
+  line.append(placed);
+  tile.disabled = true;
+  syncTiles(root);
+  feedbackCue("tile");
+}
+
+function takeBack(root, placed) {
+  const tile = root.querySelector(`[data-tile][data-key="${placed.dataset.from}"]`);
+  if (tile) tile.disabled = false;
+  placed.remove();
+  syncTiles(root);
+}
+
 function undoTile(root) {
-  const used = [...root.querySelectorAll("[data-tile][data-used]")].sort((a, b) => b.dataset.used - a.dataset.used);
-  const input = answerInput(root);
-  if (!used.length || !input) return;
-  const tile = used[0];
-  const joiner = tile.closest("[data-joiner]").dataset.joiner;
-  const suffix = (input.value.length > tile.dataset.tile.length ? joiner : "") + tile.dataset.tile;
-  if (input.value.endsWith(suffix)) input.value = input.value.slice(0, -suffix.length);
-  tile.disabled = false;
-  delete tile.dataset.used;
-  updateCheck(root);
+  const line = root.querySelector("[data-tile-line]");
+  if (line && line.lastElementChild) takeBack(root, line.lastElementChild);
 }
 
 function speak(button) {
@@ -183,6 +232,7 @@ function start(root) {
   }
   setUpSpeechRecognition(root);
   setUpMatch(root);
+  if (form && !form.hasAttribute("data-locked")) setUpTiles(root);
   if (form) {
     form.addEventListener("input", () => updateCheck(root));
     form.addEventListener("change", () => updateCheck(root));
@@ -190,6 +240,8 @@ function start(root) {
   }
   showHearts(root);
   tickCountdowns();
+  if (root.dataset.verdict) feedbackCue(root.dataset.verdict);
+  else if (root.querySelector(".lesson-complete")) feedbackCue("complete");
   focusExercise(root);
 }
 
@@ -211,6 +263,8 @@ document.addEventListener("click", (event) => {
   }
   const tile = event.target.closest("[data-tile]");
   if (tile) addTile(root, tile);
+  const placed = event.target.closest("[data-placed]");
+  if (placed) takeBack(root, placed);
   const chip = event.target.closest("[data-match]");
   if (chip) pickMatch(root, chip);
   if (event.target.closest("[data-undo]")) undoTile(root);
@@ -249,7 +303,7 @@ document.addEventListener("keydown", (event) => {
     if (continueLink) {
       event.preventDefault();
       continueLink.click();
-    } else if (!(active && active.matches("button, a"))) {
+    } else if (!(active && active.matches("button:not([disabled]), a"))) {
       // A choice, a text field, a select or the page itself: Enter checks, once there is an answer.
       const check = root.querySelector("[data-check]");
       if (check) {
@@ -268,6 +322,8 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     if (target.matches("[data-tile]")) {
       addTile(root, target);
+      const check = root.querySelector("[data-check]");
+      if (check && !check.disabled) check.focus();  // so Enter checks, as after picking a choice
     } else if (target.matches("[data-match]")) {
       target.focus();
       pickMatch(root, target);

@@ -72,6 +72,27 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
             form.locator(f'[data-match="right"][data-value="{value}"]').click()
     elif step.choices:
         form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
+    elif step.type == "arrange_tiles" and form.locator("[data-tile-line]").count():
+        place_tiles(page, step, data["answer"])
     else:
         form.locator("input.answer-input").fill(data["answer"])
     form.get_by_role("button", name="Check").click()
+
+
+def tile_words(step, answer: str) -> list[str]:
+    """The tiles of ``step`` that spell ``answer``, in order (longest first at each point)."""
+    words, rest = [], answer
+    while rest:
+        word = max((t for t in step.tiles if rest.startswith(t)), key=len)
+        words.append(word)
+        rest = rest[len(word):].lstrip(" ")
+    return words
+
+
+def place_tiles(page, step, answer: str) -> None:
+    """Tap the tiles that spell ``answer`` onto the answer line."""
+    used: set[int] = set()
+    for word in tile_words(step, answer):
+        index = next(i for i, tile in enumerate(step.tiles) if tile == word and i not in used)
+        used.add(index)
+        page.locator(f'[data-tile][data-key="{index + 1}"]').click()

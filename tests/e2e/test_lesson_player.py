@@ -166,7 +166,8 @@ def test_tap_to_match_pairs(browser, live_server, app, make_user, spanish, viewp
         pytest.skip("no match step in this lesson")
     page.wait_for_selector(f'input[name="step"][value="{session.position}"]', state="attached")
     board = page.locator("[data-match-board]")
-    assert board.is_visible() and not page.locator("[data-pair-menus]").is_visible()
+    board.wait_for()  # shown by lesson.js, which hides the menus
+    assert not page.locator("[data-pair-menus]").is_visible()
     data = right_answer(app, step)
     wrong = next(v for v in step.right if v != data["pair_0"])
     board.locator('[data-match="left"][data-pair="0"]').click()
@@ -184,3 +185,69 @@ def test_tap_to_match_pairs(browser, live_server, app, make_user, spanish, viewp
     check.click()
     page.locator(".feedback--correct").wait_for()
     context.close()
+
+
+def _put_tiles_first(app, session_id, direction):
+    """Make the lesson's current step a tiles step over a phrase of the course (the first skills teach words)."""
+    import random
+
+    from sqlalchemy import select
+
+    from puchi.learning import exercises
+    from puchi.learning.models import WORD, Course, Item, LessonSession
+
+    with app.app_context():
+        session = db.session.get(LessonSession, session_id)
+        course = db.session.get(Course, session.course_id)
+        pool = list(db.session.scalars(select(Item).where(Item.course_id == course.id).limit(60)))
+        phrase = next(i for i in pool
+                      if i.kind != WORD and len(i.text.split()) >= 2 and len(i.translation.split()) >= 2)
+        step = exercises.tiles_step(phrase, pool, direction, course, [], random.Random(1))
+        session.steps = [step, *session.steps[1:]]
+        db.session.commit()
+        return step
+
+
+@pytest.mark.parametrize("viewport,direction", [(PHONE, "to_target"), (DESKTOP, "to_source")],
+                         ids=["phone-into-the-course-language", "desktop-into-english"])
+def test_word_tiles_tap_to_place_and_take_back(browser, live_server, app, make_user, spanish, viewport, direction):
+    from puchi.learning.exercises import split_words
+    from puchi.learning.steps import Direction
+    from tests.e2e.conftest import place_tiles, tile_words
+
+    context = browser.new_context(base_url=live_server, viewport=viewport)
+    page = context.new_page()
+    _learner, session_id = _start(page, app, make_user)
+    step = _put_tiles_first(app, session_id, Direction(direction))
+    page.reload()
+    page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    line = page.locator("[data-tile-line]")
+    assert line.is_visible() and not page.locator("input.answer-input").is_visible()
+    check = page.get_by_role("button", name="Check")
+    assert check.is_disabled()
+    right = right_answer(app, step)["answer"]
+    words = {w.strip(".,!?¿¡").casefold() for w in right.split()}
+    spare = next(i for i, t in enumerate(step.tiles) if t.casefold() not in words)
+    page.locator(f'[data-tile][data-key="{spare + 1}"]').click()  # a distractor, then taken back
+    assert line.locator("[data-placed]").count() == 1 and check.is_enabled()
+    line.locator("[data-placed]").first.click()
+    assert line.locator("[data-placed]").count() == 0 and check.is_disabled()
+    assert page.locator(f'[data-tile][data-key="{spare + 1}"]').is_enabled()
+    spelled = " ".join(split_words(right, "es"))  # without its punctuation, as the tiles are
+    place_tiles(page, step, spelled)
+    assert line.locator("[data-placed]").count() == len(tile_words(step, spelled))
+    page.screenshot(path=f"test-artifacts/lesson-tiles-{'phone' if viewport is PHONE else 'desktop'}.png")
+    check.click()
+    page.locator(".feedback--correct, .feedback--almost").first.wait_for()
+    context.close()
+
+
+def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app, make_user, spanish):
+    page.add_init_script("window.__buzz = []; navigator.vibrate = (ms) => { window.__buzz.push(ms); return true; };")
+    _learner, session_id = _start(page, app, make_user)
+    page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    step = lesson_state(app, session_id).steps[0]
+    page.locator(f'input[value="{wrong_answer(app, step)["answer"]}"]').check(force=True)
+    with page.expect_request(re.compile(r"/static/sounds/wrong\.wav$")):
+        page.locator("[data-check]").click()
+    assert wait_until(lambda: page.evaluate("window.__buzz.length") == 1, timeout=5)

@@ -146,3 +146,19 @@ def test_starting_a_lesson_without_hearts_shows_the_sheet_not_an_error(app, lear
     assert "out of hearts" in response.text and "Practise to earn a heart" in response.text
     assert f'name="next" value="/skills/{skill_id}"' in response.text
     assert 'class="site-header"' not in response.text
+
+
+def test_sounds_are_small_and_named_only_when_the_preference_is_on(app, learner):
+    from pathlib import Path
+
+    for name in ("correct", "wrong", "complete", "match"):
+        assert (Path(app.static_folder) / "sounds" / f"{name}.wav").stat().st_size < 20_000
+    client, user = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    assert 'data-sounds="/static/sounds/"' in client.get(f"/lessons/{session_id}").text
+    with app.app_context():
+        from puchi.accounts.models import User
+
+        db.session.get(User, user.id).sound_effects = False
+        db.session.commit()
+    assert "data-sounds" not in client.get(f"/lessons/{session_id}").text
