@@ -224,7 +224,7 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
                else "")
     right_choice = ""
     if feedback is not None and step.choices:
-        expectation = exercises.expectation(step, item, course)
+        expectation = exercises.expectation(step, item, course)  # the item's own answer (not another right one)
         right_choice = feedback.answer if feedback.verdict is Verdict.CORRECT else next(
             (choice for choice in step.choices if expectation.grade(choice).result is Verdict.CORRECT), "")
     typing = step.type in {exercises.TRANSLATE, exercises.LISTEN, exercises.SPEAK} or (
@@ -303,7 +303,8 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     elif skipped and step.skippable:
         verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()
     else:
-        expectation = exercises.expectation(step, item, course, lexicon.for_course(course))
+        expectation = _with_other_right_choices(
+            exercises.expectation(step, item, course, lexicon.for_course(course)), step, course)
         if expectation.exact_choice and answer not in step.choices:
             graded = expectation.grade("")
             verdict = Verdict.WRONG  # nothing picked, or something that was not on offer
@@ -337,6 +338,28 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
         _complete(user, session, course, current)
     return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
                         segments=segments, answer=answer, mistake=mistake, focus=focus, slip=slip)
+
+
+def _other_right_choices(step: Step, course: Course) -> list[str]:
+    """Choices of a multiple-choice step that are another word the course gives the prompt's meaning to
+    ("hasta luego" also means "goodbye"): picking one is right too. One query, for choose steps only."""
+    if step.type is not exercises.CHOOSE or step.direction is not exercises.TO_TARGET:
+        return []
+    prompt = grading.normalize(step.prompt, course.source_language)
+    others = db.session.scalars(select(Item).where(Item.course_id == course.id, Item.id != step.item_id,
+                                                   Item.text.in_(step.choices)))
+    return [other.text for other in others
+            if prompt in {grading.normalize(t, course.source_language) for t in other.accepted_translations()}]
+
+
+def _with_other_right_choices(expectation: exercises.Expectation, step: Step, course: Course
+                              ) -> exercises.Expectation:
+    others = _other_right_choices(step, course)
+    if not others:
+        return expectation
+    return exercises.Expectation([*expectation.accepted, *others], expectation.language,
+                                 exact_choice=expectation.exact_choice, known_words=expectation.known_words,
+                                 spellings=expectation.spellings)
 
 
 def hearts_refusal(user: User, session: LessonSession) -> Forbidden | None:
@@ -561,7 +584,8 @@ def offline_expectations(session: LessonSession) -> list[dict[str, Any]]:
             result.append({"index": index, "type": step.type.value,
                            "pairs": [items[i].translation for i in step.item_ids if i in items]})
             continue
-        expectation = exercises.expectation(step, items.get(step.item_id or 0), course, known)
+        expectation = _with_other_right_choices(
+            exercises.expectation(step, items.get(step.item_id or 0), course, known), step, course)
         result.append({"index": index, "type": step.type.value, "accepted": expectation.accepted,
                        "language": expectation.language, "key": expectation.key(),
                        "exact_choice": expectation.exact_choice, "choices": list(step.choices)})

@@ -162,3 +162,44 @@ def test_sounds_are_small_and_named_only_when_the_preference_is_on(app, learner)
         db.session.get(User, user.id).sound_effects = False
         db.session.commit()
     assert "data-sounds" not in client.get(f"/lessons/{session_id}").text
+
+
+def _make_first_step(app, session_id, step):
+    from puchi.learning.models import LessonSession
+
+    with app.app_context():
+        session = db.session.get(LessonSession, session_id)
+        session.steps = [step, *session.steps[1:]]
+        db.session.commit()
+
+
+def test_a_choice_with_another_accepted_meaning_is_right(app, learner):
+    from puchi.learning.models import Item
+    from puchi.learning.steps import Direction, ExerciseType, Step
+
+    client, user = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    with app.app_context():
+        adios = db.session.scalar(select(Item).where(Item.text == "adiós"))
+        step = Step(ExerciseType.CHOOSE, item_id=adios.id, direction=Direction.TO_TARGET, prompt="goodbye",
+                    choices=("gracias", "hasta luego", "adiós", "sí"))
+    _make_first_step(app, session_id, step)
+    response = answer(client, session_id, 0, {"answer": "hasta luego"})  # the course lists "goodbye" for it
+    assert 'class="feedback feedback--correct"' in response.text
+    assert _hearts(app, user.id) == 5
+
+
+def test_a_wrong_choice_is_corrected_with_the_option_as_offered(app, learner):
+    from puchi.learning.models import Item
+    from puchi.learning.steps import Direction, ExerciseType, Step
+
+    client, _ = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    with app.app_context():
+        gracias = db.session.scalar(select(Item).where(Item.text == "gracias"))
+        step = Step(ExerciseType.CHOOSE, item_id=gracias.id, direction=Direction.TO_SOURCE, prompt="gracias",
+                    choices=("please", "thank you", "hello", "yes"))
+    _make_first_step(app, session_id, step)
+    response = answer(client, session_id, 0, {"answer": "please"})
+    assert '<span class="correction" lang="en">thank you</span>' in response.text
+    assert "choice choice--right" in response.text and "choice choice--picked choice--wrong" in response.text
