@@ -338,7 +338,36 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-document.addEventListener("htmx:load", () => start(lessonRoot()));
+// The celebration: XP counts up and the goal ring fills when the reward arrives (not with reduced motion).
+function celebrate(reward) {
+  if (!reward || reward.dataset.celebrated || !reward.closest("[data-lesson]")) return;
+  reward.dataset.celebrated = "1";
+  if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+  const xp = reward.querySelector("[data-count-up]");
+  if (xp) {
+    const total = Number(xp.dataset.countUp);
+    const text = xp.textContent;
+    const began = performance.now();
+    const step = (at) => {
+      const shown = Math.round(total * Math.min(1, (at - began) / 800));
+      xp.textContent = text.replace(String(total), String(shown));
+      if (shown < total) requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+  const ring = reward.querySelector(".goal-ring-fill");
+  if (ring) {
+    const full = ring.getAttribute("stroke-dasharray");
+    ring.setAttribute("stroke-dasharray", `0 ${full.split(" ")[1]}`);
+    requestAnimationFrame(() => requestAnimationFrame(() => ring.setAttribute("stroke-dasharray", full)));
+  }
+}
+
+document.addEventListener("htmx:load", (event) => {
+  start(lessonRoot());
+  const target = event.detail && event.detail.elt;
+  if (target && target.querySelector) celebrate(target.matches(".lesson-reward") ? target : target.querySelector(".lesson-reward"));
+});
 document.addEventListener("htmx:afterSettle", () => {
   const root = lessonRoot();
   if (root) focusExercise(root);

@@ -251,3 +251,32 @@ def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app,
     with page.expect_request(re.compile(r"/static/sounds/wrong\.wav$")):
         page.locator("[data-check]").click()
     assert wait_until(lambda: page.evaluate("window.__buzz.length") == 1, timeout=5)
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_the_celebration_counts_up_and_names_achievements_once(browser, live_server, app, make_user, spanish,
+                                                                motion):
+    from tests.e2e.conftest import answer_right_with_the_mouse
+
+    context = browser.new_context(base_url=live_server, viewport=PHONE, reduced_motion=motion)
+    page = context.new_page()
+    _learner, session_id = _start(page, app, make_user)
+    for _ in range(40):
+        session = lesson_state(app, session_id)
+        if session.status == "completed":
+            break
+        answer_right_with_the_mouse(page, app, session.position, session.steps[session.position])
+        page.locator("[data-continue]").click()
+    page.get_by_role("heading", name="Lesson complete!").wait_for()
+    xp = page.locator(".reward-xp")
+    xp.wait_for()
+    total = xp.get_attribute("data-count-up")
+    assert wait_until(lambda: xp.inner_text() == f"+{total} XP", timeout=5)
+    assert page.locator(".reward-achievements").count() <= 1
+    assert page.locator("#toasts").is_hidden()  # live toasts wait in the bell during a lesson
+    mascot_animation = page.locator(".lesson-mascot").evaluate("el => getComputedStyle(el).animationName")
+    assert (mascot_animation == "none") == (motion == "reduce")
+    assert _in_view(page, page.get_by_role("link", name="Continue"))
+    page.screenshot(path=f"test-artifacts/lesson-complete-{motion}.png", full_page=True)
+    assert axe_violations(page) == []
+    context.close()
