@@ -80,6 +80,7 @@ class StepView:
     another_answer: str  # after a right answer: the accepted answer nearest to it, when it differs ("" if none)
     right_choice: str = ""  # after answering a multiple-choice step: the choice that was right
     match_answers: tuple[str, ...] = ()  # a match step's right partner of each left word (tap-to-match checks pairs)
+    teach: Item | None = None  # a new item met for the first time: introduced (word, meaning, audio) before it is asked
 
     @property
     def completed(self) -> bool:
@@ -240,7 +241,16 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
         another_answer=another, right_choice=right_choice,
         match_answers=tuple(items[i].translation for i in step.item_ids if i in items)
         if step.type is exercises.MATCH else (),
+        teach=item if feedback is None and _first_meeting(session, index, step) else None,
     )
+
+
+def _first_meeting(session: LessonSession, index: int, step: Step) -> bool:
+    """Is step ``index`` a lesson's first question about an item the learner has not met before?"""
+    if session.kind != LESSON or step.item_id is None or step.review or step.retry \
+            or step.type in {exercises.MATCH, exercises.FILL}:
+        return False
+    return next(n for n, s in enumerate(session.steps) if step.item_id in s.items) == index
 
 
 def _items_of(*steps: Step) -> dict[int, Item]:

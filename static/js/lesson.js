@@ -2,6 +2,22 @@
 // Number keys pick a choice or a tile, Enter checks and continues, Backspace removes the last tile.
 // Check stays disabled until there is an answer; the close button asks before quitting; hearts shake when lost.
 
+// Teach before testing: a new item's card is shown alone first; "Got it" (or Enter) reveals its question.
+function setUpTeach(root, form) {
+  const card = root.querySelector("[data-teach-card]");
+  if (!card || !form || form.hasAttribute("data-locked")) return;
+  root.classList.add("lesson--teaching");
+  card.querySelector("[data-got-it-bar]").hidden = false;
+}
+
+function gotIt(root) {
+  const card = root.querySelector("[data-teach-card]");
+  root.classList.remove("lesson--teaching");
+  if (card) card.hidden = true;
+  focusExercise(root);
+  updateCheck(root);
+}
+
 function lessonRoot() {
   return document.querySelector("[data-lesson]");
 }
@@ -231,6 +247,7 @@ function start(root) {
     }
   }
   setUpSpeechRecognition(root);
+  setUpTeach(root, form);
   setUpMatch(root);
   if (form && !form.hasAttribute("data-locked")) setUpTiles(root);
   if (form) {
@@ -249,6 +266,7 @@ function start(root) {
 // exercise's first control. (Run after htmx settles, which otherwise restores focus to the old element.)
 function focusExercise(root) {
   const target = root.querySelector("[data-continue]")
+    || (root.classList.contains("lesson--teaching") && root.querySelector("[data-got-it]"))
     || root.querySelector("form [autofocus]:not([disabled]), [data-out-of-hearts] [autofocus], .lesson-complete [autofocus]");
   if (target) target.focus();
 }
@@ -263,6 +281,7 @@ document.addEventListener("click", (event) => {
   }
   const tile = event.target.closest("[data-tile]");
   if (tile) addTile(root, tile);
+  if (event.target.closest("[data-got-it]")) gotIt(root);
   const placed = event.target.closest("[data-placed]");
   if (placed) takeBack(root, placed);
   const chip = event.target.closest("[data-match]");
@@ -299,6 +318,13 @@ document.addEventListener("keydown", (event) => {
   const active = document.activeElement;
   const continueLink = root.querySelector("[data-continue]");
   if (active && active.closest("dialog")) return;
+  if (root.classList.contains("lesson--teaching")) {
+    if (event.key === "Enter" && !(active && active.matches("button:not([data-got-it]), a"))) {
+      event.preventDefault();
+      gotIt(root);
+    }
+    return;
+  }
   if (event.key === "Enter") {
     if (continueLink) {
       event.preventDefault();

@@ -64,6 +64,7 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     from tests.learning.conftest import right_answer
 
     page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+    got_it(page)
     data = right_answer(app, step)
     form = page.locator("form[data-exercise]")
     if step.type == "match_pairs":  # tap a word, then its partner
@@ -96,3 +97,11 @@ def place_tiles(page, step, answer: str) -> None:
         index = next(i for i, tile in enumerate(step.tiles) if tile == word and i not in used)
         used.add(index)
         page.locator(f'[data-tile][data-key="{index + 1}"]').click()
+
+
+def got_it(page) -> None:
+    """A new word's teach card comes first: read it and press "Got it" (when the step shows one)."""
+    page.wait_for_selector("#exercise[data-ready]", state="attached")
+    button = page.locator("[data-got-it]")
+    if button.count() and button.is_visible():
+        button.click()

@@ -82,6 +82,11 @@ def test_a_whole_lesson_by_keyboard(page, app, live_server, make_user, spanish):
             "() => !!(document.activeElement && document.activeElement.closest('form[data-exercise]'))"),
             timeout=5), "the new exercise should take the focus"
         step = session.steps[index]
+        if page.locator("[data-got-it]").is_visible():  # a new word's teach card first: Enter says "Got it"
+            page.keyboard.press("Enter")
+            assert wait_until(lambda: page.evaluate(
+                "() => !!(document.activeElement && document.activeElement.closest('form[data-exercise]'))"
+                " && !document.querySelector('.lesson--teaching')"), timeout=5)
         data = right_answer(app, step)
         if "wrong" not in verdicts and step.choices:
             data = wrong_answer(app, step)

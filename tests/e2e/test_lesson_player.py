@@ -10,7 +10,7 @@ from puchi.core.db import db
 from puchi.progress import services as progress
 from puchi.progress.models import ProgressProfile
 from tests.conftest import wait_until
-from tests.e2e.conftest import log_in_on_page
+from tests.e2e.conftest import got_it, log_in_on_page
 from tests.e2e.test_accessibility import axe_violations
 from tests.learning.conftest import first_skill_id, lesson_state, right_answer, wrong_answer
 
@@ -57,6 +57,7 @@ def test_a_step_by_touch_with_the_feedback_sheet(browser, live_server, app, make
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     _learner, session_id = _start(page, app, make_user)
+    got_it(page)  # the first new word is taught before it is asked
 
     assert page.locator(".site-header").count() == 0 and page.locator(".site-footer").count() == 0
     check = page.get_by_role("button", name="Check")
@@ -106,6 +107,8 @@ def test_out_of_hearts_by_keyboard_and_refill(page, app, make_user, spanish):
     step = lesson_state(app, session_id).steps[0]
     wrong = wrong_answer(app, step)["answer"]
     page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    page.get_by_role("heading", name="New word").wait_for()  # taught first; Enter says "Got it"
+    page.keyboard.press("Enter")
     page.keyboard.press(str(step.choices.index(wrong) + 1))
     page.keyboard.press("Enter")
     page.get_by_text("That was your last heart.").wait_for()
@@ -133,6 +136,8 @@ def test_the_lesson_passes_axe(browser, live_server, app, make_user, spanish, sc
             db.session.commit()
         page.reload()
     page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    assert axe_violations(page) == [], "the teach card"
+    got_it(page)
     assert axe_violations(page) == [], "the exercise"
     step = lesson_state(app, session_id).steps[0]
     page.locator(f'input[value="{right_answer(app, step)["answer"]}"]').check(force=True)
@@ -220,7 +225,7 @@ def test_word_tiles_tap_to_place_and_take_back(browser, live_server, app, make_u
     _learner, session_id = _start(page, app, make_user)
     step = _put_tiles_first(app, session_id, Direction(direction))
     page.reload()
-    page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    got_it(page)  # a phrase met for the first time is taught first
     line = page.locator("[data-tile-line]")
     assert line.is_visible() and not page.locator("input.answer-input").is_visible()
     check = page.get_by_role("button", name="Check")
@@ -245,7 +250,7 @@ def test_word_tiles_tap_to_place_and_take_back(browser, live_server, app, make_u
 def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app, make_user, spanish):
     page.add_init_script("window.__buzz = []; navigator.vibrate = (ms) => { window.__buzz.push(ms); return true; };")
     _learner, session_id = _start(page, app, make_user)
-    page.wait_for_selector("[data-lesson][data-ready]", state="attached")
+    got_it(page)
     step = lesson_state(app, session_id).steps[0]
     page.locator(f'input[value="{wrong_answer(app, step)["answer"]}"]').check(force=True)
     with page.expect_request(re.compile(r"/static/sounds/wrong\.wav$")):

@@ -203,3 +203,28 @@ def test_a_wrong_choice_is_corrected_with_the_option_as_offered(app, learner):
     response = answer(client, session_id, 0, {"answer": "please"})
     assert '<span class="correction" lang="en">thank you</span>' in response.text
     assert "choice choice--right" in response.text and "choice choice--picked choice--wrong" in response.text
+
+
+def test_a_new_word_is_taught_before_its_first_question_only(app, learner):
+    client, _ = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    session = lesson_state(app, session_id)
+    first = session.steps[0]
+    page = client.get(f"/lessons/{session_id}").text
+    assert "data-teach-card" in page and "New word" in page and "Got it" in page
+    with app.app_context():
+        from puchi.learning.models import Item
+
+        item = db.session.get(Item, first.item_id)
+        assert f'<p class="teach-word" lang="es" dir="auto">{item.text}</p>' in page
+        assert f'data-say="{item.text}"' in page
+    feedback = answer(client, session_id, 0, right_answer(app, first)).text
+    assert "data-teach-card" not in feedback  # the feedback does not teach again
+    taught = {first.item_id}
+    for index, step in enumerate(session.steps[1:], start=1):
+        page = client.get(f"/lessons/{session_id}").text
+        new = step.item_id is not None and step.item_id not in taught and not step.review \
+            and step.type not in {exercises.MATCH, exercises.FILL}
+        assert ("data-teach-card" in page) == new, (index, step)
+        taught |= step.items
+        answer(client, session_id, index, right_answer(app, step))
