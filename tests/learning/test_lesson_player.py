@@ -228,3 +228,26 @@ def test_a_new_word_is_taught_before_its_first_question_only(app, learner):
         assert ("data-teach-card" in page) == new, (index, step)
         taught |= step.items
         answer(client, session_id, index, right_answer(app, step))
+
+
+def test_the_lesson_page_loads_under_60_kb_of_compressed_js_and_css(app, learner):
+    import gzip
+    import re
+    from pathlib import Path
+
+    client, _ = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    page = client.get(f"/lessons/{session_id}").text
+    static = Path(app.static_folder)
+    files = {m.split("?")[0] for m in re.findall(r'(?:src|href)="/static/([^"]+\.(?:js|css))"', page)}
+    pending = [f for f in files if f.endswith(".js")]
+    while pending:  # the modules they import
+        name = pending.pop()
+        for imported in re.findall(r'from "\./([^"]+\.js)"', (static / name).read_text(encoding="utf-8")):
+            path = str(Path(name).parent / imported)
+            if path not in files:
+                files.add(path)
+                pending.append(path)
+    assert "js/lesson.js" in files and "css/lesson.css" in files
+    total = sum(len(gzip.compress((static / name).read_bytes(), 9)) for name in files)
+    assert total < 60 * 1024, f"{total} bytes compressed: {sorted(files)}"
