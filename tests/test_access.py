@@ -107,7 +107,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/skills/<int:skill_id>"):                             (302, 200, 403, 403),
     ("POST", "/skills/<int:skill_id>/lessons"):                    (302, 302, 403, 403),
     ("GET", "/lessons/<int:session_id>"):                          (302, 200, 404, 404),
-    ("POST", "/lessons/<int:session_id>/answer"):                  (302, 200, 404, 404),
+    ("POST", "/lessons/<int:session_id>/answer"):                  (302, 422, 404, 404),  # no answer sent: refused
     ("GET", "/dictionary"):                                        (302, 200, 200, 200),
     ("GET", "/continue"):                                          (302, 302, 302, 302),
     ("GET", "/people"):                                            (302, 200, 200, 200),

@@ -424,3 +424,20 @@ def _mark_words(answer: str, expected: str) -> tuple[Segment, ...]:
             for cluster in wanted[position][1]:
                 marked[cluster] = True
     return _segments(clusters, marked)
+
+
+# --- What kind of slip an "almost" was --------------------------------------------------------------------------
+
+ACCENT_SLIP, SPACING_SLIP, TYPO_SLIP = "accent", "spacing", "typo"
+
+
+def slip_kind(answer: str, expected: str) -> str:
+    """For an answer graded ALMOST against ``expected``: "accent" when only accents differ, "spacing" when only
+    spaces, apostrophes or hyphens (and accents) do, else "typo" (one letter)."""
+    given, wanted = _strip_accents(normalize(answer, "")), _strip_accents(normalize(expected, ""))
+    if given == wanted:
+        return ACCENT_SLIP
+    squash = str.maketrans("", "", " '-")
+    if given.translate(squash) == wanted.translate(squash):
+        return SPACING_SLIP
+    return TYPO_SLIP

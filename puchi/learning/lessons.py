@@ -13,7 +13,7 @@ from sqlalchemy import select
 from puchi.accounts.models import User
 from puchi.core import events, hooks
 from puchi.core.db import action, db, now
-from puchi.core.errors import Conflict, Invalid, NotFound
+from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import difficulty_jobs, exercises, grading, lesson_builder, lexicon, scheduler, services
 from puchi.learning.events import ItemReviewed, LessonCompleted
@@ -56,6 +56,7 @@ class AnswerResult:
     answer: str
     mistake: Mistake = Mistake.NONE  # for a wrong answer one slip from right: what to check
     focus: str = ""  # ... in which word
+    slip: str = ""  # for an almost right answer: grading.slip_kind (accent, spacing or typo)
 
     @property
     def finished(self) -> bool:
@@ -83,6 +84,9 @@ class StepView:
     show_special_characters: bool  # buttons for the letters a keyboard may lack
     romanisation: str  # the prompt in Latin letters, when the prompt is the item's text ("" if none)
     another_answer: str  # after a right answer: the accepted answer nearest to it, when it differs ("" if none)
+    right_choice: str = ""  # after answering a multiple-choice step: the choice that was right
+    match_answers: tuple[str, ...] = ()  # a match step's right partner of each left word (tap-to-match checks pairs)
+    teach: Item | None = None  # a new item met for the first time: introduced (word, meaning, audio) before it is asked
 
     @property
     def completed(self) -> bool:
@@ -212,7 +216,8 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
         index = session.position
     step = session.steps[index] if index < len(session.steps) else None
     course = services.get_course_by_id(session.course_id)
-    item = _items_of(step).get(step.item_id or 0) if step else None
+    items = _items_of(step) if step else {}
+    item = items.get(step.item_id or 0) if step else None
     total = len(session.steps)
     done = min(feedback.step_index + 1 if feedback else index, total)
     if step is None:
@@ -229,17 +234,34 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
     another = (feedback.expected if feedback is not None and feedback.verdict is Verdict.CORRECT
                and feedback.expected != feedback.answer and step.type not in {exercises.CHOOSE, exercises.MATCH}
                else "")
+    right_choice = ""
+    if feedback is not None and step.choices:
+        expectation = exercises.expectation(step, item, course)  # the item's own answer (not another right one)
+        right_choice = feedback.answer if feedback.verdict is Verdict.CORRECT else next(
+            (choice for choice in step.choices if expectation.grade(choice).result is Verdict.CORRECT), "")
+    typing = step.type in {exercises.TRANSLATE, exercises.LISTEN, exercises.SPEAK} or (
+        step.type is exercises.FILL and not step.choices)
     return StepView(
         session=session, course=course, index=index, step=step, item=item, feedback=feedback, total_steps=total,
         done_steps=done, prompt_language=prompt_language,
         answer_language=course.target_language if in_target else course.source_language,
         answer_language_name=course.target_language_name if in_target else course.source_language_name,
         answer_in_target=in_target, word_hints=hints,
-        show_special_characters=(in_target and step.type not in {exercises.CHOOSE, exercises.MATCH}
-                                 and bool(course.special_characters)),
+        show_special_characters=in_target and typing and bool(course.special_characters),
         romanisation=(item.romanisation or "") if item and step.prompt == item.text else "",
-        another_answer=another,
+        another_answer=another, right_choice=right_choice,
+        match_answers=tuple(items[i].translation for i in step.item_ids if i in items)
+        if step.type is exercises.MATCH else (),
+        teach=item if feedback is None and _first_meeting(session, index, step) else None,
     )
+
+
+def _first_meeting(session: LessonSession, index: int, step: Step) -> bool:
+    """Is step ``index`` a lesson's first question about an item the learner has not met before?"""
+    if session.kind != LESSON or step.item_id is None or step.review or step.retry \
+            or step.type in {exercises.MATCH, exercises.FILL}:
+        return False
+    return next(n for n, s in enumerate(session.steps) if step.item_id in s.items) == index
 
 
 def _items_of(*steps: Step) -> dict[int, Item]:
@@ -261,7 +283,7 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
 
     :raises NotFound: no such session for this learner.
     :raises Conflict: the step is not the one being shown, or the session is over.
-    :raises Invalid: the answer is too long.
+    :raises Invalid: the answer is empty or too long. :raises Forbidden: out of hearts (``out_of_hearts``).
     """
     session = _locked_session_for(user, session_id)
     earlier = db.session.scalar(select(Attempt).where(Attempt.session_id == session.id,
@@ -270,6 +292,12 @@ def submit_answer(user: User, session_id: int, step_index: int, answer: str, *, 
         return _replay(session, earlier)
     if session.status != ACTIVE:
         raise Conflict(_l("This lesson is over."), code="lesson_over")
+    if not skipped and not answer.strip() and not any(pair.strip() for pair in pairs or ()):
+        # An empty Check is a slip of the thumb, not a wrong answer: it costs nothing.
+        raise Invalid(fields={"answer": [_l("Choose or type an answer first.")]}, code="answer_empty")
+    refusal = hearts_refusal(user, session)
+    if refusal is not None:
+        raise refusal  # the hearts ran out (in another tab, say): nothing is graded
     result = _apply_answer(user, session, step_index, answer, duration_ms=duration_ms, pairs=pairs,
                            skipped=skipped, hinted=hinted, current=now(), allow_retry=True)
     return result
@@ -291,14 +319,15 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     item = _items_of(step).get(step.item_id or 0)
     duration = _duration(session, duration_ms, current)
 
-    mistake, focus = Mistake.NONE, ""
+    mistake, focus, slip = Mistake.NONE, "", ""
     if step.type is exercises.MATCH:
         verdict, expected, segments = _grade_pairs(step, pairs or [])
         answer = " | ".join(pairs or [])
     elif skipped and step.skippable:
         verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()
     else:
-        expectation = exercises.expectation(step, item, course, lexicon.for_course(course))
+        expectation = _with_other_right_choices(
+            exercises.expectation(step, item, course, lexicon.for_course(course)), step, course)
         if expectation.exact_choice and answer not in step.choices:
             graded = expectation.grade("")
             verdict = Verdict.WRONG  # nothing picked, or something that was not on offer
@@ -308,6 +337,8 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
             if expectation.exact_choice and verdict is Verdict.ALMOST:
                 verdict = Verdict.WRONG  # picking a different choice is never a typo
         expected, segments, mistake, focus = graded.expected, graded.segments, graded.mistake, graded.focus
+        if verdict is Verdict.ALMOST:
+            slip = grading.slip_kind(answer, expected)
 
     attempt = Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
                       step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
@@ -332,7 +363,43 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     if session.position >= len(session.steps):
         _complete(user, session, course, current)
     return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
-                        segments=segments, answer=answer, mistake=mistake, focus=focus)
+                        segments=segments, answer=answer, mistake=mistake, focus=focus, slip=slip)
+
+
+def _other_right_choices(step: Step, course: Course) -> list[str]:
+    """Choices of a multiple-choice step that are another word the course gives the prompt's meaning to
+    ("hasta luego" also means "goodbye"): picking one is right too. One query, for choose steps only."""
+    if step.type is not exercises.CHOOSE or step.direction is not exercises.TO_TARGET:
+        return []
+    prompt = grading.normalize(step.prompt, course.source_language)
+    others = db.session.scalars(select(Item).where(Item.course_id == course.id, Item.id != step.item_id,
+                                                   Item.text.in_(step.choices)))
+    return [other.text for other in others
+            if prompt in {grading.normalize(t, course.source_language) for t in other.accepted_translations()}]
+
+
+def _with_other_right_choices(expectation: exercises.Expectation, step: Step, course: Course
+                              ) -> exercises.Expectation:
+    others = _other_right_choices(step, course)
+    if not others:
+        return expectation
+    return exercises.Expectation([*expectation.accepted, *others], expectation.language,
+                                 exact_choice=expectation.exact_choice, known_words=expectation.known_words,
+                                 spellings=expectation.spellings)
+
+
+def hearts_refusal(user: User, session: LessonSession) -> Forbidden | None:
+    """Why this learner may not go on with this lesson now (out of hearts, say, from progress's gate), or None.
+
+    Asked before each step of an unfinished lesson, so a lesson stops when the hearts run out. Reads only.
+    """
+    if session.status != ACTIVE:
+        return None
+    try:
+        hooks.check("lesson.start", user=user, kind=SessionKind(session.kind))
+    except Forbidden as refusal:
+        return refusal
+    return None
 
 
 def _retry_pool(course: Course, item: Item | None) -> list[Item]:
@@ -554,7 +621,8 @@ def offline_expectations(session: LessonSession) -> list[dict[str, Any]]:
             result.append({"index": index, "type": step.type.value,
                            "pairs": [items[i].translation for i in step.item_ids if i in items]})
             continue
-        expectation = exercises.expectation(step, items.get(step.item_id or 0), course, known)
+        expectation = _with_other_right_choices(
+            exercises.expectation(step, items.get(step.item_id or 0), course, known), step, course)
         result.append({"index": index, "type": step.type.value, "accepted": expectation.accepted,
                        "language": expectation.language, "key": expectation.key(),
                        "exact_choice": expectation.exact_choice, "choices": list(step.choices)})

@@ -11,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
-from puchi.core.errors import Conflict, Invalid
+from puchi.core.errors import Conflict, Forbidden, Invalid
 from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
 from puchi.learning import exercises, lessons, search, services
 from puchi.learning.forms import AnswerForm
 
 bp = Blueprint("learning", __name__)
+OUT_OF_HEARTS = "out_of_hearts"  # progress's refusal when a lesson would need a heart the learner lacks
 
 
 def _user():
@@ -77,7 +78,15 @@ def skill(skill_id: int) -> ResponseReturnValue:
 @bp.post("/skills/<int:skill_id>/lessons")
 @login_required
 def start_lesson(skill_id: int) -> ResponseReturnValue:
-    session = lessons.start_lesson(_user(), skill_id)
+    try:
+        session = lessons.start_lesson(_user(), skill_id)
+    except Forbidden as refusal:
+        if refusal.code != OUT_OF_HEARTS:
+            raise
+        # Out of hearts is a state of the game, not an error page: show the ways on.
+        skill, _state = services.get_skill_for(_user(), skill_id)
+        return render_page("learning/out_of_hearts.html", course=services.get_course_by_id(skill.course_id),
+                           skill=skill)
     return redirect(url_for("learning.lesson", session_id=session.id))
 
 
@@ -97,7 +106,8 @@ def lesson(session_id: int) -> ResponseReturnValue:
     """The current step of a lesson; a finished lesson shows its summary."""
     session = lessons.get_session_for(_user(), session_id)
     summary = lessons.summary(_user(), session_id) if session.status == lessons.COMPLETED else None
-    return render_page("learning/lesson.html", "exercise", summary=summary, view=lessons.step_view(session))
+    return render_page("learning/lesson.html", "exercise", summary=summary, view=lessons.step_view(session),
+                       out_of_hearts=lessons.hearts_refusal(_user(), session))
 
 
 @bp.post("/lessons/<int:session_id>/answer")
@@ -117,8 +127,22 @@ def answer(session_id: int) -> ResponseReturnValue:
     except Conflict:
         # A stale tab or a step answered elsewhere: show the lesson where it really is.
         return redirect(url_for("learning.lesson", session_id=session_id))
+    except Invalid as error:
+        if error.code != "answer_empty":
+            raise
+        # Nothing was given: say so where the answer goes; nothing is graded and no heart is spent.
+        session = lessons.get_session_for(_user(), session_id)
+        return render_page("learning/lesson.html", "exercise", 422, summary=None, view=lessons.step_view(session),
+                           answer_error=error.fields["answer"][0])
+    except Forbidden as refusal:
+        if refusal.code != OUT_OF_HEARTS:
+            raise
+        session = lessons.get_session_for(_user(), session_id)
+        return render_page("learning/lesson.html", "exercise", summary=None, view=lessons.step_view(session),
+                           out_of_hearts=refusal)
     return render_page("learning/lesson.html", "exercise", summary=None,
-                       view=lessons.step_view(result.session, feedback=result))
+                       view=lessons.step_view(result.session, feedback=result),
+                       out_of_hearts=lessons.hearts_refusal(_user(), result.session))
 
 
 # --- Offline lessons ---------------------------------------------------------------------------------------

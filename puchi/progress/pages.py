@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from puchi.accounts.models import User
 from puchi.core import charts
-from puchi.progress import leagues, services
+from puchi.progress import leagues, rules, services
 
 
 def home_section(user: User) -> tuple[str, dict[str, object]]:
@@ -13,3 +13,10 @@ def home_section(user: User) -> tuple[str, dict[str, object]]:
         "overview": overview, "ring": charts.ring(overview.goal_fraction),
         "league": leagues.table_for(user.id) if user.leagues_enabled else None,
     }
+
+
+def out_of_hearts_section(user: User) -> tuple[str, dict[str, object]]:
+    """The ways back to a lesson when the hearts ran out: refill with gems (price and balance), the time to the
+    next heart, unlimited hearts with premium."""
+    return "progress/_out_of_hearts.html", {"overview": services.overview(user),
+                                            "refill_price": rules.SHOP["heart_refill"]}

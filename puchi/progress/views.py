@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from puchi.core import charts
 from puchi.core.errors import Conflict, Invalid, PaymentRequired
 from puchi.core.htmx import render_page
+from puchi.core.redirects import safe_next
 from puchi.progress import achievements, leagues, rules, services, statistics
 
 bp = Blueprint("progress", __name__)
@@ -106,7 +107,8 @@ def shop() -> ResponseReturnValue:
             flash(str(error.message), "info" if error.code in SHOP_ALREADY_FULL else "error")
         else:
             flash(_("Bought! Enjoy."), "success")
-        return redirect(url_for("progress.shop"))
+        # A refill bought from a lesson's out-of-hearts sheet goes straight back to the lesson.
+        return redirect(safe_next(request.form.get("next"), url_for("progress.shop")))
     return render_page("progress/shop.html", overview=services.overview(_user()), prices=rules.SHOP,
                        history=services.gem_history(_user()))
 

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     hooks.add_gate(app, "lesson.start", services.gate_lesson_start)
     hooks.add_slot(app, "lesson_complete", "progress.lesson_reward")
     hooks.add_section(app, "home", pages.home_section, order=20)
+    hooks.add_section(app, "out_of_hearts", pages.out_of_hearts_section)
     realtime.add_topic(app, "league")
     events.subscribe(app, LessonCompleted, services.on_lesson_completed)
     events.subscribe(app, ItemReviewed, services.on_item_reviewed)

@@ -1,5 +1,22 @@
 // The lesson player's keyboard play, tiles, special characters, speech; every exercise also works without it.
 // Number keys pick a choice or a tile, Enter checks and continues, Backspace removes the last tile.
+// Check stays disabled until there is an answer; the close button asks before quitting; hearts shake when lost.
+
+// Teach before testing: a new item's card is shown alone first; "Got it" (or Enter) reveals its question.
+function setUpTeach(root, form) {
+  const card = root.querySelector("[data-teach-card]");
+  if (!card || !form || form.hasAttribute("data-locked")) return;
+  root.classList.add("lesson--teaching");
+  card.querySelector("[data-got-it-bar]").hidden = false;
+}
+
+function gotIt(root) {
+  const card = root.querySelector("[data-teach-card]");
+  root.classList.remove("lesson--teaching");
+  if (card) card.hidden = true;
+  focusExercise(root);
+  updateCheck(root);
+}
 
 function lessonRoot() {
   return document.querySelector("[data-lesson]");
@@ -14,25 +31,162 @@ function answerInput(root) {
   return root.querySelector("input.answer-input:not([disabled])");
 }
 
-function addTile(root, tile) {
+// Is there something to check? A picked choice, typed text, or a pair chosen.
+function hasAnswer(form) {
+  if (form.querySelector("input[type=radio]:checked")) return true;
+  const input = form.querySelector("input.answer-input");
+  if (input && input.value.trim()) return true;
+  const menus = [...form.querySelectorAll("select")];
+  // With the board every pair must be found; the plain menus need at least one choice.
+  return form.querySelector("[data-match-board]:not([hidden])")
+    ? menus.length > 0 && menus.every((menu) => menu.value) : menus.some((menu) => menu.value);
+}
+
+// Sound and touch: short sounds made by the project (scripts/make_sounds.py), fetched on the first cue, only
+// when the learner's "Sound effects" preference is on (the page then names where they are); a short
+// vibration on wrong answers on phones that have it, off with the sounds.
+const SOUNDS = { correct: "correct", almost: "correct", wrong: "wrong", complete: "complete", match: "match",
+  "wrong-pair": "wrong" };
+const players = {};
+
+function feedbackCue(kind) {
+  const root = lessonRoot();
+  const base = root && root.dataset.sounds;
+  if (!base || !SOUNDS[kind]) return;
+  const name = SOUNDS[kind];
+  if (!players[name]) players[name] = new Audio(`${base}${name}.wav`);
+  const player = players[name];
+  player.currentTime = 0;
+  player.play().catch(() => {});  // no sound before the first tap, or muted by the browser: fine
+  if ((kind === "wrong" || kind === "wrong-pair") && navigator.vibrate) navigator.vibrate(kind === "wrong" ? 120 : 40);
+}
+
+function updateCheck(root) {
+  const form = root && root.querySelector("form[data-exercise]");
+  const check = form && form.querySelector("[data-check]");
+  if (check) check.disabled = !hasAnswer(form);
+}
+
+let lastHearts = null;
+
+function showHearts(root) {
+  const hearts = root.querySelector("[data-hearts]");
+  if (!hearts) return;
+  const count = Number(hearts.dataset.hearts);
+  if (lastHearts !== null && count < lastHearts) hearts.classList.add("lesson-hearts--lost");
+  lastHearts = Number.isNaN(count) ? null : count;
+}
+
+function tickCountdowns() {
+  for (const time of document.querySelectorAll("[data-countdown]")) {
+    const left = Math.max(0, Math.round((Date.parse(time.getAttribute("datetime")) - Date.now()) / 1000));
+    const text = `${Math.floor(left / 3600)}:${String(Math.floor(left % 3600 / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
+    if (time.textContent !== text) time.textContent = text;
+  }
+}
+setInterval(tickCountdowns, 1000);
+
+// Tap-to-match: the board of buttons replaces the menus (kept, hidden, as what the form sends). A right pair
+// greys out and fills its menu; a wrong one shakes and counts for nothing.
+function setUpMatch(root) {
+  const board = root.querySelector("[data-match-board]");
+  const menus = root.querySelector("[data-pair-menus]");
+  if (!board || !menus) return;
+  board.hidden = false;
+  menus.hidden = true;
+  const menu = menus.querySelector("[autofocus]");
+  if (menu) menu.removeAttribute("autofocus");
+  board.querySelector("[data-match]").setAttribute("autofocus", "");
+}
+
+function pickMatch(root, chip) {
+  if (chip.disabled) return;
+  const board = chip.closest("[data-match-board]");
+  const other = board.querySelector(`[data-match]:not([data-match="${chip.dataset.match}"])[aria-pressed="true"]`);
+  for (const pressed of board.querySelectorAll(`[data-match="${chip.dataset.match}"][aria-pressed="true"]`)) {
+    if (pressed !== chip) pressed.setAttribute("aria-pressed", "false");
+  }
+  if (!other) {
+    chip.setAttribute("aria-pressed", chip.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    return;
+  }
+  const left = chip.dataset.match === "left" ? chip : other;
+  const right = left === chip ? other : chip;
+  for (const c of [left, right]) c.setAttribute("aria-pressed", "false");
+  if (left.dataset.partner === right.dataset.value) {
+    const menu = root.querySelector(`#pair_${left.dataset.pair}`);
+    if (menu) menu.value = right.dataset.value;
+    for (const c of [left, right]) { c.disabled = true; c.classList.add("match-chip--done"); }
+    feedbackCue("match");
+    updateCheck(root);
+    const next = board.querySelector("[data-match]:not([disabled])") || root.querySelector("[data-check]");
+    if (next) next.focus();  // the last pair found: on to Check
+  } else {
+    for (const c of [left, right]) {
+      c.classList.remove("shake");
+      void c.offsetWidth;  // restart the animation
+      c.classList.add("shake");
+    }
+    feedbackCue("wrong-pair");
+  }
+}
+
+// Word tiles: tap a tile to place it on the answer line, tap it there to take it back. The line writes the
+// (hidden) text field the form sends; without JS the tiles are typed into that field instead.
+function setUpTiles(root) {
+  const bank = root.querySelector("[data-joiner]");
   const input = answerInput(root);
-  if (!input || tile.disabled) return;
-  const joiner = tile.closest("[data-joiner]").dataset.joiner;
-  input.value = input.value ? input.value + joiner + tile.dataset.tile : tile.dataset.tile;
+  if (!bank || !input || root.querySelector("[data-tile-line]")) return;
+  const line = document.createElement("div");
+  line.className = "tile-line";
+  line.dataset.tileLine = "";
+  line.setAttribute("role", "group");
+  const label = root.querySelector(`label[for="${input.id}"]`);
+  if (label) line.setAttribute("aria-label", label.textContent.trim());
+  bank.before(line);
+  input.hidden = true;
+  input.removeAttribute("autofocus");
+  const first = bank.querySelector("[data-tile]");
+  if (first) first.setAttribute("autofocus", "");
+}
+
+function syncTiles(root) {
+  const input = answerInput(root);
+  const bank = root.querySelector("[data-joiner]");
+  const line = root.querySelector("[data-tile-line]");
+  if (input && bank && line) {
+    input.value = [...line.children].map((placed) => placed.dataset.word).join(bank.dataset.joiner);
+  }
+  updateCheck(root);
+}
+
+function addTile(root, tile) {
+  const line = root.querySelector("[data-tile-line]");
+  if (!line || tile.disabled) return;
+  const placed = document.createElement("button");
+  placed.type = "button";
+  placed.className = "tile tile--placed";
+  placed.dataset.word = tile.dataset.tile;
+  placed.dataset.from = tile.dataset.key;
+  placed.dataset.placed = "";
+  placed.lang = tile.lang;
+  placed.textContent = tile.dataset.tile;
+  line.append(placed);
   tile.disabled = true;
-  tile.dataset.used = String(Date.now());
+  syncTiles(root);
+  feedbackCue("tile");
+}
+
+function takeBack(root, placed) {
+  const tile = root.querySelector(`[data-tile][data-key="${placed.dataset.from}"]`);
+  if (tile) tile.disabled = false;
+  placed.remove();
+  syncTiles(root);
 }
 
 function undoTile(root) {
-  const used = [...root.querySelectorAll("[data-tile][data-used]")].sort((a, b) => b.dataset.used - a.dataset.used);
-  const input = answerInput(root);
-  if (!used.length || !input) return;
-  const tile = used[0];
-  const joiner = tile.closest("[data-joiner]").dataset.joiner;
-  const suffix = (input.value.length > tile.dataset.tile.length ? joiner : "") + tile.dataset.tile;
-  if (input.value.endsWith(suffix)) input.value = input.value.slice(0, -suffix.length);
-  tile.disabled = false;
-  delete tile.dataset.used;
+  const line = root.querySelector("[data-tile-line]");
+  if (line && line.lastElementChild) takeBack(root, line.lastElementChild);
 }
 
 function speak(button) {
@@ -66,6 +220,7 @@ function setUpSpeechRecognition(root) {
     recognition.onresult = (event) => {
       const input = answerInput(root);
       if (input) input.value = event.results[0][0].transcript;
+      updateCheck(root);
     };
     recognition.start();
   });
@@ -92,13 +247,27 @@ function start(root) {
     }
   }
   setUpSpeechRecognition(root);
+  setUpTeach(root, form);
+  setUpMatch(root);
+  if (form && !form.hasAttribute("data-locked")) setUpTiles(root);
+  if (form) {
+    form.addEventListener("input", () => updateCheck(root));
+    form.addEventListener("change", () => updateCheck(root));
+    updateCheck(root);
+  }
+  showHearts(root);
+  tickCountdowns();
+  if (root.dataset.verdict) feedbackCue(root.dataset.verdict);
+  else if (root.querySelector(".lesson-complete")) feedbackCue("complete");
   focusExercise(root);
 }
 
 // After each swap, focus goes to what comes next: the Continue button under the feedback, or the new
 // exercise's first control. (Run after htmx settles, which otherwise restores focus to the old element.)
 function focusExercise(root) {
-  const target = root.querySelector("[data-continue]") || root.querySelector("[autofocus]:not([disabled])");
+  const target = root.querySelector("[data-continue]")
+    || (root.classList.contains("lesson--teaching") && root.querySelector("[data-got-it]"))
+    || root.querySelector("form [autofocus]:not([disabled]), [data-out-of-hearts] [autofocus], .lesson-complete [autofocus]");
   if (target) target.focus();
 }
 
@@ -118,8 +287,18 @@ document.addEventListener("toggle", markHinted, true);  // toggle does not bubbl
 document.addEventListener("click", (event) => {
   const root = lessonRoot();
   if (!root) return;
+  const dialog = root.querySelector("[data-quit-dialog]");
+  if (event.target.closest("[data-keep]") && dialog) {
+    dialog.close();
+    return;
+  }
   const tile = event.target.closest("[data-tile]");
   if (tile) addTile(root, tile);
+  if (event.target.closest("[data-got-it]")) gotIt(root);
+  const placed = event.target.closest("[data-placed]");
+  if (placed) takeBack(root, placed);
+  const chip = event.target.closest("[data-match]");
+  if (chip) pickMatch(root, chip);
   if (event.target.closest("[data-undo]")) undoTile(root);
   const say = event.target.closest("[data-say]");
   if (say) speak(say);
@@ -131,25 +310,44 @@ document.addEventListener("click", (event) => {
       input.value = input.value.slice(0, at) + char.dataset.insert + input.value.slice(input.selectionEnd ?? at);
       input.focus();
       input.setSelectionRange(at + char.dataset.insert.length, at + char.dataset.insert.length);
+      updateCheck(root);
     }
   }
 });
+
+// ✕ asks before quitting (caught before htmx's boosted link sees the click; without JS it just leaves).
+document.addEventListener("click", (event) => {
+  const root = lessonRoot();
+  const dialog = root && root.querySelector("[data-quit-dialog]");
+  if (!dialog || !dialog.showModal || !event.target.closest("[data-quit]")) return;
+  event.preventDefault();
+  event.stopPropagation();
+  dialog.showModal();
+}, true);
 
 document.addEventListener("keydown", (event) => {
   const root = lessonRoot();
   if (!root || event.altKey || event.ctrlKey || event.metaKey) return;
   const active = document.activeElement;
   const continueLink = root.querySelector("[data-continue]");
+  if (active && active.closest("dialog")) return;
+  if (root.classList.contains("lesson--teaching")) {
+    if (event.key === "Enter" && !(active && active.matches("button:not([data-got-it]), a"))) {
+      event.preventDefault();
+      gotIt(root);
+    }
+    return;
+  }
   if (event.key === "Enter") {
     if (continueLink) {
       event.preventDefault();
       continueLink.click();
-    } else if (!(active && active.matches("input.answer-input, button, a"))) {
-      // A choice, a select or the page itself: Enter checks (a text field submits its form natively).
+    } else if (!(active && active.matches("button:not([disabled]), a"))) {
+      // A choice, a text field, a select or the page itself: Enter checks, once there is an answer.
       const check = root.querySelector("[data-check]");
       if (check) {
         event.preventDefault();
-        check.click();
+        if (!check.disabled) check.click();
       }
     }
     return;
@@ -163,9 +361,15 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     if (target.matches("[data-tile]")) {
       addTile(root, target);
+      const check = root.querySelector("[data-check]");
+      if (check && !check.disabled) check.focus();  // so Enter checks, as after picking a choice
+    } else if (target.matches("[data-match]")) {
+      target.focus();
+      pickMatch(root, target);
     } else {
       target.checked = true;
       target.focus();
+      updateCheck(root);
     }
   } else if (event.key === "Backspace" && tiles && !isTyping(active)) {
     event.preventDefault();
@@ -173,7 +377,36 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-document.addEventListener("htmx:load", () => start(lessonRoot()));
+// The celebration: XP counts up and the goal ring fills when the reward arrives (not with reduced motion).
+function celebrate(reward) {
+  if (!reward || reward.dataset.celebrated || !reward.closest("[data-lesson]")) return;
+  reward.dataset.celebrated = "1";
+  if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+  const xp = reward.querySelector("[data-count-up]");
+  if (xp) {
+    const total = Number(xp.dataset.countUp);
+    const text = xp.textContent;
+    const began = performance.now();
+    const step = (at) => {
+      const shown = Math.round(total * Math.min(1, (at - began) / 800));
+      xp.textContent = text.replace(String(total), String(shown));
+      if (shown < total) requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }
+  const ring = reward.querySelector(".goal-ring-fill");
+  if (ring) {
+    const full = ring.getAttribute("stroke-dasharray");
+    ring.setAttribute("stroke-dasharray", `0 ${full.split(" ")[1]}`);
+    requestAnimationFrame(() => requestAnimationFrame(() => ring.setAttribute("stroke-dasharray", full)));
+  }
+}
+
+document.addEventListener("htmx:load", (event) => {
+  start(lessonRoot());
+  const target = event.detail && event.detail.elt;
+  if (target && target.querySelector) celebrate(target.matches(".lesson-reward") ? target : target.querySelector(".lesson-reward"));
+});
 document.addEventListener("htmx:afterSettle", () => {
   const root = lessonRoot();
   if (root) focusExercise(root);

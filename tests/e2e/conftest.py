@@ -64,13 +64,17 @@ def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     from tests.learning.conftest import right_answer
 
     page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+    got_it(page)
     data = right_answer(app, step)
     form = page.locator("form[data-exercise]")
-    if step.type == "match_pairs":
+    if step.type == "match_pairs":  # tap a word, then its partner
         for key, value in data.items():
-            form.locator(f"#{key}").select_option(value)
+            form.locator(f'[data-match="left"][data-pair="{key.removeprefix("pair_")}"]').click()
+            form.locator(f'[data-match="right"][data-value="{value}"]').click()
     elif step.choices:
         form.locator(f'input[type=radio][value="{data["answer"]}"]').check()
+    elif step.type == "arrange_tiles" and form.locator("[data-tile-line]").count():
+        place_tiles(page, step, data["answer"])
     else:
         form.locator("input.answer-input").fill(data["answer"])
     form.get_by_role("button", name="Check").click()
@@ -83,3 +87,30 @@ def log_out_on_page(page) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile", exact=True).click()
     page.wait_for_url(re.compile(r"/account$"))
     page.get_by_role("button", name="Log out").click()
+
+
+def tile_words(step, answer: str) -> list[str]:
+    """The tiles of ``step`` that spell ``answer``, in order (longest first at each point)."""
+    words, rest = [], answer
+    while rest:
+        word = max((t for t in step.tiles if rest.startswith(t)), key=len)
+        words.append(word)
+        rest = rest[len(word):].lstrip(" ")
+    return words
+
+
+def place_tiles(page, step, answer: str) -> None:
+    """Tap the tiles that spell ``answer`` onto the answer line."""
+    used: set[int] = set()
+    for word in tile_words(step, answer):
+        index = next(i for i, tile in enumerate(step.tiles) if tile == word and i not in used)
+        used.add(index)
+        page.locator(f'[data-tile][data-key="{index + 1}"]').click()
+
+
+def got_it(page) -> None:
+    """A new word's teach card comes first: read it and press "Got it" (when the step shows one)."""
+    page.wait_for_selector("#exercise[data-ready]", state="attached")
+    button = page.locator("[data-got-it]")
+    if button.count() and button.is_visible():
+        button.click()

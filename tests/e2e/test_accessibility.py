@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import log_in_on_page
+from tests.e2e.conftest import got_it, log_in_on_page
 from tests.learning.conftest import first_skill_id
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,16 @@ def _friend_with_news(app, make_user, user_id: int) -> None:
     set_streak(app, ben.id, 30, local_day(now(), "America/Los_Angeles") - timedelta(days=1))
 
 
+def _refill_hearts(app, user_id: int) -> None:
+    from puchi.core.db import db
+    from puchi.progress.models import ProgressProfile
+
+    with app.app_context():
+        db.session.execute(ProgressProfile.__table__.update().where(ProgressProfile.user_id == user_id)
+                           .values(hearts=5))
+        db.session.commit()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, scheme):
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, color_scheme=scheme)
@@ -75,6 +85,10 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     check("skill page")
     page.get_by_role("button", name="Start the first lesson").click()
     page.wait_for_url(re.compile(r"/lessons/\d+$"))
+    page.wait_for_selector("#exercise[data-ready]", state="attached")
+    if page.locator("[data-got-it]").is_visible():  # a new word is taught before it is asked
+        check("lesson: teach card")
+        page.get_by_role("button", name="Got it").click()
     check("lesson: exercise")
     page.locator("form[data-exercise] input[type=radio]").first.check()
     page.get_by_role("button", name="Check").click()
@@ -82,15 +96,25 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
     check("lesson: feedback")
     page.locator("[data-continue]").click()
     for _ in range(40):  # finish the lesson (choose the first option; the summary screen is what we check)
-        page.locator("form[data-exercise]:not(:has([disabled])), .lesson-complete").first.wait_for()
+        page.locator("form[data-exercise]:not([data-locked]), .lesson-complete, [data-out-of-hearts]").first.wait_for()
         if page.locator(".lesson-complete").count():
             break
+        if page.locator("[data-out-of-hearts]").count():  # wrong picks used up the hearts: the sheet, then a refill
+            check("lesson: out of hearts")
+            _refill_hearts(app, ana.id)
+            page.reload()
+            continue
         form = page.locator("form[data-exercise]")
+        got_it(page)
         if form.locator("input[type=radio]").count():
             form.locator("input[type=radio]").first.check()
-        elif form.locator("select").count():
-            for select in form.locator("select").all():
-                select.select_option(index=1)
+        elif form.locator("[data-match-board]").count():  # tap each word, then partners until one fits
+            for left in form.locator('[data-match="left"]').all():
+                for right in form.locator('[data-match="right"]:not([disabled])').all():
+                    left.click()
+                    right.click()
+                    if left.is_disabled():
+                        break
         else:
             form.locator("input.answer-input").fill("x")
         form.get_by_role("button", name="Check").click()

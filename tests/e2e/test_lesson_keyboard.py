@@ -14,10 +14,10 @@ pytestmark = pytest.mark.e2e
 def _answer_with_keys(page, step, data):
     """Answer one step the way a keyboard user does: number keys for choices and tiles, typing, Enter."""
     keyboard = page.keyboard
-    if step.type == exercises.MATCH:
+    if step.type == exercises.MATCH:  # number keys: a word (1-4), then its partner (5-8)
         for n in range(len(step.item_ids)):
-            page.locator(f"#pair_{n}").focus()  # as Tab would reach it
-            keyboard.type(data[f"pair_{n}"])
+            keyboard.press(str(n + 1))
+            keyboard.press(str(len(step.left) + step.right.index(data[f"pair_{n}"]) + 1))
         keyboard.press("Enter")
     elif step.choices:
         keyboard.press(str(step.choices.index(data["answer"]) + 1))
@@ -82,6 +82,11 @@ def test_a_whole_lesson_by_keyboard(page, app, live_server, make_user, spanish):
             "() => !!(document.activeElement && document.activeElement.closest('form[data-exercise]'))"),
             timeout=5), "the new exercise should take the focus"
         step = session.steps[index]
+        if page.locator("[data-got-it]").is_visible():  # a new word's teach card first: Enter says "Got it"
+            page.keyboard.press("Enter")
+            assert wait_until(lambda: page.evaluate(
+                "() => !!(document.activeElement && document.activeElement.closest('form[data-exercise]'))"
+                " && !document.querySelector('.lesson--teaching')"), timeout=5)
         data = right_answer(app, step)
         if "wrong" not in verdicts and step.choices:
             data = wrong_answer(app, step)

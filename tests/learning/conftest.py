@@ -105,8 +105,10 @@ def right_answer(app, step: Step) -> dict[str, Any]:
 
 
 def wrong_answer(app, step: Step) -> dict[str, Any]:
-    if step.type == exercises.MATCH:
-        return {f"pair_{n}": "" for n in range(len(step.item_ids))}
+    if step.type == exercises.MATCH:  # every pair shifted by one: all wrong (an empty answer is refused)
+        right = right_answer(app, step)
+        names = sorted(right)
+        return {name: right[names[(n + 1) % len(names)]] for n, name in enumerate(names)}
     if step.choices:
         right = right_answer(app, step)["answer"]
         others = [c for c in step.choices if c != right]

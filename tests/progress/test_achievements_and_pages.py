@@ -58,13 +58,14 @@ def test_the_reward_shows_what_that_lesson_unlocked_even_on_reload_and_the_next_
     client = app.test_client()
     AuthActions(client).log_in(learner.email)
     first = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"}).text
-    assert "Achievement unlocked: Hard worker" in first and "+15 XP" in first
+    assert "<strong>Hard worker</strong>" in first and "+15 XP" in first
+    assert first.count('class="reward-achievements"') == 1  # every achievement named in one group
     again = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"}).text
     assert again == first  # reading the reward marks nothing, so a reload shows the same screen
 
     next_session = finish_lesson(app, learner.id)
     following = client.get(f"/progress/lesson-reward/{next_session}", headers={"HX-Request": "true"}).text
-    assert "Achievement unlocked: Hard worker" not in following and "XP" in following
+    assert "<strong>Hard worker</strong>" not in following and "XP" in following
 
 
 def test_another_learners_reward_shows_nothing(app, enrolled):

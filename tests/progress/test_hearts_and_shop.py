@@ -81,8 +81,8 @@ def test_a_learner_without_hearts_is_told_what_to_do(app, enrolled):
     AuthActions(client).log_in(learner.email)
     skill_id = first_skill_id(app)
     response = post_form(client, f"/skills/{skill_id}", {}, action=f"/skills/{skill_id}/lessons")
-    assert response.status_code == 403
-    assert "out of hearts" in response.text
+    assert response.status_code == 200  # a state of the game with its ways on, never an error page
+    assert "out of hearts" in response.text and "Refill for 30 gems" in response.text
 
 
 def test_relaxed_mode_turns_hearts_off(app, enrolled):
