@@ -8,7 +8,7 @@ Pure functions over loaded rows, so the choice is easy to test and costs no quer
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -47,6 +47,7 @@ class LessonMaterial:
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     desired_retention: float = 0.9
     timezone: str = "UTC"  # the learner's: due dates are compared in their calendar days
+    last_answered: Mapping[int, datetime] = field(default_factory=dict)  # item id → the learner's last answer
     predictor: difficulty.Predictor | None = None  # P(correct); None: the prior, from the cards alone
     target: tuple[float, float] = TARGET_SUCCESS  # the share of right answers a lesson aims at
 
@@ -175,7 +176,7 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
         card = material.cards[item.id]
         due = scheduler.is_due(card, material.now, material.timezone)
         weakness = scheduler.retrievability(card, material.now, material.desired_retention)
-        last_seen = epoch if due else (card.last_reviewed_at or epoch)
+        last_seen = epoch if due else (material.last_answered.get(item.id) or card.last_reviewed_at or epoch)
         return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, last_seen, weakness)
 
     ordered = sorted(candidates, key=urgency)

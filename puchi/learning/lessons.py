@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from puchi.accounts.models import User
 from puchi.core import events, hooks
@@ -178,12 +178,17 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
                     ) if skill else []
     vocabulary = _vocabulary(course)
     current = now()
+    # When each met item was last answered: practice answers leave the card alone, so the card cannot say.
+    last_answered = {item_id: at for item_id, at in db.session.execute(
+        select(Attempt.item_id, func.max(Attempt.created_at))
+        .where(Attempt.user_id == user.id, Attempt.item_id.in_(list(cards.keys())))
+        .group_by(Attempt.item_id)).tuples() if item_id is not None} if cards else {}
     predictor = difficulty_jobs.predictor_for(user.id, cards.values(), [*(i.id for i in skill_items), *cards],
                                               current, user.desired_retention)
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
                                          review_items=review_items, pool=pool, vocabulary=vocabulary,
                                          authored=authored, now=current, desired_retention=user.desired_retention,
-                                         timezone=user.timezone, predictor=predictor,
+                                         timezone=user.timezone, last_answered=last_answered, predictor=predictor,
                                          target=current_app.config["TARGET_SUCCESS"])
 
 
