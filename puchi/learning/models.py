@@ -236,6 +236,8 @@ class LessonSession(Model):
     __tablename__ = "lesson_sessions"
     __table_args__ = (
         Index("ix_lesson_sessions_user_status", "user_id", "status"),
+        Index("ix_lesson_sessions_started", "started_at", "user_id"),  # analytics: starts per day
+        Index("ix_lesson_sessions_completed", "completed_at", "user_id"),
         UniqueConstraint("user_id", "client_id"),
     )
 
@@ -259,7 +261,9 @@ class Attempt(Model):
     """One answer to one step: what was written, how it was judged, how long it took."""
 
     __tablename__ = "attempts"
-    __table_args__ = (UniqueConstraint("session_id", "step_index"),)
+    __table_args__ = (UniqueConstraint("session_id", "step_index"),
+                      # analytics: accuracy per item over a range of days, read from the index alone
+                      Index("ix_attempts_created_item_verdict", "created_at", "item_id", "verdict"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("lesson_sessions.id", ondelete="CASCADE"), index=True)
