@@ -13,6 +13,7 @@ from puchi.learning.models import (
     DictionaryEntry,
     Enrollment,
     Item,
+    ItemDayStats,
     LessonSession,
     Skill,
     SkillProgress,
@@ -24,5 +25,7 @@ def register(app: Flask) -> None:
     personal_data.register_no_personal_data(
         app, *(model.__tablename__ for model in (Course, Unit, Skill, Item, AuthoredExercise, DictionaryEntry)),
         why="course content, written by course authors")
+    personal_data.register_no_personal_data(app, ItemDayStats.__tablename__,
+                                            why="answers per item and day, counted over all learners")
     for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt):
         personal_data.register_owned(app, model)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from puchi.accounts.models import User
 from puchi.core import events, hooks
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Invalid, NotFound
-from puchi.core.upserts import insert_if_missing
+from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import exercises, grading, lesson_builder, lexicon, scheduler, services
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
@@ -25,6 +25,7 @@ from puchi.learning.models import (
     DictionaryEntry,
     Enrollment,
     Item,
+    ItemDayStats,
     LessonSession,
     SessionKind,
     Skill,
@@ -299,6 +300,9 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     db.session.add(Attempt(session_id=session.id, user_id=user.id, item_id=item.id if item else None,
                            step_index=step_index, exercise_type=step.type, answer=answer, verdict=verdict,
                            expected=expected, duration_ms=duration, created_at=current))
+    if item is not None:
+        insert_or_add(ItemDayStats, {"day": current.astimezone(UTC).date(), "item_id": item.id},
+                      {"attempts": 1, "correct": int(verdict in (Verdict.CORRECT, Verdict.ALMOST))})
     if verdict is Verdict.CORRECT:
         session.correct_count += 1
     elif verdict is Verdict.ALMOST:

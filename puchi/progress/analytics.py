@@ -30,12 +30,12 @@ def active_learners(days: Range) -> ActiveLearners:
         select(D.local_date, func.count(func.distinct(D.user_id)))
         .where(D.local_date >= days.first, D.local_date <= days.last).group_by(D.local_date))}
 
-    def distinct_since(first: date) -> int:
-        return db.session.scalar(select(func.count(func.distinct(D.user_id)))
-                                 .where(D.local_date >= first, D.local_date <= days.last)) or 0
-
-    return ActiveLearners(daily, distinct_since(days.last - timedelta(days=6)),
-                          distinct_since(days.last - timedelta(days=29)))
+    week_start_day, month_start_day = days.last - timedelta(days=6), days.last - timedelta(days=29)
+    weekly, monthly = db.session.execute(
+        select(func.count(func.distinct(case((D.local_date >= week_start_day, D.user_id)))),
+               func.count(func.distinct(D.user_id)))
+        .where(D.local_date >= month_start_day, D.local_date <= days.last)).one()
+    return ActiveLearners(daily, weekly or 0, monthly or 0)
 
 
 def streak_distribution() -> list[tuple[int, int | None, int]]:

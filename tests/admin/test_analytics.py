@@ -17,7 +17,7 @@ from puchi.core.db import action, db
 from puchi.core.errors import Forbidden
 from puchi.core.periods import MAX_RANGE_DAYS, Range
 from puchi.learning import services as learning
-from puchi.learning.models import Attempt, Course, Item, LessonSession, Skill, Unit
+from puchi.learning.models import Attempt, Course, Item, ItemDayStats, LessonSession, Skill, Unit
 from puchi.notifications import services as notifications
 from puchi.notifications.models import Delivery
 from puchi.progress import services as progress
@@ -84,6 +84,10 @@ def world(app, make_user):
                 step += 1
         db.session.add(Attempt(session_id=old.id, user_id=ids[2], item_id=hola.id, step_index=0,
                                exercise_type="translate", verdict="wrong", created_at=_at(date(2025, 1, 1))))
+        # The rollup the lesson player keeps with each answer (tests/learning/test_item_day_stats.py)
+        db.session.add_all([ItemDayStats(day=LAST, item_id=hola.id, attempts=12, correct=11),
+                            ItemDayStats(day=LAST, item_id=ojala.id, attempts=11, correct=3),
+                            ItemDayStats(day=date(2025, 1, 1), item_id=hola.id, attempts=1, correct=0)])
         for user_id, day in ((ids[0], LAST), (ids[1], LAST), (ids[0], LAST - timedelta(days=1)),
                              (ids[2], date(2026, 3, 17)), (ids[2], date(2026, 3, 24)),
                              (ids[3], LAST - timedelta(days=20))):
@@ -105,7 +109,8 @@ def test_each_domain_counts_its_figures(app, world):
         assert accounts.sign_ups_per_day(root, DAYS) == {date(2026, 3, 30): 2, date(2026, 3, 16): 1}
 
         lessons = learning.lesson_activity(root, DAYS)
-        assert lessons.starts == {LAST: 1, LAST - timedelta(days=1): 1} and lessons.completions == {LAST: 1}
+        assert lessons.starts == {LAST: 1, LAST - timedelta(days=1): 1}
+        assert lessons.completions == {LAST: 1, LAST - timedelta(days=1): 0}  # by the day the lesson started
         assert (lessons.learners_started, lessons.learners_completed) == (2, 1)
 
         skills, items = learning.accuracy(root, DAYS)
