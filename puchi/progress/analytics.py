@@ -26,15 +26,18 @@ class ActiveLearners:
 def active_learners(days: Range) -> ActiveLearners:
     """Learners with any activity on each day (by their own calendar day), and over the last week and month."""
     D = DailyActivity
+    # One row per learner and day (unique), so a day's rows are its active learners: no DISTINCT to sort.
     daily = {as_date(d): n for d, n in db.session.execute(
-        select(D.local_date, func.count(func.distinct(D.user_id)))
+        select(D.local_date, func.count())
         .where(D.local_date >= days.first, D.local_date <= days.last).group_by(D.local_date))}
 
     week_start_day, month_start_day = days.last - timedelta(days=6), days.last - timedelta(days=29)
+    learners = (select(func.max(D.local_date).label("last")).where(D.local_date >= month_start_day,
+                                                                    D.local_date <= days.last)
+                .group_by(D.user_id).subquery())  # grouped (hashed) rather than COUNT(DISTINCT) (sorted)
     weekly, monthly = db.session.execute(
-        select(func.count(func.distinct(case((D.local_date >= week_start_day, D.user_id)))),
-               func.count(func.distinct(D.user_id)))
-        .where(D.local_date >= month_start_day, D.local_date <= days.last)).one()
+        select(func.coalesce(func.sum(case((learners.c.last >= week_start_day, 1), else_=0)), 0),
+               func.count()).select_from(learners)).one()
     return ActiveLearners(daily, weekly or 0, monthly or 0)
 
 
@@ -66,13 +69,14 @@ def retention_cohorts(last_day: date, weeks: int = COHORT_WEEKS) -> list[Cohort]
         select(cohort, func.count()).where(P.created_at >= first_moment).group_by(cohort))}
     members = (select(P.user_id.label("user_id"), cohort.label("week"))
                .where(P.created_at >= first_moment).subquery())
-    offset = days_between(D.local_date, members.c.week) // 7
+    offset = (days_between(D.local_date, members.c.week) // 7).label("n")
+    active = (select(members.c.week.label("week"), offset, D.user_id)
+              .join(members, members.c.user_id == D.user_id)
+              .where(D.local_date >= first_week, D.local_date <= last_day, D.local_date >= members.c.week)
+              .group_by(members.c.week, offset, D.user_id).subquery())  # each learner once per week
     retained: dict[tuple[date, int], int] = {}
     for week, n, count in db.session.execute(
-            select(members.c.week, offset, func.count(func.distinct(D.user_id)))
-            .join(members, members.c.user_id == D.user_id)
-            .where(D.local_date >= first_week, D.local_date <= last_day, D.local_date >= members.c.week)
-            .group_by(members.c.week, offset)):
+            select(active.c.week, active.c.n, func.count()).group_by(active.c.week, active.c.n)):
         retained[(as_date(week), int(n))] = count
     cohorts = []
     for index in range(weeks):
