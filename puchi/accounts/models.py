@@ -42,7 +42,7 @@ class User(Model):
     leagues_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     avatar_color: Mapped[str] = mapped_column(String(16), default="teal")
     course_interest: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)  # sign-ups per day
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # GDPR deletion (puchi/accounts/deletion.py): erased at deletion_due_at unless cancelled; an erased

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from puchi.accounts import mfa_status, passwords, roles, tokens
@@ -52,9 +52,10 @@ from puchi.accounts.validation import (
     normalize_email,
     timezones,
 )
-from puchi.core import events, outbox, throttle
+from puchi.core import events, outbox, periods, throttle
 from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from puchi.core.periods import Range
 from puchi.core.upserts import insert_if_missing
 
 SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -717,3 +718,14 @@ def record_consent(user_id: int, kind: str, granted: bool, *, source: str, choic
     from puchi.accounts import consents
 
     consents.record(user_id, kind, granted, source=source, choices=choices)
+
+
+# --- Figures for the staff's analytics -------------------------------------------------------------------
+
+def sign_ups_per_day(viewer: User, days: Range) -> dict[date, int]:
+    """Accounts made on each UTC day of the range. :raises Forbidden: the viewer may not see analytics."""
+    require_capability(viewer, Capability.ANALYTICS)
+    day = periods.utc_day(User.created_at)
+    rows = db.session.execute(select(day, func.count()).where(User.created_at >= days.start,
+                                                              User.created_at < days.end).group_by(day))
+    return {periods.as_date(d): n for d, n in rows}

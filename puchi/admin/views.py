@@ -3,20 +3,25 @@ dashboard, the notification send log (with the failed sends and a retry button) 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from puchi.accounts import audit
 from puchi.accounts import services as accounts
-from puchi.admin import figures
+from puchi.admin import analytics, figures
+from puchi.admin import search as staff_search
 from puchi.billing import services as billing
 from puchi.core.db import now
-from puchi.core.errors import Forbidden
+from puchi.core.errors import Forbidden, NotFound
+from puchi.core.events import EventFilter
 from puchi.core.htmx import render_page
 from puchi.core.inputs import parse_int
+from puchi.core.periods import Range
 from puchi.notifications import services as notifications
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,3 +81,84 @@ def billing_figures() -> ResponseReturnValue:
     report = billing.analytics_report(viewer, start, today)
     return render_page("admin/billing.html", configured=True, report=report, months=months,
                        month_choices=(3, 6, 12, 24), charts=figures.billing_charts(report))
+
+
+def _audit_filter() -> tuple[EventFilter, dict[str, str]]:
+    """The audit log's filter from the query string (anything unreadable is left out), and the form's values."""
+    form = {key: request.args.get(key, "").strip()[:254] for key in ("actor", "type", "subject_type",
+                                                                      "subject_id", "start", "end")}
+    where = EventFilter(
+        name_prefix=form["type"][:64] or None,
+        subject_type=form["subject_type"][:32] or None,
+        subject_id=parse_int(form["subject_id"], minimum=0, maximum=2**63 - 1) if form["subject_id"] else None,
+        start=audit.parse_moment(form["start"]),
+        end=audit.parse_moment(form["end"], end_of_day=True),
+    )
+    return where, form
+
+
+@bp.get("/audit")
+def audit_log() -> ResponseReturnValue:
+    """The events table, newest first, filtered by actor, type, subject and time; read-only."""
+    where, form = _audit_filter()
+    before = parse_int(request.args.get("before"), minimum=1, maximum=2**63 - 1)
+    page = audit.audit_page(current_user._get_current_object(), where, actor=form["actor"], before_id=before)
+    query = {key: value for key, value in form.items() if value}
+    return render_page("admin/audit.html", page=page, form=form, query=query)
+
+
+@bp.get("/audit.csv")
+def audit_export() -> ResponseReturnValue:
+    """The filtered log as CSV, streamed (at most audit.MAX_EXPORT_ROWS rows, newest first)."""
+    where, form = _audit_filter()
+    lines = audit.audit_csv(current_user._get_current_object(), where, actor=form["actor"])  # checks now
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def stream() -> Iterator[str]:
+        with app.app_context():  # a context (and database session) of its own, while the body is sent
+            yield from lines
+
+    return Response(stream(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+
+
+def _report_range() -> Range:
+    """The days asked for (?start=&end=, ISO dates), made sane: at most periods.MAX_RANGE_DAYS, up to today."""
+    def day(name: str) -> date | None:
+        moment = audit.parse_moment(request.args.get(name))
+        return moment.date() if moment else None
+
+    return Range.bounded(day("start"), day("end"), now().date())
+
+
+@bp.get("/analytics", defaults={"section": "usage"})
+@bp.get("/analytics/<section>")
+def analytics_page(section: str) -> ResponseReturnValue:
+    """Usage, learning, retention and notification figures, each as tables (with CSV) and SVG charts."""
+    if section not in analytics.SECTIONS:
+        raise NotFound()
+    days = _report_range()
+    report = analytics.section(current_user._get_current_object(), section, days)
+    return render_page("admin/analytics.html", report=report, days=days, sections=analytics.SECTIONS)
+
+
+@bp.get("/analytics/<section>/<table>.csv")
+def analytics_csv(section: str, table: str) -> ResponseReturnValue:
+    """One of a page's tables as CSV (its cells made safe for spreadsheets)."""
+    if section not in analytics.SECTIONS:
+        raise NotFound()
+    days = _report_range()
+    report = analytics.section(current_user._get_current_object(), section, days)
+    found = next((t for t in report.tables if t.key == table), None)
+    if found is None:
+        raise NotFound()
+    body = "".join(audit.csv_lines([found.header, *found.rows]))
+    name = f"{section}-{table}-{days.first.isoformat()}-{days.last.isoformat()}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    """One search over content (for editors) and learners (for support), accent-insensitive."""
+    results = staff_search.search(current_user._get_current_object(), request.args.get("q", ""))
+    return render_page("admin/search.html", results=results)

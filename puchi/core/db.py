@@ -113,9 +113,9 @@ def _sqlite_write_lock_up_front(connection: Any) -> None:
 
 
 # What the migrations create outside the models: SQLite's FTS5 table (and its shadow tables) and
-# PostgreSQL's full-text expression index, both for dictionary search.
-UNMODELLED_TABLE_PREFIXES = ("items_fts",)
-UNMODELLED_INDEXES = {"ix_items_search"}
+# PostgreSQL's full-text expression index, both for dictionary search and the staff's search of learners.
+UNMODELLED_TABLE_PREFIXES = ("items_fts", "users_fts")
+UNMODELLED_INDEXES = {"ix_items_search", "ix_users_search"}
 
 
 def include_in_schema_comparison(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -18,12 +18,12 @@ import logging
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar, Self, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Integer, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from puchi.core.db import JSONType, Model, UTCDateTime, db, now
@@ -174,3 +174,55 @@ def record(
     for subscriber in list(_subscribers().get(event.name, ())):
         subscriber(row, event)
     return row
+
+
+# --- Reading the log (the audit log and analytics; core knows no domain, callers check who may read) -----
+
+@dataclasses.dataclass(frozen=True)
+class EventFilter:
+    """Which rows of the log to read: every field left None matches everything."""
+
+    actor_id: int | None = None
+    name_prefix: str | None = None  # "user." matches every accounts event; a whole name matches itself
+    subject_type: str | None = None
+    subject_id: int | None = None
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+
+
+def _filtered(query: Select[tuple[Event]], where: EventFilter) -> Select[tuple[Event]]:
+    if where.actor_id is not None:
+        query = query.where(Event.actor_id == where.actor_id)
+    if where.name_prefix:
+        query = query.where(Event.name.startswith(where.name_prefix, autoescape=True))
+    if where.subject_type is not None:
+        query = query.where(Event.subject_type == where.subject_type)
+    if where.subject_id is not None:
+        query = query.where(Event.subject_id == where.subject_id)
+    if where.start is not None:
+        query = query.where(Event.created_at >= where.start)
+    if where.end is not None:
+        query = query.where(Event.created_at < where.end)
+    return query
+
+
+def event_page(where: EventFilter, *, before_id: int | None = None, limit: int = 50) -> list[Event]:
+    """The newest rows matching ``where`` (older than ``before_id`` when given: keyset pagination, newest
+    first). At most ``limit`` rows."""
+    query = _filtered(select(Event), where)
+    if before_id is not None:
+        query = query.where(Event.id < before_id)
+    return list(db.session.scalars(query.order_by(Event.id.desc()).limit(limit)))
+
+
+def iter_events(where: EventFilter, *, max_rows: int, batch: int = 1000) -> Iterator[Event]:
+    """Every row matching ``where``, newest first, at most ``max_rows``, read ``batch`` rows at a time."""
+    before_id: int | None = None
+    left = max_rows
+    while left > 0:
+        rows = event_page(where, before_id=before_id, limit=min(batch, left))
+        if not rows:
+            return
+        yield from rows
+        left -= len(rows)
+        before_id = rows[-1].id  # the session's identity map is weak: read rows do not pile up

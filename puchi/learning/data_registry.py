@@ -16,6 +16,7 @@ from puchi.learning.models import (
     Enrollment,
     Item,
     LearnerFsrsParameters,
+    ItemDayStats,
     LessonSession,
     Skill,
     SkillProgress,
@@ -32,5 +33,7 @@ def register(app: Flask) -> None:
     personal_data.register_no_personal_data(
         app, DifficultyModel.__tablename__,
         why="the P(correct) model: coefficients and per-item answer counts summed over all learners")
+    personal_data.register_no_personal_data(app, ItemDayStats.__tablename__,
+                                            why="answers per item and day, counted over all learners")
     for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt, LearnerFsrsParameters):
         personal_data.register_owned(app, model)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -14,7 +14,7 @@ from puchi.accounts.models import User
 from puchi.core import events, hooks
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
-from puchi.core.upserts import insert_if_missing
+from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import difficulty_jobs, exercises, grading, lesson_builder, lexicon, scheduler, services
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
@@ -30,6 +30,7 @@ from puchi.learning.models import (
     DictionaryEntry,
     Enrollment,
     Item,
+    ItemDayStats,
     LearnerFsrsParameters,
     LessonSession,
     SessionKind,
@@ -351,6 +352,9 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
                       expected=expected, duration_ms=duration, hinted=hinted, review_kind=REVIEW_PRACTICE,
                       rating=None, created_at=current)
     db.session.add(attempt)
+    if item is not None:
+        insert_or_add(ItemDayStats, {"day": current.astimezone(UTC).date(), "item_id": item.id},
+                      {"attempts": 1, "correct": int(verdict in (Verdict.CORRECT, Verdict.ALMOST))})
     if verdict is Verdict.CORRECT:
         session.correct_count += 1
     elif verdict is Verdict.ALMOST:

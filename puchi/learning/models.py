@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -236,6 +236,8 @@ class LessonSession(Model):
     __tablename__ = "lesson_sessions"
     __table_args__ = (
         Index("ix_lesson_sessions_user_status", "user_id", "status"),
+        # analytics: starts, completions and learners per day, read from the index alone
+        Index("ix_lesson_sessions_started", "started_at", "user_id", "completed_at"),
         UniqueConstraint("user_id", "client_id"),
     )
 
@@ -324,3 +326,16 @@ class DifficultyModel(Model):
     item_rates: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # item id → [right, answers]
     metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # held-out log-loss and more
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemDayStats(Model):
+    """Answers to each item on each UTC day, and how many were right (an "almost" counts as right): a rollup
+    kept in step with every attempt, so the staff's accuracy figures read a few rows per item and day instead
+    of millions of attempts."""
+
+    __tablename__ = "item_day_stats"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)

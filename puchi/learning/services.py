@@ -16,12 +16,16 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import Select, case, func, select, update
 
+from puchi.accounts import services as accounts
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
+from puchi.core.periods import Range
 from puchi.core.upserts import insert_if_missing
-from puchi.learning import scheduler
+from puchi.learning import analytics, scheduler, search
+from puchi.learning.analytics import Accuracy as Accuracy
+from puchi.learning.analytics import LessonActivity as LessonActivity
 from puchi.learning.events import CourseEnrolled
 from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
@@ -37,6 +41,7 @@ from puchi.learning.models import (
     SkillProgress,
     Unit,
 )
+from puchi.learning.search import ContentHit as ContentHit
 
 MAX_LEVEL = 5
 LOCKED, AVAILABLE, IN_PROGRESS, MASTERED = "locked", "available", "in_progress", "mastered"
@@ -363,3 +368,28 @@ def extra_practice_modes(user: User) -> bool:
     """Whether the practice hub's extra modes are open to ``user``. The review of what is due (``/practice``)
     is free to everyone; the hub's other modes ask here."""
     return _asks_yes(_PRACTICE_CHECKS, user)
+
+
+# --- Figures for the staff's analytics (each call checks the viewer may see them) -------------------------
+
+
+def lesson_activity(viewer: User, days: Range) -> analytics.LessonActivity:
+    """Lessons started and completed per UTC day, and how many learners did each. :raises Forbidden:"""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    return analytics.lesson_activity(days)
+
+
+def accuracy(viewer: User, days: Range) -> tuple[list[analytics.Accuracy], list[analytics.Accuracy]]:
+    """How often each skill and each item was answered right in the range: (per skill, per item), unsorted.
+    :raises Forbidden:"""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    items = analytics.accuracy_by_item(days)
+    return analytics.accuracy_by_skill(items), items
+
+
+
+def search_content(viewer: User, query: str, limit: int = search.MAX_RESULTS) -> list[search.ContentHit]:
+    """Courses, skills, words and phrases matching ``query`` (accent-insensitive), drafts included, for the
+    staff's search. :raises Forbidden: the viewer may not edit content."""
+    accounts.require_capability(viewer, accounts.Capability.CONTENT)
+    return search.search_content(query, limit)

@@ -23,11 +23,12 @@ from sqlalchemy import func, select, update
 from puchi.accounts import services as accounts
 from puchi.accounts.models import User
 from puchi.billing import services as billing
-from puchi.core import mail, outbox
+from puchi.core import events, mail, outbox
 from puchi.core.db import action, db, now
 from puchi.core.errors import Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.notifications import schedule
+from puchi.notifications.events import DeliveryRetried
 from puchi.notifications.models import (
     ALWAYS_ON,
     BILLING_KINDS,
@@ -312,8 +313,9 @@ def recent_deliveries(user: User, limit: int = 20) -> list[Delivery]:
 
 
 @action
-def retry_delivery(delivery_id: int) -> bool:
-    """Send a failed delivery again (an operator's retry once the cause is fixed). Commits.
+def retry_delivery(delivery_id: int, actor_id: int | None = None) -> bool:
+    """Send a failed delivery again (an operator's retry once the cause is fixed), recorded for the audit log
+    with the operator as actor. Commits.
 
     Its outbox message has given up, so a new one is queued; the delivery key still makes it send once."""
     delivery = db.session.get(Delivery, delivery_id)
@@ -322,5 +324,7 @@ def retry_delivery(delivery_id: int) -> bool:
     source, channel = delivery.key.rsplit(":", 1)
     delivery.status = "sending"
     outbox.add("notifications.deliver", {"source": source, "channel": channel})
+    events.record(DeliveryRetried(channel=delivery.channel, kind=delivery.kind), actor_id=actor_id,
+                  subject=("delivery", delivery.id))
     return True
 

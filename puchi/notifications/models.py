@@ -87,7 +87,7 @@ class Delivery(Model):
     status: Mapped[str] = mapped_column(String(12), default="sending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(2000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)  # sends per period
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -11,6 +11,7 @@ from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFail
 from puchi.core import events, outbox
 from puchi.core.db import action, db, rowcount
 from puchi.core.errors import NotFound
+from puchi.core.periods import Range
 from puchi.core.upserts import insert_if_missing
 from puchi.notifications import channels
 from puchi.notifications.models import OUTSIDE_CENTRE, Delivery, Notification
@@ -174,4 +175,15 @@ def delivery_log(viewer: User, status: str) -> tuple[list[Delivery], dict[str, i
 def retry_failed_delivery(viewer: User, delivery_id: int) -> bool:
     """Send a failed delivery again; False when it is not a failed one. :raises Forbidden: not an operator."""
     accounts.require_capability(viewer, accounts.Capability.OPERATIONS)
-    return channels.retry_delivery(delivery_id)
+    return channels.retry_delivery(delivery_id, actor_id=viewer.id)
+
+
+def sends_by_channel(viewer: User, days: Range) -> list[tuple[str, str, int]]:
+    """Sends made in the range, counted by channel and outcome (status): (channel, status, count).
+    :raises Forbidden: the viewer may not see analytics."""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    D = Delivery
+    rows = db.session.execute(select(D.channel, D.status, func.count()).where(D.created_at >= days.start,
+                                                                              D.created_at < days.end)
+                              .group_by(D.channel, D.status).order_by(D.channel, D.status))
+    return [(channel, status, count) for channel, status, count in rows]

@@ -31,7 +31,7 @@ class ProgressProfile(Model):
     hearts_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     gems: Mapped[int] = mapped_column(default=0)
     league_tier: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)  # retention cohorts
 
 
 class XpEntry(Model):
@@ -53,7 +53,8 @@ class DailyActivity(Model):
     """What a learner did on one day of their own calendar: the streak and the heatmap read these."""
 
     __tablename__ = "daily_activity"
-    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+    __table_args__ = (UniqueConstraint("user_id", "local_date"),
+                      Index("ix_daily_activity_date_user", "local_date", "user_id"))  # active learners
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -16,15 +16,19 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select, update
 
+from puchi.accounts import services as accounts
 from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Forbidden, Invalid, PaymentRequired
+from puchi.core.periods import Range
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import services as learning
 from puchi.learning.events import ItemReviewed, LessonCompleted, SessionKind, Verdict
-from puchi.progress import achievements, leagues, rules, streaks
+from puchi.progress import achievements, analytics, leagues, rules, streaks
+from puchi.progress.analytics import ActiveLearners as ActiveLearners
+from puchi.progress.analytics import Cohort as Cohort
 from puchi.progress.events import AchievementUnlocked, GoalReached, ShopPurchased, StreakMilestone
 from puchi.progress.models import (
     MAX_FREEZES,
@@ -450,3 +454,24 @@ def week_totals(user_ids: list[int], first: date, last: date) -> dict[int, WeekT
         .group_by(DailyActivity.user_id))
     return {user_id: WeekTotals(int(xp or 0), int(lessons or 0), int(seconds or 0), int(days or 0))
             for user_id, xp, lessons, seconds, days in rows}
+
+
+# --- Figures for the staff's analytics (each call checks the viewer may see them) -------------------------
+
+
+def active_learners(viewer: User, days: Range) -> analytics.ActiveLearners:
+    """Daily active learners over the range, and weekly and monthly ones at its end. :raises Forbidden:"""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    return analytics.active_learners(days)
+
+
+def streak_distribution(viewer: User) -> list[tuple[int, int | None, int]]:
+    """Learners per current-streak bucket: (low, high or None, count). :raises Forbidden:"""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    return analytics.streak_distribution()
+
+
+def retention_cohorts(viewer: User, last_day: date) -> list[analytics.Cohort]:
+    """Week-N retention of the last sign-up weeks up to ``last_day``. :raises Forbidden:"""
+    accounts.require_capability(viewer, accounts.Capability.ANALYTICS)
+    return analytics.retention_cohorts(last_day)

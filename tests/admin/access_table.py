@@ -16,4 +16,10 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/deliveries"):                         (302, 403, 403, 403, 200, 302),
     ("POST", "/admin/deliveries/<int:delivery_id>/retry"): (302, 403, 403, 403, 302, 302),
     ("GET", "/admin/billing"):                            (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/audit"):                              (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/audit.csv"):                          (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/search"):                             (302, 403, 200, 200, 200, 302),
+    ("GET", "/admin/analytics"):                          (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/analytics/<section>"):                (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/analytics/<section>/<table>.csv"):    (302, 403, 403, 403, 200, 302),
 }

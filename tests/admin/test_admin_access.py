@@ -33,7 +33,7 @@ def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
         db.session.add(failed)
         db.session.flush()
         delivery_id = failed.id
-    values = {"<int:delivery_id>": str(delivery_id)}
+    values = {"<int:delivery_id>": str(delivery_id), "<section>": "retention", "<table>": "streaks"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 
