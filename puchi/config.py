@@ -107,6 +107,8 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
                                            "5 per 5 minutes;10 per hour;20 per day"),
         # MFA: code entry per client address, and wrong codes per account from any address.
         "RATELIMIT_MFA": env.get("PUCHI_RATELIMIT_MFA", "10 per minute;60 per hour"),
+        # Reports of profiles and messages, per reporter (puchi/social/moderation.py).
+        "RATELIMIT_REPORTS": env.get("PUCHI_RATELIMIT_REPORTS", "5 per minute;20 per day"),
         "RATELIMIT_MFA_ACCOUNT": env.get("PUCHI_RATELIMIT_MFA_ACCOUNT", "5 per 5 minutes;15 per hour;30 per day"),
         # Encrypts TOTP secrets at rest; without it a key derived from SECRET_KEY is used.
         "MFA_ENCRYPTION_KEY": env.get("PUCHI_MFA_ENCRYPTION_KEY") or None,

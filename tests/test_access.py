@@ -115,6 +115,9 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("GET", "/messages/<username>"):                               (302, 200, 403, 403),
     ("POST", "/messages/<username>"):                              (302, 422, 403, 403),
     ("POST", "/messages/<username>/read"):                         (302, 302, 403, 403),
+    # Reports: a blank form (no reason) is refused with a note on the page it came from, before anything else.
+    ("POST", "/messages/report/<int:message_id>"):                 (302, 302, 302, 302),
+    ("POST", "/u/<username>/report"):                              (302, 302, 302, 302),
     ("POST", "/u/<username>/cheer"):                               (302, 302, 403, 403),
     ("POST", "/u/<username>/nudge"):                               (302, 302, 403, 403),
     ("GET", "/feed"):                                              (302, 200, 200, 200),
@@ -229,7 +232,7 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         ana_name, ben_name = social.profile_of(ana).username, social.profile_of(ben).username
         social.follow(ana, ben_name)
         social.follow(ben, ana_name)
-        messages.send(ben, ana_name, "Hola, Ana")
+        message_id = messages.send(ben, ana_name, "Hola, Ana").id
         learning.enroll(ana, spanish)
         skill_id = db.session.scalar(select(Skill.id).join(Course).where(Course.slug == spanish,
                                                                          Skill.path_position == 0))
@@ -267,7 +270,7 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
                "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id,
                "device_id": device.id, "passkey_id": passkey.id,
-               "login_session_id": login_session_id}
+               "login_session_id": login_session_id, "message_id": message_id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),

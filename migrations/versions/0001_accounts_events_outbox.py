@@ -59,7 +59,8 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('email_verified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('pending_email', sa.String(length=254), nullable=True),
-    sa.Column('is_admin', sa.Boolean(), nullable=False),
+    # A default, so a test that writes through today's models (which have no is_admin) into this schema can.
+    sa.Column('is_admin', sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('daily_goal', sa.Integer(), nullable=False),

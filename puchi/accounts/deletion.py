@@ -43,11 +43,17 @@ def request_deletion(user: User, *, password: str, confirmation: str) -> datetim
 
 @action
 def _schedule(user: User) -> datetime:
+    return schedule_deletion(user, actor_id=user.id)
+
+
+def schedule_deletion(user: User, *, actor_id: int) -> datetime:
+    """Inside an action: schedule the erasure after the grace period (the learner is emailed, and may still
+    cancel); ``actor_id`` is the learner, or support acting on their request."""
     if user.deletion_due_at is not None:
         return user.deletion_due_at
     due = now() + timedelta(days=current_app.config["DELETION_GRACE_DAYS"])
     user.deletion_due_at = due
-    events.record(DeletionRequested(due_at=due.isoformat()), actor_id=user.id, subject=("user", user.id))
+    events.record(DeletionRequested(due_at=due.isoformat()), actor_id=actor_id, subject=("user", user.id))
     outbox.add("accounts.deletion_scheduled_email", {"user_id": user.id})
     return due
 
@@ -93,5 +99,6 @@ def anonymise_user(user_id: int) -> None:
     user.pending_email = user.pending_email_expires_at = user.email_verified_at = None
     user.course_interest = user.last_login_at = None
     user.role = "learner"
+    user.suspension_reason = None
     user.locale, user.timezone = "en", "UTC"
     user.deletion_due_at, user.deleted_at = None, now()

@@ -192,3 +192,36 @@ class SessionSignedOut(DomainEvent):
 
     name = "user.session_signed_out"
     session_id: int
+
+
+# --- What staff did to an account (the actor is the staff member) -------------------------------------------
+
+@dataclass(frozen=True)
+class UserSuspended(DomainEvent):
+    """Support suspended the account: it cannot log in and every session of it ended."""
+
+    name = "user.suspended"
+    reason: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True)
+class UserRestored(DomainEvent):
+    """Support lifted a suspension."""
+
+    name = "user.restored"
+
+
+@dataclass(frozen=True)
+class VerificationResent(DomainEvent):
+    """Support sent the account a fresh verification link."""
+
+    name = "user.verification_resent"
+
+
+@dataclass(frozen=True)
+class PasswordResetForced(DomainEvent):
+    """Support made the password stop working, ended every session and emailed a reset link."""
+
+    name = "user.password_reset_forced"
+    sessions_ended: int

@@ -46,6 +46,11 @@ def _hash(token: str) -> str:
 def request_export(user: User) -> DataExport:
     """Ask for a copy of everything Puchi holds about the learner; a job builds it and emails a link. Commits.
     While one is being built, asking again returns that one."""
+    return queue_export(user, actor_id=user.id)
+
+
+def queue_export(user: User, *, actor_id: int) -> DataExport:
+    """Inside an action: as :func:`request_export`, asked by ``actor_id`` (the learner, or support for them)."""
     waiting = db.session.scalar(select(DataExport).where(DataExport.user_id == user.id,
                                                          DataExport.status == PENDING))
     if waiting is not None:
@@ -53,7 +58,7 @@ def request_export(user: User) -> DataExport:
     export = DataExport(user_id=user.id, status=PENDING, requested_at=now())
     db.session.add(export)
     db.session.flush()
-    events.record(DataExportRequested(export_id=export.id), actor_id=user.id, subject=("user", user.id))
+    events.record(DataExportRequested(export_id=export.id), actor_id=actor_id, subject=("user", user.id))
     outbox.add("accounts.build_export", {"export_id": export.id, "user_id": user.id})
     return export
 

@@ -16,10 +16,10 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from puchi.accounts import mfa_status, passwords, roles, tokens
+from puchi.accounts import deletion, exports, mfa_status, passwords, roles, tokens
 from puchi.accounts.events import (
     EmailChanged,
     EmailChangeDropped,
@@ -30,6 +30,7 @@ from puchi.accounts.events import (
     LoginFailed,
     PasswordChanged,
     PasswordReset,
+    PasswordResetForced,
     PasswordResetRequested,
     PreferencesChanged,
     ProfileChanged,
@@ -37,9 +38,12 @@ from puchi.accounts.events import (
     SessionsRevoked,
     SignUpAttempted,
     UserCreated,
+    UserRestored,
     UserSignedUp,
+    UserSuspended,
+    VerificationResent,
 )
-from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession
+from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession, fold_for_search
 from puchi.accounts.roles import Capability, Role
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
@@ -65,6 +69,7 @@ LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-ac
 EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
 ADMIN_NEEDS_MFA = "admin_needs_mfa"  # a staff account without a second factor (MFA): sent to set one up
+ACCOUNT_SUSPENDED = "account_suspended"  # support suspended the account: no log-in, the page says why
 
 
 # --- Roles (puchi/accounts/roles.py): who may use the admin pages, checked by each service that offers one --
@@ -122,7 +127,7 @@ def set_role(actor: User, user_id: int, role: str) -> User:
     """
     require_capability(actor, Capability.ROLES)
     if role not in {r.value for r in Role}:
-        raise Invalid({"role": [_l("Choose one of the roles.")]})
+        raise Invalid(fields={"role": [_l("Choose one of the roles.")]})
     if user_id == actor.id:
         raise Conflict(_l("You cannot change your own role."), code="own_role")
     user = db.session.get(User, user_id, with_for_update=True)
@@ -359,6 +364,8 @@ def log_in(email: str, password: str, *, remember: bool, user_agent: str = "",
         _record_failed_login(user.id)
         raise Invalid(fields={"form": [_l("That email and password don't match.")]}, code="wrong_credentials")
     throttle.clear(LOGIN_FAILURES, _account_key(address))
+    if user.suspended_at is not None:  # the password was right: only its owner learns why they cannot log in
+        raise Invalid(fields={"form": [suspension_notice(user)]}, code=ACCOUNT_SUSPENDED)
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     if mfa_status.second_factor_due(user.id, device_cookie):
         if rehashed is not None:
@@ -394,7 +401,12 @@ def _start_session(user: User, *, remember: bool, user_agent: str, password_hash
 
 
 def open_session(user: User, *, remember: bool, user_agent: str) -> str:
-    """Inside an action: open a new server-side session for ``user``; returns the key for the cookie."""
+    """Inside an action: open a new server-side session for ``user``; returns the key for the cookie.
+
+    :raises Forbidden: ``account_suspended``, whatever way in (password, second factor, passkey, provider).
+    """
+    if user.suspended_at is not None:
+        raise Forbidden(suspension_notice(user), code=ACCOUNT_SUSPENDED)
     key = secrets.token_urlsafe(32)
     current = now()
     lifetime = (timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"]) if remember
@@ -424,6 +436,8 @@ def load_session_user(login_id: str) -> User | None:
     )
     current = now()
     if session is None or session.revoked_at is not None or session.expires_at <= current:
+        return None
+    if session.user.suspended_at is not None:  # its sessions were revoked; this holds even for a stray one
         return None
     if current - session.last_seen_at > SESSION_TOUCH_INTERVAL:
         _touch_session(session.id, current)
@@ -729,3 +743,163 @@ def sign_ups_per_day(viewer: User, days: Range) -> dict[date, int]:
     rows = db.session.execute(select(day, func.count()).where(User.created_at >= days.start,
                                                               User.created_at < days.end).group_by(day))
     return {periods.as_date(d): n for d, n in rows}
+
+
+# --- Staff: finding learners and acting on their accounts (the admin's Learners section) ------------------------
+
+LEARNERS_PAGE_SIZE = 25
+MAX_SEARCH_LENGTH = 100
+SUSPENSION_REASON_MAX = 500
+
+
+def suspension_notice(user: User) -> str:
+    """What a suspended learner is told when they try to log in."""
+    return str(_l("Your account is suspended: %(reason)s. Write to support if you think this is a mistake.",
+                  reason=user.suspension_reason or _l("no reason given")))
+
+
+def learner_search(text: str) -> Select[User]:
+    """Accounts whose name or email contains ``text``, ignoring case and accents ("zoe" finds "Zoë"), newest
+    first; deleted accounts left out. A Select (no permission check): callers check and add their own limit."""
+    query = select(User).where(User.deleted_at.is_(None))
+    folded = fold_for_search(text.strip())[:MAX_SEARCH_LENGTH]
+    if folded:
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(User.search_key.like(f"%{escaped}%", escape="\\"))
+    return query.order_by(User.id.desc())
+
+
+@dataclass(frozen=True)
+class LearnerPage:
+    users: list[User]
+    next_before: int | None  # the ``before`` of the next page, or None on the last one
+
+
+def search_learners(viewer: User, text: str, *, before: int | None = None,
+                    per_page: int = LEARNERS_PAGE_SIZE) -> LearnerPage:
+    """A page of :func:`learner_search` (keyset: ids below ``before``). :raises Forbidden: not support."""
+    require_capability(viewer, Capability.LEARNERS)
+    query = learner_search(text)
+    if before is not None:
+        query = query.where(User.id < before)
+    users = list(db.session.scalars(query.limit(per_page + 1)))
+    more = len(users) > per_page
+    users = users[:per_page]
+    return LearnerPage(users, users[-1].id if more and users else None)
+
+
+def learner_for(viewer: User, user_id: int) -> User:
+    """An account as staff see it. :raises Forbidden: not support. :raises NotFound: no such account."""
+    require_capability(viewer, Capability.LEARNERS)
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound
+    return user
+
+
+def learner_sessions(viewer: User, user_id: int) -> list[UserSession]:
+    """The account's signed-in devices, latest first. :raises Forbidden, NotFound: as :func:`learner_for`."""
+    return active_sessions(learner_for(viewer, user_id))
+
+
+def recent_events_of(viewer: User, user_id: int, limit: int = 20) -> list[events.Event]:
+    """The latest events about the account or done by it. :raises Forbidden, NotFound: as :func:`learner_for`."""
+    learner_for(viewer, user_id)
+    about = select(events.Event).where(events.Event.subject_type == "user", events.Event.subject_id == user_id)
+    by = select(events.Event).where(events.Event.actor_id == user_id)
+    latest = list(db.session.scalars(about.order_by(events.Event.id.desc()).limit(limit)))
+    latest += db.session.scalars(by.order_by(events.Event.id.desc()).limit(limit))
+    unique = {event.id: event for event in latest}
+    return sorted(unique.values(), key=lambda event: event.id, reverse=True)[:limit]
+
+
+def _target_for(actor: User, user_id: int) -> User:
+    """Inside an action: the account a staff action is about, locked. Staff never act on themselves, and only
+    an admin acts on an admin. :raises Forbidden, Conflict, NotFound."""
+    require_capability(actor, Capability.LEARNERS)
+    if user_id == actor.id:
+        raise Conflict(_l("You cannot do this to your own account."), code="own_account")
+    user = db.session.get(User, user_id, with_for_update=True)
+    if user is None or user.deleted_at is not None:
+        raise NotFound
+    if roles.role_of(user.role) is Role.ADMIN and roles.role_of(actor.role) is not Role.ADMIN:
+        raise Forbidden(_l("Only an administrator can do this to an administrator's account."),
+                        code="admin_target")
+    return user
+
+
+@action
+def suspend(actor: User, user_id: int, reason: str) -> User:
+    """Suspend an account: it cannot log in, and every session of it ends at once (as "sign out everywhere").
+    Suspending again changes the reason. Recorded with the staff member as actor.
+
+    :raises Invalid: no reason, or one too long. :raises Forbidden, Conflict, NotFound: see ``_target_for``.
+    """
+    return suspend_in_action(actor, user_id, reason)
+
+
+def suspend_in_action(actor: User, user_id: int, reason: str) -> User:
+    """:func:`suspend` inside the caller's action (moderation suspends as it resolves a report)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise Invalid(fields={"reason": [_l("Say why: the learner is shown it when they try to log in.")]})
+    if len(reason) > SUSPENSION_REASON_MAX:
+        raise Invalid(fields={"reason": [_l("Keep the reason under %(num)s characters.", num=SUSPENSION_REASON_MAX)]})
+    user = _target_for(actor, user_id)
+    user.suspended_at = user.suspended_at or now()
+    user.suspension_reason = reason
+    ended = _revoke_sessions(user, keep_current=False)
+    events.record(UserSuspended(reason=reason, sessions_ended=ended), actor_id=actor.id, subject=("user", user.id))
+    return user
+
+
+@action
+def restore(actor: User, user_id: int) -> bool:
+    """Lift a suspension; returns whether there was one. :raises Forbidden, Conflict, NotFound."""
+    user = _target_for(actor, user_id)
+    if user.suspended_at is None:
+        return False
+    user.suspended_at = user.suspension_reason = None
+    events.record(UserRestored(), actor_id=actor.id, subject=("user", user.id))
+    return True
+
+
+@action
+def staff_resend_verification(actor: User, user_id: int) -> bool:
+    """Email the account a fresh verification link (for its unconfirmed address); returns whether one was sent.
+    :raises Forbidden, Conflict, NotFound."""
+    user = _target_for(actor, user_id)
+    email = user.waiting_email or (None if user.email_verified else user.email)
+    if email is None:
+        return False
+    outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
+    events.record(VerificationResent(), actor_id=actor.id, subject=("user", user.id))
+    return True
+
+
+@action
+def force_password_reset(actor: User, user_id: int) -> None:
+    """The password stops working, every session ends, and a reset link goes to the account's address (the
+    link is bound to the new, unusable password, so links sent before no longer work).
+    :raises Forbidden, Conflict, NotFound."""
+    user = _target_for(actor, user_id)
+    user.password_hash = "!reset:" + secrets.token_hex(16)  # not an argon2 hash: nothing verifies against it
+    ended = _revoke_sessions(user, keep_current=False)
+    events.record(PasswordResetForced(sessions_ended=ended), actor_id=actor.id, subject=("user", user.id))
+    outbox.add("accounts.password_reset_email", {"user_id": user.id})
+
+
+@action
+def staff_request_export(actor: User, user_id: int) -> None:
+    """On the learner's request: build their data export; the link is emailed to them as usual.
+    :raises Forbidden, Conflict, NotFound."""
+    exports.queue_export(_target_for(actor, user_id), actor_id=actor.id)
+
+
+@action
+def staff_request_deletion(actor: User, user_id: int, confirmation: str) -> datetime:
+    """On the learner's request: schedule the deletion of their account (emailed to them; they may cancel in
+    the grace period). :raises Invalid: the confirmation word not typed. :raises Forbidden, Conflict, NotFound."""
+    if (confirmation or "").strip().upper() != deletion.CONFIRMATION_WORD:
+        raise Invalid(fields={"confirmation": [_l("Type DELETE to confirm.")]})
+    return deletion.schedule_deletion(_target_for(actor, user_id), actor_id=actor.id)

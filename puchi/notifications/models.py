@@ -43,19 +43,25 @@ KIND_DEFAULTS: dict[str, frozenset[str]] = {
     "payment_failed": frozenset({"email", "push"}),
     "payment_action": frozenset({"email", "push"}),
     "receipt": frozenset({"email"}),
+    # Moderation's (social's events): a report's outcome for the reporter, a warning for the reported learner.
+    "report_outcome": frozenset(),
+    "moderation_warning": frozenset({"email"}),
 }
 BILLING_KINDS = frozenset({"billing_welcome", "trial_ending", "payment_failed", "payment_action", "receipt"})
+MODERATION_KINDS = frozenset({"report_outcome", "moderation_warning"})
 _EMAIL_ONLY = frozenset({"weekly", "receipt"})  # a report and a document with a PDF: emails by nature
 # Channels a kind can go to at all (reports and receipts are emails; billing's news is not worth an SMS).
 KIND_CHANNELS: dict[str, tuple[str, ...]] = {
-    kind: ("email",) if kind in _EMAIL_ONLY else ("email", "push") if kind in BILLING_KINDS else CHANNELS
+    kind: ("email",) if kind in _EMAIL_ONLY else ("email", "push") if kind in BILLING_KINDS | MODERATION_KINDS
+    else CHANNELS
     for kind in KIND_DEFAULTS}
 # Transactional email a learner cannot switch off: a receipt is the record of a payment (and tax law may want
 # the seller to issue one), a failed or unconfirmed payment is about to cost them their perks, and card
 # networks require a notice before a free trial turns into a charge. Push for the same kinds stays optional;
 # the welcome is a nicety and can be switched off like any other kind.
 ALWAYS_ON: frozenset[tuple[str, str]] = frozenset({("receipt", "email"), ("payment_failed", "email"),
-                                                   ("payment_action", "email"), ("trial_ending", "email")})
+                                                   ("payment_action", "email"), ("trial_ending", "email"),
+                                                   ("moderation_warning", "email")})  # the warning must arrive
 # Kinds that are messages to the learner rather than news: not listed in the notification centre.
 OUTSIDE_CENTRE = frozenset({"reminder", "weekly", "receipt"})
 

@@ -17,7 +17,7 @@ from puchi.notifications import channels
 from puchi.notifications.models import OUTSIDE_CENTRE, Delivery, Notification
 from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeagueMove, LeaguePromoted
 from puchi.social import services as social
-from puchi.social.events import UserCheered, UserFollowed, UserNudged
+from puchi.social.events import LearnerWarned, ReportResolved, UserCheered, UserFollowed, UserNudged
 
 PAGE_SIZE = 50
 
@@ -117,6 +117,19 @@ def on_nudged(event: events.Event, nudged: UserNudged) -> None:
     notify(event.subject_id, "nudge", {"name": actor.display_name, "username": social.profile_of(actor).username,
                                        "days": nudged.days},
            nudged.source)
+
+
+# --- Moderation's: the reporter hears the outcome (nothing about the other learner), the reported their warning --
+
+def on_report_resolved(event: events.Event, resolved: ReportResolved) -> None:
+    notify(resolved.reporter_id, "report_outcome", {"actioned": resolved.action != "dismiss"},
+           f"report_outcome:{resolved.report_id}")
+
+
+def on_learner_warned(event: events.Event, warned: LearnerWarned) -> None:
+    if event.subject_id is None:
+        return
+    notify(event.subject_id, "moderation_warning", {"reason": warned.reason}, f"warning:{warned.report_id}")
 
 
 # --- Billing's news: its welcome, its trial's end, payments and receipts ---------------------------------------

@@ -131,7 +131,8 @@ def _settings_page(schedule_form: ScheduleForm, status: int = 200) -> ResponseRe
              "demoted": _("You move down a league"), "reminder": _("Daily practice reminder"),
              "weekly": _("Weekly progress report"), "billing_welcome": _("Welcome to Puchi Super"),
              "trial_ending": _("Your free trial is ending"), "payment_failed": _("A payment failed"),
-             "payment_action": _("A payment needs your confirmation"), "receipt": _("Receipts")}
+             "payment_action": _("A payment needs your confirmation"), "receipt": _("Receipts"),
+             "report_outcome": _("The outcome of your reports"), "moderation_warning": _("Warnings from moderators")}
     channel_names = {"email": _("Email"), "push": _("Push"), "sms": _("SMS")}
     days = [(str(day), format_date(date(2026, 1, 5) + timedelta(days=day), "EEEE")) for day in range(7)]
     return render_page("notifications/settings.html", status=status,

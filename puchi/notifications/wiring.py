@@ -24,7 +24,7 @@ from puchi.notifications import (
     views,
 )
 from puchi.progress.events import AchievementUnlocked, LeagueDemoted, LeaguePromoted
-from puchi.social.events import UserCheered, UserFollowed, UserNudged
+from puchi.social.events import LearnerWarned, ReportResolved, UserCheered, UserFollowed, UserNudged
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, TrialEnding, services.on_trial_ending)
     events.subscribe(app, InvoicePaid, services.on_invoice_paid)
     events.subscribe(app, PaymentFailed, services.on_payment_failed)
+    events.subscribe(app, ReportResolved, services.on_report_resolved)
+    events.subscribe(app, LearnerWarned, services.on_learner_warned)
     events.subscribe(app, PaymentActionRequired, services.on_payment_action_required)
     channels.add_adapter(app, "email", reachable=channels.email_reachable, send=channels.send_email)
     channels.add_adapter(app, "push", reachable=push.reachable, send=push.send)

@@ -43,3 +43,33 @@ class UserBlocked(DomainEvent):
 class MessageSent(DomainEvent):
     name = "message.sent"
     message_id: int
+
+
+@dataclass(frozen=True)
+class ContentReported(DomainEvent):
+    """A learner reported another's profile or a message to the moderators (subject: the reported learner)."""
+
+    name = "content.reported"
+    report_id: int
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportResolved(DomainEvent):
+    """Support resolved a report (the actor); ``action``: dismiss, hide, warn or suspend. The reporter is told
+    only whether action was taken."""
+
+    name = "report.resolved"
+    report_id: int
+    action: str
+    reporter_id: int
+
+
+@dataclass(frozen=True)
+class LearnerWarned(DomainEvent):
+    """Support warned a learner (the subject) about what they wrote; they get a notification and an email."""
+
+    name = "learner.warned"
+    report_id: int
+    reason: str

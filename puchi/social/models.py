@@ -70,6 +70,7 @@ class DirectMessage(Model):
     body: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # hidden by moderators after a report
 
 
 HOURLY_CHEER, ITEM_CHEER = "hour IS NOT NULL", "event_id IS NOT NULL"
@@ -114,4 +115,38 @@ class Nudge(Model):
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     day: Mapped[date] = mapped_column(Date)  # the friend's calendar day whose streak was at stake
     streak: Mapped[int] = mapped_column()  # its length then, in days
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+# --- Moderation: learners report a profile or a message; support resolves the report ---------------------------
+
+REPORT_REASONS = ("spam", "harassment", "hate", "sexual", "impersonation", "other")
+REPORT_KINDS = ("profile", "message")
+OPEN, DISMISSED, ACTIONED = "open", "dismissed", "actioned"
+OPEN_CONDITION = "status = 'open'"
+
+
+class Report(Model):
+    """A learner's report of another learner's profile or of a message they received. ``content_key`` names the
+    content ("message:<id>", "profile:<user id>"): a reporter has at most one open report about each."""
+
+    __tablename__ = "social_reports"
+    __table_args__ = (
+        Index("uq_social_reports_open", "reporter_id", "content_key", unique=True,
+              postgresql_where=text(OPEN_CONDITION), sqlite_where=text(OPEN_CONDITION)),
+        Index("ix_social_reports_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reported_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # REPORT_KINDS
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("direct_messages.id", ondelete="CASCADE"), index=True)
+    content_key: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(20))  # REPORT_REASONS
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(10), default=OPEN)
+    action: Mapped[str | None] = mapped_column(String(10))  # dismiss, hide, warn, suspend
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

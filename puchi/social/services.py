@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, text
@@ -318,3 +319,34 @@ def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -
     if user is not None:
         profile_of(user)
 
+
+
+# --- Moderation's public face (the admin's reports queue); the rules live in puchi/social/moderation.py ---------
+# Imported when called: moderation builds on this module.
+
+def reason_labels() -> dict[str, str]:
+    """Each report reason and its name in the current locale."""
+    from puchi.social import moderation
+
+    return moderation.reason_labels()
+
+
+def open_reports(viewer: User) -> list[Any]:
+    """The open reports, oldest first. :raises Forbidden: not a moderator."""
+    from puchi.social import moderation
+
+    return moderation.open_reports(viewer)
+
+
+def report_in_context(viewer: User, report_id: int) -> Any:
+    """A report with the content it is about. :raises Forbidden, NotFound."""
+    from puchi.social import moderation
+
+    return moderation.report_in_context(viewer, report_id)
+
+
+def resolve_report(viewer: User, report_id: int, what: str, *, reason: str = "") -> Any:
+    """Dismiss, hide, warn or suspend (see ``moderation.resolve``). :raises Forbidden, Invalid, Conflict, NotFound."""
+    from puchi.social import moderation
+
+    return moderation.resolve(viewer, report_id, what, reason=reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,7 +20,7 @@ from puchi.core.redirects import safe_next
 from puchi.progress import services as progress
 from puchi.social import feed as feeds
 from puchi.social import messages as dm
-from puchi.social import nudges, services
+from puchi.social import moderation, nudges, services
 from puchi.social.models import VISIBILITIES
 
 bp = Blueprint("social", __name__)
@@ -52,7 +54,7 @@ def people() -> ResponseReturnValue:
 def profile(username: str) -> ResponseReturnValue:
     view = services.profile_view(_user(), username)
     friends = view.i_follow and view.follows_me and not view.blocked_by_me
-    return render_page("social/profile.html", view=view,
+    return render_page("social/profile.html", view=view, report_reasons=moderation.reason_labels(),
                        nudge=nudges.nudge_offer(_user(), view.user, now()) if friends else None)
 
 
@@ -218,7 +220,39 @@ def conversation(username: str) -> ResponseReturnValue:
     status = 422 if form.errors or getattr(form, "form_errors", None) else 200
     unread = any(message.recipient_id == user.id and message.read_at is None for message in thread)
     return render_page("social/conversation.html", status=status, other=other, thread=thread, form=form,
-                       username=username, unread=unread)
+                       username=username, unread=unread, report_reasons=moderation.reason_labels())
+
+
+def _reported(filed: bool) -> ResponseReturnValue:
+    message = (_("Thank you. A moderator will look at it; we will tell you the outcome.") if filed
+               else _("You reported this already; a moderator will look at it."))
+    if wants_fragment():
+        element = request.form.get("element", "report")
+        return render_template("social/_reported.html", element_id=element if element.replace("-", "").isalnum()
+                               else "report", message=message)
+    flash(message, "success")
+    return _next_or(url_for("social.feed"))
+
+
+def _report(report: Callable[[], bool]) -> ResponseReturnValue:
+    try:
+        return _reported(report())
+    except (Invalid, RateLimited, Conflict) as error:
+        return _refused(request.form.get("element", "report"), error)
+
+
+@bp.post("/u/<username>/report")
+@login_required
+def report_profile(username: str) -> ResponseReturnValue:
+    return _report(lambda: moderation.report_profile(_user(), username, request.form.get("reason", ""),
+                                                     request.form.get("note", "")))
+
+
+@bp.post("/messages/report/<int:message_id>")
+@login_required
+def report_message(message_id: int) -> ResponseReturnValue:
+    return _report(lambda: moderation.report_message(_user(), message_id, request.form.get("reason", ""),
+                                                     request.form.get("note", "")))
 
 
 @bp.post("/messages/<username>/read")

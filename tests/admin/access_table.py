@@ -22,4 +22,17 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/analytics"):                          (302, 403, 403, 403, 200, 302),
     ("GET", "/admin/analytics/<section>"):                (302, 403, 403, 403, 200, 302),
     ("GET", "/admin/analytics/<section>/<table>.csv"):    (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/learners"):                           (302, 403, 403, 200, 200, 302),
+    ("GET", "/admin/learners/<int:user_id>"):             (302, 403, 403, 200, 200, 302),
+    # A blank form: no role, no reason, no typed confirmation are refused with the form again (422).
+    ("POST", "/admin/learners/<int:user_id>/role"):       (302, 403, 403, 403, 422, 302),
+    ("POST", "/admin/learners/<int:user_id>/suspend"):    (302, 403, 403, 422, 422, 302),
+    ("POST", "/admin/learners/<int:user_id>/restore"):    (302, 403, 403, 302, 302, 302),
+    ("POST", "/admin/learners/<int:user_id>/verification"): (302, 403, 403, 302, 302, 302),
+    ("POST", "/admin/learners/<int:user_id>/password-reset"): (302, 403, 403, 302, 302, 302),
+    ("POST", "/admin/learners/<int:user_id>/export"):     (302, 403, 403, 302, 302, 302),
+    ("POST", "/admin/learners/<int:user_id>/delete"):     (302, 403, 403, 422, 422, 302),
+    ("GET", "/admin/reports"):                            (302, 403, 403, 200, 200, 302),
+    ("GET", "/admin/reports/<int:report_id>"):            (302, 403, 403, 200, 200, 302),
+    ("POST", "/admin/reports/<int:report_id>/resolve"):   (302, 403, 403, 422, 422, 302),  # no action chosen
 }

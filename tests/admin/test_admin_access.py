@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from puchi.accounts.models import User
 from puchi.core.db import action, db
 from puchi.notifications.models import Delivery
+from puchi.social import moderation
+from puchi.social import services as social
+from puchi.social.models import Report
 from tests.admin.access_table import ADMIN_ACCESS, ADMIN_WITHOUT_MFA, ANONYMOUS, WHO
 from tests.conftest import post_form
 
@@ -21,7 +25,7 @@ class StaffWorld:
 
 
 @pytest.fixture
-def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
+def staff_world(app, client, logged_in, staff_client, make_user) -> StaffWorld:
     learner_client, learner = logged_in(email="ana@example.com", display_name="Ana")
     editor, _ = staff_client("editor")
     support, _ = staff_client("support")
@@ -33,9 +37,20 @@ def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
         db.session.add(failed)
         db.session.flush()
         delivery_id = failed.id
-    values = {"<int:delivery_id>": str(delivery_id), "<section>": "retention", "<table>": "streaks"}
+    with app.app_context():
+        reporter = make_user("rita@example.com", display_name="Rita")
+        report_id = _a_report(app, reporter.id, learner.id)
+    values = {"<int:delivery_id>": str(delivery_id), "<int:user_id>": str(learner.id),
+              "<int:report_id>": str(report_id), "<section>": "retention", "<table>": "streaks"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
+
+
+def _a_report(app, reporter_id: int, reported_id: int) -> int:
+    """Rita reports Ana's profile (an open report for the moderation routes)."""
+    reporter, reported = db.session.get(User, reporter_id), db.session.get(User, reported_id)
+    assert moderation.report_profile(reporter, social.profile_of(reported).username, "spam")
+    return db.session.scalar(select(Report.id).where(Report.reporter_id == reporter_id))
 
 
 def _url(world: StaffWorld, rule: str) -> str:

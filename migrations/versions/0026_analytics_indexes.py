@@ -1,7 +1,7 @@
 """analytics: indexes that keep the staff's figures bounded (per-day counts read from indexes)
 
-Revision ID: 0022_analytics_indexes
-Revises: 0021_learning_difficulty
+Revision ID: 0026_analytics_indexes
+Revises: 0023_social_reports
 Create Date: 2026-12-07 04:00:00
 
 Sign-ups, lesson starts and completions, attempts (accuracy per item), daily activity (active learners),
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_analytics_indexes'
-down_revision = '0021_learning_difficulty'
+revision = '0026_analytics_indexes'
+down_revision = '0023_social_reports'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """admin search: learners by email or name, accent-insensitive, through full-text indexes
 
-Revision ID: 0023_admin_search
-Revises: 0022_analytics_indexes
+Revision ID: 0027_admin_search
+Revises: 0026_analytics_indexes
 Create Date: 2026-12-07 04:10:00
 
 PostgreSQL: the unaccent extension, an immutable fold function over it and a GIN index on the email's words
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_admin_search'
-down_revision = '0022_analytics_indexes'
+revision = '0027_admin_search'
+down_revision = '0026_analytics_indexes'
 branch_labels = None
 depends_on = None
 
