@@ -12,7 +12,7 @@ from tests.e2e.conftest import log_in_on_page
 pytestmark = pytest.mark.e2e
 
 
-def test_a_reported_message_is_hidden_and_the_reporter_hears_of_it(app, page, make_user, staff_client):
+def test_a_reported_message_is_hidden_and_the_reporter_hears_of_it(app, page, make_user, staff_client):  # noqa: F811 - the fixture
     make_user("ana@example.com", display_name="Ana Silva")
     make_user("ben@example.com", display_name="Ben Okafor")
     ana_form = app.test_client()  # Ana's side of making friends, by form; she reports in the browser
