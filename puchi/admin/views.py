@@ -3,9 +3,10 @@ dashboard, the notification send log (with the failed sends and a retry button) 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,9 +15,10 @@ from puchi.accounts import services as accounts
 from puchi.admin import figures
 from puchi.billing import services as billing
 from puchi.core.db import now
-from puchi.core.errors import Forbidden
+from puchi.core.errors import Forbidden, Invalid
 from puchi.core.htmx import render_page
-from puchi.core.inputs import parse_int
+from puchi.core.inputs import accepts_files, parse_int
+from puchi.learning import services as learning
 from puchi.notifications import services as notifications
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,3 +78,41 @@ def billing_figures() -> ResponseReturnValue:
     report = billing.analytics_report(viewer, start, today)
     return render_page("admin/billing.html", configured=True, report=report, months=months,
                        month_choices=(3, 6, 12, 24), charts=figures.billing_charts(report))
+
+
+# --- Courses: import and export of course folders -------------------------------------------------------------
+
+@bp.get("/courses")
+def courses() -> ResponseReturnValue:
+    """Every course with an Export button, and the form that imports a course folder as a zip."""
+    return render_page("admin/courses.html", courses=learning.courses_for_studio(current_user._get_current_object()))
+
+
+@bp.post("/courses/<slug>/export")
+def export_course(slug: str) -> ResponseReturnValue:
+    """The course folder as a zip download (a POST: the export is recorded in the audit log)."""
+    name, payload = learning.export_course_zip(current_user._get_current_object(), slug)
+    response = send_file(io.BytesIO(payload), mimetype="application/zip", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/courses/import")
+@accepts_files
+def import_course() -> ResponseReturnValue:
+    """Check an uploaded course zip (the importer's problems by file and line), or check and import it."""
+    viewer = current_user._get_current_object()
+    upload = request.files.get(learning.ARCHIVE_FIELD)
+    payload = upload.read(learning.MAX_UPLOAD_BYTES + 1) if upload is not None else None
+    importing = request.form.get("mode") == "import"
+    try:
+        if importing:
+            report = learning.import_course_zip(viewer, payload)
+            flash(_("Course %(slug)s imported.", slug=report.course_slug) if report.changed
+                  else _("Course %(slug)s is already up to date.", slug=report.course_slug), "success")
+            return render_page("admin/courses.html", courses=learning.courses_for_studio(viewer), report=report)
+        check = learning.check_course_zip(viewer, payload)
+    except Invalid as refused:
+        return render_page("admin/courses.html", status=422, courses=learning.courses_for_studio(viewer),
+                           refusal=refused, problems=refused.fields.get(learning.ARCHIVE_FIELD, []))
+    return render_page("admin/courses.html", courses=learning.courses_for_studio(viewer), check=check)

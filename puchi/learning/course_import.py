@@ -35,7 +35,7 @@ def import_course_folder(folder: str | Path) -> ImportReport:
 
 
 @action
-def import_course(data: CourseData) -> ImportReport:
+def import_course(data: CourseData, *, actor_id: int | None = None) -> ImportReport:
     """Create or update a course to match ``data``. Learners' cards and progress on kept items survive.
 
     Items are matched by (skill Id, kind, text), skills by Id, units by folder name; what the files no
@@ -162,7 +162,7 @@ def import_course(data: CourseData) -> ImportReport:
     db.session.flush()
     if report.changed:
         events.record(CourseImported(slug=course.slug, created=report.created, changes=len(report.changes)),
-                      subject=("course", course.id))
+                      actor_id=actor_id, subject=("course", course.id))
     return report
 
 

@@ -10,7 +10,8 @@ from puchi.core.events import DomainEvent
 from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
-__all__ = ["CourseEnrolled", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+__all__ = ["CourseEnrolled", "CourseExported", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind",
+           "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,11 @@ class CourseImported(DomainEvent):
     slug: str
     created: bool
     changes: int
+
+
+@dataclass(frozen=True)
+class CourseExported(DomainEvent):
+    """Staff downloaded a course folder as a zip. Actor: the staff member; subject: ``("course", id)``."""
+
+    name = "course.exported"
+    slug: str

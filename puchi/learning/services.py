@@ -22,6 +22,14 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.upserts import insert_if_missing
 from puchi.learning import scheduler
+from puchi.learning.course_transfer import ARCHIVE_FIELD as ARCHIVE_FIELD
+from puchi.learning.course_transfer import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
+from puchi.learning.course_transfer import ImportCheck as ImportCheck
+from puchi.learning.course_transfer import StudioCourse as StudioCourse
+from puchi.learning.course_transfer import check_course_zip as check_course_zip
+from puchi.learning.course_transfer import courses_for_studio as courses_for_studio
+from puchi.learning.course_transfer import export_course_zip as export_course_zip
+from puchi.learning.course_transfer import import_course_zip as import_course_zip
 from puchi.learning.events import CourseEnrolled
 from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON

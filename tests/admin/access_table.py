@@ -16,4 +16,7 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/deliveries"):                         (302, 403, 403, 403, 200, 302),
     ("POST", "/admin/deliveries/<int:delivery_id>/retry"): (302, 403, 403, 403, 302, 302),
     ("GET", "/admin/billing"):                            (302, 403, 403, 403, 200, 302),
+    ("GET", "/admin/courses"):                            (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/courses/<slug>/export"):             (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/courses/import"):                     (302, 403, 422, 403, 422, 302),  # a blank form: no zip
 }

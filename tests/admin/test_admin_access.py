@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from puchi.core.db import action, db
+from puchi.learning.models import Course
 from puchi.notifications.models import Delivery
 from tests.admin.access_table import ADMIN_ACCESS, ADMIN_WITHOUT_MFA, ANONYMOUS, WHO
 from tests.conftest import post_form
@@ -33,7 +34,9 @@ def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
         db.session.add(failed)
         db.session.flush()
         delivery_id = failed.id
-    values = {"<int:delivery_id>": str(delivery_id)}
+        db.session.add(Course(slug="access-course", title="Access", target_language="es",
+                              target_language_name="Spanish", source_language="en", source_language_name="English"))
+    values = {"<int:delivery_id>": str(delivery_id), "<slug>": "access-course"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 
