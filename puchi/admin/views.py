@@ -116,3 +116,32 @@ def import_course() -> ResponseReturnValue:
         return render_page("admin/courses.html", status=422, courses=learning.courses_for_studio(viewer),
                            refusal=refused, problems=refused.fields.get(learning.ARCHIVE_FIELD, []))
     return render_page("admin/courses.html", courses=learning.courses_for_studio(viewer), check=check)
+
+
+@bp.get("/courses/<slug>/media")
+def course_media(slug: str) -> ResponseReturnValue:
+    """The course's words and phrases with their pictures and recordings, and a form to upload each."""
+    course, items = learning.items_with_media(current_user._get_current_object(), slug)
+    return render_page("admin/course_media.html", course=course, items=items)
+
+
+@bp.post("/courses/<slug>/items/<int:item_id>/media")
+@accepts_files
+def item_media(slug: str, item_id: int) -> ResponseReturnValue:
+    """Upload a picture or recording for an item, or (``remove``) take it away."""
+    viewer = current_user._get_current_object()
+    kind = request.form.get("kind", "")
+    try:
+        if request.form.get("remove"):
+            learning.remove_item_media(viewer, slug, item_id, kind)
+            flash(_("Removed."), "success")
+        else:
+            upload = request.files.get(learning.MEDIA_FIELD)
+            data = upload.read() if upload is not None else None
+            learning.set_item_media(viewer, slug, item_id, kind, data)
+            flash(_("Uploaded."), "success")
+    except Invalid as refused:
+        course, items = learning.items_with_media(viewer, slug)
+        return render_page("admin/course_media.html", status=422, course=course, items=items,
+                           refused_item=item_id, problems=refused.fields.get(learning.MEDIA_FIELD, []))
+    return redirect(url_for("admin.course_media", slug=slug) + f"#item-{item_id}")

@@ -152,7 +152,17 @@ def storage_from_config(config: Any) -> Storage:
 
 
 def init_app(app: Flask) -> None:
+    """Make the app's storage; with S3, let pages load media from the bucket's origin (CSP)."""
+    from urllib.parse import urlsplit
+
+    from puchi.core.security import allow_media_origin
+
     app.extensions["puchi_storage"] = storage_from_config(app.config)
+    for base in (app.config.get("S3_PUBLIC_URL"), app.config.get("S3_ENDPOINT")):
+        if base:
+            parts = urlsplit(base)
+            allow_media_origin(app, f"{parts.scheme}://{parts.netloc}")
+            break
 
 
 def storage() -> Storage:

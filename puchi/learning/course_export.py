@@ -25,6 +25,8 @@ from puchi.learning.models import Course
 
 # What a course folder holds: YAML files, tips in Markdown, and a few text files beside them.
 ALLOWED_SUFFIXES = frozenset({".yaml", ".yml", ".md", ".txt"})
+# ... and in media/, items' pictures and recordings (the importer checks each by its content).
+MEDIA_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp3", ".ogg", ".wav", ".m4a", ".webm"})
 MAX_FILES = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
@@ -130,8 +132,10 @@ def _safe_members(payload: bytes) -> dict[str, bytes]:
                 continue
             if any(part.startswith(".") for part in path.parts) or path.parts[0] == "__MACOSX":
                 continue  # .git/, .DS_Store, macOS resource forks: never part of a course
-            if path.suffix.lower() not in ALLOWED_SUFFIXES:
-                problems.append(Problem(name, None, "a course folder holds only .yaml and .md files"))
+            is_media = len(path.parts) > 1 and path.parts[-2] == "media" and path.suffix.lower() in MEDIA_SUFFIXES
+            if path.suffix.lower() not in ALLOWED_SUFFIXES and not is_media:
+                problems.append(Problem(name, None, "a course folder holds only .yaml and .md files "
+                                                    "(and pictures and recordings in media/)"))
                 continue
             if info.file_size > MAX_FILE_BYTES:
                 problems.append(Problem(name, None, "this file is too large"))

@@ -10,8 +10,8 @@ from puchi.core.events import DomainEvent
 from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
-__all__ = ["CourseEnrolled", "CourseExported", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind",
-           "Verdict"]
+__all__ = ["CourseEnrolled", "CourseExported", "CourseImported", "ItemMediaChanged", "ItemReviewed", "LessonCompleted",
+           "SessionKind", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +73,14 @@ class CourseExported(DomainEvent):
 
     name = "course.exported"
     slug: str
+
+
+@dataclass(frozen=True)
+class ItemMediaChanged(DomainEvent):
+    """Staff gave an item a picture or recording (``key``), or took it away (``key`` None).
+    Actor: the staff member; subject: ``("item", id)``."""
+
+    name = "item.media_changed"
+    item_id: int
+    kind: str  # "image" or "audio"
+    key: str | None

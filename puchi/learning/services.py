@@ -33,6 +33,13 @@ from puchi.learning.course_transfer import import_course_zip as import_course_zi
 from puchi.learning.events import CourseEnrolled
 from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
+from puchi.learning.media import MEDIA_FIELD as MEDIA_FIELD
+from puchi.learning.media import items_with_media as items_with_media
+from puchi.learning.media import media_location as media_location
+from puchi.learning.media import media_url as media_url
+from puchi.learning.media import open_media as open_media
+from puchi.learning.media import remove_item_media as remove_item_media
+from puchi.learning.media import set_item_media as set_item_media
 from puchi.learning.models import (
     TARGET,
     Attempt,

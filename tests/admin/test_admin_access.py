@@ -36,7 +36,7 @@ def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
         delivery_id = failed.id
         db.session.add(Course(slug="access-course", title="Access", target_language="es",
                               target_language_name="Spanish", source_language="en", source_language_name="English"))
-    values = {"<int:delivery_id>": str(delivery_id), "<slug>": "access-course"}
+    values = {"<int:delivery_id>": str(delivery_id), "<slug>": "access-course", "<int:item_id>": "1"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 

@@ -124,7 +124,10 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated():
 def test_only_course_files_are_taken():
     with pytest.raises(UnsafeArchive) as refused:
         read_zip(_zip({"course.yaml": b"x", "run.sh": b"rm -rf /"}))
-    assert _messages(refused.value) == ["run.sh: a course folder holds only .yaml and .md files"]
+    assert _messages(refused.value) == [
+        "run.sh: a course folder holds only .yaml and .md files (and pictures and recordings in media/)"]
+    with pytest.raises(UnsafeArchive):
+        read_zip(_zip({"course.yaml": b"x", "skills/evil.png": b"x"}))  # pictures only in media/
     with pytest.raises(UnsafeArchive):
         read_zip(b"not a zip at all")
     with pytest.raises(UnsafeArchive):
@@ -143,3 +146,60 @@ def test_problems_in_the_files_come_with_file_and_line():
     messages = _messages(refused.value)
     assert "m/skills/s.yaml:3: 'sol' has no Translation:" in messages
     assert any(m.startswith("course.yaml:4: unknown module 'gone/'") for m in messages)
+
+
+def test_pictures_and_recordings_travel_in_the_folder(app):
+    from PIL import Image
+
+    from puchi.core.db import action
+    from puchi.core.storage import storage
+    from puchi.learning.media import media_key
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 90, 200)).save(buffer, "PNG")
+    picture, recording = buffer.getvalue(), b"OggS" + b"\x00" * 60
+    with app.app_context():
+        import_course(read_course(BUNDLED / SPANISH))
+        with action():
+            item = db.session.scalar(select(Item).where(Item.text == "hola"))
+            item.image_key = media_key(item.id, "image", picture, "png")
+            item.audio_key = media_key(item.id, "audio", recording, "ogg")
+            storage().put(item.image_key, picture, "image/png")
+            storage().put(item.audio_key, recording, "audio/ogg")
+        files = course_files(SPANISH)
+        media_files = {name: content for name, content in files.items() if name.startswith("media/")}
+        assert sorted(media_files.values()) == sorted([picture, recording])
+        skill_file = next(content for name, content in files.items() if b"Word: hola" in content)
+        assert b"Image file: media/image-" in skill_file and b"Audio file: media/audio-" in skill_file
+
+        first = course_zip(SPANISH)
+        before = dump(SPANISH)
+        old_keys = db.session.execute(select(Item.image_key, Item.audio_key).where(Item.text == "hola")).one()
+        _delete_course(SPANISH)
+        for key in old_keys:
+            storage().delete(key)
+
+        import_course(read_zip(first))
+        item = db.session.scalar(select(Item).where(Item.text == "hola"))
+        assert item.image_key and item.audio_key
+        assert storage().open(item.image_key).data == picture
+        assert storage().open(item.audio_key).data == recording
+        assert course_zip(SPANISH) == first
+        after = dump(SPANISH)
+    assert after["items"] == before["items"] and after["skills"] == before["skills"]
+
+
+def test_a_media_file_named_but_missing_is_a_problem_on_its_line():
+    with pytest.raises(CourseFormatError) as refused:
+        read_zip(_zip({
+            "course.yaml": (b"Course:\n  Language: {Name: Spanish, IETF BCP 47: es}\n"
+                            b"  For speakers of: {Name: English, IETF BCP 47: en}\nModules: [m/]\n"),
+            "m/module.yaml": b"Module: {Name: M}\nSkills: [s.yaml]\n",
+            "m/skills/s.yaml": (b"Skill: {Name: S}\nNew words:\n  - Word: sol\n    Translation: sun\n"
+                                b"    Image file: media/sol.png\n  - Word: luna\n    Translation: moon\n"
+                                b"    Audio file: ../../etc/passwd\n"),
+        }))
+    assert _messages(refused.value) == [
+        "m/skills/s.yaml:3: media/sol.png does not exist",
+        "m/skills/s.yaml:6: '../../etc/passwd' must be a file in media/ (lower-case letters, digits, . _ -)",
+    ]
