@@ -31,6 +31,7 @@ from puchi.core import (
     pwa,
     realtime,
     security,
+    storage,
     templating,
     throttle,
 )
@@ -95,6 +96,7 @@ def _init_platform(app: Flask) -> None:
     throttle.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    storage.init_app(app)
     error_pages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

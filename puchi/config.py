@@ -140,6 +140,14 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "ARGON2_MEMORY_COST": int(env.get("PUCHI_ARGON2_MEMORY_COST", str(19 * 1024))),
         "ARGON2_PARALLELISM": int(env.get("PUCHI_ARGON2_PARALLELISM", "1")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Uploaded media (item pictures and audio): this folder, or an S3-compatible bucket when configured.
+        "MEDIA_DIR": env.get("PUCHI_MEDIA_DIR", str(instance / "media")),
+        "S3_ENDPOINT": env.get("PUCHI_S3_ENDPOINT") or None,
+        "S3_BUCKET": env.get("PUCHI_S3_BUCKET") or None,
+        "S3_ACCESS_KEY": env.get("PUCHI_S3_ACCESS_KEY") or None,
+        "S3_SECRET_KEY": env.get("PUCHI_S3_SECRET_KEY") or None,
+        "S3_REGION": env.get("PUCHI_S3_REGION", "us-east-1"),
+        "S3_PUBLIC_URL": env.get("PUCHI_S3_PUBLIC_URL") or None,  # a public bucket's base URL: no presigning
         # WebSocket heartbeats: a silent proxy or a sleeping phone is noticed within half a minute.
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Compressed responses: brotli where the browser accepts it, gzip otherwise.

@@ -232,6 +232,7 @@ def mailbox(smtp_sink: SmtpSink) -> SmtpSink:
 # --- The app -------------------------------------------------------------------------------------
 
 EXPORT_DIR = tempfile.mkdtemp(prefix="puchi-exports-")
+MEDIA_DIR = tempfile.mkdtemp(prefix="puchi-media-")
 
 
 def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> dict[str, Any]:
@@ -255,6 +256,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "JOB_RETRY_INTERVALS": [1, 2],
         "OUTBOX_RELAY_GRACE_SECONDS": 0.5,
         "EXPORT_DIR": EXPORT_DIR,  # data exports (GDPR): never into instance/
+        "MEDIA_DIR": MEDIA_DIR,  # uploaded pictures and recordings: never into instance/
     }
     settings.update(overrides)
     return settings

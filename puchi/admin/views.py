@@ -3,10 +3,11 @@ dashboard, the notification send log (with the failed sends and a retry button) 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,11 +18,12 @@ from puchi.admin import analytics, figures
 from puchi.admin import search as staff_search
 from puchi.billing import services as billing
 from puchi.core.db import now
-from puchi.core.errors import Forbidden, NotFound
+from puchi.core.errors import Forbidden, Invalid, NotFound
 from puchi.core.events import EventFilter
 from puchi.core.htmx import render_page
-from puchi.core.inputs import parse_int
+from puchi.core.inputs import accepts_files, parse_int
 from puchi.core.periods import Range
+from puchi.learning import services as learning
 from puchi.notifications import services as notifications
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -162,3 +164,70 @@ def search() -> ResponseReturnValue:
     """One search over content (for editors) and learners (for support), accent-insensitive."""
     results = staff_search.search(current_user._get_current_object(), request.args.get("q", ""))
     return render_page("admin/search.html", results=results)
+
+
+# --- Courses: import and export of course folders -------------------------------------------------------------
+
+@bp.get("/courses")
+def courses() -> ResponseReturnValue:
+    """Every course with an Export button, and the form that imports a course folder as a zip."""
+    return render_page("admin/courses.html", courses=learning.courses_for_studio(current_user._get_current_object()))
+
+
+@bp.post("/courses/<slug>/export")
+def export_course(slug: str) -> ResponseReturnValue:
+    """The course folder as a zip download (a POST: the export is recorded in the audit log)."""
+    name, payload = learning.export_course_zip(current_user._get_current_object(), slug)
+    response = send_file(io.BytesIO(payload), mimetype="application/zip", as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/courses/import")
+@accepts_files
+def import_course() -> ResponseReturnValue:
+    """Check an uploaded course zip (the importer's problems by file and line), or check and import it."""
+    viewer = current_user._get_current_object()
+    upload = request.files.get(learning.ARCHIVE_FIELD)
+    payload = upload.read(learning.MAX_UPLOAD_BYTES + 1) if upload is not None else None
+    importing = request.form.get("mode") == "import"
+    try:
+        if importing:
+            report = learning.import_course_zip(viewer, payload)
+            flash(_("Course %(slug)s imported.", slug=report.course_slug) if report.changed
+                  else _("Course %(slug)s is already up to date.", slug=report.course_slug), "success")
+            return render_page("admin/courses.html", courses=learning.courses_for_studio(viewer), report=report)
+        check = learning.check_course_zip(viewer, payload)
+    except Invalid as refused:
+        return render_page("admin/courses.html", status=422, courses=learning.courses_for_studio(viewer),
+                           refusal=refused, problems=refused.fields.get(learning.ARCHIVE_FIELD, []))
+    return render_page("admin/courses.html", courses=learning.courses_for_studio(viewer), check=check)
+
+
+@bp.get("/courses/<slug>/media")
+def course_media(slug: str) -> ResponseReturnValue:
+    """The course's words and phrases with their pictures and recordings, and a form to upload each."""
+    course, items = learning.items_with_media(current_user._get_current_object(), slug)
+    return render_page("admin/course_media.html", course=course, items=items)
+
+
+@bp.post("/courses/<slug>/items/<int:item_id>/media")
+@accepts_files
+def item_media(slug: str, item_id: int) -> ResponseReturnValue:
+    """Upload a picture or recording for an item, or (``remove``) take it away."""
+    viewer = current_user._get_current_object()
+    kind = request.form.get("kind", "")
+    try:
+        if request.form.get("remove"):
+            learning.remove_item_media(viewer, slug, item_id, kind)
+            flash(_("Removed."), "success")
+        else:
+            upload = request.files.get(learning.MEDIA_FIELD)
+            data = upload.read() if upload is not None else None
+            learning.set_item_media(viewer, slug, item_id, kind, data)
+            flash(_("Uploaded."), "success")
+    except Invalid as refused:
+        course, items = learning.items_with_media(viewer, slug)
+        return render_page("admin/course_media.html", status=422, course=course, items=items,
+                           refused_item=item_id, problems=refused.fields.get(learning.MEDIA_FIELD, []))
+    return redirect(url_for("admin.course_media", slug=slug) + f"#item-{item_id}")

@@ -34,11 +34,26 @@ def allow_form_target(app: Flask, origin: str) -> None:
         targets.append(origin)
 
 
+_MEDIA_ORIGINS_KEY = "puchi.csp_media_origins"
+
+
+def allow_media_origin(app: Flask, origin: str) -> None:
+    """Let pages show pictures and play recordings from ``origin`` too (a media bucket)."""
+    origins: list[str] = app.extensions.setdefault(_MEDIA_ORIGINS_KEY, [])
+    if origin not in origins:
+        origins.append(origin)
+
+
 def content_security_policy(app: Flask) -> str:
+    policy = CONTENT_SECURITY_POLICY
     targets = app.extensions.get(_FORM_TARGETS_KEY)
-    if not targets:
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", " ".join(["form-action 'self'", *targets]))
+    if targets:
+        policy = policy.replace("form-action 'self'", " ".join(["form-action 'self'", *targets]))
+    origins = app.extensions.get(_MEDIA_ORIGINS_KEY)
+    if origins:
+        policy = policy.replace("img-src 'self' data:", " ".join(["img-src 'self' data:", *origins]))
+        policy = policy.replace("media-src 'self'", " ".join(["media-src 'self'", *origins]))
+    return policy
 
 
 def init_app(app: Flask) -> None:

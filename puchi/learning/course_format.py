@@ -57,6 +57,8 @@ class ItemData:
     audio: str | None = None
     images: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    image_file: str | None = None  # an uploaded picture in the folder ("media/image-….png"), Puchi's extension
+    audio_file: str | None = None  # an uploaded recording, likewise
 
 
 @dataclass
@@ -101,6 +103,7 @@ class CourseData:
     version: int = 1
     settings: dict[str, Any] = field(default_factory=dict)
     units: list[UnitData] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)  # the files items name (image_file, audio_file)
     warnings: list[Problem] = field(default_factory=list)  # liberties taken in the files, read the way LibreLingo does
 
     def item_count(self) -> int:
@@ -387,7 +390,7 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
             seen.add((kind, text))
             used = {key(k) for k in (*text_keys, *alt_keys, "Translation", "Also accepted", "Alternative translations",
                                      "Romanisation", "Romanization", "Transliteration", "Pronunciation", "Audio",
-                                     "Images", "Image")}
+                                     "Images", "Image", "Image file", "Audio file")}
             skill.items.append(ItemData(
                 kind=kind,
                 text=text,
@@ -400,6 +403,8 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
                 audio=_text(_get(entry, "Audio")) or None,
                 images=_strings(_get(entry, "Images", "Image")),
                 extra=_plain({k: v for k, v in entry.items() if key(k) not in used}),
+                image_file=_media_file(reader, path, line, _text(_get(entry, "Image file")), course),
+                audio_file=_media_file(reader, path, line, _text(_get(entry, "Audio file")), course),
             ))
 
     dictionary = _get(document, "Mini-dictionary", "Mini dictionary", "Dictionary")
@@ -439,6 +444,30 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
                 "translation": _text(_get(blank, "Translation")),
             }))
     return skill
+
+
+MEDIA_FOLDER = "media"
+MAX_MEDIA_BYTES = 2 * 1024 * 1024
+_MEDIA_NAME = re.compile(r"^media/[a-z0-9][a-z0-9._-]*$")
+
+
+def _media_file(reader: _Reader, path: Path, line: int | None, name: str, course: CourseData) -> str | None:
+    """An item's media file, read into ``course.media``: a name in the course's media/ folder."""
+    if not name:
+        return None
+    if not _MEDIA_NAME.match(name):
+        reader.problem(path, line, f"{name!r} must be a file in {MEDIA_FOLDER}/ (lower-case letters, digits, . _ -)")
+        return None
+    if name not in course.media:
+        file = reader.root / name
+        if not file.is_file():
+            reader.problem(path, line, f"{name} does not exist")
+            return None
+        if file.stat().st_size > MAX_MEDIA_BYTES:
+            reader.problem(path, line, f"{name} is too large")
+            return None
+        course.media[name] = file.read_bytes()
+    return name
 
 
 def _slug(text: str) -> str:
@@ -498,6 +527,10 @@ def write_course(course: CourseData, folder: str | Path) -> Path:
     if "settings" in course.settings:
         document["Settings"] = course.settings["settings"]
     dump(CommentedMap(document), root / "course.yaml")
+    for name, content in course.media.items():
+        if _MEDIA_NAME.match(name):
+            (root / MEDIA_FOLDER).mkdir(exist_ok=True)
+            (root / name).write_bytes(content)
 
     for unit in course.units:
         unit_dir = root / unit.slug
@@ -532,6 +565,10 @@ def _skill_document(skill: SkillData, course: CourseData) -> dict[str, Any]:
             entry["Audio"] = item.audio
         if item.images:
             entry["Images"] = CommentedSeq(item.images)
+        if item.image_file:
+            entry["Image file"] = item.image_file
+        if item.audio_file:
+            entry["Audio file"] = item.audio_file
         entry.update(item.extra)
         (words if item.kind == "word" else phrases).append(entry)
     if words:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
 
 from puchi.core import events
 from puchi.core.db import action, db, now
-from puchi.learning import course_format
+from puchi.core.storage import storage
+from puchi.learning import course_format, media
 from puchi.learning.course_format import CourseData, ExerciseData, ItemData, SkillData, UnitData
 from puchi.learning.events import CourseImported
 from puchi.learning.models import AuthoredExercise, Course, DictionaryEntry, Item, Skill, Unit
@@ -35,7 +36,7 @@ def import_course_folder(folder: str | Path) -> ImportReport:
 
 
 @action
-def import_course(data: CourseData) -> ImportReport:
+def import_course(data: CourseData, *, actor_id: int | None = None) -> ImportReport:
     """Create or update a course to match ``data``. Learners' cards and progress on kept items survive.
 
     Items are matched by (skill Id, kind, text), skills by Id, units by folder name; what the files no
@@ -84,6 +85,7 @@ def import_course(data: CourseData) -> ImportReport:
     kept_items: set[tuple[int, str, str]] = set()
     kept_entries: set[tuple[str, str]] = set()
     path_position = 0
+    with_media: list[tuple[Item, ItemData]] = []
     for unit_position, unit_data in enumerate(data.units):
         unit = units.get(unit_data.slug)
         if unit is None:
@@ -125,6 +127,7 @@ def import_course(data: CourseData) -> ImportReport:
                 })
                 item.search_text = _search_text(item_data)  # derived from the fields above: not a change of its own
                 kept_items.add(item_key)
+                with_media.append((item, item_data))
             _sync_exercises(skill, skill_data.exercises, exercises.get(skill.id, []), report)
             for side, words in skill_data.dictionary.items():
                 for word in words:
@@ -157,12 +160,15 @@ def import_course(data: CourseData) -> ImportReport:
         if slug not in kept_units and unit.id is not None:
             db.session.delete(unit)
             report.changes.append(f"unit {slug} removed")
+    db.session.flush()
+    for item, item_data in with_media:
+        _sync_media(item, item_data, data.media, report)
     if report.changed and not report.created:
         course.updated_at = now()  # a new version of the course: what was derived from the old one is rebuilt
     db.session.flush()
     if report.changed:
         events.record(CourseImported(slug=course.slug, created=report.created, changes=len(report.changes)),
-                      subject=("course", course.id))
+                      actor_id=actor_id, subject=("course", course.id))
     return report
 
 
@@ -172,6 +178,23 @@ def _assign(obj: Any, report: ImportReport, label: str, values: dict[str, Any]) 
             if obj.id is not None:
                 report.changes.append(f"{label}: {name} changed")
             setattr(obj, name, value)
+
+
+def _sync_media(item: Item, item_data: ItemData, files: dict[str, bytes], report: ImportReport) -> None:
+    """Store the picture and recording the files give the item (by content, so the same bytes change nothing)."""
+    for kind, name, check in ((media.IMAGE, item_data.image_file, media.check_image),
+                              (media.AUDIO, item_data.audio_file, media.check_audio)):
+        key = None
+        if name:
+            content = files[name]
+            checked = check(content)
+            if checked is None:
+                report.warnings.append(f"{name}: not a picture or recording Puchi can use; left out")
+            else:
+                key = media.media_key(item.id, kind, content, checked.extension)
+                if key != getattr(item, f"{kind}_key"):
+                    storage().put(key, content, checked.content_type)
+        _assign(item, report, f"{item.kind} {item.text!r}", {f"{kind}_key": key})
 
 
 def _sync_exercises(skill: Skill, wanted: list[ExerciseData], existing: list[AuthoredExercise],
@@ -227,12 +250,26 @@ def course_data(course: Course) -> CourseData:
         skill_data[item.skill_id].items.append(ItemData(
             kind=item.kind, text=item.text, translation=item.translation, alternatives=list(item.alternatives),
             alternative_translations=list(item.alternative_translations), romanisation=item.romanisation,
-            pronunciation=item.pronunciation, audio=item.audio, images=list(item.images), extra=dict(item.extra)))
+            pronunciation=item.pronunciation, audio=item.audio, images=list(item.images), extra=dict(item.extra),
+            image_file=_media_file(item.image_key, data.media), audio_file=_media_file(item.audio_key, data.media)))
     for exercise in exercises:
         skill_data[exercise.skill_id].exercises.append(ExerciseData(kind=exercise.kind, data=dict(exercise.data)))
     for entry in entries:
         skill_data[entry.skill_id].dictionary[entry.language][entry.word] = list(entry.meanings)
     return data
+
+
+def _media_file(key: str | None, files: dict[str, bytes]) -> str | None:
+    """The stored file ``key`` in the folder's media/, read into ``files``; None when there is none (or it is lost)."""
+    if not key:
+        return None
+    name = f"{course_format.MEDIA_FOLDER}/{PurePosixPath(key).name}"
+    if name not in files:
+        stored = storage().open(key)
+        if stored is None:
+            return None
+        files[name] = stored.data
+    return name
 
 
 def export_course(slug: str, folder: str | Path) -> Path:

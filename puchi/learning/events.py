@@ -10,7 +10,8 @@ from puchi.core.events import DomainEvent
 from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
-__all__ = ["CourseEnrolled", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+__all__ = ["CourseEnrolled", "CourseExported", "CourseImported", "ItemMediaChanged", "ItemReviewed", "LessonCompleted",
+           "SessionKind", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,22 @@ class CourseImported(DomainEvent):
     slug: str
     created: bool
     changes: int
+
+
+@dataclass(frozen=True)
+class CourseExported(DomainEvent):
+    """Staff downloaded a course folder as a zip. Actor: the staff member; subject: ``("course", id)``."""
+
+    name = "course.exported"
+    slug: str
+
+
+@dataclass(frozen=True)
+class ItemMediaChanged(DomainEvent):
+    """Staff gave an item a picture or recording (``key``), or took it away (``key`` None).
+    Actor: the staff member; subject: ``("item", id)``."""
+
+    name = "item.media_changed"
+    item_id: int
+    kind: str  # "image" or "audio"
+    key: str | None

@@ -118,6 +118,8 @@ class Item(Model):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # unknown keys, kept for export
     position: Mapped[int] = mapped_column(default=0)
     search_text: Mapped[str] = mapped_column(Text, default="")  # accent-folded text for dictionary search
+    image_key: Mapped[str | None] = mapped_column(String(300))  # an uploaded picture in the media storage
+    audio_key: Mapped[str | None] = mapped_column(String(300))  # an uploaded recording, played before speech synthesis
 
     skill: Mapped[Skill] = relationship(back_populates="items", lazy="raise")
 

@@ -26,9 +26,24 @@ from puchi.core.upserts import insert_if_missing
 from puchi.learning import analytics, scheduler, search
 from puchi.learning.analytics import Accuracy as Accuracy
 from puchi.learning.analytics import LessonActivity as LessonActivity
+from puchi.learning.course_transfer import ARCHIVE_FIELD as ARCHIVE_FIELD
+from puchi.learning.course_transfer import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
+from puchi.learning.course_transfer import ImportCheck as ImportCheck
+from puchi.learning.course_transfer import StudioCourse as StudioCourse
+from puchi.learning.course_transfer import check_course_zip as check_course_zip
+from puchi.learning.course_transfer import courses_for_studio as courses_for_studio
+from puchi.learning.course_transfer import export_course_zip as export_course_zip
+from puchi.learning.course_transfer import import_course_zip as import_course_zip
 from puchi.learning.events import CourseEnrolled
 from puchi.learning.grading import Verdict
 from puchi.learning.lesson_builder import NEW_PER_LESSON
+from puchi.learning.media import MEDIA_FIELD as MEDIA_FIELD
+from puchi.learning.media import items_with_media as items_with_media
+from puchi.learning.media import media_location as media_location
+from puchi.learning.media import media_url as media_url
+from puchi.learning.media import open_media as open_media
+from puchi.learning.media import remove_item_media as remove_item_media
+from puchi.learning.media import set_item_media as set_item_media
 from puchi.learning.models import (
     REVIEW_DUE,
     TARGET,

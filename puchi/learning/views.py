@@ -213,3 +213,19 @@ def dictionary() -> ResponseReturnValue:
     query = request.args.get("q", "")[:100]
     results = search.search_items(_user(), query) if query.strip() else []
     return render_page("learning/dictionary.html", "results", query=query, results=results)
+
+
+# --- Media: items' pictures and recordings (keys name the bytes' hash, so they are cached for good) -------------
+
+@bp.get("/media/<path:key>")
+def media(key: str) -> ResponseReturnValue:
+    """A picture or recording an item names: from the media folder, or sent on to the bucket that holds it."""
+    direct = services.media_location(key)
+    if direct:
+        return redirect(direct)
+    found = services.open_media(key)
+    response = current_app.response_class(found.data, mimetype=found.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

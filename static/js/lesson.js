@@ -190,6 +190,16 @@ function undoTile(root) {
 }
 
 function speak(button) {
+  // An item's own recording plays first; speech synthesis speaks when there is none or it cannot play.
+  if (button.dataset.audio) {
+    const recording = new Audio(button.dataset.audio);
+    recording.play().catch(() => speakWithVoice(button));
+    return;
+  }
+  speakWithVoice(button);
+}
+
+function speakWithVoice(button) {
   const synth = window.speechSynthesis;
   const lang = button.dataset.lang;
   const voices = synth ? synth.getVoices().filter((v) => v.lang && v.lang.toLowerCase().startsWith(lang)) : [];

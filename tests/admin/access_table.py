@@ -35,4 +35,10 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/reports"):                            (302, 403, 403, 200, 200, 302),
     ("GET", "/admin/reports/<int:report_id>"):            (302, 403, 403, 200, 200, 302),
     ("POST", "/admin/reports/<int:report_id>/resolve"):   (302, 403, 403, 422, 422, 302),  # no action chosen
+    ("GET", "/admin/courses"):                            (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/courses/<slug>/export"):             (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/courses/import"):                     (302, 403, 422, 403, 422, 302),  # a blank form: no zip
+    ("GET", "/admin/courses/<slug>/media"):               (302, 403, 200, 403, 200, 302),
+    # A blank form names no kind of media (picture or recording): there is no such thing to upload to.
+    ("POST", "/admin/courses/<slug>/items/<int:item_id>/media"): (302, 403, 404, 403, 404, 302),
 }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from puchi.accounts.models import User
 from puchi.core.db import action, db
+from puchi.learning.models import Course
 from puchi.notifications.models import Delivery
 from puchi.social import moderation
 from puchi.social import services as social
@@ -37,11 +38,14 @@ def staff_world(app, client, logged_in, staff_client, make_user) -> StaffWorld:
         db.session.add(failed)
         db.session.flush()
         delivery_id = failed.id
+        db.session.add(Course(slug="access-course", title="Access", target_language="es",
+                              target_language_name="Spanish", source_language="en", source_language_name="English"))
     with app.app_context():
         reporter = make_user("rita@example.com", display_name="Rita")
         report_id = _a_report(app, reporter.id, learner.id)
     values = {"<int:delivery_id>": str(delivery_id), "<int:user_id>": str(learner.id),
-              "<int:report_id>": str(report_id), "<section>": "retention", "<table>": "streaks"}
+              "<int:report_id>": str(report_id), "<section>": "retention", "<table>": "streaks",
+              "<slug>": "access-course", "<int:item_id>": "1"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 
