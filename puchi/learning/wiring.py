@@ -7,6 +7,7 @@ from flask import Flask
 
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox, periodic, pwa
+from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, services, views
 
 
 def init_app(app: Flask) -> None:
