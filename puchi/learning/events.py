@@ -10,7 +10,8 @@ from puchi.core.events import DomainEvent
 from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
-__all__ = ["CourseEnrolled", "CourseImported", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+__all__ = ["CourseDraftEdited", "CourseEnrolled", "CourseImported", "CoursePublished", "ItemReviewed",
+           "LessonCompleted", "SessionKind", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,22 @@ class CourseImported(DomainEvent):
     slug: str
     created: bool
     changes: int
+
+
+@dataclass(frozen=True)
+class CourseDraftEdited(DomainEvent):
+    """An editor changed a course's draft in the content studio. Actor: the editor; subject: ``("course", id)``."""
+
+    name = "course.draft_edited"
+    change: str  # what was done: "item.saved", "skill.added", "units.reordered", "draft.discarded"...
+    target: str  # what it was done to: a skill's Id, an item's text, a unit's title
+
+
+@dataclass(frozen=True)
+class CoursePublished(DomainEvent):
+    """An editor published a course's draft: learners see it now. Actor: the editor; subject: ``("course", id)``."""
+
+    name = "course.published"
+    slug: str
+    course_version: int  # the course's new version
+    changes: int  # how many changes the importer applied
