@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from puchi.core.db import action, db
+from puchi.learning.models import Course
 from puchi.notifications.models import Delivery
 from tests.admin.access_table import ADMIN_ACCESS, ADMIN_WITHOUT_MFA, ANONYMOUS, WHO
 from tests.conftest import post_form
+from tests.learning.conftest import spanish  # noqa: F401 - the studio's routes need a course
 
 
 @dataclass
@@ -21,7 +23,7 @@ class StaffWorld:
 
 
 @pytest.fixture
-def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
+def staff_world(app, client, logged_in, staff_client, spanish) -> StaffWorld:  # noqa: F811 - the fixture
     learner_client, learner = logged_in(email="ana@example.com", display_name="Ana")
     editor, _ = staff_client("editor")
     support, _ = staff_client("support")
@@ -33,7 +35,9 @@ def staff_world(app, client, logged_in, staff_client) -> StaffWorld:
         db.session.add(failed)
         db.session.flush()
         delivery_id = failed.id
-    values = {"<int:delivery_id>": str(delivery_id)}
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == spanish))
+    values = {"<int:delivery_id>": str(delivery_id), "<int:course_id>": str(course_id), "<slug>": "greetings",
+              "<int:index>": "0"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 
