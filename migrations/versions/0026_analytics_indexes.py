@@ -1,7 +1,7 @@
 """analytics: indexes that keep the staff's figures bounded (per-day counts read from indexes)
 
 Revision ID: 0026_analytics_indexes
-Revises: 0024_learning_media
+Revises: 0025_course_drafts
 Create Date: 2026-12-07 04:00:00
 
 Sign-ups, lesson starts and completions, attempts (accuracy per item), daily activity (active learners),
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026_analytics_indexes'
-down_revision = '0024_learning_media'
+down_revision = '0025_course_drafts'
 branch_labels = None
 depends_on = None
 

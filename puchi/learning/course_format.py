@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -32,6 +34,7 @@ class Problem:
     file: str
     line: int | None
     message: str
+    where: str = ""  # the field in the course model ("skill:greetings:item:3:translation"), for the studio
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
@@ -59,6 +62,7 @@ class ItemData:
     extra: dict[str, Any] = field(default_factory=dict)
     image_file: str | None = None  # an uploaded picture in the folder ("media/image-….png"), Puchi's extension
     audio_file: str | None = None  # an uploaded recording, likewise
+    ref: int | None = None  # the item's row when the data came from the database (a draft): kept across a rename
 
 
 @dataclass
@@ -161,7 +165,12 @@ class _Reader:
         self.root = root
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.places: dict[int, tuple[Path, int | None]] = {}  # id() of what was read → its file and line
         self.yaml = YAML(typ="rt")
+
+    def locate(self, thing: object) -> tuple[str, int | None] | None:
+        place = self.places.get(id(thing))
+        return (self.rel(place[0]), place[1]) if place else None
 
     def rel(self, path: Path) -> str:
         try:
@@ -259,12 +268,6 @@ def read_course(folder: str | Path) -> CourseData:
     target_name = _text(_get(language, "Name"))
     source_code = _text(_get(source, "IETF BCP 47", "Code", "IETF"))
     source_name = _text(_get(source, "Name"))
-    for value, label, node in ((target_code, "Language: IETF BCP 47", language),
-                               (target_name, "Language: Name", language),
-                               (source_code, "For speakers of: IETF BCP 47", source),
-                               (source_name, "For speakers of: Name", source)):
-        if not value:
-            reader.problem(course_path, _line(node) or _line(course_node), f"{label} is missing")
     licence = _get(course_node, "License", "Licence") or {}
     version_raw = _get(course_node, "Version", default=1)
     try:
@@ -294,6 +297,7 @@ def read_course(folder: str | Path) -> CourseData:
             **({"settings": _plain(_get(document, "Settings"))} if _get(document, "Settings") is not None else {}),
         },
     )
+    reader.places[id(course)] = (course_path, _line(language) or _line(course_node))
 
     modules = _get(document, "Modules")
     if not isinstance(modules, list) or not modules:
@@ -310,6 +314,7 @@ def read_course(folder: str | Path) -> CourseData:
         unit = _read_module(reader, module_dir, seen_skills, course)
         if unit is not None:
             course.units.append(unit)
+    reader.problems.extend(validate(course, reader.locate))
     if reader.problems:
         raise CourseFormatError(reader.problems)
     course.warnings = reader.warnings
@@ -325,6 +330,7 @@ def _read_module(reader: _Reader, module_dir: Path, seen_skills: dict[str, str],
     module_node = _get(document, "Module") or {}
     title = _text(_get(module_node, "Name", "Title")) or module_dir.name
     unit = UnitData(slug=module_dir.name, title=title)
+    reader.places[id(unit)] = (path, _line(document, "Module") or 1)
     skills = _get(document, "Skills")
     if not isinstance(skills, list):
         reader.problem(path, _line(document), "Skills: must list the module's skill files")
@@ -338,10 +344,7 @@ def _read_module(reader: _Reader, module_dir: Path, seen_skills: dict[str, str],
         skill = _read_skill(reader, skill_path, course)
         if skill is None:
             continue
-        if skill.slug in seen_skills:
-            reader.problem(skill_path, 1, f"skill Id {skill.slug!r} is already used by {seen_skills[skill.slug]}")
-            continue
-        seen_skills[skill.slug] = reader.rel(skill_path)
+        seen_skills.setdefault(skill.slug, reader.rel(skill_path))
         unit.skills.append(skill)
     return unit
 
@@ -352,11 +355,10 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
         return None
     skill_node = _get(document, "Skill") or {}
     title = _text(_get(skill_node, "Name", "Title"))
-    if not title:
-        reader.problem(path, _line(document, "Skill") or 1, "Skill: Name is missing")
     slug = _slug(_text(_get(skill_node, "Id")) or path.stem)
-    skill = SkillData(slug=slug, title=title or path.stem, file_name=path.name,
+    skill = SkillData(slug=slug, title=title, file_name=path.name,
                       settings=_plain({k: v for k, v in skill_node.items() if key(k) not in {"name", "title", "id"}}))
+    reader.places[id(skill)] = (path, _line(document, "Skill") or 1)
     tips = path.with_suffix(".md")
     if tips.is_file():
         skill.tips_markdown = tips.read_text(encoding="utf-8").strip()
@@ -379,13 +381,7 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
                 continue
             text = _text(_get(entry, *text_keys))
             translation = _text(_get(entry, "Translation"))
-            if not text:
-                reader.problem(path, line, f"this {kind} has no {text_keys[0]}:")
-                continue
-            if not translation:
-                reader.problem(path, line, f"{text!r} has no Translation:")
-                continue
-            if (kind, text) in seen:
+            if text and (kind, text) in seen:
                 continue  # the same entry twice in one skill: keep the first
             seen.add((kind, text))
             used = {key(k) for k in (*text_keys, *alt_keys, "Translation", "Also accepted", "Alternative translations",
@@ -406,6 +402,7 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
                 image_file=_media_file(reader, path, line, _text(_get(entry, "Image file")), course),
                 audio_file=_media_file(reader, path, line, _text(_get(entry, "Audio file")), course),
             ))
+            reader.places[id(skill.items[-1])] = (path, line)
 
     dictionary = _get(document, "Mini-dictionary", "Mini dictionary", "Dictionary")
     if isinstance(dictionary, dict):
@@ -436,13 +433,11 @@ def _read_skill(reader: _Reader, path: Path, course: CourseData) -> SkillData | 
                 continue
             sentence = _text(_get(blank, "Sentence"))
             answer = _text(_get(blank, "Answer"))
-            if sentence.count("___") != 1 or not answer:
-                reader.problem(path, line, "a fill-in-the-blank needs a Sentence with exactly one ___ and an Answer")
-                continue
             skill.exercises.append(ExerciseData(kind="fill_blank", data={
                 "sentence": sentence, "answer": answer, "distractors": _strings(_get(blank, "Distractors")),
                 "translation": _text(_get(blank, "Translation")),
             }))
+            reader.places[id(skill.exercises[-1])] = (path, line)
     return skill
 
 
@@ -468,6 +463,78 @@ def _media_file(reader: _Reader, path: Path, line: int | None, name: str, course
             return None
         course.media[name] = file.read_bytes()
     return name
+
+
+# --- The rules a course keeps (one validator: the importer's reader and the content studio both call it) ----
+
+Locate = Callable[[object], "tuple[str, int | None] | None"]
+MAX_TEXT = 300  # items' text and translations (the database's column size)
+MAX_TITLE = 120
+
+
+def skill_file(unit: UnitData, skill: SkillData) -> str:
+    return f"{unit.slug}/skills/{skill.file_name or skill.slug + '.yaml'}"
+
+
+def validate(course: CourseData, locate: Locate | None = None) -> list[Problem]:
+    """Every rule ``course`` breaks, each with where it is: a file and line when ``locate`` knows the part (the
+    reader), and always the field in the model (``Problem.where``) for the studio to show it beside."""
+    problems: list[Problem] = []
+
+    def report(thing: object, file: str, where: str, message: str) -> None:
+        place = locate(thing) if locate else None
+        problems.append(Problem(place[0] if place else file, place[1] if place else None, message, where))
+
+    for value, label, name in ((course.target_language, "Language: IETF BCP 47", "target_language"),
+                               (course.target_language_name, "Language: Name", "target_language_name"),
+                               (course.source_language, "For speakers of: IETF BCP 47", "source_language"),
+                               (course.source_language_name, "For speakers of: Name", "source_language_name")):
+        if not value.strip():
+            report(course, "course.yaml", f"course:{name}", _("%(label)s is missing", label=label))
+    if not course.title.strip():
+        report(course, "course.yaml", "course:title", _("The course needs a title."))
+    if not course.units:
+        report(course, "course.yaml", "course:units", _("Modules: must list at least one module folder"))
+    seen_units: set[str] = set()
+    seen_skills: dict[str, str] = {}
+    for unit_index, unit in enumerate(course.units):
+        if not unit.title.strip() or len(unit.title) > MAX_TITLE:
+            report(unit, f"{unit.slug}/module.yaml", f"unit:{unit_index}:title",
+                   _("A unit needs a title of at most %(max)s characters.", max=MAX_TITLE))
+        if not unit.slug or unit.slug in seen_units:
+            report(unit, f"{unit.slug}/module.yaml", f"unit:{unit_index}:slug",
+                   _("Each unit needs a folder name of its own."))
+        seen_units.add(unit.slug)
+        for skill in unit.skills:
+            file = skill_file(unit, skill)
+            at = f"skill:{skill.slug}"
+            if not skill.title.strip() or len(skill.title) > MAX_TITLE:
+                report(skill, file, f"{at}:title", _("Skill: Name is missing") if not skill.title.strip()
+                       else _("A skill title can have at most %(max)s characters.", max=MAX_TITLE))
+            if skill.slug in seen_skills:
+                report(skill, file, f"{at}:slug", _("skill Id %(slug)s is already used by %(file)s",
+                                                     slug=repr(skill.slug), file=seen_skills[skill.slug]))
+            seen_skills.setdefault(skill.slug, file)
+            seen_items: set[tuple[str, str]] = set()
+            for index, item in enumerate(skill.items):
+                where = f"{at}:item:{index}"
+                if not item.text.strip():
+                    report(item, file, f"{where}:text", _("this %(kind)s has no %(field)s:", kind=item.kind,
+                                                          field="Word" if item.kind == "word" else "Phrase"))
+                elif not item.translation.strip():
+                    report(item, file, f"{where}:translation",
+                           _("%(text)s has no Translation:", text=repr(item.text)))
+                if len(item.text) > MAX_TEXT or len(item.translation) > MAX_TEXT:
+                    report(item, file, f"{where}:text", _("Keep it to %(max)s characters or fewer.", max=MAX_TEXT))
+                if item.text.strip() and (item.kind, item.text) in seen_items:
+                    report(item, file, f"{where}:text", _("%(text)s is already in this skill.", text=repr(item.text)))
+                seen_items.add((item.kind, item.text))
+            for index, exercise in enumerate(skill.exercises):
+                sentence = str(exercise.data.get("sentence", ""))
+                if sentence.count("___") != 1 or not str(exercise.data.get("answer", "")).strip():
+                    report(exercise, file, f"{at}:exercise:{index}",
+                           _("a fill-in-the-blank needs a Sentence with exactly one ___ and an Answer"))
+    return problems
 
 
 def _slug(text: str) -> str:

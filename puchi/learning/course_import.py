@@ -41,7 +41,17 @@ def import_course(data: CourseData, *, actor_id: int | None = None) -> ImportRep
 
     Items are matched by (skill Id, kind, text), skills by Id, units by folder name; what the files no
     longer contain is removed. Commits once; re-importing the same data changes nothing.
+    :raises CourseFormatError: ``data`` breaks the course rules (``course_format.validate``).
     """
+    return apply_course(data, actor_id=actor_id)
+
+
+def apply_course(data: CourseData, *, actor_id: int | None = None) -> ImportReport:
+    """:func:`import_course` inside the caller's action (the studio's publish). Items with a ``ref`` (drafts)
+    are matched by their row first, so an edited text keeps the item and learners' cards on it."""
+    problems = course_format.validate(data)
+    if problems:
+        raise course_format.CourseFormatError(problems)
     report = ImportReport(course_slug=data.slug, warnings=[str(warning) for warning in data.warnings])
     course = db.session.scalar(select(Course).where(Course.slug == data.slug))
     if course is None:
@@ -63,6 +73,7 @@ def import_course(data: CourseData, *, actor_id: int | None = None) -> ImportRep
     items: dict[tuple[int, str, str], Item] = {
         (i.skill_id, i.kind, i.text): i for i in db.session.scalars(select(Item).where(Item.course_id == course.id))
     }
+    by_id = {item.id: item for item in items.values()}
     exercises: dict[int, list[AuthoredExercise]] = {}
     for exercise in db.session.scalars(
             select(AuthoredExercise).join(Skill).where(Skill.course_id == course.id)
@@ -113,6 +124,15 @@ def import_course(data: CourseData, *, actor_id: int | None = None) -> ImportRep
             for item_position, item_data in enumerate(skill_data.items):
                 item_key = (skill.id, item_data.kind, item_data.text)
                 item = items.get(item_key)
+                renamed = by_id.get(item_data.ref) if item_data.ref is not None and item is None else None
+                if renamed is not None and (renamed.skill_id, renamed.kind, renamed.text) not in kept_items:
+                    # A draft's edit of an item's text (a typo fixed): the same row, so learners keep its card.
+                    old_key = (renamed.skill_id, renamed.kind, renamed.text)
+                    if items.get(old_key) is renamed:
+                        del items[old_key]
+                    report.changes.append(f"{renamed.kind} {renamed.text!r}: text changed to {item_data.text!r}")
+                    renamed.skill_id, renamed.kind, renamed.text = skill.id, item_data.kind, item_data.text
+                    item = items[item_key] = renamed
                 if item is None:
                     item = items[item_key] = Item(course_id=course.id, skill_id=skill.id, kind=item_data.kind,
                                                   text=item_data.text)
@@ -221,8 +241,9 @@ def _search_text(item: ItemData) -> str:
 
 # --- Export ------------------------------------------------------------------------------------------
 
-def course_data(course: Course) -> CourseData:
-    """The course as file data, ready for :func:`course_format.write_course`."""
+def course_data(course: Course, *, with_refs: bool = False) -> CourseData:
+    """The course as file data, ready for :func:`course_format.write_course`; ``with_refs`` keeps each item's
+    row id (``ItemData.ref``), as a studio draft does."""
     units = list(db.session.scalars(select(Unit).where(Unit.course_id == course.id).order_by(Unit.position)))
     skills = list(db.session.scalars(select(Skill).where(Skill.course_id == course.id).order_by(Skill.path_position)))
     items = list(db.session.scalars(select(Item).where(Item.course_id == course.id).order_by(Item.position)))
@@ -251,7 +272,8 @@ def course_data(course: Course) -> CourseData:
             kind=item.kind, text=item.text, translation=item.translation, alternatives=list(item.alternatives),
             alternative_translations=list(item.alternative_translations), romanisation=item.romanisation,
             pronunciation=item.pronunciation, audio=item.audio, images=list(item.images), extra=dict(item.extra),
-            image_file=_media_file(item.image_key, data.media), audio_file=_media_file(item.audio_key, data.media)))
+            image_file=_media_file(item.image_key, data.media), audio_file=_media_file(item.audio_key, data.media),
+            ref=item.id if with_refs else None))
     for exercise in exercises:
         skill_data[exercise.skill_id].exercises.append(ExerciseData(kind=exercise.kind, data=dict(exercise.data)))
     for entry in entries:

@@ -10,8 +10,8 @@ from puchi.core.events import DomainEvent
 from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
-__all__ = ["CourseEnrolled", "CourseExported", "CourseImported", "ItemMediaChanged", "ItemReviewed", "LessonCompleted",
-           "SessionKind", "Verdict"]
+__all__ = ["CourseDraftEdited", "CourseEnrolled", "CourseExported", "CourseImported", "CoursePublished",
+           "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,22 @@ class ItemMediaChanged(DomainEvent):
     item_id: int
     kind: str  # "image" or "audio"
     key: str | None
+
+
+@dataclass(frozen=True)
+class CourseDraftEdited(DomainEvent):
+    """An editor changed a course's draft in the content studio. Actor: the editor; subject: ``("course", id)``."""
+
+    name = "course.draft_edited"
+    change: str  # what was done: "item.saved", "skill.added", "units.reordered", "draft.discarded"...
+    target: str  # what it was done to: a skill's Id, an item's text, a unit's title
+
+
+@dataclass(frozen=True)
+class CoursePublished(DomainEvent):
+    """An editor published a course's draft: learners see it now. Actor: the editor; subject: ``("course", id)``."""
+
+    name = "course.published"
+    slug: str
+    course_version: int  # the course's new version
+    changes: int  # how many changes the importer applied

@@ -161,6 +161,21 @@ class DictionaryEntry(Model):
     meanings: Mapped[list[str]] = mapped_column(JSONType, default=list)
 
 
+class CourseDraft(Model):
+    """The content studio's working copy of a course: the course format's model as JSON (``drafts.py``).
+
+    Learners see the published rows; publishing applies the document through the importer."""
+
+    __tablename__ = "course_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    base_version: Mapped[int] = mapped_column()  # the course's version when the draft was started
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
 # --- Learners --------------------------------------------------------------------------------------
 
 class Enrollment(Model):

@@ -58,6 +58,33 @@ from puchi.learning.models import (
 )
 from puchi.learning.search import ContentHit as ContentHit
 
+# The content studio (studio.py: editing drafts, publishing, the preview) is part of this public face.
+from puchi.learning.studio import ItemInput as ItemInput
+from puchi.learning.studio import PublishPlan as PublishPlan
+from puchi.learning.studio import StudioState as StudioState
+from puchi.learning.studio import add_skill as add_skill
+from puchi.learning.studio import add_unit as add_unit
+from puchi.learning.studio import delete_dictionary_entry as delete_dictionary_entry
+from puchi.learning.studio import delete_exercise as delete_exercise
+from puchi.learning.studio import delete_item as delete_item
+from puchi.learning.studio import delete_skill as delete_skill
+from puchi.learning.studio import delete_unit as delete_unit
+from puchi.learning.studio import discard_draft as discard_draft
+from puchi.learning.studio import preview as _preview_lesson
+from puchi.learning.studio import preview_answer as preview_answer
+from puchi.learning.studio import preview_seed as preview_seed
+from puchi.learning.studio import publish_draft as publish_draft
+from puchi.learning.studio import publish_plan as publish_plan
+from puchi.learning.studio import reorder as _reorder_draft
+from puchi.learning.studio import save_course as save_course
+from puchi.learning.studio import save_dictionary_entry as save_dictionary_entry
+from puchi.learning.studio import save_exercise as save_exercise
+from puchi.learning.studio import save_item as save_item
+from puchi.learning.studio import save_skill as save_skill
+from puchi.learning.studio import save_unit as save_unit
+from puchi.learning.studio import studio_course as studio_course
+from puchi.learning.studio import studio_courses as studio_courses
+
 MAX_LEVEL = 5
 LOCKED, AVAILABLE, IN_PROGRESS, MASTERED = "locked", "available", "in_progress", "mastered"
 
@@ -67,6 +94,10 @@ _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable(
 
 def render_tips(markdown_text: str) -> Markup:
     return Markup(_markdown.render(markdown_text))  # noqa: S704 - html is off: the renderer escapes input
+
+
+preview_lesson = _preview_lesson  # the content studio's preview and drag-and-drop, under clearer names
+reorder_draft = _reorder_draft
 
 
 # --- Catalogue and enrolment ---------------------------------------------------------------------------

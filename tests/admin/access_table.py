@@ -41,4 +41,58 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("GET", "/admin/courses/<slug>/media"):               (302, 403, 200, 403, 200, 302),
     # A blank form names no kind of media (picture or recording): there is no such thing to upload to.
     ("POST", "/admin/courses/<slug>/items/<int:item_id>/media"): (302, 403, 404, 403, 404, 302),
+    # The content studio (an editor's; a blank form is refused with 422, or names nothing that exists; the
+    # editor's delete goes first, so the admin's finds the skill gone).
+    ("GET", "/admin/studio/"):
+        (302, 403, 200, 403, 200, 302),
+    ("GET", "/admin/studio/<int:course_id>"):
+        (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/studio/<int:course_id>/details"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/units"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/units/<int:index>"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/units/<int:index>/delete"):
+        (302, 403, 302, 403, 302, 302),
+    ("POST", "/admin/studio/<int:course_id>/units/<int:index>/skills"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/order"):
+        (302, 403, 404, 403, 404, 302),
+    ("POST", "/admin/studio/<int:course_id>/discard"):
+        (302, 403, 302, 403, 302, 302),
+    ("GET", "/admin/studio/<int:course_id>/skills/<slug>"):
+        (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/delete"):
+        (302, 403, 302, 403, 404, 302),
+    ("GET", "/admin/studio/<int:course_id>/skills/<slug>/items/<int:index>"):
+        (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/items"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/items/<int:index>"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/items/<int:index>/delete"):
+        (302, 403, 302, 403, 302, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/exercises"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/exercises/<int:index>"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/exercises/<int:index>/delete"):
+        (302, 403, 302, 403, 302, 302),
+    ("GET", "/admin/studio/<int:course_id>/dictionary"):
+        (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/studio/<int:course_id>/dictionary"):
+        (302, 403, 422, 403, 422, 302),
+    ("POST", "/admin/studio/<int:course_id>/dictionary/delete"):
+        (302, 403, 404, 403, 404, 302),
+    ("GET", "/admin/studio/<int:course_id>/skills/<slug>/preview"):
+        (302, 403, 302, 403, 302, 302),
+    ("POST", "/admin/studio/<int:course_id>/skills/<slug>/preview"):
+        (302, 403, 200, 403, 200, 302),
+    ("GET", "/admin/studio/<int:course_id>/publish"):
+        (302, 403, 404, 403, 404, 302),
+    ("POST", "/admin/studio/<int:course_id>/publish"):
+        (302, 403, 404, 403, 404, 302),
 }

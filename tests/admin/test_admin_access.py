@@ -17,6 +17,7 @@ from puchi.social import services as social
 from puchi.social.models import Report
 from tests.admin.access_table import ADMIN_ACCESS, ADMIN_WITHOUT_MFA, ANONYMOUS, WHO
 from tests.conftest import post_form
+from tests.learning.conftest import spanish  # noqa: F401 - the studio's routes need a course
 
 
 @dataclass
@@ -26,7 +27,7 @@ class StaffWorld:
 
 
 @pytest.fixture
-def staff_world(app, client, logged_in, staff_client, make_user) -> StaffWorld:
+def staff_world(app, client, logged_in, staff_client, make_user, spanish) -> StaffWorld:  # noqa: F811 - the fixture
     learner_client, learner = logged_in(email="ana@example.com", display_name="Ana")
     editor, _ = staff_client("editor")
     support, _ = staff_client("support")
@@ -40,12 +41,14 @@ def staff_world(app, client, logged_in, staff_client, make_user) -> StaffWorld:
         delivery_id = failed.id
         db.session.add(Course(slug="access-course", title="Access", target_language="es",
                               target_language_name="Spanish", source_language="en", source_language_name="English"))
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == spanish))
     with app.app_context():
         reporter = make_user("rita@example.com", display_name="Rita")
         report_id = _a_report(app, reporter.id, learner.id)
     values = {"<int:delivery_id>": str(delivery_id), "<int:user_id>": str(learner.id),
               "<int:report_id>": str(report_id), "<section>": "retention", "<table>": "streaks",
-              "<slug>": "access-course", "<int:item_id>": "1"}
+              "<slug>": "access-course", "<int:item_id>": "1",
+              "<int:course_id>": str(course_id), "<int:index>": "0"}
     clients = dict(zip(WHO, (client, learner_client, editor, support, admin, admin_without_mfa), strict=True))
     return StaffWorld(values=values, clients=clients)
 
@@ -57,8 +60,12 @@ def _a_report(app, reporter_id: int, reported_id: int) -> int:
     return db.session.scalar(select(Report.id).where(Report.reporter_id == reporter_id))
 
 
+STUDIO_VALUES = {"<slug>": "greetings"}  # in the studio's routes, <slug> is a skill's (of the Spanish course)
+
+
 def _url(world: StaffWorld, rule: str) -> str:
-    for placeholder, value in world.values.items():
+    values = {**world.values, **STUDIO_VALUES} if rule.startswith("/admin/studio/") else world.values
+    for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
     assert "<" not in rule, f"give {rule} a value in staff_world"
     return rule
