@@ -79,4 +79,6 @@ def test_query_counts_do_not_grow_with_the_course(app, logged_in, size):
     large = _queries_for(app, logged_in, size)
     assert small == large, f"10 skills: {small}; {size} skills: {large}"
     assert all(count <= 15 for name, count in large.items() if name != "answer submit"), str(large)
-    assert large["answer submit"] <= 25, str(large)
+    # An answer writes the attempt, the item's daily rollup (staff analytics), the card and its review's rating,
+    # the event and the session, then renders the next step: a fixed number, whatever the course's size.
+    assert large["answer submit"] <= 28, str(large)
