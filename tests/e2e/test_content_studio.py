@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.accounts.mfa_support import enrol_totp
+from tests.admin.conftest import staff_client  # noqa: F401 - fixture
 from tests.e2e.conftest import log_in_on_page
 from tests.e2e.test_accessibility import axe_violations
 
@@ -26,7 +27,8 @@ def _learner_finds(page, query: str):
     return page.locator("#results")
 
 
-def test_an_editor_fixes_a_typo_previews_and_publishes(browser, live_server, page, app, make_user, spanish):
+def test_an_editor_fixes_a_typo_previews_and_publishes(browser, live_server, page, app, make_user, spanish,
+                                                       staff_client):  # noqa: F811 - the fixture
     editor = make_user("editor@example.com", display_name="Eddie", role="editor")
     learner = make_user("ana@example.com", display_name="Ana")
     _enrol(app, learner, spanish)
@@ -97,3 +99,9 @@ def test_an_editor_fixes_a_typo_previews_and_publishes(browser, live_server, pag
     expect(_learner_finds(learner_page, "tal")).to_contain_text(FIXED)
     learner_context.close()
     assert failures == {}, failures
+
+    # An administrator finds the edit, and the publication, in the audit log under the editor's name.
+    admin, _ = staff_client("admin")
+    edits = admin.get("/admin/audit", query_string={"actor": "editor@example.com", "type": "course."}).text
+    assert "course.draft_edited" in edits and "course.published" in edits
+    assert "editor@example.com" in edits or "Eddie" in edits
