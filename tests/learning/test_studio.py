@@ -215,3 +215,20 @@ def test_discarding_the_draft(app, spanish, editor):
         state = services.studio_course(editor, course_id)
         assert state.draft is None and any(i.text == PHRASE for u in state.data.units for s in u.skills
                                            for i in s.items)
+
+
+def test_a_studio_edit_exports_and_imports_back_to_the_same_course(app, spanish, editor):
+    from puchi.learning.course_export import course_zip, read_zip
+    from tests.learning.test_course_export import _delete_course, dump
+
+    course_id = _ids(app)
+    _fix(app, editor, course_id)
+    with app.app_context():
+        services.publish_draft(editor, course_id, services.publish_plan(editor, course_id).stamp)
+        before = dump(SPANISH)
+        assert "¡Hola! ¿Qué tal hoy?" in [item[2] for item in before["items"]]
+        exported = course_zip(SPANISH)
+        _delete_course(SPANISH)
+        assert import_course(read_zip(exported)).created
+        assert dump(SPANISH) == before
+        assert course_zip(SPANISH) == exported
