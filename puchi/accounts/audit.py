@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from puchi.accounts.models import User
+from puchi.accounts.permissions import require_capability
 from puchi.accounts.roles import Capability
-from puchi.accounts.services import require_capability
 from puchi.core import events
 from puchi.core.db import db
 from puchi.core.events import Event, EventFilter

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, literal_column, select, text
 
 from puchi.accounts.models import User
+from puchi.accounts.permissions import require_capability
 from puchi.accounts.roles import Capability
-from puchi.accounts.services import require_capability
 from puchi.core.db import db
 
 MAX_RESULTS = 30

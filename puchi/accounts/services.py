@@ -20,6 +20,11 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from puchi.accounts import deletion, exports, mfa_status, passwords, roles, tokens
+from puchi.accounts.audit import AuditPage as AuditPage
+from puchi.accounts.audit import audit_csv as audit_csv
+from puchi.accounts.audit import audit_page as audit_page
+from puchi.accounts.audit import csv_lines as csv_lines
+from puchi.accounts.audit import parse_moment as parse_moment
 from puchi.accounts.events import (
     EmailChanged,
     EmailChangeDropped,
@@ -44,7 +49,14 @@ from puchi.accounts.events import (
     VerificationResent,
 )
 from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession, fold_for_search
+from puchi.accounts.permissions import ADMIN_NEEDS_MFA as ADMIN_NEEDS_MFA
+from puchi.accounts.permissions import capabilities_of as capabilities_of
+from puchi.accounts.permissions import require_admin as require_admin
+from puchi.accounts.permissions import require_capability as require_capability
+from puchi.accounts.permissions import require_staff as require_staff
 from puchi.accounts.roles import Capability, Role
+from puchi.accounts.search import LearnerHit as LearnerHit
+from puchi.accounts.search import search_learners as _indexed_learner_search
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
     FieldErrors,
@@ -68,52 +80,10 @@ LOGIN_FAILURES = "RATELIMIT_LOGIN_ACCOUNT"  # the config setting with the per-ac
 
 EMAIL_TAKEN_CODE = "email_taken"  # a confirmed address change lost the address to a new account
 EMAIL_TAKEN = _l("An account already uses this email address. Log in, or reset your password.")
-ADMIN_NEEDS_MFA = "admin_needs_mfa"  # a staff account without a second factor (MFA): sent to set one up
 ACCOUNT_SUSPENDED = "account_suspended"  # support suspended the account: no log-in, the page says why
 
 
 # --- Roles (puchi/accounts/roles.py): who may use the admin pages, checked by each service that offers one --
-
-def require_capability(user: User, capability: Capability) -> None:
-    """Refuse anyone whose role does not give ``capability``, and staff without a second factor.
-
-    :raises Forbidden: ``staff_only`` for a role without it; ``admin_needs_mfa`` for staff without MFA on.
-    """
-    if capability not in roles.capabilities_of(getattr(user, "role", None)):
-        raise Forbidden(_l("This page is not open to your account."), code="staff_only")
-    _require_second_factor(user)
-
-
-def require_staff(user: User) -> None:
-    """Any staff role (editor, support, admin) with a second factor on: the admin area's front door.
-
-    :raises Forbidden: as ``require_capability``.
-    """
-    if roles.role_of(getattr(user, "role", None)) not in roles.STAFF_ROLES:
-        raise Forbidden(_l("This page is not open to your account."), code="staff_only")
-    _require_second_factor(user)
-
-
-def require_admin(user: User) -> None:
-    """The admin role itself (everything on the staff side).
-
-    :raises Forbidden: the account does not have the admin role, or has no second factor on.
-    """
-    if roles.role_of(getattr(user, "role", None)) is not Role.ADMIN:
-        raise Forbidden(_l("This page is for administrators."), code="admin_only")
-    _require_second_factor(user)
-
-
-def _require_second_factor(user: User) -> None:
-    # Staff reach other people's data: a stolen password alone must not be enough.
-    if not mfa_status.has_second_factor(user.id):
-        raise Forbidden(_l("Staff accounts must turn on two-step verification first."), code=ADMIN_NEEDS_MFA)
-
-
-def capabilities_of(user: User) -> frozenset[Capability]:
-    """What the account may do on the staff side (empty for a learner)."""
-    return roles.capabilities_of(getattr(user, "role", None))
-
 
 @action
 def set_role(actor: User, user_id: int, role: str) -> User:
@@ -756,6 +726,12 @@ def suspension_notice(user: User) -> str:
     """What a suspended learner is told when they try to log in."""
     return str(_l("Your account is suspended: %(reason)s. Write to support if you think this is a mistake.",
                   reason=user.suspension_reason or _l("no reason given")))
+
+
+def find_learners(viewer: User, query: str, limit: int = 30) -> list[LearnerHit]:
+    """The staff search's learners: an indexed, accent-insensitive match on name and email (see
+    ``accounts/search.py``). :raises Forbidden: the viewer may not look after learners."""
+    return _indexed_learner_search(viewer, query, limit)
 
 
 def learner_search(text: str) -> Select[User]:

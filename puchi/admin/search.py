@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from puchi.accounts import search as learner_search
 from puchi.accounts import services as accounts
 from puchi.accounts.models import User
 from puchi.learning import services as learning
@@ -17,7 +16,7 @@ MAX_QUERY = 200
 class Results:
     query: str
     content: list[learning.ContentHit] | None  # None: the viewer may not search content
-    learners: list[learner_search.LearnerHit] | None  # None: the viewer may not search learners
+    learners: list[accounts.LearnerHit] | None  # None: the viewer may not search learners
 
 
 def search(viewer: User, query: str) -> Results:
@@ -29,5 +28,5 @@ def search(viewer: User, query: str) -> Results:
         accounts.require_capability(viewer, accounts.Capability.CONTENT)  # refuses
     query = query.strip()[:MAX_QUERY]
     content = (learning.search_content(viewer, query) if query else []) if may_content else None
-    learners = (learner_search.search_learners(viewer, query) if query else []) if may_learners else None
+    learners = (accounts.find_learners(viewer, query) if query else []) if may_learners else None
     return Results(query, content, learners)

@@ -12,7 +12,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from puchi.accounts import audit
 from puchi.accounts import services as accounts
 from puchi.admin import analytics, figures
 from puchi.admin import search as staff_search
@@ -93,8 +92,8 @@ def _audit_filter() -> tuple[EventFilter, dict[str, str]]:
         name_prefix=form["type"][:64] or None,
         subject_type=form["subject_type"][:32] or None,
         subject_id=parse_int(form["subject_id"], minimum=0, maximum=2**63 - 1) if form["subject_id"] else None,
-        start=audit.parse_moment(form["start"]),
-        end=audit.parse_moment(form["end"], end_of_day=True),
+        start=accounts.parse_moment(form["start"]),
+        end=accounts.parse_moment(form["end"], end_of_day=True),
     )
     return where, form
 
@@ -104,16 +103,16 @@ def audit_log() -> ResponseReturnValue:
     """The events table, newest first, filtered by actor, type, subject and time; read-only."""
     where, form = _audit_filter()
     before = parse_int(request.args.get("before"), minimum=1, maximum=2**63 - 1)
-    page = audit.audit_page(current_user._get_current_object(), where, actor=form["actor"], before_id=before)
+    page = accounts.audit_page(current_user._get_current_object(), where, actor=form["actor"], before_id=before)
     query = {key: value for key, value in form.items() if value}
     return render_page("admin/audit.html", page=page, form=form, query=query)
 
 
 @bp.get("/audit.csv")
 def audit_export() -> ResponseReturnValue:
-    """The filtered log as CSV, streamed (at most audit.MAX_EXPORT_ROWS rows, newest first)."""
+    """The filtered log as CSV, streamed (at most accounts.MAX_EXPORT_ROWS rows, newest first)."""
     where, form = _audit_filter()
-    lines = audit.audit_csv(current_user._get_current_object(), where, actor=form["actor"])  # checks now
+    lines = accounts.audit_csv(current_user._get_current_object(), where, actor=form["actor"])  # checks now
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def stream() -> Iterator[str]:
@@ -127,7 +126,7 @@ def audit_export() -> ResponseReturnValue:
 def _report_range() -> Range:
     """The days asked for (?start=&end=, ISO dates), made sane: at most periods.MAX_RANGE_DAYS, up to today."""
     def day(name: str) -> date | None:
-        moment = audit.parse_moment(request.args.get(name))
+        moment = accounts.parse_moment(request.args.get(name))
         return moment.date() if moment else None
 
     return Range.bounded(day("start"), day("end"), now().date())
@@ -154,7 +153,7 @@ def analytics_csv(section: str, table: str) -> ResponseReturnValue:
     found = next((t for t in report.tables if t.key == table), None)
     if found is None:
         raise NotFound()
-    body = "".join(audit.csv_lines([found.header, *found.rows]))
+    body = "".join(accounts.csv_lines([found.header, *found.rows]))
     name = f"{section}-{table}-{days.first.isoformat()}-{days.last.isoformat()}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
