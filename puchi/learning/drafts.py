@@ -27,11 +27,12 @@ from puchi.learning.models import Course, CourseDraft
 def to_document(data: CourseData) -> dict[str, Any]:
     document = dataclasses.asdict(data)
     document.pop("warnings", None)
+    document.pop("media", None)  # the files stay in storage; items keep their names, publish reads them back
     return document
 
 
 def from_document(document: dict[str, Any]) -> CourseData:
-    values = {k: copy.deepcopy(v) for k, v in document.items() if k not in {"units", "warnings"}}
+    values = {k: copy.deepcopy(v) for k, v in document.items() if k not in {"units", "warnings", "media"}}
     data = CourseData(**values)
     for unit in document.get("units", []):
         unit_data = UnitData(slug=unit["slug"], title=unit["title"])

@@ -241,7 +241,8 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
                and feedback.expected != feedback.answer and step.type not in {exercises.CHOOSE, exercises.MATCH}
                else "")
     right_choice = ""
-    if feedback is not None and step.choices:
+    if feedback is not None and step.choices and (item is not None or step.type is exercises.FILL):
+        # (A step whose item a publish removed was passed over: there is no right choice to show.)
         expectation = exercises.expectation(step, item, course)  # the item's own answer (not another right one)
         right_choice = feedback.answer if feedback.verdict is Verdict.CORRECT else next(
             (choice for choice in step.choices if expectation.grade(choice).result is Verdict.CORRECT), "")

@@ -380,6 +380,7 @@ def publish_draft(user: User, course_id: int, stamp: str) -> ImportReport:
         raise Invalid(fields={"draft": [p.message for p in problems]}, code="draft_invalid")
     data.slug = course.slug
     data.version = course.version + 1
+    data.media = drafts.published_data(course).media  # the pictures and recordings the items still name
     report = apply_course(data, actor_id=user.id)
     db.session.delete(row)
     events.record(CoursePublished(slug=course.slug, course_version=data.version, changes=len(report.changes)),
