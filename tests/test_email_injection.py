@@ -233,6 +233,10 @@ def _notification(kind: str) -> Callable[[World], Made]:
             w.notify(learner.id, "reminder", {"streak": 12, "day": "2026-11-26"})
         elif kind in BILLING_DATA:  # billing's notices: the learner's own name is the user-written text
             w.notify(learner.id, kind, BILLING_DATA[kind])
+        elif kind == "moderation_warning":  # moderators' notices: likewise the learner's own name
+            w.notify(learner.id, kind, {"reason": "spam"})
+        elif kind == "report_outcome":
+            w.notify(learner.id, kind, {"actioned": True})
         elif kind != "followed":
             pytest.fail(f"no way to make a {kind!r} notification here: add one")
         return "ana@example.com", shown

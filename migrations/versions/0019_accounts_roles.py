@@ -21,9 +21,10 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('role', sa.String(length=16), nullable=False, server_default='learner'))
     op.execute("UPDATE users SET role = 'admin' WHERE is_admin")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_users_role'), ['role'], unique=False)
-        batch_op.drop_column('is_admin')
+    op.create_index('ix_users_role', 'users', ['role'], unique=False)
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): batch mode would copy the table and drop the
+    # old one, and on SQLite that drop would cascade to every row that references an account.
+    op.drop_column('users', 'is_admin')
 
 
 def downgrade():

@@ -14,7 +14,7 @@ from puchi.accounts.models import User
 from puchi.core import personal_data
 from puchi.core.db import db
 from puchi.core.personal_data import Rule
-from puchi.social.models import PRIVATE, Block, Cheer, DirectMessage, Follow, Nudge, SocialProfile
+from puchi.social.models import PRIVATE, Block, Cheer, DirectMessage, Follow, Nudge, Report, SocialProfile
 
 
 def register(app: Flask) -> None:
@@ -26,7 +26,8 @@ def register(app: Flask) -> None:
     for model, first, second in ((Follow, Follow.follower_id, Follow.followed_id),
                                  (Block, Block.blocker_id, Block.blocked_id),
                                  (Cheer, Cheer.sender_id, Cheer.recipient_id),
-                                 (Nudge, Nudge.sender_id, Nudge.recipient_id)):
+                                 (Nudge, Nudge.sender_id, Nudge.recipient_id),
+                                 (Report, Report.reporter_id, Report.reported_id)):
         personal_data.register(app, model.__tablename__, rule=Rule.ERASE,
                                export=personal_data.rows_where(model, first, second),
                                erase=personal_data.delete_where(model, first, second))

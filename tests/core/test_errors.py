@@ -72,4 +72,4 @@ def test_a_refusal_reaches_a_browser_as_a_page_with_its_message(app, logged_in):
     client, _ = logged_in()
     response = client.get("/admin/deliveries")
     assert response.status_code == 403
-    assert "This page is for administrators." in response.text
+    assert "This page is not open to your account." in response.text
