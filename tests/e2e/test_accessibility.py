@@ -17,6 +17,11 @@ def axe_violations(page) -> list[str]:
     """Run the vendored axe-core in the page (evaluated by the driver, so the page's CSP allows it)."""
     page.evaluate(AXE)
     result = page.evaluate("""async () => {
+        // Colours are judged as they settle: a card fading in is half transparent for a moment, and axe would
+        // measure that. Finite animations only (an endless one never finishes).
+        await Promise.all(document.getAnimations()
+            .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+            .map(a => a.finished.catch(() => null)));
         const r = await axe.run(document, {resultTypes: ["violations"]});
         return r.violations.map(v => v.id + ": " + v.help + " — " + v.nodes.map(n => n.target.join(" ")).join(", "));
     }""")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from puchi.core.db import db
 from puchi.learning.models import Attempt
 from tests.conftest import wait_until
+from tests.e2e.conftest import got_it
 from tests.learning.conftest import first_skill_id, lesson_state, right_answer
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +50,7 @@ def test_a_hint_looked_at_is_sent_with_the_answer_and_none_otherwise(page, app, 
         index = session.position
         step = session.steps[index]
         page.wait_for_selector(f'input[name="step"][value="{index}"]', state="attached")
+        got_it(page)  # a new word's card comes before its first question
         hint = page.locator("form[data-exercise] .word-hint").first
         look = hinted_index is None and hint.count() > 0
         if look:
