@@ -210,3 +210,24 @@ def started(server: PostgresServer | RedisServer) -> Iterator[str]:
         yield server.start()
     finally:
         server.destroy() if isinstance(server, RedisServer) else server.stop()
+
+
+S3_BUCKET = "puchi-media"
+
+
+@contextlib.contextmanager
+def s3_server(bucket: str = S3_BUCKET) -> Iterator[str]:
+    """moto's S3 server on a free loopback port with ``bucket`` made; yields its endpoint URL."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
+                     region_name="us-east-1").create_bucket(Bucket=bucket)
+        yield endpoint
+    finally:
+        server.stop()

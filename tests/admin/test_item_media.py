@@ -4,12 +4,9 @@ for good caching (from the media folder, or from an S3 bucket), shown in lessons
 from __future__ import annotations
 
 import io
-import socket
 from collections.abc import Iterator
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from PIL import Image
 from sqlalchemy import select
 
@@ -19,8 +16,8 @@ from puchi.core.storage import LocalStorage, S3Storage, storage
 from puchi.learning.models import Course, Item
 from tests.conftest import post_form
 from tests.learning.conftest import SPANISH, _seeded
-
-BUCKET = "puchi-media"
+from tests.services import S3_BUCKET as BUCKET
+from tests.services import s3_server
 
 
 @pytest.fixture
@@ -116,22 +113,10 @@ def test_removing_a_picture_deletes_its_file(app, spanish, staff_client):
         assert storage().open(image_key) is None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                 region_name="us-east-1").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 class TestInAnS3Bucket:

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from puchi.config import load_config
 from puchi.core.storage import LocalStorage, S3Storage, StorageError, storage_from_config
-
-BUCKET = "puchi-media"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.services import S3_BUCKET as BUCKET
+from tests.services import free_port, s3_server
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test",
-                 region_name="us-east-1").create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 def test_the_default_is_a_media_folder_in_the_instance(tmp_path):
@@ -82,6 +67,6 @@ def test_a_public_bucket_gets_plain_urls(s3_endpoint):
 
 
 def test_an_unreachable_bucket_is_a_storage_error():
-    storage = S3Storage(f"http://127.0.0.1:{_free_port()}", BUCKET, "test", "test")
+    storage = S3Storage(f"http://127.0.0.1:{free_port()}", BUCKET, "test", "test")
     with pytest.raises(StorageError):
         storage.put("items/4/image.png", b"x", "image/png")
