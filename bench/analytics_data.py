@@ -109,6 +109,10 @@ def generate(connection: Connection, sizes: Sizes) -> None:
     connection.execute(text("UPDATE lesson_sessions SET completed_at = started_at + interval '4 minutes', "
                             "correct_count = 8, wrong_count = 2 WHERE status = 'completed'"))
     connection.execute(text("SELECT setval(pg_get_serial_sequence('lesson_sessions', 'id'), :n)"), {"n": sessions})
+    insert(connection, "lesson_learner_days", {  # the rollup the lesson player keeps with each start and completion
+        "day": "day", "user_id": "user_id", "started": "count(*)", "completed": "count(completed_at)"},
+        "(SELECT (started_at AT TIME ZONE 'UTC')::date AS day, user_id, completed_at FROM lesson_sessions) AS s "
+        "GROUP BY day, user_id")
     # The attempts' plain indexes are built once after the load, not row by row (constraints stay).
     indexes = connection.execute(text(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'attempts' AND schemaname = current_schema() "

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from puchi.accounts.roles import STAFF_ROLES, Capability, Role, capabilities_of
@@ -55,9 +54,6 @@ class User(Model):
     # page shows the reason.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
-    # The display name and email case-folded without accents, for staff's search ("zoe" finds "Zoë"); kept
-    # up to date on every insert and update (see _keep_search_key below).
-    search_key: Mapped[str] = mapped_column(String(320), default="")
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise"
@@ -112,18 +108,6 @@ class User(Model):
         words = [word for word in self.display_name.split() if word]
         letters = "".join(word[0] for word in words[:2]) or self.display_name[:1] or "?"
         return letters.upper()
-
-
-def fold_for_search(text: str) -> str:
-    """Case-folded, accents dropped: what staff's learner search compares ("Zoë" and "ZOE" both give "zoe")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-@event.listens_for(User, "before_insert")
-@event.listens_for(User, "before_update")
-def _keep_search_key(_mapper: object, _connection: object, user: User) -> None:
-    user.search_key = fold_for_search(f"{user.display_name} {user.email or ''}")[:320]
 
 
 class UserSession(Model):

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from puchi.accounts import deletion, exports, mfa_status, passwords, roles, tokens
@@ -48,15 +48,16 @@ from puchi.accounts.events import (
     UserSuspended,
     VerificationResent,
 )
-from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession, fold_for_search
+from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession
 from puchi.accounts.permissions import ADMIN_NEEDS_MFA as ADMIN_NEEDS_MFA
 from puchi.accounts.permissions import capabilities_of as capabilities_of
 from puchi.accounts.permissions import require_admin as require_admin
 from puchi.accounts.permissions import require_capability as require_capability
 from puchi.accounts.permissions import require_staff as require_staff
 from puchi.accounts.roles import Capability, Role
-from puchi.accounts.search import LearnerHit as LearnerHit
-from puchi.accounts.search import search_learners as _indexed_learner_search
+from puchi.accounts.search import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH
+from puchi.accounts.search import LearnerPage as LearnerPage
+from puchi.accounts.search import search_learners as search_learners
 from puchi.accounts.validation import (
     COURSE_LANGUAGES,
     FieldErrors,
@@ -717,8 +718,6 @@ def sign_ups_per_day(viewer: User, days: Range) -> dict[date, int]:
 
 # --- Staff: finding learners and acting on their accounts (the admin's Learners section) ------------------------
 
-LEARNERS_PAGE_SIZE = 25
-MAX_SEARCH_LENGTH = 100
 SUSPENSION_REASON_MAX = 500
 
 
@@ -726,42 +725,6 @@ def suspension_notice(user: User) -> str:
     """What a suspended learner is told when they try to log in."""
     return str(_l("Your account is suspended: %(reason)s. Write to support if you think this is a mistake.",
                   reason=user.suspension_reason or _l("no reason given")))
-
-
-def find_learners(viewer: User, query: str, limit: int = 30) -> list[LearnerHit]:
-    """The staff search's learners: an indexed, accent-insensitive match on name and email (see
-    ``accounts/search.py``). :raises Forbidden: the viewer may not look after learners."""
-    return _indexed_learner_search(viewer, query, limit)
-
-
-def learner_search(text: str) -> Select[User]:
-    """Accounts whose name or email contains ``text``, ignoring case and accents ("zoe" finds "Zoë"), newest
-    first; deleted accounts left out. A Select (no permission check): callers check and add their own limit."""
-    query = select(User).where(User.deleted_at.is_(None))
-    folded = fold_for_search(text.strip())[:MAX_SEARCH_LENGTH]
-    if folded:
-        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(User.search_key.like(f"%{escaped}%", escape="\\"))
-    return query.order_by(User.id.desc())
-
-
-@dataclass(frozen=True)
-class LearnerPage:
-    users: list[User]
-    next_before: int | None  # the ``before`` of the next page, or None on the last one
-
-
-def search_learners(viewer: User, text: str, *, before: int | None = None,
-                    per_page: int = LEARNERS_PAGE_SIZE) -> LearnerPage:
-    """A page of :func:`learner_search` (keyset: ids below ``before``). :raises Forbidden: not support."""
-    require_capability(viewer, Capability.LEARNERS)
-    query = learner_search(text)
-    if before is not None:
-        query = query.where(User.id < before)
-    users = list(db.session.scalars(query.limit(per_page + 1)))
-    more = len(users) > per_page
-    users = users[:per_page]
-    return LearnerPage(users, users[-1].id if more and users else None)
 
 
 def learner_for(viewer: User, user_id: int) -> User:

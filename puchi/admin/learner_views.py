@@ -36,7 +36,7 @@ def _viewer() -> User:
 
 @bp.get("/learners")
 def learners() -> ResponseReturnValue:
-    text = (request.args.get("q") or "")[:accounts.MAX_SEARCH_LENGTH]
+    text = (request.args.get("q") or "")[:accounts.MAX_QUERY_LENGTH]
     before = parse_int(request.args.get("before"), minimum=1, maximum=MAX_ID)
     page = accounts.search_learners(_viewer(), text, before=before)
     return render_page("admin/learners.html", "learner_results", q=text, page=page)

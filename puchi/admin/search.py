@@ -10,13 +10,14 @@ from puchi.accounts.models import User
 from puchi.learning import services as learning
 
 MAX_QUERY = 200
+MAX_LEARNERS = 30
 
 
 @dataclass(frozen=True)
 class Results:
     query: str
     content: list[learning.ContentHit] | None  # None: the viewer may not search content
-    learners: list[accounts.LearnerHit] | None  # None: the viewer may not search learners
+    learners: list[User] | None  # None: the viewer may not search learners
 
 
 def search(viewer: User, query: str) -> Results:
@@ -28,5 +29,6 @@ def search(viewer: User, query: str) -> Results:
         accounts.require_capability(viewer, accounts.Capability.CONTENT)  # refuses
     query = query.strip()[:MAX_QUERY]
     content = (learning.search_content(viewer, query) if query else []) if may_content else None
-    learners = (accounts.find_learners(viewer, query) if query else []) if may_learners else None
+    learners = ((accounts.search_learners(viewer, query, per_page=MAX_LEARNERS).users if query else [])
+                if may_learners else None)
     return Results(query, content, learners)

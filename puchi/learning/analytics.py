@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from puchi.core.db import db
-from puchi.core.periods import Range, as_date, utc_day
-from puchi.learning.models import Course, Item, ItemDayStats, LessonSession, Skill
+from puchi.core.periods import Range, as_date
+from puchi.learning.models import Course, Item, ItemDayStats, LessonLearnerDay, Skill
 
 
 @dataclass(frozen=True)
@@ -23,21 +23,26 @@ class LessonActivity:
 
 def lesson_activity(days: Range) -> LessonActivity:
     """Lessons started on each day of the range and how many of those were completed (so completions count
-    by the day their lesson started), and how many learners started one and completed one. Two scans of
-    the index on (started_at, user_id, completed_at)."""
-    S = LessonSession
-    in_range = (S.started_at >= days.start, S.started_at < days.end)
-    started = utc_day(S.started_at)
+    by the day their lesson started), and how many learners started one and completed one. One query over
+    the range's rows of the per-learner, per-day rollup (``LessonLearnerDay``), with no grouping by learner:
+    each learner is counted on their first day in the range (the previous day they started, or completed, a
+    lesson is before the range). Equal to counting the sessions themselves (tests/admin/test_usage_figures.py
+    compares them)."""
+    D = LessonLearnerDay
+    first_started = or_(D.previous_day.is_(None), D.previous_day < days.first)
+    first_completed = and_(D.completed > 0, or_(D.previous_completed_day.is_(None),
+                                                 D.previous_completed_day < days.first))
     starts: dict[date, int] = {}
     completions: dict[date, int] = {}
-    for day, count, done in db.session.execute(
-            select(started, func.count(), func.count(S.completed_at)).where(*in_range).group_by(started)):
-        starts[as_date(day)], completions[as_date(day)] = count, done
-    per_learner = (select(func.max(S.completed_at).label("completed")).where(*in_range)
-                   .group_by(S.user_id).subquery())  # grouped (hashed) rather than COUNT(DISTINCT) (sorted)
-    started_count, completed_count = db.session.execute(
-        select(func.count(), func.count(per_learner.c.completed)).select_from(per_learner)).one()
-    return LessonActivity(starts, completions, started_count or 0, completed_count or 0)
+    learners_started = learners_completed = 0
+    for day, started, completed, new_starters, new_completers in db.session.execute(
+            select(D.day, func.sum(D.started), func.sum(D.completed), func.count().filter(first_started),
+                   func.count().filter(first_completed))
+            .where(D.day >= days.first, D.day <= days.last).group_by(D.day)):
+        starts[as_date(day)], completions[as_date(day)] = int(started), int(completed)
+        learners_started += new_starters
+        learners_completed += new_completers
+    return LessonActivity(starts, completions, learners_started, learners_completed)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from puchi.learning.models import (
     Item,
     ItemDayStats,
     LearnerFsrsParameters,
+    LessonLearnerDay,
     LessonSession,
     Skill,
     SkillProgress,
@@ -39,5 +40,6 @@ def register(app: Flask) -> None:
         why="the P(correct) model: coefficients and per-item answer counts summed over all learners")
     personal_data.register_no_personal_data(app, ItemDayStats.__tablename__,
                                             why="answers per item and day, counted over all learners")
-    for model in (Enrollment, SkillProgress, Card, LessonSession, Attempt, LearnerFsrsParameters):
+    for model in (Enrollment, SkillProgress, Card, LessonSession, LessonLearnerDay, Attempt,
+                  LearnerFsrsParameters):
         personal_data.register_owned(app, model)

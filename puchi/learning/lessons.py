@@ -8,7 +8,8 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from puchi.accounts.models import User
 from puchi.core import events, hooks
@@ -32,6 +33,7 @@ from puchi.learning.models import (
     Item,
     ItemDayStats,
     LearnerFsrsParameters,
+    LessonLearnerDay,
     LessonSession,
     SessionKind,
     Skill,
@@ -125,6 +127,7 @@ def start_lesson(user: User, skill_id: int) -> LessonSession:
                             steps=[], position=0, started_at=now())
     db.session.add(session)
     db.session.flush()
+    _count_started(session)
     session.steps = lesson_builder.build_lesson(material, seed=session.id)
     return session
 
@@ -151,8 +154,32 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
                             steps=[], position=0, started_at=now())
     db.session.add(session)
     db.session.flush()
+    _count_started(session)
     session.steps = lesson_builder.build_practice(material, seed=session.id)
     return session
+
+
+def _learner_day(session: LessonSession) -> dict[str, Any]:
+    """The key of the session's row in the usage rollup: its learner and the UTC day it started."""
+    return {"day": session.started_at.astimezone(UTC).date(), "user_id": session.user_id}
+
+
+def _count_started(session: LessonSession) -> None:
+    """Count a new session in the usage rollup (``LessonLearnerDay``), in the transaction that made it."""
+    _count(session, started=1)
+
+
+def _count(session: LessonSession, *, started: int = 0, completed: int = 0) -> None:
+    """Add to the session's row of the usage rollup, then set the previous days of that row and of the
+    learner's later ones (normally none: sessions start now) from the rows before each. Two statements."""
+    key = _learner_day(session)
+    insert_or_add(LessonLearnerDay, key, {"started": started, "completed": completed})
+    D, earlier = LessonLearnerDay, aliased(LessonLearnerDay)
+    before = (earlier.user_id == D.user_id, earlier.day < D.day)
+    db.session.execute(update(D).where(D.user_id == key["user_id"], D.day >= key["day"]).values(
+        previous_day=select(func.max(earlier.day)).where(*before).scalar_subquery(),
+        previous_completed_day=select(func.max(earlier.day)).where(*before, earlier.completed > 0)
+        .scalar_subquery()))
 
 
 def _lock_enrolment(user: User, course_id: int) -> None:
@@ -484,6 +511,8 @@ def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration:
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:
     session.status = COMPLETED
     session.completed_at = current
+    # Counted on the day it started, as the raw figure is; the start's row exists (see _count_started).
+    _count(session, completed=1)
     answered = session.correct_count + session.almost_count + session.wrong_count
     accuracy = round(100 * (session.correct_count + session.almost_count) / answered) if answered else 100
     item_ids = sorted({i for step in session.steps for i in step.items})
@@ -573,6 +602,7 @@ def prepare_offline(user: User, course_slug: str, count: int | None = None) -> l
                                     status=OFFLINE, steps=[], position=0, started_at=now())
             db.session.add(session)
             db.session.flush()
+            _count_started(session)
             session.steps = lesson_builder.build_lesson(material, seed=session.id)
             planned |= {i for step in session.steps for i in step.items}
             pending.append(session)

@@ -253,8 +253,6 @@ class LessonSession(Model):
     __tablename__ = "lesson_sessions"
     __table_args__ = (
         Index("ix_lesson_sessions_user_status", "user_id", "status"),
-        # analytics: starts, completions and learners per day, read from the index alone
-        Index("ix_lesson_sessions_started", "started_at", "user_id", "completed_at"),
         UniqueConstraint("user_id", "client_id"),
     )
 
@@ -356,3 +354,23 @@ class ItemDayStats(Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     correct: Mapped[int] = mapped_column(default=0)
+
+
+class LessonLearnerDay(Model):
+    """The lesson and practice sessions each learner started on each UTC day, and how many of those they have
+    completed (counted on the day the session started): a rollup kept in step with every session started and
+    completed, in the same transaction, so the staff's usage figures read one row per active learner and day
+    instead of every session. Each row also names the learner's previous day with a session and previous day
+    with a completed one, so the learners of a range are counted without grouping by learner: a learner is
+    counted on their first day in the range, the one whose previous day falls before it. It goes with the
+    learner's sessions when their data is erased (personal data, like them)."""
+
+    __tablename__ = "lesson_learner_days"
+    __table_args__ = (Index("ix_lesson_learner_days_user_day", "user_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    started: Mapped[int] = mapped_column(default=0)
+    completed: Mapped[int] = mapped_column(default=0)
+    previous_day: Mapped[date | None] = mapped_column(Date)  # the learner's latest earlier day here
+    previous_completed_day: Mapped[date | None] = mapped_column(Date)  # … with ``completed`` above 0

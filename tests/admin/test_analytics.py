@@ -17,7 +17,16 @@ from puchi.core.db import action, db
 from puchi.core.errors import Forbidden
 from puchi.core.periods import MAX_RANGE_DAYS, Range
 from puchi.learning import services as learning
-from puchi.learning.models import Attempt, Course, Item, ItemDayStats, LessonSession, Skill, Unit
+from puchi.learning.models import (
+    Attempt,
+    Course,
+    Item,
+    ItemDayStats,
+    LessonLearnerDay,
+    LessonSession,
+    Skill,
+    Unit,
+)
 from puchi.notifications import services as notifications
 from puchi.notifications.models import Delivery
 from puchi.progress import services as progress
@@ -88,6 +97,10 @@ def world(app, make_user):
         db.session.add_all([ItemDayStats(day=LAST, item_id=hola.id, attempts=12, correct=11),
                             ItemDayStats(day=LAST, item_id=ojala.id, attempts=11, correct=3),
                             ItemDayStats(day=date(2025, 1, 1), item_id=hola.id, attempts=1, correct=0)])
+        # ... and the one it keeps with each session started and completed (tests/admin/test_usage_figures.py)
+        db.session.add_all([LessonLearnerDay(day=LAST, user_id=ids[0], started=1, completed=1),
+                            LessonLearnerDay(day=LAST - timedelta(days=1), user_id=ids[1], started=1, completed=0),
+                            LessonLearnerDay(day=date(2025, 1, 1), user_id=ids[2], started=1, completed=1)])
         for user_id, day in ((ids[0], LAST), (ids[1], LAST), (ids[0], LAST - timedelta(days=1)),
                              (ids[2], date(2026, 3, 17)), (ids[2], date(2026, 3, 24)),
                              (ids[3], LAST - timedelta(days=20))):
