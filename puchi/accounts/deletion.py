@@ -99,6 +99,6 @@ def anonymise_user(user_id: int) -> None:
     user.pending_email = user.pending_email_expires_at = user.email_verified_at = None
     user.course_interest = user.last_login_at = None
     user.role = "learner"
-    user.suspension_reason = None
+    user.suspension_reason = user.profile_hidden_at = None
     user.locale, user.timezone = "en", "UTC"
     user.deletion_due_at, user.deleted_at = None, now()

@@ -206,6 +206,22 @@ class UserSuspended(DomainEvent):
 
 
 @dataclass(frozen=True)
+class ProfileHidden(DomainEvent):
+    """A moderator hid what the learner wrote on their profile (name, username) from other learners."""
+
+    name = "user.profile_hidden"
+    report_id: int
+
+
+@dataclass(frozen=True)
+class ProfileUnhidden(DomainEvent):
+    """A hidden profile is shown again: ``by`` is "owner" (they changed what was hidden) or "staff"."""
+
+    name = "user.profile_unhidden"
+    by: str
+
+
+@dataclass(frozen=True)
 class UserRestored(DomainEvent):
     """Support lifted a suspension."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +14,7 @@ from puchi.core.db import Model, UTCDateTime, now
 DAILY_GOALS = {10: "casual", 20: "regular", 30: "serious", 50: "intense"}
 THEMES = ("system", "light", "dark")
 RETENTION_CHOICES = (0.8, 0.85, 0.9, 0.95)
+HIDDEN_NAME = _l("Puchi learner")  # what others see while moderation hides a learner's profile
 AVATAR_COLORS = ("coral", "amber", "leaf", "teal", "sky", "violet", "rose", "slate")
 
 
@@ -54,6 +56,9 @@ class User(Model):
     # page shows the reason.
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Hidden by moderation after a report of the profile: others see HIDDEN_NAME instead of what the learner
+    # wrote (name, username); the owner is told and the hide lifts when they change their name or username.
+    profile_hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="raise"
@@ -104,10 +109,33 @@ class User(Model):
         return self.email_verified_at is not None
 
     @property
+    def profile_hidden(self) -> bool:
+        return self.profile_hidden_at is not None
+
+    @property
+    def public_name(self) -> str:
+        """The name other learners see: the display name, or a neutral one while moderation hides it."""
+        return str(HIDDEN_NAME) if self.profile_hidden_at is not None else self.display_name
+
+    @property
     def initials(self) -> str:
-        words = [word for word in self.display_name.split() if word]
-        letters = "".join(word[0] for word in words[:2]) or self.display_name[:1] or "?"
-        return letters.upper()
+        return initials_of(self.display_name)
+
+    @property
+    def public_initials(self) -> str:
+        """The avatar's letters as other learners see them (from :attr:`public_name`)."""
+        return initials_of(self.public_name)
+
+
+def initials_of(name: str) -> str:
+    words = [word for word in name.split() if word]
+    letters = "".join(word[0] for word in words[:2]) or name[:1] or "?"
+    return letters.upper()
+
+
+def public_name_of(display_name: str, hidden_at: datetime | None) -> str:
+    """:attr:`User.public_name` for a query's columns (leagues read names without loading users)."""
+    return str(HIDDEN_NAME) if hidden_at is not None else display_name
 
 
 class UserSession(Model):

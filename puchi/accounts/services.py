@@ -39,6 +39,8 @@ from puchi.accounts.events import (
     PasswordResetRequested,
     PreferencesChanged,
     ProfileChanged,
+    ProfileHidden,
+    ProfileUnhidden,
     RoleChanged,
     SessionsRevoked,
     SignUpAttempted,
@@ -624,8 +626,11 @@ def update_profile(user: User, *, display_name: str, avatar_color: str) -> None:
     name = clean_display_name(display_name, errors)
     check_avatar_color(avatar_color, errors)
     errors.raise_if_any()
+    renamed = name != user.display_name
     user.display_name, user.avatar_color = name, avatar_color
     events.record(ProfileChanged(), actor_id=user.id, subject=("user", user.id))
+    if renamed:
+        lift_profile_hide_in_action(user)
 
 
 @action
@@ -790,6 +795,49 @@ def suspend_in_action(actor: User, user_id: int, reason: str) -> User:
     ended = _revoke_sessions(user, keep_current=False)
     events.record(UserSuspended(reason=reason, sessions_ended=ended), actor_id=actor.id, subject=("user", user.id))
     return user
+
+
+def hide_profile_in_action(actor: User, user_id: int, report_id: int) -> User:
+    """Inside the caller's action (moderation resolving a report): hide what the learner wrote on their profile
+    from other learners (they see :data:`~puchi.accounts.models.HIDDEN_NAME`); the owner is shown why and what to
+    change. Hiding a hidden profile again records nothing new. :raises Forbidden, Conflict, NotFound."""
+    require_capability(actor, Capability.MODERATION)
+    if user_id == actor.id:
+        raise Conflict(_l("You cannot do this to your own account."), code="own_account")
+    user = db.session.get(User, user_id, with_for_update=True)
+    if user is None or user.deleted_at is not None:
+        raise NotFound
+    if user.profile_hidden_at is None:
+        user.profile_hidden_at = now()
+        events.record(ProfileHidden(report_id=report_id), actor_id=actor.id, subject=("user", user.id))
+    return user
+
+
+def lift_profile_hide_in_action(user: User) -> bool:
+    """Inside the caller's action: the owner changed what was hidden (their name or username), so others see
+    their profile again. Returns whether it was hidden."""
+    if user.profile_hidden_at is None:
+        return False
+    user.profile_hidden_at = None
+    events.record(ProfileUnhidden(by="owner"), actor_id=user.id, subject=("user", user.id))
+    return True
+
+
+@action
+def unhide_profile(actor: User, user_id: int) -> bool:
+    """Support shows a hidden profile again (the hide was a mistake); returns whether it was hidden.
+    :raises Forbidden, Conflict, NotFound."""
+    require_capability(actor, Capability.MODERATION)
+    if user_id == actor.id:
+        raise Conflict(_l("You cannot do this to your own account."), code="own_account")
+    user = db.session.get(User, user_id, with_for_update=True)
+    if user is None or user.deleted_at is not None:
+        raise NotFound
+    if user.profile_hidden_at is None:
+        return False
+    user.profile_hidden_at = None
+    events.record(ProfileUnhidden(by="staff"), actor_id=actor.id, subject=("user", user.id))
+    return True
 
 
 @action

@@ -109,6 +109,12 @@ def restore(user_id: int) -> ResponseReturnValue:
     return _done(user_id, _("The account can log in again."))
 
 
+@bp.post("/learners/<int:user_id>/profile/unhide")
+def unhide_profile(user_id: int) -> ResponseReturnValue:
+    accounts.unhide_profile(_viewer(), user_id)
+    return _done(user_id, _("Other learners see this profile again."))
+
+
 @bp.post("/learners/<int:user_id>/verification")
 def resend_verification(user_id: int) -> ResponseReturnValue:
     if accounts.staff_resend_verification(_viewer(), user_id):

@@ -17,6 +17,7 @@ from puchi.accounts import services as accounts
 from puchi.core.errors import Forbidden, Invalid, NotFound
 from puchi.core.htmx import render_page, wants_fragment
 from puchi.core.inputs import parse_int
+from puchi.core.redirects import safe_next
 from puchi.learning import services as learning
 
 bp = Blueprint("studio", __name__, url_prefix="/admin/studio")
@@ -138,6 +139,49 @@ def discard(course_id: int) -> ResponseReturnValue:
     return _back(course_id)
 
 
+# --- History: undo and restore ---------------------------------------------------------------------------------
+
+def change_labels() -> dict[str, str]:
+    """Each kind of draft edit (``course.draft_edited``'s change), as the history names it."""
+    return {"course.saved": _("Course details edited"), "unit.added": _("Unit added"), "unit.saved": _("Unit renamed"),
+            "unit.deleted": _("Unit deleted"), "skill.added": _("Skill added"), "skill.saved": _("Skill edited"),
+            "skill.deleted": _("Skill deleted"), "item.added": _("Word or phrase added"),
+            "item.saved": _("Word or phrase edited"), "item.deleted": _("Word or phrase deleted"),
+            "exercise.saved": _("Exercise saved"), "exercise.deleted": _("Exercise deleted"),
+            "dictionary.saved": _("Dictionary entry saved"), "dictionary.deleted": _("Dictionary entry deleted"),
+            "order.changed": _("Order changed"),
+            "draft.restored": _("Restored to before an earlier edit")}
+
+
+def _return_to(course_id: int) -> str:
+    """Where an undo goes back to: the studio page of this course it was asked from, else the history."""
+    default, course_page = url_for("studio.history", course_id=course_id), url_for("studio.course", course_id=course_id)
+    target = safe_next(request.form.get("next"), default)
+    return target if target == course_page or target.startswith(course_page + "/") else default
+
+
+@bp.get("/<int:course_id>/history")
+def history(course_id: int) -> ResponseReturnValue:
+    return render_page("admin/studio/history.html", history=learning.draft_history(_me(), course_id),
+                       labels=change_labels())
+
+
+@bp.post("/<int:course_id>/undo")
+def undo(course_id: int) -> ResponseReturnValue:
+    undone = learning.undo_edit(_me(), course_id, _text("stamp", 200))
+    flash(_("Undone: %(edit)s.", edit=f"{change_labels().get(undone.change, undone.change)} ({undone.summary})"),
+          "success")
+    return redirect(_return_to(course_id))
+
+
+@bp.post("/<int:course_id>/history/<int:revision_id>/restore")
+def restore(course_id: int, revision_id: int) -> ResponseReturnValue:
+    restored = learning.restore_revision(_me(), course_id, revision_id, _text("stamp", 200))
+    flash(_("The draft is back to how it was before: %(edit)s. Undo takes this back.",
+            edit=f"{change_labels().get(restored.change, restored.change)} ({restored.summary})"), "success")
+    return redirect(url_for("studio.history", course_id=course_id))
+
+
 # --- A skill -----------------------------------------------------------------------------------------------------
 
 def _skill_page(course_id: int, slug: str, *, status: int = 200, **context: Any) -> ResponseReturnValue:
@@ -184,7 +228,8 @@ def _row(course_id: int, slug: str, index: int, *, editing: bool, status: int = 
                            form=request.form if errors else None)
     return render_page("admin/studio/skill.html", "item_row", status=status, state=state, skill=found,
                        item=found.items[index], index=index, editing=index if editing else None,
-                       item_errors=errors, form=request.form if errors else None)
+                       item_errors=errors, form=request.form if errors else None,
+                       bar_out_of_band=request.method == "POST" and not errors)
 
 
 @bp.get("/<int:course_id>/skills/<slug>/items/<int:index>")

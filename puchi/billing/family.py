@@ -105,7 +105,7 @@ def family_of(user: User) -> Family:
     membership = db.session.scalar(select(FamilyMembership).where(FamilyMembership.member_id == user.id))
     if membership is not None:
         owner = accounts.get_user(membership.owner_id)
-        return Family(owner=False, member=True, active=rights.family_member, owner_name=owner.display_name,
+        return Family(owner=False, member=True, active=rights.family_member, owner_name=owner.public_name,
                       until=rights.until if rights.family_member else None)
     owns_plan = rights.plan is services.Plan.FAMILY_YEARLY and not rights.family_member
     rows = db.session.scalars(select(FamilyMembership).where(FamilyMembership.owner_id == user.id)
@@ -115,7 +115,7 @@ def family_of(user: User) -> Family:
     people = []
     for row in rows:  # five at most
         person = accounts.get_user(row.member_id)
-        people.append(Person(membership_id=row.id, user_id=person.id, display_name=person.display_name,
+        people.append(Person(membership_id=row.id, user_id=person.id, display_name=person.public_name,
                              email=person.email, joined_at=row.joined_at))
     return Family(owner=True, member=False, active=owns_plan, until=rights.until if owns_plan else None,
                   members=tuple(people), invitations=tuple(_pending_invitations(user.id, now())))
@@ -277,7 +277,7 @@ def check_invitation(token: str) -> InvitationView:
     invitation_id, nonce = _claims(token)
     invitation = _usable(db.session.get(FamilyInvitation, invitation_id), nonce, now())
     owner = accounts.get_user(invitation.owner_id)
-    return InvitationView(owner_name=owner.display_name, email=invitation.email, expires_at=invitation.expires_at)
+    return InvitationView(owner_name=owner.public_name, email=invitation.email, expires_at=invitation.expires_at)
 
 
 @action
@@ -332,5 +332,5 @@ def send_invitation(invitation_id: int) -> None:
     owner = accounts.get_user(invitation.owner_id)
     link = mail.absolute_url("billing_family.join", token=token_for(invitation))
     mail.send(mail.render_message("family_invitation", to=invitation.email, locale=owner.locale,
-                                  owner_name=owner.display_name, link=link,
+                                  owner_name=owner.public_name, link=link,
                                   days=current_app.config["FAMILY_INVITATION_DAYS"]))

@@ -11,6 +11,7 @@ from puchi.learning.models import (
     Card,
     Course,
     CourseDraft,
+    CourseDraftRevision,
     CourseFsrsParameters,
     DictionaryEntry,
     DifficultyModel,
@@ -31,8 +32,9 @@ def register(app: Flask) -> None:
         app, *(model.__tablename__ for model in (Course, Unit, Skill, Item, AuthoredExercise, DictionaryEntry)),
         why="course content, written by course authors")
     personal_data.register_no_personal_data(
-        app, CourseDraft.__tablename__,
-        why="course content being edited; the editor's account is a staff member's id (set to null when deleted)")
+        app, CourseDraft.__tablename__, CourseDraftRevision.__tablename__,
+        why="course content being edited (and its recent edits); the editor's account is a staff member's id "
+            "(set to null when deleted)")
     personal_data.register_no_personal_data(app, CourseFsrsParameters.__tablename__,
                                             why="memory-model weights fitted to all learners of a course together")
     personal_data.register_no_personal_data(

@@ -176,6 +176,21 @@ class CourseDraft(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+class CourseDraftRevision(Model):
+    """One of a draft's recent edits (the studio keeps the last few, ``studio.HISTORY_SIZE``): the document as it
+    was before the edit, so undoing it or restoring to before it puts that back."""
+
+    __tablename__ = "course_draft_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("course_drafts.id", ondelete="CASCADE"), index=True)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    change: Mapped[str] = mapped_column(String(40))  # as in course.draft_edited: "item.saved", "unit.deleted", ...
+    summary: Mapped[str] = mapped_column(String(200))  # what the edit was about, for people ("Hola")
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
 # --- Learners --------------------------------------------------------------------------------------
 
 class Enrollment(Model):

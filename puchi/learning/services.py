@@ -57,6 +57,7 @@ from puchi.learning.models import (
     Unit,
 )
 from puchi.learning.search import ContentHit as ContentHit
+from puchi.learning.studio import DraftHistory as DraftHistory
 
 # The content studio (studio.py: editing drafts, publishing, the preview) is part of this public face.
 from puchi.learning.studio import ItemInput as ItemInput
@@ -70,12 +71,14 @@ from puchi.learning.studio import delete_item as delete_item
 from puchi.learning.studio import delete_skill as delete_skill
 from puchi.learning.studio import delete_unit as delete_unit
 from puchi.learning.studio import discard_draft as discard_draft
+from puchi.learning.studio import draft_history as draft_history
 from puchi.learning.studio import preview as _preview_lesson
 from puchi.learning.studio import preview_answer as preview_answer
 from puchi.learning.studio import preview_seed as preview_seed
 from puchi.learning.studio import publish_draft as publish_draft
 from puchi.learning.studio import publish_plan as publish_plan
 from puchi.learning.studio import reorder as _reorder_draft
+from puchi.learning.studio import restore_revision as restore_revision
 from puchi.learning.studio import save_course as save_course
 from puchi.learning.studio import save_dictionary_entry as save_dictionary_entry
 from puchi.learning.studio import save_exercise as save_exercise
@@ -84,6 +87,7 @@ from puchi.learning.studio import save_skill as save_skill
 from puchi.learning.studio import save_unit as save_unit
 from puchi.learning.studio import studio_course as studio_course
 from puchi.learning.studio import studio_courses as studio_courses
+from puchi.learning.studio import undo_edit as undo_edit
 
 MAX_LEVEL = 5
 LOCKED, AVAILABLE, IN_PROGRESS, MASTERED = "locked", "available", "in_progress", "mastered"

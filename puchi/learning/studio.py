@@ -3,6 +3,11 @@
 Every function checks that the user may edit content (``Capability.CONTENT``). Edits change the draft only
 (``drafts.py``), each in one action that records ``course.draft_edited`` with the editor as actor; learners keep
 seeing the published rows until :func:`publish_draft` applies the draft through the importer.
+
+Each edit also keeps the document as it was before it (``course_draft_revisions``, the last
+:data:`HISTORY_SIZE`), so an editor can undo the latest edit or restore the draft to before a chosen one. Both
+check the draft's stamp (as publishing does): an editor acting on a draft that changed since they looked at it
+is refused with :class:`Conflict` rather than undoing someone else's edit.
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from puchi.accounts import services as accounts
 from puchi.accounts.models import User
@@ -27,11 +33,12 @@ from puchi.learning.course_import import ImportReport, apply_course
 from puchi.learning.drafts import Change
 from puchi.learning.events import CourseDraftEdited, CoursePublished
 from puchi.learning.grading import Verdict
-from puchi.learning.models import PHRASE, WORD, AuthoredExercise, Course, CourseDraft, Item
+from puchi.learning.models import PHRASE, WORD, AuthoredExercise, Course, CourseDraft, CourseDraftRevision, Item
 from puchi.learning.steps import ExerciseType, Step
 
 MAX_LIST = 20  # accepted alternatives per item
 MAX_TIPS = 20_000
+HISTORY_SIZE = 50  # edits kept per draft for undo and restore
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,12 @@ class StudioState:
     data: CourseData
     draft: CourseDraft | None
     problems: list[Problem] = field(default_factory=list)
+    last_edit: CourseDraftRevision | None = None  # the edit Undo would take back
+
+    @property
+    def stamp(self) -> str:
+        """What an undo must send back: the draft as shown (see :func:`undo_edit`)."""
+        return _stamp(self.course, self.draft) if self.draft is not None else ""
 
     def dictionary_rows(self) -> list[tuple[str, str, str, list[str]]]:
         return drafts.dictionary_rows(self.data)
@@ -78,7 +91,13 @@ def studio_course(user: User, course_id: int) -> StudioState:
     _editor(user)
     course = _course(course_id)
     data, row = drafts.working_copy(course)
-    return StudioState(course=course, data=data, draft=row, problems=drafts.problems_of(data))
+    return StudioState(course=course, data=data, draft=row, problems=drafts.problems_of(data),
+                       last_edit=_last_edit(row.id) if row is not None else None)
+
+
+def _last_edit(draft_id: int) -> CourseDraftRevision | None:
+    return db.session.scalar(select(CourseDraftRevision).where(CourseDraftRevision.draft_id == draft_id)
+                             .order_by(CourseDraftRevision.id.desc()).limit(1))
 
 
 # --- Edits ---------------------------------------------------------------------------------------------------
@@ -92,6 +111,7 @@ def _edit(user: User, course_id: int, change: str, target: str,
     course = _course(course_id, lock=True)
     row = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == course.id).with_for_update())
     data = drafts.from_document(row.document) if row is not None else drafts.published_data(course)
+    before = drafts.to_document(data)
     touched = apply(data)
     problems = drafts.problems_of(data)
     if touched is not None:
@@ -111,7 +131,24 @@ def _edit(user: User, course_id: int, change: str, target: str,
     events.record(CourseDraftEdited(change=change, target=target[:200]), actor_id=user.id,
                   subject=("course", course.id))
     db.session.flush()
-    return StudioState(course=course, data=data, draft=row, problems=problems)
+    revision = _keep_revision(row, before, change, target, user)
+    return StudioState(course=course, data=data, draft=row, problems=problems, last_edit=revision)
+
+
+def _keep_revision(row: CourseDraft, before: dict[str, Any], change: str, summary: str,
+                   user: User) -> CourseDraftRevision:
+    """Remember the document as it was before an edit, forgetting all but the last :data:`HISTORY_SIZE`."""
+    revision = CourseDraftRevision(draft_id=row.id, before=before, change=change,
+                                   summary=" ".join(summary.split())[:200], editor_id=user.id,
+                                   created_at=row.updated_at)
+    db.session.add(revision)
+    db.session.flush()
+    oldest_kept = db.session.scalar(select(CourseDraftRevision.id).where(CourseDraftRevision.draft_id == row.id)
+                                    .order_by(CourseDraftRevision.id.desc()).offset(HISTORY_SIZE - 1).limit(1))
+    if oldest_kept is not None:
+        db.session.execute(delete(CourseDraftRevision).where(CourseDraftRevision.draft_id == row.id,
+                                                             CourseDraftRevision.id < oldest_kept))
+    return revision
 
 
 def _skill(data: CourseData, slug: str) -> tuple[UnitData, SkillData]:
@@ -330,6 +367,104 @@ def discard_draft(user: User, course_id: int) -> None:
         db.session.delete(row)
         events.record(CourseDraftEdited(change="draft.discarded", target=course.slug), actor_id=user.id,
                       subject=("course", course.id))
+
+
+# --- History: undo and restore ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Revision:
+    id: int
+    change: str  # as in course.draft_edited ("item.saved", "draft.restored", ...)
+    summary: str  # what it was about
+    editor: str  # the editor's name ("" once their account is gone)
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DraftHistory:
+    course: Course
+    draft: CourseDraft | None
+    revisions: list[Revision]  # newest first
+    stamp: str  # what undo and restore must send back
+    size: int = HISTORY_SIZE  # how many edits are kept
+
+
+def draft_history(user: User, course_id: int) -> DraftHistory:
+    """The draft's recent edits, newest first, with who made each. Reads only. :raises Forbidden, NotFound."""
+    _editor(user)
+    course = _course(course_id)
+    row = drafts.draft_row(course.id)
+    if row is None:
+        return DraftHistory(course=course, draft=None, revisions=[], stamp="")
+    rows = db.session.execute(
+        select(CourseDraftRevision.id, CourseDraftRevision.change, CourseDraftRevision.summary,
+               CourseDraftRevision.created_at, User.display_name)
+        .outerjoin(User, User.id == CourseDraftRevision.editor_id)
+        .where(CourseDraftRevision.draft_id == row.id).order_by(CourseDraftRevision.id.desc())
+        .limit(HISTORY_SIZE)).all()
+    return DraftHistory(course=course, draft=row, stamp=_stamp(course, row),
+                        revisions=[Revision(r.id, r.change, r.summary, r.display_name or "", r.created_at)
+                                   for r in rows])
+
+
+def _draft_as_seen(course: Course, stamp: str) -> CourseDraft:
+    """Inside an action: the course's draft, locked, if it is still the one the editor saw."""
+    row = db.session.scalar(select(CourseDraft).where(CourseDraft.course_id == course.id).with_for_update())
+    if row is None or stamp != _stamp(course, row):
+        raise Conflict(_("The draft changed since you looked at it (someone else may have edited or undone "
+                         "something): look at its history again."), code="draft_changed")
+    return row
+
+
+@action
+def undo_edit(user: User, course_id: int, stamp: str) -> Revision:
+    """Take back the draft's latest edit: its document goes back to how it was before, and the edit leaves the
+    history. ``stamp`` is :attr:`StudioState.stamp` as shown: a draft changed since refuses, so two editors
+    undoing at once take back one edit, not two. Returns the edit undone.
+
+    :raises Forbidden: not an editor. :raises NotFound: no such course.
+    :raises Conflict: the draft changed since (or is gone), or it has no edit to undo."""
+    _editor(user)
+    course = _course(course_id, lock=True)
+    row = _draft_as_seen(course, stamp)
+    latest = db.session.scalar(select(CourseDraftRevision).where(CourseDraftRevision.draft_id == row.id)
+                               .order_by(CourseDraftRevision.id.desc()).limit(1))
+    if latest is None:
+        raise Conflict(_("There is no edit left to undo."), code="nothing_to_undo")
+    undone = _revision(latest)
+    row.document = latest.before
+    row.updated_by_id, row.updated_at = user.id, now()
+    db.session.delete(latest)
+    events.record(CourseDraftEdited(change="draft.undone", target=f"{latest.change}: {latest.summary}"[:200]),
+                  actor_id=user.id, subject=("course", course.id))
+    return undone
+
+
+@action
+def restore_revision(user: User, course_id: int, revision_id: int, stamp: str) -> Revision:
+    """Put the draft back as it was before edit ``revision_id``. The later edits are not lost: the restore is
+    itself an edit in the history, which Undo takes back. Returns the edit restored to before.
+
+    :raises Forbidden: not an editor. :raises NotFound: no such course, or no such edit in its draft's history.
+    :raises Conflict: the draft changed since it was shown (or is gone)."""
+    _editor(user)
+    course = _course(course_id, lock=True)
+    row = _draft_as_seen(course, stamp)
+    chosen = db.session.get(CourseDraftRevision, revision_id)
+    if chosen is None or chosen.draft_id != row.id:
+        raise NotFound(_("That edit is no longer in the draft's history."), code="no_such_revision")
+    current, restored = row.document, _revision(chosen)
+    row.document = chosen.before
+    row.updated_by_id, row.updated_at = user.id, now()
+    events.record(CourseDraftEdited(change="draft.restored", target=f"{chosen.change}: {chosen.summary}"[:200]),
+                  actor_id=user.id, subject=("course", course.id))
+    db.session.flush()
+    _keep_revision(row, current, "draft.restored", restored.summary, user)
+    return restored
+
+
+def _revision(row: CourseDraftRevision) -> Revision:
+    return Revision(row.id, row.change, row.summary, "", row.created_at)
 
 
 # --- Publishing ------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from puchi.accounts import services as accounts
+from puchi.accounts.events import ProfileHidden, ProfileUnhidden
 from puchi.accounts.models import User
 from puchi.billing import services as billing
 from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFailed, PremiumStarted, TrialEnding
@@ -68,16 +69,31 @@ def mark_all_read(user: User) -> int:
 
 def _actor_name(user_id: int | None) -> str:
     user = db.session.get(User, user_id) if user_id else None
-    return user.display_name if user else ""
+    return user.public_name if user else ""
 
 
 def on_followed(event: events.Event, followed: UserFollowed) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "followed", {"name": actor.display_name, "username": social.profile_of(actor).username,
+    notify(event.subject_id, "followed", {"name": actor.public_name, "username": social.profile_of(actor).username,
                                           "mutual": followed.mutual},
            f"followed:{event.actor_id}:{event.subject_id}:{event.created_at.isoformat()}")
+
+
+NAMING_KINDS = ("followed", "cheer", "nudge")  # notifications that name the learner who acted
+
+
+def on_profile_hidden_or_shown(event: events.Event, _change: ProfileHidden | ProfileUnhidden) -> None:
+    """Notifications that name a learner show the name others may see now: once moderation hides their
+    profile, the neutral one (in the centre, and in the emails and pushes not sent yet)."""
+    user = db.session.get(User, event.subject_id) if event.subject_id else None
+    if user is None:
+        return
+    username = social.profile_of(user).username
+    for row in db.session.scalars(select(Notification).where(Notification.kind.in_(NAMING_KINDS),
+                                                              Notification.data["username"].as_string() == username)):
+        row.data = {**row.data, "name": user.public_name}
 
 
 def on_achievement(event: events.Event, unlocked: AchievementUnlocked) -> None:
@@ -106,7 +122,7 @@ def on_cheered(event: events.Event, cheered: UserCheered) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "cheer", {"name": actor.display_name, "username": social.profile_of(actor).username},
+    notify(event.subject_id, "cheer", {"name": actor.public_name, "username": social.profile_of(actor).username},
            cheered.source)
 
 
@@ -114,7 +130,7 @@ def on_nudged(event: events.Event, nudged: UserNudged) -> None:
     actor = db.session.get(User, event.actor_id)
     if actor is None or event.subject_id is None:
         return
-    notify(event.subject_id, "nudge", {"name": actor.display_name, "username": social.profile_of(actor).username,
+    notify(event.subject_id, "nudge", {"name": actor.public_name, "username": social.profile_of(actor).username,
                                        "days": nudged.days},
            nudged.source)
 

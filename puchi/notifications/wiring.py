@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts.events import LoggedOut, UserSignedUp
+from puchi.accounts.events import LoggedOut, ProfileHidden, ProfileUnhidden, UserSignedUp
 from puchi.billing.events import InvoicePaid, PaymentActionRequired, PaymentFailed, PremiumStarted, TrialEnding
 from puchi.core import cli as core_cli
 from puchi.core import events, outbox, periodic
@@ -40,6 +40,8 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, UserCheered, services.on_cheered)
     events.subscribe(app, UserNudged, services.on_nudged)
     events.subscribe(app, UserFollowed, services.on_followed)
+    events.subscribe(app, ProfileHidden, services.on_profile_hidden_or_shown)
+    events.subscribe(app, ProfileUnhidden, services.on_profile_hidden_or_shown)
     events.subscribe(app, AchievementUnlocked, services.on_achievement)
     events.subscribe(app, LeaguePromoted, services.on_promoted)
     events.subscribe(app, LeagueDemoted, services.on_demoted)

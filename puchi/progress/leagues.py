@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from puchi.accounts.models import User
+from puchi.accounts.models import User, initials_of, public_name_of
 from puchi.core import events, outbox
 from puchi.core.db import action, db, now, rowcount
 from puchi.progress.events import LeagueDemoted, LeaguePromoted
@@ -121,7 +121,7 @@ def cohort_table(cohort_id: int, me: int | None = None) -> LeagueTable:
     """The cohort ranked by XP (ties: who joined first), with the zones marked. One query."""
     rows = db.session.execute(
         select(LeagueMembership.user_id, LeagueMembership.xp, LeagueMembership.id, LeagueMembership.tier,
-               LeagueMembership.week_start, User.display_name, User.avatar_color)
+               LeagueMembership.week_start, User.display_name, User.avatar_color, User.profile_hidden_at)
         .join(User, User.id == LeagueMembership.user_id)
         .where(LeagueMembership.cohort_id == cohort_id)).all()
     ordered = sorted(rows, key=lambda row: (-row.xp, row.id))
@@ -132,9 +132,9 @@ def cohort_table(cohort_id: int, me: int | None = None) -> LeagueTable:
         rank = index + 1
         zone = "promotion" if rank <= promote and row.xp > 0 else \
             "demotion" if rank > len(rows) - demote else ""
-        words = row.display_name.split()
-        initials = ("".join(w[0] for w in words[:2]) or "?").upper()
-        standings.append(Standing(rank, row.user_id, row.display_name, initials, row.avatar_color, row.xp, zone))
+        # others see a name moderation hid as a neutral one; its owner still sees theirs
+        name = row.display_name if row.user_id == me else public_name_of(row.display_name, row.profile_hidden_at)
+        standings.append(Standing(rank, row.user_id, name, initials_of(name), row.avatar_color, row.xp, zone))
     week = rows[0].week_start if rows else week_start(now())
     return LeagueTable(tier=tier, week_start=week, ends_at=week_end(week), standings=standings,
                        me=next((s for s in standings if s.user_id == me), None))

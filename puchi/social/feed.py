@@ -82,8 +82,8 @@ def feed_for(user: User, before_id: int | None = None, limit: int = PAGE_SIZE) -
     rows = db.session.execute(query).all()
     more, rows = len(rows) > limit, rows[:limit]
     cheered = _cheered(user.id, [event.id for _user, _name, event in rows])
-    items = [FeedItem(event.id, event.name, friend.id, friend.display_name, username, friend.avatar_color,
-                      friend.initials, event.created_at, _KINDS[event.name].from_payload(event.payload),
+    items = [FeedItem(event.id, event.name, friend.id, friend.public_name, username, friend.avatar_color,
+                      friend.public_initials, event.created_at, _KINDS[event.name].from_payload(event.payload),
                       event.id in cheered)
              for friend, username, event in rows]
     return FeedPage(items, items[-1].event_id if more else None)

@@ -146,7 +146,8 @@ def report_in_context(viewer: User, report_id: int) -> ReportInContext:
 
 @action
 def resolve(viewer: User, report_id: int, what: str, *, reason: str = "") -> Report:
-    """Resolve an open report: ``dismiss``; ``hide`` the message (no longer shown to the other learner);
+    """Resolve an open report: ``dismiss``; ``hide`` the message (no longer shown to the other learner) or the
+    profile (others see a neutral name instead of the learner's name and username, until they change it);
     ``warn`` the reported learner (notification and email); ``suspend`` them (through accounts, with
     ``reason``). Other open reports of the same content are resolved alike. Recorded with the moderator as
     actor; each reporter is told whether action was taken.
@@ -164,10 +165,9 @@ def resolve(viewer: User, report_id: int, what: str, *, reason: str = "") -> Rep
     if report.status != OPEN:
         raise Conflict(_l("This report was already resolved."), code="report_resolved")
     if what == "hide":
-        if report.message_id is None:  # a profile has no text of its own to hide (its name is the account's)
-            raise Invalid(fields={"action": [_l("Only a message can be hidden: warn or suspend instead.")]},
-                          code="nothing_to_hide")
-        if report.message_id is not None:
+        if report.message_id is None:  # a profile: what its owner wrote (name, username) is the account's to hide
+            accounts.hide_profile_in_action(viewer, report.reported_id, report.id)
+        else:
             message = db.session.get(DirectMessage, report.message_id)
             if message is not None and message.hidden_at is None:
                 message.hidden_at = now()

@@ -67,7 +67,7 @@ def friends_at_risk(user: User, at: datetime, limit: int = 10) -> list[FriendAtR
     keys = [(friend.id, _nudge_day(friend, at)) for friend, _name, _streak in risky]
     sent = {(friend_id, day) for friend_id, day in db.session.execute(select(Nudge.recipient_id, Nudge.day).where(
         Nudge.sender_id == user.id, tuple_(Nudge.recipient_id, Nudge.day).in_(keys)))}
-    return [FriendAtRisk(friend.id, friend.display_name, name, friend.avatar_color, friend.initials, streak,
+    return [FriendAtRisk(friend.id, friend.public_name, name, friend.avatar_color, friend.public_initials, streak,
                          key in sent)
             for (friend, name, streak), key in zip(risky, keys, strict=True)]
 
@@ -102,11 +102,11 @@ def nudge(user: User, username: str, at: datetime) -> bool:
     if friend.id == user.id or blocked_between(user.id, friend.id) or not are_friends(user.id, friend.id):
         raise Forbidden(_l("You can nudge your friends: people you follow who follow you back."), code="not_friends")
     if profile_of(friend).visibility == PRIVATE:
-        raise Forbidden(_l("%(name)s keeps their progress private.", name=friend.display_name), code="progress_private")
+        raise Forbidden(_l("%(name)s keeps their progress private.", name=friend.public_name), code="progress_private")
     standing = progress.summary_of(friend.id)
     if not streak_at_risk(standing.streak, standing.last_active, friend.timezone, at):
         raise Conflict(_l("No need: %(name)s has practised today or has no streak to keep.",
-                          name=friend.display_name), code="no_streak_at_risk")
+                          name=friend.public_name), code="no_streak_at_risk")
     if _nudged(user, friend, at):
         return False  # asked first, so a repeat says "already" rather than "no nudges left today"
     if nudges_sent_today(user, at) >= DAILY_NUDGES:
@@ -129,5 +129,5 @@ def nudge_offer(user: User, friend: User, at: datetime) -> FriendAtRisk | None:
     standing = progress.summary_of(friend.id)
     if not streak_at_risk(standing.streak, standing.last_active, friend.timezone, at):
         return None
-    return FriendAtRisk(friend.id, friend.display_name, profile_of(friend).username, friend.avatar_color,
-                        friend.initials, standing.streak, _nudged(user, friend, at))
+    return FriendAtRisk(friend.id, friend.public_name, profile_of(friend).username, friend.avatar_color,
+                        friend.public_initials, standing.streak, _nudged(user, friend, at))

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from puchi.accounts import services as accounts
 from puchi.accounts.events import UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
@@ -84,11 +85,14 @@ def update_settings(user: User, *, username: str, visibility: str) -> SocialProf
         fields["username"] = [str(_l("That username is taken."))]
     if fields:
         raise Invalid(fields=fields)
+    renamed = username != profile.username
     profile.username, profile.visibility = username, visibility
     try:
         db.session.flush()
     except IntegrityError as error:  # taken meanwhile
         raise Invalid(fields={"username": [_l("That username is taken.")]}, code="username_taken") from error
+    if renamed:  # a profile hidden by moderation shows again once its owner changes what was reported
+        accounts.lift_profile_hide_in_action(user)
     return profile
 
 
@@ -207,6 +211,7 @@ class PersonRow:
     avatar_color: str
     initials: str
     following: bool
+    hidden: bool = False  # moderation hid the profile: the name is neutral and the username not shown
 
 
 def _rows(viewer: User, query) -> list[PersonRow]:
@@ -216,8 +221,8 @@ def _rows(viewer: User, query) -> list[PersonRow]:
         .correlate(User).exists().label("following"))).all()
     result = []
     for user, username, following in rows:
-        result.append(PersonRow(user.id, user.display_name, username, user.avatar_color, user.initials,
-                                bool(following)))
+        result.append(PersonRow(user.id, user.public_name, username, user.avatar_color, user.public_initials,
+                                bool(following), user.profile_hidden))
     return result
 
 
@@ -227,13 +232,15 @@ def _not_blocked(viewer_id: int):
 
 
 def search_people(viewer: User, text: str, limit: int = 20) -> list[PersonRow]:
-    """Learners whose username starts with, or whose name contains, ``text`` (blocked people never appear)."""
+    """Learners whose username starts with, or whose name contains, ``text`` (blocked people and profiles
+    hidden by moderation never appear)."""
     text = (text or "").strip()[:50]
     if len(text) < 2:
         return []
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = (select(User, SocialProfile.username).join(SocialProfile, SocialProfile.user_id == User.id)
              .where(User.id != viewer.id, SocialProfile.visibility != PRIVATE, _not_blocked(viewer.id),
+                    User.profile_hidden_at.is_(None),  # a hidden name or username is not searchable
                     or_(SocialProfile.username.like(f"{escaped}%", escape="\\"),
                         func.lower(User.display_name).like(f"%{escaped}%", escape="\\")))
              .order_by(SocialProfile.username).limit(limit))

@@ -28,6 +28,7 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("POST", "/admin/learners/<int:user_id>/role"):       (302, 403, 403, 403, 422, 302),
     ("POST", "/admin/learners/<int:user_id>/suspend"):    (302, 403, 403, 422, 422, 302),
     ("POST", "/admin/learners/<int:user_id>/restore"):    (302, 403, 403, 302, 302, 302),
+    ("POST", "/admin/learners/<int:user_id>/profile/unhide"): (302, 403, 403, 302, 302, 302),  # moderators'
     ("POST", "/admin/learners/<int:user_id>/verification"): (302, 403, 403, 302, 302, 302),
     ("POST", "/admin/learners/<int:user_id>/password-reset"): (302, 403, 403, 302, 302, 302),
     ("POST", "/admin/learners/<int:user_id>/export"):     (302, 403, 403, 302, 302, 302),
@@ -95,4 +96,11 @@ ADMIN_ACCESS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
         (302, 403, 404, 403, 404, 302),
     ("POST", "/admin/studio/<int:course_id>/publish"):
         (302, 403, 404, 403, 404, 302),
+    # The draft's history: a blank form carries no stamp of the draft as shown, so undo and restore refuse (409).
+    ("GET", "/admin/studio/<int:course_id>/history"):
+        (302, 403, 200, 403, 200, 302),
+    ("POST", "/admin/studio/<int:course_id>/undo"):
+        (302, 403, 409, 403, 409, 302),
+    ("POST", "/admin/studio/<int:course_id>/history/<int:revision_id>/restore"):
+        (302, 403, 409, 403, 409, 302),
 }

@@ -60,7 +60,8 @@ def _a_report(app, reporter_id: int, reported_id: int) -> int:
     return db.session.scalar(select(Report.id).where(Report.reporter_id == reporter_id))
 
 
-STUDIO_VALUES = {"<slug>": "greetings"}  # in the studio's routes, <slug> is a skill's (of the Spanish course)
+# In the studio's routes, <slug> is a skill's (of the Spanish course).
+STUDIO_VALUES = {"<slug>": "greetings", "<int:revision_id>": "1"}
 
 
 def _url(world: StaffWorld, rule: str) -> str:

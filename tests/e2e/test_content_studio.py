@@ -105,3 +105,24 @@ def test_an_editor_fixes_a_typo_previews_and_publishes(browser, live_server, pag
     edits = admin.get("/admin/audit", query_string={"actor": "editor@example.com", "type": "course."}).text
     assert "course.draft_edited" in edits and "course.published" in edits
     assert "editor@example.com" in edits or "Eddie" in edits
+
+
+def test_an_editor_undoes_an_inline_edit(page, app, make_user, spanish):
+    editor = make_user("editor@example.com", display_name="Eddie", role="editor")
+    log_in_on_page(page, "editor@example.com")
+    enrol_totp(app, editor.id)
+    page.goto("/admin/studio/")
+    page.get_by_role("link", name="Spanish for English speakers").click()
+    page.get_by_role("link", name="Greetings").click()
+    page.wait_for_url(re.compile(r"/skills/greetings$"))
+    expect(page.get_by_role("button", name=re.compile(r"^Undo"))).to_have_count(0)  # no draft yet
+    page.get_by_role("link", name=f"Edit {TYPO}").click()
+    page.get_by_role("textbox", name="Phrase", exact=True).fill(FIXED)
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_role("link", name=f"Edit {FIXED}")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Undo")).click()  # the draft bar came with the saved row
+    expect(page.get_by_text("Undone: Word or phrase edited")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Edit {TYPO}")).to_be_visible()
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name="History of the draft")).to_be_visible()
+    expect(page.get_by_text("No edits to undo")).to_be_visible()
