@@ -12,14 +12,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from puchi.accounts import deletion, exports, mfa_status, passwords, roles, tokens
+from puchi.accounts import deletion, exports, guests, mfa_status, passwords, roles, tokens
 from puchi.accounts.audit import AuditPage as AuditPage
 from puchi.accounts.audit import audit_csv as audit_csv
 from puchi.accounts.audit import audit_page as audit_page
@@ -30,6 +31,9 @@ from puchi.accounts.events import (
     EmailChangeDropped,
     EmailChangeRequested,
     EmailVerified,
+    GuestRemoved,
+    GuestSignUpRequested,
+    GuestStarted,
     LoggedIn,
     LoggedOut,
     LoginFailed,
@@ -48,7 +52,9 @@ from puchi.accounts.events import (
     UserSuspended,
     VerificationResent,
 )
-from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession, fold_for_search
+from puchi.accounts.guests import add_course_choices as add_course_choices
+from puchi.accounts.guests import allow_guests as allow_guests
+from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, UsedToken, User, UserSession, fold_for_search
 from puchi.accounts.permissions import ADMIN_NEEDS_MFA as ADMIN_NEEDS_MFA
 from puchi.accounts.permissions import capabilities_of as capabilities_of
 from puchi.accounts.permissions import require_admin as require_admin
@@ -58,7 +64,6 @@ from puchi.accounts.roles import Capability, Role
 from puchi.accounts.search import LearnerHit as LearnerHit
 from puchi.accounts.search import search_learners as _indexed_learner_search
 from puchi.accounts.validation import (
-    COURSE_LANGUAGES,
     FieldErrors,
     check_avatar_color,
     check_choice,
@@ -68,7 +73,7 @@ from puchi.accounts.validation import (
     normalize_email,
     timezones,
 )
-from puchi.core import events, outbox, periods, throttle
+from puchi.core import events, outbox, periods, personal_data, throttle
 from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from puchi.core.periods import Range
@@ -131,7 +136,7 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     if timezone not in timezones():
         timezone = "UTC"  # a browser guess we do not know is no reason to refuse a sign-up
     if course_interest:
-        check_choice(course_interest, COURSE_LANGUAGES, errors, "course_interest")
+        check_choice(course_interest, dict(guests.course_choices()), errors, "course_interest")
     errors.raise_if_any()
 
     password_hash = passwords.hash_password(password)  # hashed either way: the timing must not tell
@@ -157,6 +162,99 @@ def _open_account(*, email: str, display_name: str, password_hash: str, locale: 
                   subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     return user
+
+
+# --- Guests: trying the first lesson before signing up (see puchi/accounts/guests.py) ------------------
+
+GUEST_NAME = "Guest"
+
+
+@action
+def start_guest(*, course: str, locale: str, timezone: str, user_agent: str) -> User:
+    """Make a guest account for a visitor trying ``course`` (a slug among guests.course_choices()) and open its
+    session (its key on ``user.current_session_key``). Commits.
+
+    Guests stay out of leagues and friend search until they sign up; an idle one is removed by a chore.
+
+    :raises NotFound: no such course to try.
+    """
+    if course not in dict(guests.course_choices()):
+        raise NotFound
+    if locale not in current_app.config["SUPPORTED_LOCALES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if timezone not in timezones():
+        timezone = "UTC"
+    user = User(email=f"guest-{secrets.token_hex(12)}@{guests.GUEST_EMAIL_DOMAIN}", display_name=GUEST_NAME,
+                password_hash=deletion.UNUSABLE_PASSWORD, is_guest=True, leagues_enabled=False, locale=locale,
+                timezone=timezone, course_interest=course, avatar_color="teal")
+    db.session.add(user)
+    db.session.flush()
+    # Learning enrols the guest in the course, in this transaction (its subscriber to GuestStarted).
+    events.record(GuestStarted(course=course), actor_id=user.id, subject=("user", user.id))
+    user.current_session_key = open_session(user, remember=True, user_agent=user_agent)
+    return user
+
+
+def sign_up_guest(guest: User, *, email: str, display_name: str, password: str) -> None:
+    """A guest asks to become an account with these details. Commits.
+
+    Answered exactly as :func:`sign_up` (so it tells nobody which addresses have accounts): a free address is
+    kept as the guest's pending address with the name and password, and the emailed link makes the guest an
+    ordinary account in place (:func:`verify_email`), keeping its progress; an address that has an account
+    gets the usual note to its owner, and the guest stays a guest (its progress is not merged into that
+    account: logging in there leaves it behind).
+
+    :raises Invalid: a field breaks a rule.
+    :raises Conflict: ``not_a_guest``, the account already signed up.
+    """
+    errors = FieldErrors()
+    address = normalize_email(email, errors)
+    name = clean_display_name(display_name, errors)
+    check_new_password(password, errors, email=address, display_name=name)
+    errors.raise_if_any()
+    _ask_guest_sign_up(guest.id, address, name, passwords.hash_password(password))
+
+
+@action
+def _ask_guest_sign_up(guest_id: int, email: str, display_name: str, password_hash: str) -> None:
+    guest = db.session.get(User, guest_id, with_for_update=True)
+    if guest is None or not guest.is_guest:
+        raise Conflict(_l("This account is already signed up."), code="not_a_guest")
+    owner_id = _account_with(email)
+    if owner_id is not None:
+        _tell_owner_about_sign_up(owner_id)
+        return
+    guest.display_name, guest.password_hash = display_name, password_hash
+    guest.pending_email, guest.pending_email_expires_at = email, _pending_email_expiry()
+    events.record(GuestSignUpRequested(), actor_id=guest.id, subject=("user", guest.id))
+    outbox.add("accounts.verification_email", {"user_id": guest.id, "email": email})
+
+
+def remove_idle_guests(at: datetime) -> int:
+    """Chore: delete guest accounts idle for ``GUEST_IDLE_DAYS`` (with all they did), each in its own action."""
+    cutoff = at - timedelta(days=current_app.config["GUEST_IDLE_DAYS"])
+    idle = list(db.session.scalars(
+        select(User.id).where(User.is_guest.is_(True), User.created_at < cutoff, ~_seen_since(cutoff))
+        .order_by(User.id).limit(200)))
+    for user_id in idle:
+        _remove_guest(user_id, cutoff)
+    return len(idle)
+
+
+def _seen_since(cutoff: datetime) -> Any:
+    # A guest's activity shows on its session (touched every few minutes of use), not on the users row.
+    return select(UserSession.id).where(UserSession.user_id == User.id, UserSession.last_seen_at >= cutoff).exists()
+
+
+@action
+def _remove_guest(user_id: int, cutoff: datetime) -> None:
+    guest = db.session.scalar(select(User).where(User.id == user_id, User.is_guest.is_(True),
+                                                 ~_seen_since(cutoff)).with_for_update())
+    if guest is None:
+        return  # signed up or came back since the chore looked
+    personal_data.erase_all(user_id)  # every domain's registered eraser, as for a deleted account
+    events.record(GuestRemoved(), subject=("user", user_id))
+    db.session.execute(delete(User).where(User.id == user_id))  # then the row itself: nothing points at a guest
 
 
 def _account_with(email: str) -> int | None:
@@ -256,13 +354,26 @@ def _confirm_email(claims: tokens.TokenClaims) -> tuple[User, str | None]:
         except IntegrityError:
             _drop_email_change(user, "taken")
             return user, "taken"
-        events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id, subject=("user", user.id))
+        if user.is_guest:  # a guest's sign-up: the guest account (and all it did) is now the learner's
+            _finish_guest_sign_up(user)
+        else:
+            events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id,
+                          subject=("user", user.id))
     elif user.email == claims.email and not user.email_verified:
         user.email_verified_at = now()
         events.record(EmailVerified(), actor_id=user.id, subject=("user", user.id))
     else:
         raise tokens.link_used()
     return user, None
+
+
+def _finish_guest_sign_up(user: User) -> None:
+    """Inside the confirming action: the guest becomes an ordinary account in place (same id, so its XP,
+    attempts, cards and enrolment stay), joins leagues, and is signed up for every domain that cares."""
+    user.is_guest = False
+    user.leagues_enabled = True
+    events.record(UserSignedUp(locale=user.locale, course_interest=user.course_interest), actor_id=user.id,
+                  subject=("user", user.id))
 
 
 def _email_taken() -> Conflict:
@@ -646,6 +757,21 @@ def update_preferences(user: User, preferences: Preferences) -> None:
         setattr(user, name, value)
     if changed:
         events.record(PreferencesChanged(**changed), actor_id=user.id, subject=("user", user.id))
+
+
+@action
+def set_daily_goal(user: User, daily_goal: int | None) -> None:
+    """Choose how much XP a day the learner aims at (onboarding; the preferences page changes it too). Commits.
+
+    :raises Invalid: not one of the goals (casual 10, regular 20, serious 30, intense 50).
+    """
+    errors = FieldErrors()
+    check_choice(daily_goal, DAILY_GOALS, errors, "daily_goal")
+    errors.raise_if_any()
+    assert daily_goal is not None
+    if user.daily_goal != daily_goal:
+        user.daily_goal = daily_goal
+        events.record(PreferencesChanged(daily_goal=daily_goal), actor_id=user.id, subject=("user", user.id))
 
 
 @action
