@@ -283,7 +283,7 @@ def _avatar_color_for(email: str) -> str:
 def resend_verification(user: User) -> None:
     """Email a fresh verification link for the address waiting to be confirmed. Commits."""
     email = user.waiting_email or (None if user.email_verified else user.email)
-    if email is None:
+    if email is None or guests.is_guest_email(email):  # a guest's own address reaches nobody
         return
     if email == user.waiting_email:  # asking again shows the learner still wants it: give it the full time
         user.pending_email_expires_at = _pending_email_expiry()
@@ -833,11 +833,13 @@ def record_consent(user_id: int, kind: str, granted: bool, *, source: str, choic
 # --- Figures for the staff's analytics -------------------------------------------------------------------
 
 def sign_ups_per_day(viewer: User, days: Range) -> dict[date, int]:
-    """Accounts made on each UTC day of the range. :raises Forbidden: the viewer may not see analytics."""
+    """Accounts made on each UTC day of the range (guests trying a lesson are not sign-ups until they sign up).
+    :raises Forbidden: the viewer may not see analytics."""
     require_capability(viewer, Capability.ANALYTICS)
     day = periods.utc_day(User.created_at)
     rows = db.session.execute(select(day, func.count()).where(User.created_at >= days.start,
-                                                              User.created_at < days.end).group_by(day))
+                                                              User.created_at < days.end,
+                                                              User.is_guest.is_(False)).group_by(day))
     return {periods.as_date(d): n for d, n in rows}
 
 
@@ -972,7 +974,7 @@ def staff_resend_verification(actor: User, user_id: int) -> bool:
     :raises Forbidden, Conflict, NotFound."""
     user = _target_for(actor, user_id)
     email = user.waiting_email or (None if user.email_verified else user.email)
-    if email is None:
+    if email is None or guests.is_guest_email(email):  # a guest's own address reaches nobody
         return False
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     events.record(VerificationResent(), actor_id=actor.id, subject=("user", user.id))

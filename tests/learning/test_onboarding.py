@@ -82,6 +82,8 @@ def test_a_guest_plays_the_first_lesson_and_signing_up_keeps_its_progress(app, c
     assert response.status_code == 302 and response.headers["Location"] == "/welcome/goal"
     guest = _the_guest(app)
     assert guest.is_guest and not guest.leagues_enabled and guest.timezone == "Europe/Madrid"
+    home = client.get("/home")
+    assert "Create a profile" in home.text and "guest.invalid" not in home.text
     assert post_form(client, "/welcome/goal", {"daily_goal": "30"}).headers["Location"] == "/welcome/level"
     assert "Take the placement test" in client.get("/welcome/level").text
     session_id = start_lesson(client, first_skill_id(app))
@@ -105,6 +107,7 @@ def test_a_guest_plays_the_first_lesson_and_signing_up_keeps_its_progress(app, c
     assert sent.status_code == 200 and "Check your email" in sent.text
     assert _the_guest(app).id == guest.id  # a guest until the address is confirmed
     [message] = mailbox.wait_for("ana@example.com")
+    assert message["Subject"] == "Confirm your email for Puchi"  # a sign-up, not a change of address
     confirmed = follow_email_link(client, link_in(message, "/verify-email/"))
     assert confirmed.status_code == 302
 
@@ -196,3 +199,40 @@ def test_the_daily_goal_is_one_of_four_and_changeable_later(app, learner):
 def test_onboarding_pages_need_a_session(client, page):
     response = client.get(page)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_guests_are_not_counted_as_sign_ups_nor_put_in_leagues(app, client, spanish, make_user):
+    from puchi.core.periods import Range
+    from puchi.progress.models import LeagueMembership
+    from tests.accounts.mfa_support import enrol_totp
+
+    admin = make_user("root@example.com", is_admin=True)
+    enrol_totp(app, admin.id)
+    make_user("ana@example.com")
+    _try(client)
+    _play(app, client, start_lesson(client, first_skill_id(app)))
+    with app.app_context():
+        viewer = db.session.get(User, admin.id)
+        today = now().date()
+        assert sum(accounts.sign_ups_per_day(viewer, Range.ending(today, 1)).values()) == 2
+        guest = db.session.scalar(select(User).where(User.is_guest.is_(True)))
+        assert not guest.leagues_enabled
+        assert db.session.scalar(select(func.count()).select_from(LeagueMembership)
+                                 .where(LeagueMembership.user_id == guest.id)) == 0
+
+
+def test_a_guest_gets_no_error_anywhere_and_every_page_not_open_to_guests_asks_it_to_sign_up(app, client, spanish):
+    _try(client)
+    allowed = app.extensions["puchi.accounts.guest_endpoints"]
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.endpoint == "notifications.live":
+            continue
+        response = client.get(rule.rule)
+        assert response.status_code < 500, rule.rule
+        open_to_guests = (rule.endpoint in allowed or f"{rule.endpoint.split('.')[0]}.*" in allowed
+                          or rule.endpoint.split(".")[0] in {"pwa", "health"})
+        if not open_to_guests:
+            assert response.status_code == 302 and response.headers["Location"] == "/signup", rule.rule
+            checked += 1
+    assert checked > 20
