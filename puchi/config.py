@@ -100,6 +100,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_LOGIN": env.get("PUCHI_RATELIMIT_LOGIN", "10 per minute;60 per hour"),
         "RATELIMIT_SIGNUP": env.get("PUCHI_RATELIMIT_SIGNUP", "5 per minute;30 per hour"),
+        # A visitor trying a lesson as a guest: guests made per address, and days an unclaimed one is kept.
+        "RATELIMIT_GUEST": env.get("PUCHI_RATELIMIT_GUEST", "5 per minute;20 per hour"),
+        "GUEST_IDLE_DAYS": int(env.get("PUCHI_GUEST_IDLE_DAYS", "14")),
         "RATELIMIT_RESET": env.get("PUCHI_RATELIMIT_RESET", "5 per minute;20 per hour"),
         # Failed log-ins per account, from any address: each tier makes a guesser wait longer. Resetting the
         # password is never blocked by it, and a successful reset (or log-in) starts the count again.

@@ -111,6 +111,13 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/lessons/<int:session_id>/answer"):                  (302, 422, 404, 404),  # no answer sent: refused
     ("GET", "/dictionary"):                                        (302, 200, 200, 200),
     ("GET", "/continue"):                                          (302, 302, 302, 302),
+    ("POST", "/try/<slug>"):                                       (302, 302, 302, 302),  # a visitor: as a guest
+    ("GET", "/welcome/goal"):                                      (302, 200, 200, 200),
+    ("POST", "/welcome/goal"):                                     (302, 422, 422, 422),  # no goal chosen
+    ("GET", "/welcome/level"):                                     (302, 200, 302, 302),  # no course yet: catalogue
+    ("POST", "/courses/<slug>/placement"):                         (302, 302, 302, 302),
+    ("GET", "/courses/<slug>/placement"):                          (302, 200, 200, 200),
+    ("POST", "/courses/<slug>/placement/answer"):                  (302, 302, 302, 302),  # no test under way
     ("GET", "/people"):                                            (302, 200, 200, 200),
     ("GET", "/messages"):                                          (302, 200, 200, 200),
     ("GET", "/messages/<username>"):                               (302, 200, 403, 403),
@@ -325,7 +332,8 @@ def _answers(world: World, method: str, rule: str) -> dict[str, int]:
     for who in IN_TURN:
         response = _request(world.clients[who], method, url)
         seen[who] = response.status_code
-        if who == ANONYMOUS and response.status_code == 302 and rule not in {"/logout", "/language", "/"}:
+        if who == ANONYMOUS and response.status_code == 302 and rule not in {"/logout", "/language", "/",
+                                                                              "/try/<slug>"}:
             assert response.headers["Location"].startswith("/login"), (rule, response.headers["Location"])
         assert response.status_code < 500, (rule, response.text[:500])
     return seen

@@ -241,3 +241,27 @@ class PasswordResetForced(DomainEvent):
 
     name = "user.password_reset_forced"
     sessions_ended: int
+
+
+# --- Guests (a visitor trying the first lesson before signing up) -------------------------------------
+
+@dataclass(frozen=True)
+class GuestStarted(DomainEvent):
+    """A visitor started trying a course as a guest account (learning enrols it in ``course``, a slug)."""
+
+    name = "user.guest_started"
+    course: str
+
+
+@dataclass(frozen=True)
+class GuestSignUpRequested(DomainEvent):
+    """A guest asked to become an account; it does once the emailed link confirms the address."""
+
+    name = "user.guest_sign_up_requested"
+
+
+@dataclass(frozen=True)
+class GuestRemoved(DomainEvent):
+    """A guest account never claimed was removed after its idle days, with what it had done."""
+
+    name = "user.guest_removed"

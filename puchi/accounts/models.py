@@ -43,7 +43,11 @@ class User(Model):
     relaxed_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     leagues_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     avatar_color: Mapped[str] = mapped_column(String(16), default="teal")
-    course_interest: Mapped[str | None] = mapped_column(String(8))
+    course_interest: Mapped[str | None] = mapped_column(String(80))  # the slug of the course chosen at sign-up
+    # A visitor trying the first lesson before signing up: a real account (so XP, cards and the enrolment are
+    # theirs) with an address that cannot receive mail and no usable password, made theirs in place at sign-up
+    # (puchi/accounts/guests.py); kept out of leagues, friend search and learner counts; removed when idle.
+    is_guest: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)  # sign-ups per day
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

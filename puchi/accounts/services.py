@@ -12,14 +12,15 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from puchi.accounts import deletion, exports, mfa_status, passwords, roles, tokens
+from puchi.accounts import deletion, exports, guests, mfa_status, passwords, roles, tokens
 from puchi.accounts.audit import AuditPage as AuditPage
 from puchi.accounts.audit import audit_csv as audit_csv
 from puchi.accounts.audit import audit_page as audit_page
@@ -30,6 +31,9 @@ from puchi.accounts.events import (
     EmailChangeDropped,
     EmailChangeRequested,
     EmailVerified,
+    GuestRemoved,
+    GuestSignUpRequested,
+    GuestStarted,
     LoggedIn,
     LoggedOut,
     LoginFailed,
@@ -50,7 +54,9 @@ from puchi.accounts.events import (
     UserSuspended,
     VerificationResent,
 )
-from puchi.accounts.models import AVATAR_COLORS, UsedToken, User, UserSession
+from puchi.accounts.guests import add_course_choices as add_course_choices
+from puchi.accounts.guests import allow_guests as allow_guests
+from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, UsedToken, User, UserSession
 from puchi.accounts.permissions import ADMIN_NEEDS_MFA as ADMIN_NEEDS_MFA
 from puchi.accounts.permissions import capabilities_of as capabilities_of
 from puchi.accounts.permissions import require_admin as require_admin
@@ -61,7 +67,6 @@ from puchi.accounts.search import MAX_QUERY_LENGTH as MAX_QUERY_LENGTH
 from puchi.accounts.search import LearnerPage as LearnerPage
 from puchi.accounts.search import search_learners as search_learners
 from puchi.accounts.validation import (
-    COURSE_LANGUAGES,
     FieldErrors,
     check_avatar_color,
     check_choice,
@@ -71,7 +76,7 @@ from puchi.accounts.validation import (
     normalize_email,
     timezones,
 )
-from puchi.core import events, outbox, periods, throttle
+from puchi.core import events, outbox, periods, personal_data, throttle
 from puchi.core.db import action, db, now, rowcount
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from puchi.core.periods import Range
@@ -134,7 +139,7 @@ def sign_up(*, email: str, display_name: str, password: str, locale: str, timezo
     if timezone not in timezones():
         timezone = "UTC"  # a browser guess we do not know is no reason to refuse a sign-up
     if course_interest:
-        check_choice(course_interest, COURSE_LANGUAGES, errors, "course_interest")
+        check_choice(course_interest, dict(guests.course_choices()), errors, "course_interest")
     errors.raise_if_any()
 
     password_hash = passwords.hash_password(password)  # hashed either way: the timing must not tell
@@ -160,6 +165,99 @@ def _open_account(*, email: str, display_name: str, password_hash: str, locale: 
                   subject=("user", user.id))
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     return user
+
+
+# --- Guests: trying the first lesson before signing up (see puchi/accounts/guests.py) ------------------
+
+GUEST_NAME = "Guest"
+
+
+@action
+def start_guest(*, course: str, locale: str, timezone: str, user_agent: str) -> User:
+    """Make a guest account for a visitor trying ``course`` (a slug among guests.course_choices()) and open its
+    session (its key on ``user.current_session_key``). Commits.
+
+    Guests stay out of leagues and friend search until they sign up; an idle one is removed by a chore.
+
+    :raises NotFound: no such course to try.
+    """
+    if course not in dict(guests.course_choices()):
+        raise NotFound
+    if locale not in current_app.config["SUPPORTED_LOCALES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if timezone not in timezones():
+        timezone = "UTC"
+    user = User(email=f"guest-{secrets.token_hex(12)}@{guests.GUEST_EMAIL_DOMAIN}", display_name=GUEST_NAME,
+                password_hash=deletion.UNUSABLE_PASSWORD, is_guest=True, leagues_enabled=False, locale=locale,
+                timezone=timezone, course_interest=course, avatar_color="teal")
+    db.session.add(user)
+    db.session.flush()
+    # Learning enrols the guest in the course, in this transaction (its subscriber to GuestStarted).
+    events.record(GuestStarted(course=course), actor_id=user.id, subject=("user", user.id))
+    user.current_session_key = open_session(user, remember=True, user_agent=user_agent)
+    return user
+
+
+def sign_up_guest(guest: User, *, email: str, display_name: str, password: str) -> None:
+    """A guest asks to become an account with these details. Commits.
+
+    Answered exactly as :func:`sign_up` (so it tells nobody which addresses have accounts): a free address is
+    kept as the guest's pending address with the name and password, and the emailed link makes the guest an
+    ordinary account in place (:func:`verify_email`), keeping its progress; an address that has an account
+    gets the usual note to its owner, and the guest stays a guest (its progress is not merged into that
+    account: logging in there leaves it behind).
+
+    :raises Invalid: a field breaks a rule.
+    :raises Conflict: ``not_a_guest``, the account already signed up.
+    """
+    errors = FieldErrors()
+    address = normalize_email(email, errors)
+    name = clean_display_name(display_name, errors)
+    check_new_password(password, errors, email=address, display_name=name)
+    errors.raise_if_any()
+    _ask_guest_sign_up(guest.id, address, name, passwords.hash_password(password))
+
+
+@action
+def _ask_guest_sign_up(guest_id: int, email: str, display_name: str, password_hash: str) -> None:
+    guest = db.session.get(User, guest_id, with_for_update=True)
+    if guest is None or not guest.is_guest:
+        raise Conflict(_l("This account is already signed up."), code="not_a_guest")
+    owner_id = _account_with(email)
+    if owner_id is not None:
+        _tell_owner_about_sign_up(owner_id)
+        return
+    guest.display_name, guest.password_hash = display_name, password_hash
+    guest.pending_email, guest.pending_email_expires_at = email, _pending_email_expiry()
+    events.record(GuestSignUpRequested(), actor_id=guest.id, subject=("user", guest.id))
+    outbox.add("accounts.verification_email", {"user_id": guest.id, "email": email})
+
+
+def remove_idle_guests(at: datetime) -> int:
+    """Chore: delete guest accounts idle for ``GUEST_IDLE_DAYS`` (with all they did), each in its own action."""
+    cutoff = at - timedelta(days=current_app.config["GUEST_IDLE_DAYS"])
+    idle = list(db.session.scalars(
+        select(User.id).where(User.is_guest.is_(True), User.created_at < cutoff, ~_seen_since(cutoff))
+        .order_by(User.id).limit(200)))
+    for user_id in idle:
+        _remove_guest(user_id, cutoff)
+    return len(idle)
+
+
+def _seen_since(cutoff: datetime) -> Any:
+    # A guest's activity shows on its session (touched every few minutes of use), not on the users row.
+    return select(UserSession.id).where(UserSession.user_id == User.id, UserSession.last_seen_at >= cutoff).exists()
+
+
+@action
+def _remove_guest(user_id: int, cutoff: datetime) -> None:
+    guest = db.session.scalar(select(User).where(User.id == user_id, User.is_guest.is_(True),
+                                                 ~_seen_since(cutoff)).with_for_update())
+    if guest is None:
+        return  # signed up or came back since the chore looked
+    personal_data.erase_all(user_id)  # every domain's registered eraser, as for a deleted account
+    events.record(GuestRemoved(), subject=("user", user_id))
+    db.session.execute(delete(User).where(User.id == user_id))  # then the row itself: nothing points at a guest
 
 
 def _account_with(email: str) -> int | None:
@@ -188,7 +286,7 @@ def _avatar_color_for(email: str) -> str:
 def resend_verification(user: User) -> None:
     """Email a fresh verification link for the address waiting to be confirmed. Commits."""
     email = user.waiting_email or (None if user.email_verified else user.email)
-    if email is None:
+    if email is None or guests.is_guest_email(email):  # a guest's own address reaches nobody
         return
     if email == user.waiting_email:  # asking again shows the learner still wants it: give it the full time
         user.pending_email_expires_at = _pending_email_expiry()
@@ -259,13 +357,26 @@ def _confirm_email(claims: tokens.TokenClaims) -> tuple[User, str | None]:
         except IntegrityError:
             _drop_email_change(user, "taken")
             return user, "taken"
-        events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id, subject=("user", user.id))
+        if user.is_guest:  # a guest's sign-up: the guest account (and all it did) is now the learner's
+            _finish_guest_sign_up(user)
+        else:
+            events.record(EmailChanged(old=old_email, new=claims.email), actor_id=user.id,
+                          subject=("user", user.id))
     elif user.email == claims.email and not user.email_verified:
         user.email_verified_at = now()
         events.record(EmailVerified(), actor_id=user.id, subject=("user", user.id))
     else:
         raise tokens.link_used()
     return user, None
+
+
+def _finish_guest_sign_up(user: User) -> None:
+    """Inside the confirming action: the guest becomes an ordinary account in place (same id, so its XP,
+    attempts, cards and enrolment stay), joins leagues, and is signed up for every domain that cares."""
+    user.is_guest = False
+    user.leagues_enabled = True
+    events.record(UserSignedUp(locale=user.locale, course_interest=user.course_interest), actor_id=user.id,
+                  subject=("user", user.id))
 
 
 def _email_taken() -> Conflict:
@@ -655,6 +766,21 @@ def update_preferences(user: User, preferences: Preferences) -> None:
 
 
 @action
+def set_daily_goal(user: User, daily_goal: int | None) -> None:
+    """Choose how much XP a day the learner aims at (onboarding; the preferences page changes it too). Commits.
+
+    :raises Invalid: not one of the goals (casual 10, regular 20, serious 30, intense 50).
+    """
+    errors = FieldErrors()
+    check_choice(daily_goal, DAILY_GOALS, errors, "daily_goal")
+    errors.raise_if_any()
+    assert daily_goal is not None
+    if user.daily_goal != daily_goal:
+        user.daily_goal = daily_goal
+        events.record(PreferencesChanged(daily_goal=daily_goal), actor_id=user.id, subject=("user", user.id))
+
+
+@action
 def set_locale(user: User, locale: str) -> None:
     """Switch the interface language (from the footer). Commits. :raises Invalid: not a supported locale."""
     if locale not in current_app.config["SUPPORTED_LOCALES"]:
@@ -713,11 +839,13 @@ def record_consent(user_id: int, kind: str, granted: bool, *, source: str, choic
 # --- Figures for the staff's analytics -------------------------------------------------------------------
 
 def sign_ups_per_day(viewer: User, days: Range) -> dict[date, int]:
-    """Accounts made on each UTC day of the range. :raises Forbidden: the viewer may not see analytics."""
+    """Accounts made on each UTC day of the range (guests trying a lesson are not sign-ups until they sign up).
+    :raises Forbidden: the viewer may not see analytics."""
     require_capability(viewer, Capability.ANALYTICS)
     day = periods.utc_day(User.created_at)
     rows = db.session.execute(select(day, func.count()).where(User.created_at >= days.start,
-                                                              User.created_at < days.end).group_by(day))
+                                                              User.created_at < days.end,
+                                                              User.is_guest.is_(False)).group_by(day))
     return {periods.as_date(d): n for d, n in rows}
 
 
@@ -857,7 +985,7 @@ def staff_resend_verification(actor: User, user_id: int) -> bool:
     :raises Forbidden, Conflict, NotFound."""
     user = _target_for(actor, user_id)
     email = user.waiting_email or (None if user.email_verified else user.email)
-    if email is None:
+    if email is None or guests.is_guest_email(email):  # a guest's own address reaches nobody
         return False
     outbox.add("accounts.verification_email", {"user_id": user.id, "email": email})
     events.record(VerificationResent(), actor_id=actor.id, subject=("user", user.id))

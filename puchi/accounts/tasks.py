@@ -21,7 +21,8 @@ def send_verification_email(payload: dict[str, Any]) -> None:
         return  # the account or the address it wanted to confirm is gone: nothing to confirm
     token = tokens.make_token(tokens.VERIFY_EMAIL, user.id, email)
     link = mail.absolute_url("accounts.verify_email", token=token)
-    template = "change_email_verify" if email == user.waiting_email else "verify_email"
+    # A guest's pending address is its sign-up (puchi/accounts/guests.py), not a change of address.
+    template = "change_email_verify" if email == user.waiting_email and not user.is_guest else "verify_email"
     mail.send(mail.render_message(template, to=email, locale=user.locale, user=user, link=link))
 
 

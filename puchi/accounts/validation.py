@@ -18,17 +18,6 @@ from puchi.core.errors import Invalid
 DISPLAY_NAME_MAX = 50
 EMAIL_MAX = 254
 
-# Languages a newcomer can say they want to learn, until courses exist to choose from.
-COURSE_LANGUAGES = {
-    "es": _l("Spanish"),
-    "fr": _l("French"),
-    "ja": _l("Japanese"),
-    "de": _l("German"),
-    "it": _l("Italian"),
-    "pt": _l("Portuguese"),
-}
-
-
 class FieldErrors:
     """Collects messages per field and raises them together, so a form shows every problem at once."""
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from puchi.accounts import mfa_session, mfa_status, services, tokens
+from puchi.accounts import guests, mfa_session, mfa_status, services, tokens
 from puchi.accounts import timezones as time_zone_menu
 from puchi.accounts.forms import (
     ChangeEmailForm,
@@ -23,7 +23,6 @@ from puchi.accounts.forms import (
     SignUpForm,
 )
 from puchi.accounts.models import AVATAR_COLORS, DAILY_GOALS, RETENTION_CHOICES, THEMES
-from puchi.accounts.validation import COURSE_LANGUAGES
 from puchi.core.errors import Invalid, RateLimited, ServiceError
 from puchi.core.extensions import limiter
 from puchi.core.forms import apply_errors, rerenders_on_csrf_error
@@ -61,13 +60,24 @@ def sign_up() -> ResponseReturnValue:
     Not signed in at once: the answer must be the same whether or not the address already has an
     account (whose owner is emailed instead), or this form would tell anyone who is a member.
     """
-    if current_user.is_authenticated:
+    guest = _guest()
+    if current_user.is_authenticated and guest is None:
         return redirect(url_for("pages.home"))
     form = SignUpForm()
     if request.method == "GET":
         form.locale.data = str(get_locale() or "en")
         form.course_interest.data = request.args.get("learn", "")
-    if form.validate_on_submit():
+        if guest is not None:
+            form.display_name.data = ""
+    if guest is not None and form.validate_on_submit():
+        try:
+            services.sign_up_guest(guest, email=form.email.data or "", display_name=form.display_name.data or "",
+                                   password=form.password.data or "")
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip(), guest=True)
+    elif form.validate_on_submit():
         try:
             services.sign_up(
                 email=form.email.data or "", display_name=form.display_name.data or "",
@@ -78,15 +88,23 @@ def sign_up() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return render_page("accounts/sign_up_sent.html", email=(form.email.data or "").strip())
-    return render_page("accounts/sign_up.html", status=_status(form), form=form,
-                       course_languages=COURSE_LANGUAGES)
+    return render_page("accounts/sign_up.html", status=_status(form), form=form, guest=guest,
+                       course_choices=guests.course_choices())
+
+
+def _guest() -> Any:
+    """The signed-in guest (trying a lesson before signing up), or None."""
+    if current_user.is_authenticated and current_user.is_guest:
+        return current_user._get_current_object()
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @rerenders_on_csrf_error
 @_limit("RATELIMIT_LOGIN")
 def log_in() -> ResponseReturnValue:
-    if current_user.is_authenticated:
+    # A guest may log in to an account they have: the guest's progress stays behind (it is not merged).
+    if current_user.is_authenticated and _guest() is None:
         return redirect(_safe_next(request.args.get("next")))
     form = LogInForm()
     status = 200
@@ -111,7 +129,7 @@ def log_in() -> ResponseReturnValue:
             return redirect(_safe_next(request.args.get("next")))
     form.password.data = ""
     return render_page("accounts/log_in.html", status=status if status != 200 else _status(form),
-                       form=form)
+                       form=form, guest=_guest())
 
 
 @bp.post("/logout")

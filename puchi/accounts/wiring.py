@@ -7,18 +7,19 @@ from flask import Flask
 from puchi.accounts import (
     auth,
     cli,
+    guests,
     mfa_views,
-    pages,
     passkey_views,
     privacy_views,
     privacy_wiring,
+    services,
     social_login,
     social_login_views,
     tasks,
     views,
 )
 from puchi.core import cli as core_cli
-from puchi.core import hooks, outbox
+from puchi.core import outbox, periodic
 from puchi.core.extensions import login_manager
 
 
@@ -30,7 +31,8 @@ def init_app(app: Flask) -> None:
     auth.init_login(app, login_manager)
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_demo_accounts, order=10)
-    hooks.add_section(app, "landing", pages.landing_languages)
+    guests.init_app(app)  # guests (trying a lesson before signing up) keep to the pages open to them
+    periodic.add(app, "remove idle guests", services.remove_idle_guests)
     outbox.add_handler(app, "accounts.verification_email", tasks.send_verification_email)
     outbox.add_handler(app, "accounts.password_reset_email", tasks.send_password_reset_email)
     outbox.add_handler(app, "accounts.no_account_email", tasks.send_no_account_email)

@@ -11,7 +11,8 @@ from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
 __all__ = ["CourseDraftEdited", "CourseEnrolled", "CourseExported", "CourseImported", "CoursePublished",
-           "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+           "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "PlacementCompleted", "SessionKind",
+           "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +106,14 @@ class CoursePublished(DomainEvent):
     slug: str
     course_version: int  # the course's new version
     changes: int  # how many changes the importer applied
+
+
+@dataclass(frozen=True)
+class PlacementCompleted(DomainEvent):
+    """A learner finished a course's placement test; the first ``skills_placed`` skills of its path are marked
+    passed (level 1). Actor: the learner; subject: ``("course", id)``."""
+
+    name = "course.placement_completed"
+    questions: int
+    correct: int
+    skills_placed: int

@@ -152,12 +152,16 @@ def enroll(user: User, slug: str) -> Enrollment:
 
     Two tabs enrolling at once both land on the one enrolment (insert-if-missing, then read).
     """
-    course = get_course(slug)
-    db.session.execute(update(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id != course.id)
+    return enrol_user_in(user.id, get_course(slug))
+
+
+def enrol_user_in(user_id: int, course: Course) -> Enrollment:
+    """Inside an action: enrol the learner in ``course`` (if not yet) and make it their active course."""
+    db.session.execute(update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id != course.id)
                        .values(is_active=False))
-    if insert_if_missing(Enrollment, {"user_id": user.id, "course_id": course.id}, is_active=True):
-        events.record(CourseEnrolled(slug=course.slug), actor_id=user.id, subject=("course", course.id))
-    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user.id,
+    if insert_if_missing(Enrollment, {"user_id": user_id, "course_id": course.id}, is_active=True):
+        events.record(CourseEnrolled(slug=course.slug), actor_id=user_id, subject=("course", course.id))
+    enrolment = db.session.scalar(select(Enrollment).where(Enrollment.user_id == user_id,
                                                            Enrollment.course_id == course.id)
                                   .execution_options(populate_existing=True))
     assert enrolment is not None
@@ -211,7 +215,8 @@ class CourseMap:
         """Where "continue" leads: the first open skill that still has words the learner has not met, so each
         lesson brings new words; once every word of every open skill is met, the first one not yet mastered."""
         open_skills = [s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}]
-        unmet = (s for s in open_skills if s.introduced < s.skill.item_count)
+        # A skill passed (level 1 or more, e.g. by a placement test) is not where new words come from.
+        unmet = (s for s in open_skills if s.introduced < s.skill.item_count and s.level == 0)
         return next(unmet, None) or next(iter(open_skills), None)
 
     @property

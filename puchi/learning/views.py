@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from jinja2_fragments.flask import render_block
 
+from puchi.accounts import services as accounts
+from puchi.accounts.models import DAILY_GOALS
 from puchi.core.errors import Conflict, Forbidden, Invalid
+from puchi.core.extensions import limiter
 from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
-from puchi.learning import exercises, lessons, search, services
+from puchi.learning import exercises, lessons, placement, search, services
 from puchi.learning.forms import AnswerForm
 
 bp = Blueprint("learning", __name__)
@@ -229,3 +234,109 @@ def media(key: str) -> ResponseReturnValue:
     response.headers["Content-Disposition"] = "inline"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+# --- Onboarding: try a course as a guest, a daily goal, new or placement test ------------------------------
+
+@bp.post("/try/<slug>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_GUEST"], methods=["POST"])
+def try_course(slug: str) -> ResponseReturnValue:
+    """Start trying a course before signing up: a guest account, enrolled, signed in (or, for a learner,
+    just the course)."""
+    if current_user.is_authenticated:
+        services.enroll(_user(), slug)
+        return redirect(url_for("learning.welcome_goal"))
+    guest = accounts.start_guest(course=slug, locale=str(get_locale() or "en"),
+                                 timezone=request.form.get("timezone", "UTC")[:64],
+                                 user_agent=request.user_agent.string)
+    cookie.clear()  # a fresh session for the new account (fixation)
+    login_user(guest, remember=True)
+    return redirect(url_for("learning.welcome_goal"))
+
+
+def _goal_options() -> list[tuple[int, str, str]]:
+    names = {"casual": _("Casual"), "regular": _("Regular"), "serious": _("Serious"), "intense": _("Intense")}
+    minutes = {"casual": 5, "regular": 10, "serious": 15, "intense": 20}
+    return [(xp, names[level], ngettext("About %(num)s minute a day", "About %(num)s minutes a day", minutes[level]))
+            for xp, level in DAILY_GOALS.items()]
+
+
+@bp.route("/welcome/goal", methods=["GET", "POST"])
+@login_required
+def welcome_goal() -> ResponseReturnValue:
+    """"How much time a day?": the daily XP goal (changeable later in the preferences)."""
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            accounts.set_daily_goal(_user(), parse_int(request.form.get("daily_goal"), minimum=0, maximum=MAX_INT32))
+        except Invalid as error:
+            errors = error.fields.get("daily_goal", [])
+        else:
+            return redirect(url_for("learning.welcome_level"))
+    return render_page("learning/welcome_goal.html", status=422 if errors else 200, options=_goal_options(),
+                       current=_user().daily_goal, errors=errors)
+
+
+@bp.get("/welcome/level")
+@login_required
+def welcome_level() -> ResponseReturnValue:
+    """"New to it, or know some?": start from the first lesson, or take the placement test."""
+    enrolment = services.active_enrollment(_user())
+    if enrolment is None:
+        return redirect(url_for("learning.catalog"))
+    return render_page("learning/welcome_level.html", course=enrolment.course)
+
+
+_PLACEMENT = "placement"  # the test's state in the signed session cookie
+
+
+def _placement_state(slug: str) -> placement.PlacementState | None:
+    state = placement.PlacementState.from_dict(cookie.get(_PLACEMENT))
+    if state is None or state.course_id != services.get_course(slug).id:
+        return None
+    return state
+
+
+@bp.post("/courses/<slug>/placement")
+@login_required
+def start_placement(slug: str) -> ResponseReturnValue:
+    try:
+        cookie[_PLACEMENT] = placement.start(_user(), slug).to_dict()
+    except Conflict:
+        return redirect(url_for("learning.course_map", slug=slug))
+    return redirect(url_for("learning.placement_test", slug=slug))
+
+
+@bp.get("/courses/<slug>/placement")
+@login_required
+def placement_test(slug: str) -> ResponseReturnValue:
+    """The placement test's current question (or its start, when none is under way)."""
+    course = services.get_course(slug)
+    return render_page("learning/placement.html", course=course, state=_placement_state(slug))
+
+
+@bp.post("/courses/<slug>/placement/answer")
+@login_required
+def placement_answer(slug: str) -> ResponseReturnValue:
+    state = _placement_state(slug)
+    item_id = parse_int(request.form.get("item"), minimum=1, maximum=MAX_INT32)
+    if state is None or item_id is None:
+        return redirect(url_for("learning.placement_test", slug=slug))
+    choice = None if request.form.get("skip") == "1" else request.form.get("answer")
+    if choice is None and request.form.get("skip") != "1":
+        return render_page("learning/placement.html", status=422, course=services.get_course(slug), state=state,
+                           error=_("Choose an answer, or press “I don't know”."))
+    try:
+        state, placed = placement.submit(_user(), slug, state, item_id, choice)
+    except Conflict:  # answered already (another tab): show where the test really is
+        return redirect(url_for("learning.placement_test", slug=slug))
+    if placed is None:
+        cookie[_PLACEMENT] = state.to_dict()
+        return redirect(url_for("learning.placement_test", slug=slug))
+    cookie.pop(_PLACEMENT, None)
+    if placed:
+        flash(ngettext("You placed past %(num)s skill. Start here!", "You placed past %(num)s skills. Start here!",
+                       placed), "success")
+    else:
+        flash(_("Let's start from the beginning."), "info")
+    return redirect(url_for("learning.course_map", slug=slug))

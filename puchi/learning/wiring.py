@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from puchi.accounts import services as accounts
+from puchi.accounts.events import GuestStarted, UserSignedUp
 from puchi.core import cli as core_cli
-from puchi.core import hooks, outbox, periodic, pwa
-from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, services, views
+from puchi.core import events, hooks, outbox, periodic, pwa
+from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, onboarding, services, views
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +19,13 @@ def init_app(app: Flask) -> None:
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
     hooks.add_section(app, "home", services.home_section, order=10)
+    # Onboarding: the courses a newcomer can choose, and their enrolment in the one chosen (at sign-up or as a
+    # guest trying the first lesson, who may use every learning page).
+    hooks.add_section(app, "landing", onboarding.landing_courses)
+    accounts.add_course_choices(app, onboarding.course_choices)
+    accounts.allow_guests(app, "learning.*")
+    events.subscribe(app, GuestStarted, onboarding.on_guest_started)
+    events.subscribe(app, UserSignedUp, onboarding.on_signed_up)
     pwa.add_precached_page(app, "learning.offline_player")
     outbox.add_handler(app, fitting_jobs.FIT_LEARNER, fitting_jobs.fit_learner)
     outbox.add_handler(app, fitting_jobs.FIT_COURSE, fitting_jobs.fit_course)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, select, update
 
 from puchi.accounts import services as accounts
-from puchi.accounts.events import UserCreated, UserSignedUp
+from puchi.accounts.events import GuestStarted, UserCreated, UserSignedUp
 from puchi.accounts.models import User
 from puchi.core import events
 from puchi.core.db import action, db, now, rowcount
@@ -61,7 +61,7 @@ def _ensure_profile(user_id: int) -> None:
     insert_if_missing(ProgressProfile, {"user_id": user_id}, hearts_updated_at=current, created_at=current)
 
 
-def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated) -> None:
+def on_user_created(event: events.Event, _created: UserSignedUp | UserCreated | GuestStarted) -> None:
     """Every new account gets its progress row at once, so no page has to make it on first view."""
     if event.subject_id is not None:
         _ensure_profile(event.subject_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from puchi.accounts.events import UserCreated, UserSignedUp
+from puchi.accounts import services as accounts
+from puchi.accounts.events import GuestStarted, UserCreated, UserSignedUp
 from puchi.core import cli as core_cli
 from puchi.core import events, hooks, outbox, periodic, realtime
 from puchi.learning.events import ItemReviewed, LessonCompleted
@@ -26,4 +27,6 @@ def init_app(app: Flask) -> None:
     events.subscribe(app, ItemReviewed, services.on_item_reviewed)
     events.subscribe(app, UserSignedUp, services.on_user_created)
     events.subscribe(app, UserCreated, services.on_user_created)
+    events.subscribe(app, GuestStarted, services.on_user_created)  # a guest's lesson earns XP and spends hearts
+    accounts.allow_guests(app, "progress.lesson_reward", "progress.shop")  # a lesson's reward, a heart refill
     outbox.add_handler(app, "leagues.push_table", tasks.push_table)

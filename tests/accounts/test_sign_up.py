@@ -11,7 +11,7 @@ from tests.conftest import DEFAULT_PASSWORD, AuthActions, follow_email_link, lin
 
 
 def test_signing_up_creates_the_account_and_asks_to_confirm_the_email(app, client, auth, mailbox):
-    response = auth.sign_up("Ana@Example.com", display_name="Ana", course_interest="ja")
+    response = auth.sign_up("Ana@Example.com", display_name="Ana")
 
     assert response.status_code == 200
     assert "Check your email" in response.text
@@ -23,7 +23,7 @@ def test_signing_up_creates_the_account_and_asks_to_confirm_the_email(app, clien
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user.email == "ana@example.com"
-        assert user.course_interest == "ja"
+        assert user.course_interest is None
         assert user.timezone == "Europe/Madrid"
         assert user.password_hash.startswith("$argon2id$")
         assert DEFAULT_PASSWORD not in user.password_hash

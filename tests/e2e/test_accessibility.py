@@ -131,7 +131,8 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
                 "/achievements",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
                 "/account/notifications", "/account/phone", "/messages", "/unsubscribe/not-a-token", "/feed",
-                "/billing/receipts", "/account/security", "/account/privacy"):
+                "/billing/receipts", "/account/security", "/account/privacy",
+                "/welcome/goal", "/welcome/level", f"/courses/{spanish}/placement"):
         page.goto(url)
         check(url)
     page.goto("/feed")
