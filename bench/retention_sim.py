@@ -46,15 +46,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fsrs.scheduler import DEFAULT_PARAMETERS  # noqa: E402
 
-from puchi.learning import fitting, scheduler  # noqa: E402
+from puchi.learning import difficulty, fitting, lesson_builder, scheduler  # noqa: E402
 from puchi.learning.grading import Verdict  # noqa: E402
-from puchi.learning.models import Card, Item  # noqa: E402
+from puchi.learning.models import REVIEW_PRACTICE, Card, Item  # noqa: E402
 
 CHOOSE, TRANSLATE = "choose_translation", "translate"
 ZONES = ("Europe/Madrid", "America/New_York", "Asia/Tokyo", "UTC", "Pacific/Auckland")
@@ -160,7 +161,7 @@ def memories(truth: str, items: int, rng: random.Random) -> list[Memory]:
 @dataclass
 class Outcome:
     due_reviews: int = 0
-    due_recalled: int = 0
+    due_recalled: float = 0.0  # the ground truth's recall at each due review, summed
     known: float = 0.0
     seconds: float = 0.0
     reviews: list[tuple[int, int, int]] = field(default_factory=list)  # (item, day, rating) for fitting
@@ -205,12 +206,37 @@ class PuchiPolicy:
                day: int) -> int | None:
         if item not in self.cards:
             self.cards[item] = scheduler.new_card(1, self.items[item], at)
-        card = self.cards[item]
-        if not scheduler.counts_as_review(card, at, self.timezone):
-            return None
-        rating = scheduler.rating_for(verdict, exercise, int(seconds * 1000), 6, hinted=hinted)
-        scheduler.review(card, rating, at, self.target, self.weights)
-        return int(rating)
+        kind, rating = scheduler.review_answer(self.cards[item], verdict, exercise, int(seconds * 1000), 6,
+                                               hinted=hinted, at=at, timezone=self.timezone,
+                                               desired_retention=self.target, weights=self.weights)
+        return None if kind == REVIEW_PRACTICE else int(rating)
+
+    def due_exercises(self, due: list[int], at: datetime) -> dict[int, str]:
+        """How the lesson builder asks the day's due reviews: ``build_practice``'s choice of levels (production
+        wherever the P(correct) model, here its prior from the cards, says the learner can), as exercise kinds."""
+        cards = {i + 1: self.cards[i] for i in due}
+        predictor = difficulty.prior_predictor({item_id: difficulty.card_state(card, at, self.target)
+                                                for item_id, card in cards.items()})
+        predictor.model = WorldModel()
+        items = [self.items[i] for i in due]
+        levels = lesson_builder.plan_levels(predictor, [(i, 0) for i in items], lesson_builder.TARGET_SUCCESS,
+                                            starts=lesson_builder.production_starts(predictor, items))
+        return {i: TRANSLATE if levels[i + 1] >= lesson_builder.production_level(self.items[i]) else CHOOSE
+                for i in due}
+
+
+class WorldModel(difficulty.Model):
+    """P(correct) as the trained model would learn it in this world, from the scheduler's estimate R of recall: a
+    recalled item is answered right; a forgotten one by a hint, or (picking among four) by a guess. (How well the
+    real model learns P(correct) from answers is ``bench/difficulty_eval.py``'s subject.)"""
+
+    def predict(self, rows: Sequence[Sequence[float]], kinds: Sequence[str],
+                cards: Sequence[difficulty.CardState]) -> list[float]:
+        result = []
+        for kind, card in zip(kinds, cards, strict=True):
+            lucky = HINT_RATE + (1 - HINT_RATE) * 0.25 if scheduler.is_recognition(kind) else HINT_RATE
+            result.append(card.retrievability + (1 - card.retrievability) * lucky)
+        return result
 
 
 class LeitnerPolicy:
@@ -258,9 +284,11 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
     outcome = Outcome()
     introduced: list[int] = []
 
-    def study(item: int, exercise: str, at: datetime, day: int, *, due_review: bool) -> bool:
-        """One answer: from memory, else a hint or a guess. Returns whether it was right."""
-        recalled = rng.random() < memory[item].recall(day)
+    def study(item: int, exercise: str, at: datetime, day: int, *, due_review: bool, taught: bool = False) -> bool:
+        """One answer: from memory, else a hint or a guess. Returns whether it was right. ``taught``: the
+        item's teach card was shown just before (its first sight in a lesson), so it is recalled."""
+        chance = memory[item].recall(day)
+        recalled = taught or rng.random() < chance
         hinted = False
         if recalled:
             verdict = Verdict.ALMOST if exercise == TRANSLATE and rng.random() < ALMOST_RATE else Verdict.CORRECT
@@ -277,7 +305,7 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
             outcome.reviews.append((item, day, fitting.fit_rating(rating, hinted)))
             if due_review:
                 outcome.due_reviews += 1
-                outcome.due_recalled += recalled
+                outcome.due_recalled += chance
         memory[item].learn(day, recalled)  # the feedback teaches what was forgotten
         return verdict is not Verdict.WRONG
 
@@ -291,14 +319,19 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
                 policy.weights = fitting.fit(histories) or policy.weights
         due = sorted((i for i in introduced if policy.due(i, at, day)), key=policy.urgency)
         retries: list[int] = []
+        if production_reviews:
+            kinds = dict.fromkeys(due, TRANSLATE)
+        elif isinstance(policy, PuchiPolicy):
+            kinds = policy.due_exercises(due, at) if due else {}
+        else:
+            kinds = {i: TRANSLATE if policy.level(i) > 1 else CHOOSE for i in due}
         for item in due:
-            exercise = TRANSLATE if production_reviews or policy.level(item) > 1 else CHOOSE
-            if not study(item, exercise, at, day, due_review=True):
+            if not study(item, kinds[item], at, day, due_review=True):
                 retries.append(item)
         fresh = list(range(len(introduced), min(items, len(introduced) + new_per_day)))
         introduced.extend(fresh)
         for item in fresh:
-            if not study(item, CHOOSE, at, day, due_review=False):
+            if not study(item, CHOOSE, at, day, due_review=False, taught=True):
                 retries.append(item)
         for item in fresh:  # the second sight of a new item in its lesson: practice
             if not study(item, TRANSLATE, at, day, due_review=False):
