@@ -6,15 +6,19 @@ learner's retention target, and how many items are known per hour of study, agai
 
 What it drives: the **pure functions of** ``puchi/learning/scheduler.py`` that the lesson service calls for every
 answer (no database, no app: a temp SQLite database would be about 50 times slower), on transient ``Card`` and
-``Item`` rows: ``counts_as_review`` (one review per item per learner-day, practice otherwise), ``rating_for``
-(ratings by exercise kind, hints), ``review`` (FSRS with the seeded fuzz, the learner's fitted weights when
-``--fit-every`` fits them with ``puchi/learning/fitting.py``), ``day_end`` (what is due on the learner's day) and
-``knowledge_level`` (recognition while an item is new, production once it is known, as the lesson builder picks).
+``Item`` rows: ``review_answer`` (one review per item per learner-day, practice otherwise; ratings by exercise
+kind and hints; FSRS with the seeded fuzz, the learner's fitted weights when ``--fit-every`` fits them with
+``puchi/learning/fitting.py``), ``day_end`` (what is due on the learner's day), and the lesson builder's choice of
+exercise for the day's due reviews (``lesson_builder.production_starts`` and ``plan_levels``: production wherever
+the P(correct) model gives the learner a fair chance, within the target band). The P(correct) model here is the
+one training would learn in this world (``WorldModel``: from the scheduler's R, a hint or a guess);
+``bench/difficulty_eval.py`` measures how well the real model learns it.
 
 Each simulated learner studies once a day at 19:00 in their own time zone: every item due that day (most
-overdue first), then a lesson of new items while any are left (``--new-per-day``) in which each new item is met
-by recognition (its first review), comes back once as a typed production (practice, as the second sight in a
-lesson is), and every wrong answer comes back once more (practice). Lessons are not padded with items that are
+overdue first), then a lesson of new items while any are left (``--new-per-day``) in which each new item is shown
+on its teach card and then met by recognition (its first review: right, the card has just shown it), comes back
+once as a typed production (practice, as the second sight in a lesson is), and every wrong answer comes back once
+more (practice). Lessons are not padded with items that are
 not due (the builder's choice, not modelled here).
 
 Ground truths (the learner's real memory, unknown to the scheduler), half the learners each:
@@ -29,8 +33,10 @@ The learner answers from memory: a recalled item is right (a typed one "almost" 
 one is looked up in the hint 30 % of the time (then right, hinted), guessed among four choices in recognition,
 else wrong. Time: recognition 4 s, production 8 s, a hint 3 s more, reading the correction of a wrong answer 4 s.
 
-Printed per ground truth and scheduler: recall at due reviews (share of the scheduler's due reviews the learner
-really recalled) against the target, items known at the last day (expected recall summed over the items),
+Printed per ground truth and scheduler: recall at due reviews (the ground truth's probability of recall at the
+moment of each of the scheduler's due reviews, averaged: what FSRS's desired retention promises; not whether the
+answer was right, which a guess or a hint can make it) against the target, items known at the last day
+(expected recall summed over the items),
 minutes studied, items known per hour, and the same for the Leitner baseline (boxes of 1, 2, 4, 8, 16, 32 days;
 right moves up a box, wrong or hinted back to the first).
 """
@@ -42,11 +48,11 @@ import math
 import random
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -418,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{half * 2} learners ({half} per ground truth) x {args.items} items x {args.days} days, "
           f"{args.new_per_day} new items a day; schedulers: {', '.join(variants)}, leitner "
           f"(fitted: a prior from {args.prior_learners} earlier learners, refit every {args.fit_every} days); "
-          f"due reviews: {'typed' if args.production_reviews else 'by knowledge level'}", file=sys.stderr)
+          f"due reviews: {'typed' if args.production_reviews else 'as the lesson builder asks them'}", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         priors = dict.fromkeys(truths)
         if "fitted" in variants:

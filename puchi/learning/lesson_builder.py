@@ -198,9 +198,10 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     """Items to review, in order of urgency: due items (the weakest first), then the items practised longest ago
     (so lessons on a skill whose words are all met go round all of them instead of the same few).
 
-    The most urgent half is always taken; the rest is chosen among the next most urgent so that the items'
-    chances at their easiest exercise average a little above the target band (the levels then bring the lesson
-    into it): a struggling learner gets some items they know among the weak ones, a strong one the weakest."""
+    The most urgent quarter is always taken; the rest is chosen among the next most urgent (and, when due items
+    are many, some not due) so that the items' chances at their easiest exercise average a little above the
+    target band (the levels then bring the lesson into it): a struggling learner gets some items they know among
+    the weak ones, a strong one the weakest."""
     candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
     epoch = datetime.min.replace(tzinfo=material.now.tzinfo)
 
@@ -213,8 +214,12 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
 
     ordered = sorted(candidates, key=urgency)
     due = sum(1 for i in ordered if scheduler.is_due(material.cards[i.id], material.now, material.timezone))
-    must = ordered[:min(count // 2, due)]
+    must = ordered[:min(count // 4 or 1, due)]
     pool = ordered[len(must):len(must) + CHOICE_POOL * count]
+    # A learner with many weak due items also gets some items they know (those practised longest ago), so a
+    # lesson can land in the band instead of being a run of failures.
+    if due >= len(must) + len(pool):
+        pool += ordered[due:due + count]
     if len(must) + len(pool) <= count:
         return must + pool
     chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in [*must, *pool]])
