@@ -8,7 +8,8 @@ In-process, no database: synthetic learners with a known memory drive Puchi's re
 The ground truth: each learner has an ability, each item a difficulty, each exercise kind an ease; memory of an
 item decays exponentially with a half-life that grows with each right answer (HLR-style) and shrinks with a
 wrong one. P(right) = sigmoid(logit(recall) + ability - difficulty + ease), plus a 1-in-4 guess on multiple
-choice.
+choice. A lesson's first question about a new item follows its teach card (as in the player): the item is met
+there, moments before.
 
 Phase 1 plays every learner with the prior (no trained model yet). The model is then trained on four learners in
 five and evaluated on the fifth: log-loss and calibration (mean predicted vs observed, per decile of the
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from puchi.learning import difficulty, lesson_builder, scheduler  # noqa: E402
 from puchi.learning.grading import Verdict  # noqa: E402
+from puchi.learning.lessons import MAX_RETRIES  # noqa: E402
 from puchi.learning.models import PHRASE, WORD, Card, Course, Item  # noqa: E402
 from puchi.learning.steps import Direction, ExerciseType  # noqa: E402
 
@@ -44,7 +46,7 @@ EASE = {  # logits: how much easier than typing the word in the language learned
     (ExerciseType.FILL, None): 0.8,
 }
 GUESS = {ExerciseType.CHOOSE: 0.25}
-NEW_RECALL = 0.3  # a word never met is sometimes understood (cognates, context)
+NEW_RECALL = 0.3  # a word never met is sometimes understood (cognates, context): a match or a fill, say
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -120,9 +122,11 @@ def predictor_for(learner: Learner, model: difficulty.Model | None, rates: dict[
 
 def play(world: World, learner: Learner, days: int, model: difficulty.Model | None, rates: dict[int, float],
          global_rate: float, rng: random.Random, target: tuple[float, float],
-         by_kind: dict[str, list[tuple[float, int]]] | None = None) -> list[tuple[float, float]]:
+         by_kind: dict[str, list[tuple[float, int]]] | None = None) -> list[tuple[float, float, str]]:
     """Every day a lesson of the first skill with unmet items (and a practice every other day); returns each
-    session's (expected, observed) share of right answers."""
+    session's (expected, observed) share of right answers and its kind. A wrong answer comes back once later in
+    the session, one level easier (``lesson_builder.retry_step``, as the player appends it, up to
+    ``MAX_RETRIES``): the share counts every answer, as the session's accuracy does."""
     sessions = []
     for day in range(days):
         at = START + timedelta(days=day, minutes=rng.randint(0, 600))
@@ -141,18 +145,26 @@ def play(world: World, learner: Learner, days: int, model: difficulty.Model | No
             steps = build(material, seed=rng.randrange(1 << 30))
             expected, observed = [], []
             items = {i.id: i for i in world.items}
-            for step in steps:
+            retries = 0
+            position = 0
+            while position < len(steps):
+                step = steps[position]
+                position += 1
                 if step.item_id is None or step.direction is None and step.type is not ExerciseType.FILL:
                     continue
                 item = items[step.item_id]
                 kind = (step.type, step.direction)
+                if plan == "lesson" and item.id not in learner.half_life and not (step.review or step.retry) \
+                        and step.type not in {ExerciseType.MATCH, ExerciseType.FILL}:
+                    learn(world, learner, item, True, at)  # the teach card the player shows at a first meeting
                 expected.append(planning.probability(item.id, kind))
                 planning.seen_in_lesson(item.id, kind, expected[-1])
                 chance = true_chance(world, learner, item, kind, at)
                 right = rng.random() < chance
                 observed.append(right)
                 if by_kind is not None:
-                    role = "review" if step.review else ("new" if kind == difficulty.CHOOSE_MEANING else "again")
+                    role = "retry" if step.retry else "review" if step.review else (
+                        "new" if kind == difficulty.CHOOSE_MEANING else "again")
                     by_kind[f"{step.type.value} {step.direction.value if step.direction else ''} {role}"].append(
                         (expected[-1], int(right)))
                 record = difficulty.AttemptRecord(learner.user_id, item.id, step.type.value,
@@ -164,13 +176,16 @@ def play(world: World, learner: Learner, days: int, model: difficulty.Model | No
                 if item.id not in learner.cards:
                     learner.cards[item.id] = scheduler.new_card(learner.user_id, item, at)
                 verdict = Verdict.CORRECT if right else Verdict.WRONG
-                card = learner.cards[item.id]
-                if card.last_reviewed_at is None or card.last_reviewed_at.date() != at.date():  # once a day
-                    scheduler.review(card, scheduler.rating_for(verdict, step.type, 8000, 5), at, 0.9)
+                scheduler.review_answer(learner.cards[item.id], verdict, step.type, 8000, 5, hinted=False, at=at,
+                                        timezone="UTC", desired_retention=0.9)  # the day's review when due
                 learn(world, learner, item, right, at)
                 at += timedelta(seconds=20)
+                if not right and not step.retry and retries < MAX_RETRIES:
+                    retries += 1
+                    steps.append(lesson_builder.retry_step(step, item, world.items[:60], world.course, [],
+                                                           seed=rng.randrange(1 << 30)))
             if observed:
-                sessions.append((sum(expected) / len(expected), sum(observed) / len(observed)))
+                sessions.append((sum(expected) / len(expected), sum(observed) / len(observed), plan))
     return sessions
 
 
@@ -234,9 +249,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     cohorts = [newcomers[n::args.cohorts] for n in range(args.cohorts)]
     answered = list(kept)
     for number, cohort in enumerate(cohorts):
-        model_sessions: list[tuple[float, float]] = []
+        model_sessions: list[tuple[float, float, str]] = []
         by_kind: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        twin_sessions: list[tuple[float, float]] = []
+        twin_sessions: list[tuple[float, float, str]] = []
         for learner in cohort:
             model_sessions += play(world, learner, args.days, model, rates, global_rate, rng, target, by_kind)
             answered += learner.records
@@ -249,10 +264,15 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             global_rate = sum(r for r, _ in counts.values()) / sum(n for _, n in counts.values())
             rates = {item: difficulty.smoothed_rate(c, global_rate) for item, c in counts.items()}
 
-    def report(name: str, sessions: list[tuple[float, float]]) -> float:
-        observed = sum(o for _, o in sessions) / len(sessions)
-        expected = sum(e for e, _ in sessions) / len(sessions)
-        inside = sum(1 for _, o in sessions if target[0] - 0.05 <= o <= target[1] + 0.05) / len(sessions)
+    def report(name: str, sessions: list[tuple[float, float, str]]) -> float:
+        observed = sum(o for _, o, _ in sessions) / len(sessions)
+        for plan in ("lesson", "practice"):
+            part = [(e, o) for e, o, kind in sessions if kind == plan]
+            if part:
+                print(f"    {plan + 's':<26} sessions {len(part):>5}  planned {sum(e for e, _ in part) / len(part):.3f}"
+                      f"  reached {sum(o for _, o in part) / len(part):.3f}")
+        expected = sum(e for e, _, _ in sessions) / len(sessions)
+        inside = sum(1 for _, o, _ in sessions if target[0] - 0.05 <= o <= target[1] + 0.05) / len(sessions)
         print(f"  {name:<28} sessions {len(sessions):>5}  planned {expected:.3f}  reached {observed:.3f}  "
               f"within the band ±0.05: {inside:.0%}")
         return observed

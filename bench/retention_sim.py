@@ -6,15 +6,19 @@ learner's retention target, and how many items are known per hour of study, agai
 
 What it drives: the **pure functions of** ``puchi/learning/scheduler.py`` that the lesson service calls for every
 answer (no database, no app: a temp SQLite database would be about 50 times slower), on transient ``Card`` and
-``Item`` rows: ``counts_as_review`` (one review per item per learner-day, practice otherwise), ``rating_for``
-(ratings by exercise kind, hints), ``review`` (FSRS with the seeded fuzz, the learner's fitted weights when
-``--fit-every`` fits them with ``puchi/learning/fitting.py``), ``day_end`` (what is due on the learner's day) and
-``knowledge_level`` (recognition while an item is new, production once it is known, as the lesson builder picks).
+``Item`` rows: ``review_answer`` (one review per item per learner-day, practice otherwise; ratings by exercise
+kind and hints; FSRS with the seeded fuzz, the learner's fitted weights when ``--fit-every`` fits them with
+``puchi/learning/fitting.py``), ``day_end`` (what is due on the learner's day), and the lesson builder's choice of
+exercise for the day's due reviews (``lesson_builder.production_starts`` and ``plan_levels``: production wherever
+the P(correct) model gives the learner a fair chance, within the target band). The P(correct) model here is the
+one training would learn in this world (``WorldModel``: from the scheduler's R, a hint or a guess);
+``bench/difficulty_eval.py`` measures how well the real model learns it.
 
 Each simulated learner studies once a day at 19:00 in their own time zone: every item due that day (most
-overdue first), then a lesson of new items while any are left (``--new-per-day``) in which each new item is met
-by recognition (its first review), comes back once as a typed production (practice, as the second sight in a
-lesson is), and every wrong answer comes back once more (practice). Lessons are not padded with items that are
+overdue first), then a lesson of new items while any are left (``--new-per-day``) in which each new item is shown
+on its teach card and then met by recognition (its first review: right, the card has just shown it), comes back
+once as a typed production (practice, as the second sight in a lesson is), and every wrong answer comes back once
+more (practice). Lessons are not padded with items that are
 not due (the builder's choice, not modelled here).
 
 Ground truths (the learner's real memory, unknown to the scheduler), half the learners each:
@@ -29,8 +33,10 @@ The learner answers from memory: a recalled item is right (a typed one "almost" 
 one is looked up in the hint 30 % of the time (then right, hinted), guessed among four choices in recognition,
 else wrong. Time: recognition 4 s, production 8 s, a hint 3 s more, reading the correction of a wrong answer 4 s.
 
-Printed per ground truth and scheduler: recall at due reviews (share of the scheduler's due reviews the learner
-really recalled) against the target, items known at the last day (expected recall summed over the items),
+Printed per ground truth and scheduler: recall at due reviews (the ground truth's probability of recall at the
+moment of each of the scheduler's due reviews, averaged: what FSRS's desired retention promises; not whether the
+answer was right, which a guess or a hint can make it) against the target, items known at the last day
+(expected recall summed over the items),
 minutes studied, items known per hour, and the same for the Leitner baseline (boxes of 1, 2, 4, 8, 16, 32 days;
 right moves up a box, wrong or hinted back to the first).
 """
@@ -42,6 +48,7 @@ import math
 import random
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -52,9 +59,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fsrs.scheduler import DEFAULT_PARAMETERS  # noqa: E402
 
-from puchi.learning import fitting, scheduler  # noqa: E402
+from puchi.learning import difficulty, fitting, lesson_builder, scheduler  # noqa: E402
 from puchi.learning.grading import Verdict  # noqa: E402
-from puchi.learning.models import Card, Item  # noqa: E402
+from puchi.learning.models import REVIEW_PRACTICE, Card, Item  # noqa: E402
 
 CHOOSE, TRANSLATE = "choose_translation", "translate"
 ZONES = ("Europe/Madrid", "America/New_York", "Asia/Tokyo", "UTC", "Pacific/Auckland")
@@ -160,7 +167,7 @@ def memories(truth: str, items: int, rng: random.Random) -> list[Memory]:
 @dataclass
 class Outcome:
     due_reviews: int = 0
-    due_recalled: int = 0
+    due_recalled: float = 0.0  # the ground truth's recall at each due review, summed
     known: float = 0.0
     seconds: float = 0.0
     reviews: list[tuple[int, int, int]] = field(default_factory=list)  # (item, day, rating) for fitting
@@ -205,12 +212,37 @@ class PuchiPolicy:
                day: int) -> int | None:
         if item not in self.cards:
             self.cards[item] = scheduler.new_card(1, self.items[item], at)
-        card = self.cards[item]
-        if not scheduler.counts_as_review(card, at, self.timezone):
-            return None
-        rating = scheduler.rating_for(verdict, exercise, int(seconds * 1000), 6, hinted=hinted)
-        scheduler.review(card, rating, at, self.target, self.weights)
-        return int(rating)
+        kind, rating = scheduler.review_answer(self.cards[item], verdict, exercise, int(seconds * 1000), 6,
+                                               hinted=hinted, at=at, timezone=self.timezone,
+                                               desired_retention=self.target, weights=self.weights)
+        return None if kind == REVIEW_PRACTICE else int(rating)
+
+    def due_exercises(self, due: list[int], at: datetime) -> dict[int, str]:
+        """How the lesson builder asks the day's due reviews: ``build_practice``'s choice of levels (production
+        wherever the P(correct) model, here its prior from the cards, says the learner can), as exercise kinds."""
+        cards = {i + 1: self.cards[i] for i in due}
+        predictor = difficulty.prior_predictor({item_id: difficulty.card_state(card, at, self.target)
+                                                for item_id, card in cards.items()})
+        predictor.model = WorldModel()
+        items = [self.items[i] for i in due]
+        levels = lesson_builder.plan_levels(predictor, [(i, 0) for i in items], lesson_builder.TARGET_SUCCESS,
+                                            starts=lesson_builder.production_starts(predictor, items))
+        return {i: TRANSLATE if levels[i + 1] >= lesson_builder.production_level(self.items[i]) else CHOOSE
+                for i in due}
+
+
+class WorldModel(difficulty.Model):
+    """P(correct) as the trained model would learn it in this world, from the scheduler's estimate R of recall: a
+    recalled item is answered right; a forgotten one by a hint, or (picking among four) by a guess. (How well the
+    real model learns P(correct) from answers is ``bench/difficulty_eval.py``'s subject.)"""
+
+    def predict(self, rows: Sequence[Sequence[float]], kinds: Sequence[str],
+                cards: Sequence[difficulty.CardState]) -> list[float]:
+        result = []
+        for kind, card in zip(kinds, cards, strict=True):
+            lucky = HINT_RATE + (1 - HINT_RATE) * 0.25 if scheduler.is_recognition(kind) else HINT_RATE
+            result.append(card.retrievability + (1 - card.retrievability) * lucky)
+        return result
 
 
 class LeitnerPolicy:
@@ -258,9 +290,11 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
     outcome = Outcome()
     introduced: list[int] = []
 
-    def study(item: int, exercise: str, at: datetime, day: int, *, due_review: bool) -> bool:
-        """One answer: from memory, else a hint or a guess. Returns whether it was right."""
-        recalled = rng.random() < memory[item].recall(day)
+    def study(item: int, exercise: str, at: datetime, day: int, *, due_review: bool, taught: bool = False) -> bool:
+        """One answer: from memory, else a hint or a guess. Returns whether it was right. ``taught``: the
+        item's teach card was shown just before (its first sight in a lesson), so it is recalled."""
+        chance = memory[item].recall(day)
+        recalled = taught or rng.random() < chance
         hinted = False
         if recalled:
             verdict = Verdict.ALMOST if exercise == TRANSLATE and rng.random() < ALMOST_RATE else Verdict.CORRECT
@@ -277,7 +311,7 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
             outcome.reviews.append((item, day, fitting.fit_rating(rating, hinted)))
             if due_review:
                 outcome.due_reviews += 1
-                outcome.due_recalled += recalled
+                outcome.due_recalled += chance
         memory[item].learn(day, recalled)  # the feedback teaches what was forgotten
         return verdict is not Verdict.WRONG
 
@@ -291,14 +325,19 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
                 policy.weights = fitting.fit(histories) or policy.weights
         due = sorted((i for i in introduced if policy.due(i, at, day)), key=policy.urgency)
         retries: list[int] = []
+        if production_reviews:
+            kinds = dict.fromkeys(due, TRANSLATE)
+        elif isinstance(policy, PuchiPolicy):
+            kinds = policy.due_exercises(due, at) if due else {}
+        else:
+            kinds = {i: TRANSLATE if policy.level(i) > 1 else CHOOSE for i in due}
         for item in due:
-            exercise = TRANSLATE if production_reviews or policy.level(item) > 1 else CHOOSE
-            if not study(item, exercise, at, day, due_review=True):
+            if not study(item, kinds[item], at, day, due_review=True):
                 retries.append(item)
         fresh = list(range(len(introduced), min(items, len(introduced) + new_per_day)))
         introduced.extend(fresh)
         for item in fresh:
-            if not study(item, CHOOSE, at, day, due_review=False):
+            if not study(item, CHOOSE, at, day, due_review=False, taught=True):
                 retries.append(item)
         for item in fresh:  # the second sight of a new item in its lesson: practice
             if not study(item, TRANSLATE, at, day, due_review=False):
@@ -385,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{half * 2} learners ({half} per ground truth) x {args.items} items x {args.days} days, "
           f"{args.new_per_day} new items a day; schedulers: {', '.join(variants)}, leitner "
           f"(fitted: a prior from {args.prior_learners} earlier learners, refit every {args.fit_every} days); "
-          f"due reviews: {'typed' if args.production_reviews else 'by knowledge level'}", file=sys.stderr)
+          f"due reviews: {'typed' if args.production_reviews else 'as the lesson builder asks them'}", file=sys.stderr)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         priors = dict.fromkeys(truths)
         if "fitted" in variants:

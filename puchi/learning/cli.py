@@ -46,6 +46,17 @@ def export_course_command(slug: str, path: Path) -> None:
     click.echo(f"exported {slug} to {folder}")
 
 
+@click.command("backfill-ratings")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=200, show_default=True,
+              help="(learner, item) pairs per transaction")
+def backfill_ratings_command(batch: int) -> None:
+    """Derive the review kind and FSRS rating of answers stored before they were kept (also done in the
+    background, a batch a minute). Safe to run again: it only does what is left."""
+    from puchi.learning import backfill
+
+    click.echo(f"backfilled the answers of {backfill.backfill_all(batch)} (learner, item) pair(s)")
+
+
 @click.command("load-courses")
 def load_courses_command() -> None:
     """Import (or update) every course bundled with Puchi."""
@@ -62,4 +73,4 @@ def load_bundled_courses() -> None:
         click.echo(f"{report.course_slug}: {state}")
 
 
-COMMANDS = (import_course_command, export_course_command, load_courses_command)
+COMMANDS = (import_course_command, export_course_command, load_courses_command, backfill_ratings_command)

@@ -23,15 +23,18 @@ from typing import Any
 
 import numpy as np
 from fsrs import Card as FsrsCard
-from fsrs import Rating, Scheduler, State
+from fsrs import Rating, Scheduler
 
 from puchi.learning import scheduler
-from puchi.learning.models import Card
+from puchi.learning.grading import Verdict
+from puchi.learning.models import Card, Item
 from puchi.learning.steps import Direction, ExerciseType
 
 RIGHT_VERDICTS = frozenset({"correct", "almost"})
 SKIPPED = "skipped"
 MODEL_FORMAT = 1  # bump when FEATURES change: a stored model of another format is not used
+REPLAY_RETENTION = 0.9  # training replays each learner's cards with FSRS's defaults (R does not depend on it)
+MATCH_TYPE = ExerciseType.MATCH.value
 
 # The ladder of exercise kinds, from recognising an item to producing it; the builder climbs it per item.
 Kind = tuple[ExerciseType, Direction | None]
@@ -91,6 +94,7 @@ class AttemptRecord:
     verdict: str
     at: datetime
     hint_used: bool | None = None  # None where hint use is not recorded
+    timezone: str = "UTC"  # the learner's: their calendar days decide which answer is the day's review
 
     @property
     def right(self) -> bool:
@@ -256,14 +260,6 @@ def _replay_scheduler() -> Scheduler:
     return Scheduler(desired_retention=0.9, enable_fuzzing=False)
 
 
-def _rating(record: AttemptRecord) -> Rating:
-    if record.verdict == "wrong":
-        return Rating.Again
-    if record.verdict == "almost" or record.hint_used:
-        return Rating.Hard
-    return Rating.Good
-
-
 @dataclass
 class Dataset:
     rows: list[list[float]] = field(default_factory=list)
@@ -300,7 +296,6 @@ def dataset(records: Sequence[AttemptRecord], item_rates: Mapping[int, tuple[int
     global_rate = total_right / total if total else 0.8
     own = item_counts_by_learner(records) if item_rates is None else {}
     out = Dataset()
-    scheduler = _replay_scheduler()
     by_user: dict[int, list[AttemptRecord]] = defaultdict(list)
     for record in records:
         by_user[record.user_id].append(record)
@@ -308,12 +303,17 @@ def dataset(records: Sequence[AttemptRecord], item_rates: Mapping[int, tuple[int
         mine.sort(key=lambda r: r.at)
         learner = LearnerStats()
         histories: dict[int, History] = defaultdict(History)
-        cards: dict[int, tuple[FsrsCard, int, int, datetime | None]] = {}
+        cards: dict[int, Card] = {}
         for record in mine:
             if record.verdict == SKIPPED:
                 continue
-            fsrs_card, reviews, lapses, last = cards.get(record.item_id, (FsrsCard(), 0, 0, None))
-            state = _card_state(scheduler, fsrs_card, reviews, lapses, last, record.at)
+            card = cards.get(record.item_id)
+            if card is None:
+                card = cards[record.item_id] = scheduler.new_card(
+                    user_id, Item(id=record.item_id, course_id=0, skill_id=0), record.at)
+            # The card's state as a lesson built at this moment would have seen it (``card_state``, the same
+            # function the predictor uses): training and predicting see the same features.
+            state = card_state(card, record.at, REPLAY_RETENTION)
             right, n = rates.get(record.item_id, (0, 0))
             mine_right, mine_n = own.get((user_id, record.item_id), (0, 0))
             item_rate = smoothed_rate((right - mine_right, n - mine_n), global_rate)
@@ -326,11 +326,11 @@ def dataset(records: Sequence[AttemptRecord], item_rates: Mapping[int, tuple[int
             out.items.append(record.item_id)
             history.add(record)
             learner.add(record.exercise_type, record.right)
-            if last is None or record.at.date() != last.date():
-                rating = _rating(record)
-                lapses += int(rating == Rating.Again and fsrs_card.state == State.Review)
-                fsrs_card, _ = scheduler.review_card(fsrs_card, rating, review_datetime=record.at)
-                cards[record.item_id] = (fsrs_card, reviews + 1, lapses, record.at)
+            if record.exercise_type != MATCH_TYPE:
+                # The rule live answers follow (one review per learner-day, when new or due; ratings by kind).
+                scheduler.review_answer(card, Verdict(record.verdict), record.exercise_type, 0, 0,
+                                        hinted=bool(record.hint_used), at=record.at, timezone=record.timezone,
+                                        desired_retention=REPLAY_RETENTION)
     return out
 
 
@@ -341,15 +341,6 @@ def item_counts_by_learner(records: Iterable[AttemptRecord]) -> dict[tuple[int, 
             counts[(record.user_id, record.item_id)][0] += record.right
             counts[(record.user_id, record.item_id)][1] += 1
     return {key: (right, total) for key, (right, total) in counts.items()}
-
-
-def _card_state(scheduler: Scheduler, card: FsrsCard, reviews: int, lapses: int, last: datetime | None,
-                at: datetime) -> CardState:
-    if not reviews or last is None:
-        return CardState()
-    return CardState(reviews=reviews, lapses=lapses, stability=card.stability, difficulty=card.difficulty,
-                     retrievability=float(scheduler.get_card_retrievability(card, at)),
-                     elapsed_days=max(0.0, (at - last).total_seconds() / 86400))
 
 
 def fit(data: Dataset, *, regularisation: float = 1.0) -> LogisticModel:

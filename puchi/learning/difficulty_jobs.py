@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import case, func, select, update
 
+from puchi.accounts.models import User
 from puchi.core import outbox
 from puchi.core.db import action, db, now
 from puchi.core.upserts import insert_if_missing
@@ -128,14 +129,15 @@ def load_records(limit: int) -> list[difficulty.AttemptRecord]:
         return []
     hint = _HINT if _HINT is not None else None
     columns = [Attempt.user_id, Attempt.item_id, Attempt.exercise_type, Attempt.direction, Attempt.verdict,
-               Attempt.created_at]
+               Attempt.created_at, User.timezone]
     rows: list[Any] = list(db.session.execute(
         select(*columns, *([hint] if hint is not None else []))
+        .join(User, User.id == Attempt.user_id)
         .where(Attempt.user_id.in_(chosen), Attempt.item_id.is_not(None))
         .order_by(Attempt.created_at.desc(), Attempt.id.desc()).limit(limit)).all())
     return [difficulty.AttemptRecord(user_id=int(row[0]), item_id=int(row[1]), exercise_type=str(row[2]),
-                                     direction=row[3], verdict=str(row[4]), at=row[5],
-                                     hint_used=bool(row[6]) if hint is not None and row[6] is not None else None)
+                                     direction=row[3], verdict=str(row[4]), at=row[5], timezone=row[6] or "UTC",
+                                     hint_used=bool(row[7]) if hint is not None and row[7] is not None else None)
             for row in reversed(rows)]
 
 

@@ -24,6 +24,11 @@ TOP_LEVEL = 3
 CHOICE_POOL = 3  # reviews are chosen among this many times the slots, the most urgent first …
 URGENCY_WEIGHT = 0.01  # … each place down the order of urgency weighing as 1 % off the aim
 HEADROOM = 0.05  # chances at the easiest exercise aim this much above the band's middle
+# A due review is asked as production (typed, or arranged: never a pick among choices, where a guess passes for
+# recall) whenever the model gives the learner at least the chance a blind pick among the choices has: below
+# that the answer would mostly be a failure the learner sees coming. (bench/retention_sim.py: with recognition
+# at due reviews recall fell 0.03-0.07 short of the target; with this floor it is within 0.03.)
+DUE_PRODUCTION_FLOOR = 1 / exercises.CHOICES
 
 # The kind of exercise each level of ``exercises.step_for_level`` asks, for words and for phrases (the top level
 # is typed in the language learned, or heard and typed: the model is asked about typing).
@@ -72,7 +77,7 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
     for item, chance in zip(new_items, first_chances, strict=True):
         predictor.seen_in_lesson(item.id, difficulty.CHOOSE_MEANING, chance)
     levels = plan_levels(predictor, [*[(i, 1) for i in new_items], *[(i, 0) for i in reviews]], material.target,
-                         fixed=first_chances)
+                         fixed=first_chances, starts=due_starts(material, predictor, reviews))
     first_round = [exercises.step_for_level(i, 0, material.pool, material.course, material.vocabulary, rng)
                    for i in new_items]
     review_round = [_review_step(material, i, levels[i.id], rng) for i in reviews]
@@ -91,7 +96,9 @@ def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     """A review of what is due across the course (or, when nothing is, of the weakest items)."""
     rng = random.Random(seed)
     reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS)
-    levels = plan_levels(material.predicting(), [(i, 0) for i in reviews], material.target)
+    predictor = material.predicting()
+    levels = plan_levels(predictor, [(i, 0) for i in reviews], material.target,
+                         starts=due_starts(material, predictor, reviews))
     steps = [_review_step(material, i, levels[i.id], rng) for i in reviews]
     words = [i for i in reviews if i.kind == WORD]
     if len(words) >= exercises.MATCH_PAIRS:
@@ -99,15 +106,39 @@ def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     return _no_item_twice_in_a_row(steps)
 
 
+def production_level(item: Item) -> int:
+    """The lowest level of the item's ladder that is not recognition (a pick among choices)."""
+    ladder = LADDER[item.kind == WORD]
+    return next(n for n, kind in enumerate(ladder) if not scheduler.is_recognition(str(kind[0])))
+
+
+def production_starts(predictor: difficulty.Predictor, items: Sequence[Item]) -> dict[int, int]:
+    """Due items the model gives ``DUE_PRODUCTION_FLOOR`` or more in production: item id → that level, to start
+    them at (the day's review then measures recall, not a lucky pick)."""
+    levels = [production_level(i) for i in items]
+    chances = predictor.probabilities([(i.id, LADDER[i.kind == WORD][level]) for i, level in zip(items, levels,
+                                                                                                  strict=True)])
+    return {item.id: level for item, level, chance in zip(items, levels, chances, strict=True)
+            if chance >= DUE_PRODUCTION_FLOOR}
+
+
+def due_starts(material: LessonMaterial, predictor: difficulty.Predictor, reviews: Sequence[Item]) -> dict[int, int]:
+    """:func:`production_starts` of the reviews that are due (the others are practice: any level will do)."""
+    return production_starts(predictor, [i for i in reviews
+                                         if scheduler.is_due(material.cards[i.id], material.now, material.timezone)])
+
+
 def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, int]], target: tuple[float, float],
-                fixed: Sequence[float] = ()) -> dict[int, int]:
+                fixed: Sequence[float] = (), starts: Mapping[int, int] | None = None) -> dict[int, int]:
     """The level (``exercises.step_for_level``) to ask each item at, from its lowest allowed one up.
 
     Each item starts at the hardest level the model says the learner gets right at least ``target[0]`` of the
-    time (so an item moves to typing as soon as the learner can type it); then, while the expected share of
-    right answers over the lesson (``fixed``: the chances of its other steps) is above the band, the item that
-    loses least goes one level harder, and while it is below, the one that gains most goes one level easier.
+    time (so an item moves to typing as soon as the learner can type it), or at its level in ``starts`` if that
+    is harder (due reviews in production); then, while the expected share of right answers over the lesson
+    (``fixed``: the chances of its other steps) is above the band, the item that loses least goes one level
+    harder, and while it is below, the one that gains most goes one level easier, the items of ``starts`` last.
     """
+    starts = starts or {}
     if not entries:
         return {}
     requests = [(item.id, kind) for item, _ in entries for kind in LADDER[item.kind == WORD]]
@@ -117,7 +148,7 @@ def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, i
     levels = {}
     for item, _ in entries:
         ready = [level for level in range(lowest[item.id], TOP_LEVEL + 1) if chances[item.id][level] >= target[0]]
-        levels[item.id] = max(ready) if ready else lowest[item.id]
+        levels[item.id] = max(max(ready) if ready else lowest[item.id], starts.get(item.id, 0))
     fixed_chances = list(fixed)
     steps = len(levels) + len(fixed_chances)
 
@@ -138,6 +169,7 @@ def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, i
             easier = [i for i, level in levels.items() if level > lowest[i]]
             if not easier:
                 break
+            easier = [i for i in easier if i not in starts] or easier
             pick = max(easier, key=lambda i: chances[i][levels[i] - 1] - chances[i][levels[i]])
             levels[pick] -= 1
         else:
@@ -166,9 +198,10 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     """Items to review, in order of urgency: due items (the weakest first), then the items practised longest ago
     (so lessons on a skill whose words are all met go round all of them instead of the same few).
 
-    The most urgent half is always taken; the rest is chosen among the next most urgent so that the items'
-    chances at their easiest exercise average a little above the target band (the levels then bring the lesson
-    into it): a struggling learner gets some items they know among the weak ones, a strong one the weakest."""
+    The most urgent quarter is always taken; the rest is chosen among the next most urgent (and, when due items
+    are many, some not due) so that the items' chances at their easiest exercise average a little above the
+    target band (the levels then bring the lesson into it): a struggling learner gets some items they know among
+    the weak ones, a strong one the weakest."""
     candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
     epoch = datetime.min.replace(tzinfo=material.now.tzinfo)
 
@@ -181,8 +214,12 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
 
     ordered = sorted(candidates, key=urgency)
     due = sum(1 for i in ordered if scheduler.is_due(material.cards[i.id], material.now, material.timezone))
-    must = ordered[:min(count // 2, due)]
+    must = ordered[:min(count // 4 or 1, due)]
     pool = ordered[len(must):len(must) + CHOICE_POOL * count]
+    # A learner with many weak due items also gets some items they know (those practised longest ago), so a
+    # lesson can land in the band instead of being a run of failures.
+    if due >= len(must) + len(pool):
+        pool += ordered[due:due + count]
     if len(must) + len(pool) <= count:
         return must + pool
     chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in [*must, *pool]])

@@ -20,8 +20,6 @@ from puchi.learning import difficulty_jobs, exercises, grading, lesson_builder, 
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
 from puchi.learning.models import (
-    REVIEW_DUE,
-    REVIEW_FIRST,
     REVIEW_PRACTICE,
     Attempt,
     AuthoredExercise,
@@ -483,6 +481,36 @@ def _grade_pairs(step: Step, pairs: list[str]) -> tuple[Verdict, str, tuple[grad
 
 def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration: int, length: int,
                  current: datetime, session_kind: str, attempt: Attempt) -> None:
+    card, weights = _locked_card(user, item, current)
+    kind, rating = scheduler.review_answer(card, verdict, step.type, duration, length, hinted=attempt.hinted,
+                                           at=current, timezone=user.timezone,
+                                           desired_retention=user.desired_retention, weights=weights)
+    counted = kind != REVIEW_PRACTICE
+    if counted:
+        attempt.review_kind = kind
+        attempt.rating = int(rating)
+    events.record(ItemReviewed(course_id=item.course_id, skill_id=item.skill_id, verdict=verdict, rating=int(rating),
+                               exercise=step.type, duration_ms=duration, session_kind=SessionKind(session_kind),
+                               counted=counted),
+                  actor_id=user.id, subject=("item", item.id))
+
+
+def credit_test_out(user: User, items: list[Item], current: datetime) -> dict[int, str]:
+    """A passed test-out (a skill or checkpoint tested out of) covered ``items``: each is rated Easy in FSRS, once
+    per learner-day and only when new or due, like every review (``scheduler.review_test_out``). Returns item id →
+    the review kind it made (``practice``: the card was left alone). Does not commit: call it inside the
+    test-out's action."""
+    kinds = {}
+    for item in sorted(items, key=lambda i: i.id):  # one lock order, whoever else reviews these cards
+        card, weights = _locked_card(user, item, current)
+        kinds[item.id] = scheduler.review_test_out(card, at=current, timezone=user.timezone,
+                                                   desired_retention=user.desired_retention, weights=weights)
+    return kinds
+
+
+def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, list[float] | None]:
+    """The learner's card of the item (made if missing), locked for an update, with the FSRS weights to schedule it
+    with: fitted to this learner, else to the course, else None (FSRS's defaults)."""
     # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
     fresh = scheduler.new_card(user.id, item, current)
     insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
@@ -496,16 +524,7 @@ def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration:
         .where(Card.user_id == user.id, Card.item_id == item.id)
         .with_for_update(of=Card).execution_options(populate_existing=True)).one()
     assert card is not None
-    rating = scheduler.rating_for(verdict, step.type, duration, length, hinted=attempt.hinted)
-    counted = scheduler.counts_as_review(card, current, user.timezone)
-    if counted:
-        attempt.review_kind = REVIEW_DUE if card.reviews else REVIEW_FIRST
-        attempt.rating = int(rating)
-        scheduler.review(card, rating, current, user.desired_retention, mine or course_prior or None)
-    events.record(ItemReviewed(course_id=item.course_id, skill_id=item.skill_id, verdict=verdict, rating=int(rating),
-                               exercise=step.type, duration_ms=duration, session_kind=SessionKind(session_kind),
-                               counted=counted),
-                  actor_id=user.id, subject=("item", item.id))
+    return card, mine or course_prior or None
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:

@@ -10,8 +10,10 @@ The rules (issue 13, each has a test in ``tests/learning/test_scheduler.py``):
 - **No learning steps.** FSRS's minute-scale steps assume several reviews a day; with one a day the first rating
   sets the first interval directly (Again → tomorrow).
 - **Ratings by what the exercise shows.** Recognition (pick among choices, match pairs) proves less than
-  production (typing, arranging, saying): both give at most Good; a wrong answer is Again; an "almost", a hint
-  opened, or a very slow typed answer is Hard. Speed never gives Easy (only an explicit test-out would).
+  production (typing, arranging, saying): a right pick is Hard once the card has been reviewed (a forgotten item
+  is picked right by a guess one time in four), Good only at the card's first review (after its teach card);
+  a right production is Good; a wrong answer is Again; an "almost", a hint opened, or a very slow typed answer
+  is Hard. Speed never gives Easy: only a passed test-out does (:func:`review_test_out`).
 - **Fuzzing on, reproducibly:** intervals of three days or more spread over FSRS's fuzz range, with the spread
   drawn from the card's id and review count, so the same answers give the same schedule.
 - **Parameters per learner:** :func:`review` takes the learner's fitted FSRS weights when they have some
@@ -32,7 +34,7 @@ from fsrs import Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
 from puchi.learning.grading import Verdict
-from puchi.learning.models import Card, Item
+from puchi.learning.models import REVIEW_DUE, REVIEW_FIRST, REVIEW_PRACTICE, Card, Item
 
 if TYPE_CHECKING:
     from fsrs.card import CardDict
@@ -42,6 +44,7 @@ QUICK_ANSWER_BASE_MS = 3_000
 QUICK_ANSWER_PER_CHAR_MS = 250
 RECOGNITION_TYPES = frozenset({"choose_translation", "match_pairs"})
 MAXIMUM_INTERVAL = 36_500
+RECOGNITION_IS_WEAK = True
 
 Weights = tuple[float, ...]
 
@@ -94,17 +97,55 @@ def is_recognition(exercise_type: str) -> bool:
 
 
 def rating_for(verdict: Verdict, exercise_type: str, duration_ms: int, answer_length: int, *,
-               hinted: bool = False) -> Rating:
-    """The FSRS rating of one answer. Never Easy: speed alone does not show an item is over-learned."""
+               hinted: bool = False, first: bool = False) -> Rating:
+    """The FSRS rating of one answer. Never Easy: speed alone does not show an item is over-learned.
+
+    A right pick among choices on a card met before is Hard, not Good: a forgotten item is still picked right by
+    a lucky guess one time in four, so a recognition success is weaker evidence of recall than a typed one (rated
+    Good, FSRS would stretch the interval on guesses and recall at due reviews would fall short of the target).
+    ``first``: the card's first review (right after its teach card, the pick shows it was understood)."""
     if verdict is Verdict.WRONG:
         return Rating.Again
     if verdict is Verdict.ALMOST or hinted:
+        return Rating.Hard
+    if is_recognition(exercise_type) and not first and RECOGNITION_IS_WEAK:
         return Rating.Hard
     if not is_recognition(exercise_type):
         quick = QUICK_ANSWER_BASE_MS + QUICK_ANSWER_PER_CHAR_MS * answer_length
         if duration_ms > 3 * quick:
             return Rating.Hard
     return Rating.Good
+
+
+def review_answer(card: Card, verdict: Verdict, exercise_type: str, duration_ms: int, answer_length: int, *,
+                  hinted: bool, at: datetime, timezone: str, desired_retention: float,
+                  weights: Sequence[float] | None = None) -> tuple[str, Rating]:
+    """What FSRS makes of one answer, applied to ``card``: (the review kind, the rating). The kind is
+    ``REVIEW_FIRST`` (a new card's first review), ``REVIEW_DUE`` (a due card's one review of the learner's day)
+    or ``REVIEW_PRACTICE`` (the card is left alone; the rating is what it would have been).
+
+    The one rule for live answers (``lessons``) and for the backfill of answers stored before ratings were kept
+    (``backfill``), which replays a learner's answers on a transient card."""
+    first = not card.reviews
+    rating = rating_for(verdict, exercise_type, duration_ms, answer_length, hinted=hinted, first=first)
+    return _counted(card, rating, at, timezone, desired_retention, weights), rating
+
+
+def review_test_out(card: Card, *, at: datetime, timezone: str, desired_retention: float,
+                    weights: Sequence[float] | None = None) -> str:
+    """A passed test-out covered the card's item: Easy, the one rating speed never gives (the learner showed
+    they know the item without studying it). Once per learner-day and only when due, like every review: the
+    review kind, as :func:`review_answer` gives it."""
+    return _counted(card, Rating.Easy, at, timezone, desired_retention, weights)
+
+
+def _counted(card: Card, rating: Rating, at: datetime, timezone: str, desired_retention: float,
+             weights: Sequence[float] | None) -> str:
+    if not counts_as_review(card, at, timezone):
+        return REVIEW_PRACTICE
+    first = not card.reviews
+    review(card, rating, at, desired_retention, weights)
+    return REVIEW_FIRST if first else REVIEW_DUE
 
 
 # --- Cards ---------------------------------------------------------------------------------------------------

@@ -9,7 +9,17 @@ from puchi.accounts import services as accounts
 from puchi.accounts.events import GuestStarted, UserSignedUp
 from puchi.core import cli as core_cli
 from puchi.core import events, hooks, outbox, periodic, pwa
-from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, onboarding, services, views
+from puchi.learning import (
+    backfill,
+    cli,
+    data_registry,
+    difficulty_jobs,
+    fitting_jobs,
+    media,
+    onboarding,
+    services,
+    views,
+)
 
 
 def init_app(app: Flask) -> None:
@@ -33,3 +43,5 @@ def init_app(app: Flask) -> None:
     # The P(correct) model lessons are aimed with: retrained once a day when enough new answers came.
     periodic.add(app, "train the difficulty model", difficulty_jobs.queue_training)
     outbox.add_handler(app, difficulty_jobs.TRAIN_JOB, difficulty_jobs.train_version)
+    # Answers stored before ratings were kept get them, a batch a minute (or all at once: backfill-ratings).
+    periodic.add(app, "backfill ratings", backfill.backfill_chore)

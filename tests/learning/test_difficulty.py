@@ -72,6 +72,29 @@ def test_a_lesson_too_easy_for_the_band_is_made_harder_and_one_too_hard_easier()
         assert band[0] - 0.05 <= share <= band[1] + 0.05, (band, share, levels)
 
 
+def test_a_due_review_is_asked_in_production_when_the_learner_has_a_fair_chance_there():
+    """A pick among choices passes a forgotten word one time in four: the day's review of a due word is typed
+    whenever the model gives the learner at least a blind pick's chance of typing it, and eased back to
+    recognition only after every other step when the lesson would fall below its band."""
+    young = difficulty.CardState(reviews=2, stability=3, difficulty=5, retrievability=0.85, elapsed_days=3)
+    lost = difficulty.CardState(reviews=2, stability=1, difficulty=8, retrievability=0.3, elapsed_days=9)
+    predictor = _prior({1: young, 2: lost})
+    typed = predictor.probabilities([(1, difficulty.TYPE_MEANING), (2, difficulty.TYPE_MEANING)])
+    assert lesson_builder.DUE_PRODUCTION_FLOOR <= typed[0] < 0.8 and typed[1] < lesson_builder.DUE_PRODUCTION_FLOOR
+    starts = lesson_builder.production_starts(predictor, [_word(1), _word(2)])
+    assert starts == {1: lesson_builder.production_level(_word(1))}  # typing the meaning: the ladder's level 2
+    easy = difficulty.CardState(reviews=6, stability=40, difficulty=3, retrievability=0.99, elapsed_days=1)
+    others = {n: easy for n in range(3, 9)}
+    predictor = _prior({1: young, **others})
+    entries = [(_word(n), 0) for n in (1, *others)]
+    without = lesson_builder.plan_levels(predictor, entries, (0.80, 0.85))
+    assert without[1] < 2  # by the band alone it would be picked
+    levels = lesson_builder.plan_levels(predictor, entries, (0.80, 0.85), starts=starts)
+    assert levels[1] == 2  # the other steps make room for it
+    alone = lesson_builder.plan_levels(_prior({1: young}), [(_word(1), 0)], (0.80, 0.85), starts=starts)
+    assert alone[1] < 2  # nothing else can: the band wins
+
+
 def test_the_band_is_read_from_puchi_target_success():
     assert _band(None, (0.8, 0.85)) == (0.8, 0.85)
     assert _band("0.70-0.75", (0.8, 0.85)) == (0.7, 0.75)

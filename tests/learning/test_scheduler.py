@@ -24,11 +24,12 @@ def _item() -> Item:
         (Verdict.CORRECT, "translate", 60_000, False, Rating.Hard),
         (Verdict.CORRECT, "listen_type", 4_000, False, Rating.Good),
         (Verdict.CORRECT, "arrange_tiles", 4_000, False, Rating.Good),
-        # Recognition (choose, match): at most Good, a wrong pick is Again, speed does not matter.
-        (Verdict.CORRECT, "choose_translation", 2_000, False, Rating.Good),
-        (Verdict.CORRECT, "choose_translation", 60_000, False, Rating.Good),
+        # Recognition (choose, match) of an item met before: a right pick is Hard (a guess picks right one time in
+        # four), a wrong pick is Again, speed does not matter.
+        (Verdict.CORRECT, "choose_translation", 2_000, False, Rating.Hard),
+        (Verdict.CORRECT, "choose_translation", 60_000, False, Rating.Hard),
         (Verdict.WRONG, "choose_translation", 2_000, False, Rating.Again),
-        (Verdict.CORRECT, "match_pairs", 9_000, False, Rating.Good),
+        (Verdict.CORRECT, "match_pairs", 9_000, False, Rating.Hard),
         # A hint opened before a right answer makes it Hard; a wrong answer stays Again.
         (Verdict.CORRECT, "translate", 4_000, True, Rating.Hard),
         (Verdict.CORRECT, "choose_translation", 4_000, True, Rating.Hard),
@@ -40,10 +41,52 @@ def test_the_rating_follows_the_exercise_kind_correctness_hints_and_slowness(ver
     assert scheduler.rating_for(verdict, exercise, duration_ms, answer_length=3, hinted=hinted) == rating
 
 
+def test_a_right_pick_at_a_cards_first_review_is_good():
+    """The first review follows the item's teach card: picking it shows it was understood, as a typed answer does."""
+    assert scheduler.rating_for(Verdict.CORRECT, "choose_translation", 2_000, 3, first=True) == Rating.Good
+    assert scheduler.rating_for(Verdict.CORRECT, "choose_translation", 2_000, 3, hinted=True,
+                                first=True) == Rating.Hard
+
+
 @pytest.mark.parametrize("exercise", ["translate", "listen_type", "arrange_tiles", "choose_translation"])
 def test_speed_alone_never_gives_easy(exercise):
     for duration_ms in (1, 300, 1_000, 2_000):
-        assert scheduler.rating_for(Verdict.CORRECT, exercise, duration_ms, answer_length=12) == Rating.Good
+        assert scheduler.rating_for(Verdict.CORRECT, exercise, duration_ms, answer_length=12, first=True) == Rating.Good
+
+
+def test_review_answer_says_what_fsrs_made_of_an_answer_and_applies_it():
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    card = scheduler.new_card(1, _item(), start)
+
+    def answer(verdict, exercise, at, hinted=False):
+        return scheduler.review_answer(card, verdict, exercise, 4_000, 5, hinted=hinted, at=at, timezone="UTC",
+                                       desired_retention=0.9)
+
+    assert answer(Verdict.CORRECT, "choose_translation", start) == ("first", Rating.Good)
+    assert card.reviews == 1
+    assert answer(Verdict.WRONG, "translate", start + timedelta(minutes=2)) == ("practice", Rating.Again)
+    assert card.reviews == 1 and card.lapses == 0  # practice leaves the card alone
+    due = card.due_at
+    assert answer(Verdict.CORRECT, "choose_translation", due) == ("due", Rating.Hard)
+    assert card.reviews == 2
+    assert answer(Verdict.CORRECT, "translate", card.due_at, hinted=True) == ("due", Rating.Hard)
+
+
+def test_a_passed_test_out_rates_its_items_easy_once_a_learner_day():
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    tested, studied = scheduler.new_card(1, _item(), start), scheduler.new_card(1, _item(), start)
+    assert scheduler.review_test_out(tested, at=start, timezone="UTC", desired_retention=0.9) == "first"
+    scheduler.review(studied, Rating.Good, start, 0.9)
+    assert tested.due_at > studied.due_at  # Easy: it comes back later than a word studied and answered right
+    assert tested.fsrs["stability"] > studied.fsrs["stability"]
+    again = tested.due_at
+    assert scheduler.review_test_out(tested, at=start + timedelta(hours=2), timezone="UTC",
+                                     desired_retention=0.9) == "practice"  # once a learner-day
+    assert tested.due_at == again and tested.reviews == 1
+    assert scheduler.review_test_out(tested, at=start + timedelta(days=1), timezone="UTC",
+                                     desired_retention=0.9) == "practice"  # not due yet: left alone
+    assert scheduler.review_test_out(tested, at=again, timezone="UTC", desired_retention=0.9) == "due"
+    assert tested.reviews == 2 and tested.due_at > again + (again - start)  # Easy again: the interval grows
 
 
 def test_a_review_moves_the_due_date_and_a_lapse_brings_it_back():
