@@ -7,13 +7,14 @@ from flask import Flask
 
 from puchi.core import cli as core_cli
 from puchi.core import hooks, outbox, periodic, pwa
-from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, services, views
+from puchi.learning import cli, data_registry, difficulty_jobs, fitting_jobs, media, services, speech, views
 
 
 def init_app(app: Flask) -> None:
     data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     app.add_template_global(media.media_url, "media_url")  # an item's picture or recording in lessons
+    app.add_template_global(speech.item_audio_url, "item_audio_url")  # its recording, or text to speech
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
     hooks.add_section(app, "home", services.home_section, order=10)
