@@ -80,11 +80,18 @@ def _render_lock(key: str) -> Iterator[None]:
         yield
 
 
+_TYPES = {"wav": "audio/wav", "ogg": "audio/ogg", "mp3": "audio/mpeg", "webm": "audio/webm"}
+
+
 def _stored(key: str) -> StoredFile | None:
     try:
-        return storage().open(key)
+        found = storage().open(key)
     except StorageError:
         return None
+    if found is None:
+        return None
+    # The same type whether just rendered or read back (the disk guesses "audio/x-wav" from the name).
+    return StoredFile(found.data, _TYPES.get(key.rsplit(".", 1)[-1], found.content_type))
 
 
 def item_speech(item_id: int, digest: str) -> StoredFile | str:

@@ -98,7 +98,7 @@ def test_an_item_is_rendered_once_then_served_from_storage_for_good(app, client,
     with app.app_context():
         assert storage().open(key).data == first.data
     second = client.get(url)
-    assert second.status_code == 200 and second.data == first.data
+    assert second.status_code == 200 and second.data == first.data and second.mimetype == "audio/wav"
     assert CountingEspeak.renders == 1  # the second request rendered nothing
 
 
