@@ -75,3 +75,31 @@ def test_the_servers_recording_plays_in_an_audio_element(page, app, live_server,
         " return a.played.length > 0 && a.duration > 0.2 && !a.error; }"), timeout=10)
     assert page.get_by_role("button", name="Play again").is_visible()
     assert not page.get_by_text("Your device has no Spanish voice").is_visible()
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng (scripts/test installs it)")
+@pytest.mark.parametrize("app_settings", ["espeak-ng"], indirect=True)
+def test_downloaded_lessons_bring_their_recordings_for_offline_play(page, app, live_server, make_user, spanish):
+    make_user("ivo@example.com", display_name="Ivo")
+    log_in_on_page(page, "ivo@example.com")
+    page.goto("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
+    page.get_by_role("button", name="Download lessons for offline").click()
+    page.get_by_text("2 lessons ready to play offline").wait_for()
+    kept = page.evaluate("async () => (await (await caches.open('puchi-audio')).keys()).map((r) => r.url)")
+    assert kept and all(re.search(r"/items/\d+/speech/[0-9a-f]{24}$", url) for url in kept)
+
+    page.context.set_offline(True)
+    try:
+        page.goto("/offline/lesson")
+        page.wait_for_selector("form[data-exercise]", state="attached")
+        # Each new word's card has its recording; offline, the service worker answers from the download.
+        played = page.evaluate("""async (url) => {
+            const audio = new Audio(url);
+            await new Promise((resolve, reject) => { audio.oncanplaythrough = resolve; audio.onerror = reject; });
+            return audio.duration; }""", kept[0])
+        assert played > 0.2
+    finally:
+        page.context.set_offline(False)
