@@ -40,8 +40,11 @@ class CountingEspeak(EspeakNg):
 
 
 @pytest.fixture
-def app_settings():
-    return {"TTS_ENGINE": "tests.learning.test_speech:CountingEspeak"}
+def app_settings(request):
+    settings = {"TTS_ENGINE": "tests.learning.test_speech:CountingEspeak"}
+    if getattr(request, "param", None) == "redis":  # the lock then holds across processes
+        settings["REDIS_URL"] = request.getfixturevalue("redis_server").url
+    return settings
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +64,12 @@ def _speech_url(app, item: Item) -> str:
         url = item_audio_url(item, "es")
     assert url is not None
     return url
+
+
+def _not_rendered_yet(app, url: str) -> None:
+    """The media folder lives as long as the test session: forget an earlier test's rendering."""
+    with app.app_context():
+        storage().delete("speech/espeak-ng/es/" + url.rsplit("/", 1)[1] + ".wav")
 
 
 @needs_espeak
@@ -89,6 +98,7 @@ def test_without_espeak_ng_or_with_none_there_is_no_engine(app, monkeypatch):
 @needs_espeak
 def test_an_item_is_rendered_once_then_served_from_storage_for_good(app, client, spanish):
     url = _speech_url(app, _item(app))
+    _not_rendered_yet(app, url)
     first = client.get(url)
     assert first.status_code == 200 and first.mimetype == "audio/wav"
     assert first.data.startswith(b"RIFF")
@@ -103,8 +113,10 @@ def test_an_item_is_rendered_once_then_served_from_storage_for_good(app, client,
 
 
 @needs_espeak
+@pytest.mark.parametrize("app_settings", ["process", "redis"], indirect=True)
 def test_concurrent_first_requests_render_once(app, spanish):
     url = _speech_url(app, _item(app, "gracias"))
+    _not_rendered_yet(app, url)
     start = threading.Barrier(6)
     answers: list[tuple[int, bytes]] = []
 
