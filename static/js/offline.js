@@ -74,7 +74,7 @@ async function download(box) {
     for (const lesson of pack.lessons) {
       if (!finished.has(lesson.session_id)) await put("lessons", lesson);
     }
-    await keepRecordings(pack.lessons);
+    await keepRecordings();
     await showOfflineState(box);
   } catch (error) {
     box.querySelector("[data-offline-status]").textContent = box.dataset.failed;
@@ -83,20 +83,24 @@ async function download(box) {
   }
 }
 
-// The lessons' recordings (the course's own or the server's text to speech) go into the cache the service
-// worker answers them from, so listening steps speak offline too. A recording that fails is left out.
+// The stored lessons' recordings (the course's own or the server's text to speech) go into the cache the
+// service worker answers them from, so listening steps speak offline too; those of lessons sent and gone are
+// dropped. A recording that fails to download is left out (the browser's voice or the text stands in).
 export const AUDIO_CACHE = "puchi-audio";
 
-async function keepRecordings(lessons) {
+async function keepRecordings() {
   if (!("caches" in window)) return;
   const urls = new Set();
-  for (const lesson of lessons) {
+  for (const lesson of await all("lessons")) {
     for (const step of lesson.steps) {
       const found = new DOMParser().parseFromString(step.html, "text/html").querySelectorAll("[data-audio]");
       found.forEach((element) => urls.add(new URL(element.dataset.audio, window.location.href).href));
     }
   }
   const cache = await caches.open(AUDIO_CACHE);
+  for (const request of await cache.keys()) {
+    if (!urls.has(request.url)) await cache.delete(request);
+  }
   await Promise.all([...urls].filter((url) => url.startsWith(window.location.origin)).map(async (url) => {
     if (await cache.match(url)) return;
     try {
@@ -181,7 +185,10 @@ async function sendResults() {
     retryDelay = RETRY_FIRST_MS;
   }
   announce(left ? "pending" : "synced", left);
-  if (sent) document.dispatchEvent(new CustomEvent("puchi:synced", { detail: { sent } }));
+  if (sent) {
+    keepRecordings().catch(() => {});
+    document.dispatchEvent(new CustomEvent("puchi:synced", { detail: { sent } }));
+  }
   return sent;
 }
 
