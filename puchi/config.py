@@ -151,6 +151,9 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None) ->
         "S3_SECRET_KEY": env.get("PUCHI_S3_SECRET_KEY") or None,
         "S3_REGION": env.get("PUCHI_S3_REGION", "us-east-1"),
         "S3_PUBLIC_URL": env.get("PUCHI_S3_PUBLIC_URL") or None,  # a public bucket's base URL: no presigning
+        # Text to speech for listening exercises (puchi/core/speech.py): "espeak-ng" (when installed), "none",
+        # or a cloud engine's class as "package.module:ClassName".
+        "TTS_ENGINE": env.get("PUCHI_TTS", "espeak-ng"),
         # WebSocket heartbeats: a silent proxy or a sleeping phone is noticed within half a minute.
         "SOCK_SERVER_OPTIONS": {"ping_interval": 25},
         # Compressed responses: brotli where the browser accepts it, gzip otherwise.

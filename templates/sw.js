@@ -5,6 +5,9 @@ const STATIC_CACHE = `puchi-static-${VERSION}`;
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ url_for("pwa.offline")|tojson }};
 const NAVIGATION_TIMEOUT_MS = 4000;
+// Recordings of downloaded lessons (static/js/offline.js fills it); kept across versions, as the lessons are.
+const AUDIO_CACHE = "puchi-audio";
+const RECORDING = /^\/(media\/|items\/\d+\/speech\/)/;
 // Never cached, never answered from a cache: signing in, accounts, payments, admin, the API, webhooks.
 const PRIVATE = /^\/(login|signup|logout|language|account|verify-email|reset-password|forgot-password|billing|plans|admin|api|webhooks|stripe)(\/|$)/;
 
@@ -19,7 +22,7 @@ self.addEventListener("message", (event) => {
 
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
-    const keep = new Set([SHELL_CACHE, STATIC_CACHE]);
+    const keep = new Set([SHELL_CACHE, STATIC_CACHE, AUDIO_CACHE]);
     for (const key of await caches.keys()) {
       if (key.startsWith("puchi-") && !keep.has(key)) await caches.delete(key);
     }
@@ -67,6 +70,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(navigate(request));
   } else if (url.pathname.startsWith("/static/")) {
     event.respondWith(staleWhileRevalidate(event));
+  } else if (RECORDING.test(url.pathname)) {
+    // A recording's address never changes meaning: the downloaded copy, else the network.
+    event.respondWith(caches.open(AUDIO_CACHE).then((cache) => cache.match(request.url))
+      .then((cached) => cached || fetch(request)));
   } else if (PRECACHE.includes(url.pathname)) {
     event.respondWith(caches.match(request).then((cached) => cached || fetch(request)));
   }

@@ -257,6 +257,7 @@ def settings_for_tests(database_url: str, smtp_url: str, **overrides: Any) -> di
         "OUTBOX_RELAY_GRACE_SECONDS": 0.5,
         "EXPORT_DIR": EXPORT_DIR,  # data exports (GDPR): never into instance/
         "MEDIA_DIR": MEDIA_DIR,  # uploaded pictures and recordings: never into instance/
+        "TTS_ENGINE": "none",  # the browser's voice or the text; tests of spoken audio turn espeak-ng on
     }
     settings.update(overrides)
     return settings

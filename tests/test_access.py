@@ -102,6 +102,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/identities/<int:identity_id>/unlink"):      (302, 302, 404, 404),
     ("GET", "/courses"):                                           (302, 200, 200, 200),
     ("GET", "/media/<path:key>"):                                  (404, 404, 404, 404),  # public; no item names it
+    ("GET", "/items/<int:item_id>/speech/<digest>"):               (404, 404, 404, 404),  # public; speech is off here
     ("POST", "/courses/<slug>/enroll"):                            (302, 302, 302, 302),
     ("GET", "/courses/<slug>"):                                    (302, 200, 200, 200),
     ("POST", "/courses/<slug>/practice"):                          (302, 302, 404, 404),
@@ -291,6 +292,7 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
     values = {"<slug>": spanish, "<int:skill_id>": str(skill_id), "<int:session_id>": str(session_id),
               "<username>": ben_name, "<any(followers, following):which>": "followers", "<provider>": "google",
               "<path:key>": "items/1/image-unknown.png",
+              "<int:item_id>": "1", "<digest>": "0123456789abcdef01234567",
               **{f"<int:{name}>": str(value) for name, value in ids.items()}}
     return World(values=values, tokens=tokens,
                  clients={ANONYMOUS: client, OWNER: owner_client, OTHER: other_client, ADMIN: admin_client})

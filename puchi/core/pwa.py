@@ -66,7 +66,7 @@ def _asset_version(static_folder: str) -> str:
 
 
 def precached_assets() -> list[str]:
-    files = ["css/puchi.css", "js/app.js", "js/lesson.js", "js/pwa.js", "js/offline.js", "js/push.js",
+    files = ["css/puchi.css", "css/lesson.css", "js/app.js", "js/lesson.js", "js/pwa.js", "js/offline.js", "js/push.js",
              "js/grading.js", "js/csrf.js",
              f"vendor/htmx-{HTMX_VERSION}.min.js", "icons/puchi.svg", f"{GENERATED}/icon-192.png"]
     return [url_for("static", filename=name) for name in files]

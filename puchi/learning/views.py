@@ -19,7 +19,7 @@ from puchi.core.errors import Conflict, Forbidden, Invalid
 from puchi.core.extensions import limiter
 from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
-from puchi.learning import exercises, lessons, placement, search, services
+from puchi.learning import exercises, lessons, placement, search, services, speech
 from puchi.learning.forms import AnswerForm
 
 bp = Blueprint("learning", __name__)
@@ -229,6 +229,20 @@ def media(key: str) -> ResponseReturnValue:
     if direct:
         return redirect(direct)
     found = services.open_media(key)
+    response = current_app.response_class(found.data, mimetype=found.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@bp.get("/items/<int:item_id>/speech/<digest>")
+def item_speech(item_id: int, digest: str) -> ResponseReturnValue:
+    """An item spoken aloud: the course's own recording, else text to speech rendered once and kept (the
+    digest names the engine, voice and text, so the address is cached for good)."""
+    found = speech.item_speech(item_id, digest[:64])
+    if isinstance(found, str):
+        return redirect(found)
     response = current_app.response_class(found.data, mimetype=found.content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     response.headers["Content-Disposition"] = "inline"

@@ -18,6 +18,7 @@ from puchi.learning import (
     media,
     onboarding,
     services,
+    speech,
     views,
 )
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     data_registry.register(app)  # the personal-data registry (GDPR export and deletion)
     app.register_blueprint(views.bp)
     app.add_template_global(media.media_url, "media_url")  # an item's picture or recording in lessons
+    app.add_template_global(speech.item_audio_url, "item_audio_url")  # its recording, or text to speech
     core_cli.add_commands(app, *cli.COMMANDS)
     core_cli.add_demo_loader(app, cli.load_bundled_courses, order=20)
     hooks.add_section(app, "home", services.home_section, order=10)

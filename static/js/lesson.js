@@ -14,6 +14,8 @@ function gotIt(root) {
   const card = root.querySelector("[data-teach-card]");
   root.classList.remove("lesson--teaching");
   if (card) card.hidden = true;
+  const listen = root.querySelector("form [data-say]:not(.teach-listen)");
+  if (listen && !listen.hidden) speak(listen);  // a listening question speaks as it appears
   focusExercise(root);
   updateCheck(root);
 }
@@ -189,34 +191,83 @@ function undoTile(root) {
   if (line && line.lastElementChild) takeBack(root, line.lastElementChild);
 }
 
-function speak(button) {
-  // An item's own recording plays first; speech synthesis speaks when there is none or it cannot play.
-  if (button.dataset.audio) {
-    const recording = new Audio(button.dataset.audio);
-    recording.play().catch(() => speakWithVoice(button));
+// Listening: the item's recording (the course's own, or the server's text to speech) plays in an <audio>
+// element; without one, or when it cannot play, the browser's voice speaks; with no voice for the language
+// (0 voices is common), the page says so and shows the text instead of a button that would stay silent.
+function recordingFor(button) {
+  if (!button.dataset.audio) return null;
+  let player = button.parentElement.querySelector("audio[data-item-audio]");
+  if (!player) {
+    player = document.createElement("audio");
+    player.dataset.itemAudio = "";
+    player.preload = "auto";
+    player.src = button.dataset.audio;
+    player.addEventListener("error", () => { button.dataset.audioFailed = "1"; });
+    button.after(player);
+  }
+  return player;
+}
+
+function speak(button, { fromTap = true } = {}) {
+  const player = button.dataset.audioFailed ? null : recordingFor(button);
+  if (player) {
+    player.currentTime = 0;
+    player.play().catch((error) => {
+      // Blocked before the first tap (autoplay): the button plays it. Anything else: the voice, or the text.
+      if (error && error.name === "NotAllowedError" && !fromTap) return;
+      button.dataset.audioFailed = "1";
+      speakWithVoice(button);
+    });
     return;
   }
   speakWithVoice(button);
 }
 
-function speakWithVoice(button) {
+function voicesFor(lang) {
   const synth = window.speechSynthesis;
-  const lang = button.dataset.lang;
-  const voices = synth ? synth.getVoices().filter((v) => v.lang && v.lang.toLowerCase().startsWith(lang)) : [];
-  const root = lessonRoot();
-  if (!synth || (synth.getVoices().length && !voices.length)) {
-    // No voice for this language: say so and show the text instead of failing silently.
-    const note = root && root.querySelector("[data-no-voice]");
-    if (note) note.hidden = false;
-    const fallback = root && root.querySelector("[data-listen-fallback]");
-    if (fallback) fallback.open = true;
+  return synth ? synth.getVoices().filter((v) => v.lang && v.lang.toLowerCase().startsWith(lang.toLowerCase())) : [];
+}
+
+// Voices load late in some browsers: wait for them a moment (once) before saying there are none.
+let voicesSettled = null;
+function voicesReady() {
+  const synth = window.speechSynthesis;
+  if (!synth || synth.getVoices().length) return Promise.resolve();
+  if (!voicesSettled) {
+    voicesSettled = new Promise((resolve) => {
+      synth.addEventListener("voiceschanged", () => resolve(), { once: true });
+      setTimeout(resolve, 800);
+    });
+  }
+  return voicesSettled;
+}
+
+function showText(button) {
+  if (button.closest("[data-teach-card]")) {  // the card shows its word already
+    button.hidden = true;
+    return;
+  }
+  const root = button.closest("form") || document;
+  const note = root.querySelector("[data-no-voice]");
+  const fallback = root.querySelector("[data-listen-fallback]");
+  if (note) note.hidden = false;
+  if (fallback) fallback.open = true;
+  button.hidden = true;  // a "Play again" that stays silent helps nobody
+}
+
+async function speakWithVoice(button) {
+  await voicesReady();
+  const lang = button.dataset.lang || "";
+  const voices = voicesFor(lang);
+  if (!window.speechSynthesis || !voices.length) {
+    showText(button);
     return;
   }
   const utterance = new SpeechSynthesisUtterance(button.dataset.say);
   utterance.lang = lang;
-  if (voices.length) utterance.voice = voices[0];
-  synth.cancel();
-  synth.speak(utterance);
+  utterance.voice = voices[0];
+  window.speechSynthesis.cancel();
+  window.speechSynthesis.speak(utterance);
 }
 
 function setUpSpeechRecognition(root) {
@@ -247,14 +298,12 @@ function start(root) {
       if (duration) duration.value = String(Math.round(performance.now() - shownAt));
     });
   }
-  const say = root.querySelector("[data-say]");
-  if (say && form && !form.querySelector("[disabled]")) {
-    if (window.speechSynthesis && !window.speechSynthesis.getVoices().length) {
-      window.speechSynthesis.addEventListener("voiceschanged", () => speak(say), { once: true });
-      setTimeout(() => { if (!window.speechSynthesis.getVoices().length) speak(say); }, 800);
-    } else {
-      speak(say);
-    }
+  const say = root.querySelector("form [data-say]");
+  if (say && form && !form.querySelector("[disabled]")) speak(say, { fromTap: false });
+  // A listening step with no recording on a device with no voice for the language: the text at once.
+  const listen = form && form.querySelector("[data-no-voice]") && form.querySelector("[data-say]:not(.teach-listen)");
+  if (listen && !listen.dataset.audio) {
+    voicesReady().then(() => { if (!voicesFor(listen.dataset.lang || "").length) showText(listen); });
   }
   setUpSpeechRecognition(root);
   setUpTeach(root, form);

@@ -69,10 +69,12 @@ async function download(box) {
     if (!response.ok) throw new Error(String(response.status));
     const pack = await response.json();
     await put("meta", pack.labels, "labels");
+    await keepToken();
     const finished = new Set((await all("results")).map((r) => r.session_id));
     for (const lesson of pack.lessons) {
       if (!finished.has(lesson.session_id)) await put("lessons", lesson);
     }
+    await keepRecordings();
     await showOfflineState(box);
   } catch (error) {
     box.querySelector("[data-offline-status]").textContent = box.dataset.failed;
@@ -81,29 +83,122 @@ async function download(box) {
   }
 }
 
+// The stored lessons' recordings (the course's own or the server's text to speech) go into the cache the
+// service worker answers them from, so listening steps speak offline too; those of lessons sent and gone are
+// dropped. A recording that fails to download is left out (the browser's voice or the text stands in).
+export const AUDIO_CACHE = "puchi-audio";
+
+async function keepRecordings() {
+  if (!("caches" in window)) return;
+  const urls = new Set();
+  for (const lesson of await all("lessons")) {
+    for (const step of lesson.steps) {
+      const found = new DOMParser().parseFromString(step.html, "text/html").querySelectorAll("[data-audio]");
+      found.forEach((element) => urls.add(new URL(element.dataset.audio, window.location.href).href));
+    }
+  }
+  const cache = await caches.open(AUDIO_CACHE);
+  for (const request of await cache.keys()) {
+    if (!urls.has(request.url)) await cache.delete(request);
+  }
+  await Promise.all([...urls].filter((url) => url.startsWith(window.location.origin)).map(async (url) => {
+    if (await cache.match(url)) return;
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.ok) await cache.put(url, response);
+    } catch (error) { /* offline meanwhile: the browser's voice or the text stands in */ }
+  }));
+}
+
+// The session's CSRF token (it lives as long as the session), kept for the offline player, a page with no
+// account data and so no token of its own: it sends the answers with it once back online.
+async function keepToken() {
+  const token = csrfToken();
+  if (token) await put("meta", token, "csrf");
+}
+
+async function token() {
+  return csrfToken() || (await get("meta", "csrf")) || "";
+}
+
 // --- Syncing (any page, when online) ----------------------------------------------------------------------
 
-export async function syncResults() {
-  if (!navigator.onLine || !document.querySelector("[hx-headers]")) return 0;
+// Results wait in IndexedDB until the server has them. They are sent on every page load, as soon as the
+// browser says it is online again, when the service worker's Background Sync fires (where there is one),
+// and, after a failure, again with a growing pause (2 s, 4 s, ... up to 5 minutes). The server applies a
+// lesson once however often it arrives, so overlapping attempts are harmless; one at a time is just tidier.
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+let retryDelay = RETRY_FIRST_MS;
+let retryTimer = null;
+let running = null;
+
+function retryLater() {
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => syncResults(), retryDelay);
+  retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS);
+}
+
+export function syncResults() {
+  if (!running) running = sendResults().finally(() => { running = null; });
+  return running;
+}
+
+async function sendResults() {
+  if (!("indexedDB" in window)) return 0;
+  const waiting = await all("results");
+  if (!waiting.length) return 0;
+  if (!navigator.onLine) {
+    announce("pending", waiting.length);
+    return 0;
+  }
+  const csrf = await token();
+  if (!csrf) return 0;  // signed out: the next page with the account's token sends them
+  announce("sending", waiting.length);
   let sent = 0;
-  for (const result of await all("results")) {
+  let failed = false;
+  for (const result of waiting) {
     try {
       const response = await fetch(`/lessons/${result.session_id}/sync`, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        method: "POST", credentials: "same-origin", redirect: "manual",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
         body: JSON.stringify({ client_id: result.client_id, answers: result.answers }),
       });
       if (response.ok || response.status === 404) {  // applied now, or long gone: stop sending it
         await remove("results", result.session_id);
         await remove("lessons", result.session_id);
         sent += 1;
+      } else if (response.status >= 500 || response.status === 429 || response.type === "opaqueredirect") {
+        failed = true;  // the server is busy, or the session ended: try again later
+      } else {
+        failed = true;  // refused (a stale token): kept, and sent again from a page with a fresh token
       }
     } catch (error) {
-      return sent;  // still offline after all: the next page load or "online" event tries again
+      failed = true;  // still offline after all
+      break;
     }
   }
-  if (sent) document.dispatchEvent(new CustomEvent("puchi:synced", { detail: { sent } }));
+  const left = waiting.length - sent;
+  if (failed && left) {
+    retryLater();
+  } else {
+    retryDelay = RETRY_FIRST_MS;
+  }
+  announce(left ? "pending" : "synced", left);
+  if (sent) {
+    keepRecordings().catch(() => {});
+    document.dispatchEvent(new CustomEvent("puchi:synced", { detail: { sent } }));
+  }
   return sent;
+}
+
+// The offline player says what became of the answers: waiting to be sent, being sent, sent.
+function announce(state, count) {
+  const status = document.querySelector("[data-sync-status]");
+  if (!status) return;
+  status.dataset.state = state;
+  status.textContent = state === "pending" ? pluralText(status, "pending", count) : status.dataset[state] || "";
+  status.hidden = false;
 }
 
 // --- Playing (the offline player page) ------------------------------------------------------------------
@@ -206,9 +301,10 @@ async function play(root) {
     stage.append(heading, score, later);
     stage.dataset.finished = "true";
     if ("serviceWorker" in navigator && "SyncManager" in window) {
-      const registration = await navigator.serviceWorker.ready;
-      registration.sync.register("puchi-sync-lessons").catch(() => {});
+      navigator.serviceWorker.ready
+        .then((registration) => registration.sync.register("puchi-sync-lessons")).catch(() => {});
     }
+    syncResults();
   }
 
   stage.addEventListener("submit", (event) => {
@@ -236,8 +332,17 @@ async function play(root) {
 
 // --- Wiring -----------------------------------------------------------------------------------------------
 
+// The offline page (shown for any page that cannot be reached): the downloaded lessons, ready to play.
+async function showDownloaded(box) {
+  const count = (await all("lessons")).filter((lesson) => !lesson.finished).length;
+  box.querySelector("[data-offline-count]").textContent = count ? pluralText(box, "available", count) : "";
+  box.hidden = !count;
+}
+
 function setUp() {
   if (!("indexedDB" in window)) return;
+  keepToken();
+  document.querySelectorAll("[data-offline-lessons]").forEach((box) => showDownloaded(box));
   document.querySelectorAll("[data-offline-download]:not([data-ready])").forEach((box) => {
     box.dataset.ready = "1";  // set up once, however often htmx reports new content
     box.hidden = false;
@@ -253,9 +358,14 @@ function setUp() {
 }
 
 document.addEventListener("htmx:load", (event) => {
-  if (event.target && event.target.querySelector && event.target.querySelector("[data-offline-download]")) setUp();
+  if (event.target && event.target.querySelector
+      && event.target.querySelector("[data-offline-download], [data-offline-player], [data-offline-lessons]")) setUp();
 });
-window.addEventListener("online", () => syncResults());
+window.addEventListener("online", () => {
+  retryDelay = RETRY_FIRST_MS;
+  syncResults();
+});
+window.addEventListener("offline", () => syncResults());  // says "waiting to be sent" for anything unsent
 if (navigator.serviceWorker) {
   navigator.serviceWorker.addEventListener("message", (event) => {
     if (event.data && event.data.type === "SYNC_LESSONS") syncResults();

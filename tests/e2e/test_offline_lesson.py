@@ -61,3 +61,73 @@ def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_s
     assert not wait_until(lambda: _xp_entries(app) > 1, timeout=3)  # and only once
     with app.app_context():
         assert db.session.get(LessonSession, session_id).status == "completed"
+
+
+def _attempts(app, session_id) -> int:
+    from puchi.learning.models import Attempt
+
+    with app.app_context():
+        count = db.session.scalar(select(func.count(Attempt.id)).where(Attempt.session_id == session_id))
+        db.session.remove()
+        return count
+
+
+def test_opened_offline_the_lessons_show_at_once_and_the_answers_sync_without_a_reload(
+        page, app, live_server, make_user, spanish):
+    make_user("ines@example.com", display_name="Inés")
+    log_in_on_page(page, "ines@example.com")
+    page.goto("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    # The worker takes control of the page it was installed from (clients.claim): no reload needed.
+    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
+    page.get_by_role("button", name="Download lessons for offline").click()
+    page.get_by_text("2 lessons ready to play offline").wait_for()
+    with app.app_context():
+        session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")
+                                    .order_by(LessonSession.id))
+        steps, session_id = session.steps, session.id
+        db.session.remove()
+
+    page.context.set_offline(True)
+    try:
+        # The course map's link, followed offline (it was a boosted link whose swapped-in player stayed blank).
+        page.get_by_role("link", name="Play an offline lesson").click()
+        page.wait_for_url(re.compile(r"/offline/lesson$"))
+        page.wait_for_selector('form[data-exercise] input[name="step"][value="0"]', state="attached", timeout=5000)
+        # The app opened offline (its start page): the downloaded lessons are offered at once.
+        page.goto("/home?source=pwa")
+        assert page.get_by_role("heading", name="You are offline").is_visible()
+        page.get_by_text("2 lessons ready to play offline").wait_for(timeout=5000)
+        page.get_by_role("link", name="Play an offline lesson").click()
+        page.wait_for_url(re.compile(r"/offline/lesson$"))
+        for index, step in enumerate(steps):
+            answer_right_with_the_mouse(page, app, index, step)
+            page.locator("[data-continue]").click()
+        page.get_by_role("heading", name="Lesson complete!").wait_for()
+        page.get_by_text("1 finished lesson is waiting to be sent.").wait_for()
+        assert _xp_entries(app) == 0
+        page.evaluate("() => { window.stillTheSamePage = true; }")
+    finally:
+        page.context.set_offline(False)
+
+    # Back online: sent from this very page, without a reload or a navigation.
+    page.get_by_text("Your offline lessons are saved to your account.").wait_for(timeout=15000)
+    assert page.evaluate("() => window.stillTheSamePage === true")
+    assert _xp_entries(app) == 1 and _attempts(app, session_id) == len(steps)
+    with app.app_context():
+        assert db.session.get(LessonSession, session_id).status == "completed"
+        db.session.remove()
+    # Sent again (another tab, a retried request): the server records nothing twice.
+    again = page.evaluate("""async (sessionId) => {
+        const token = await new Promise((resolve) => {
+          const open = indexedDB.open("puchi-offline");
+          open.onsuccess = () => { const r = open.result.transaction("meta").objectStore("meta").get("csrf");
+                                   r.onsuccess = () => resolve(r.result); };
+        });
+        const response = await fetch(`/lessons/${sessionId}/sync`, {method: "POST", credentials: "same-origin",
+          headers: {"Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json"},
+          body: JSON.stringify({client_id: "replayed", answers: []})});
+        return response.status; }""", session_id)
+    assert again == 200
+    assert _xp_entries(app) == 1 and _attempts(app, session_id) == len(steps)
