@@ -11,7 +11,7 @@ from puchi.learning.grading import Verdict
 from puchi.learning.models import SessionKind
 
 __all__ = ["CourseDraftEdited", "CourseEnrolled", "CourseExported", "CourseImported", "CoursePublished",
-           "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "SessionKind", "Verdict"]
+           "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "SessionKind", "UnitTestedOut", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,15 @@ class CoursePublished(DomainEvent):
     slug: str
     course_version: int  # the course's new version
     changes: int  # how many changes the importer applied
+
+
+@dataclass(frozen=True)
+class UnitTestedOut(DomainEvent):
+    """A learner passed a unit's "jump here" test: every skill before the unit is passed, so the unit is open.
+    Actor: the learner; subject: ``("unit", id)`` (the unit jumped to)."""
+
+    name = "unit.tested_out"
+    course_id: int
+    skills_passed: tuple[int, ...]  # the skills marked passed (those before the unit that were not yet)
+    mistakes: int
+    steps: int
