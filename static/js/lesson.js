@@ -248,7 +248,10 @@ function start(root) {
     });
   }
   const say = root.querySelector("[data-say]");
-  if (say && form && !form.querySelector("[disabled]")) {
+  // Speech starts by itself only once the learner has interacted with the page (browsers are removing
+  // speechSynthesis.speak() without user activation); on a fresh load the speaker button is there to tap.
+  const activated = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+  if (say && form && !form.querySelector("[disabled]") && activated) {
     if (window.speechSynthesis && !window.speechSynthesis.getVoices().length) {
       window.speechSynthesis.addEventListener("voiceschanged", () => speak(say), { once: true });
       setTimeout(() => { if (!window.speechSynthesis.getVoices().length) speak(say); }, 800);
