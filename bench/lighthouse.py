@@ -3,9 +3,10 @@
 Run: .venv/bin/python bench/lighthouse.py [--pages /,/home,...] [--lighthouse-dir DIR]
 It migrates a throwaway SQLite database, loads the bundled courses and a learner, starts gunicorn with
 gunicorn.conf.py on a free loopback port, signs the learner in (enrolled, a lesson started) and runs the npm
-`lighthouse` CLI (installed from the npm registry into DIR on first use, default ~/.cache/puchi-lighthouse)
-with the system Chromium on each page, passing the session cookie for the signed-in ones. It prints one row of
-scores per page, stops the server and deletes the temp folder. Needs node/npm and /usr/bin/chromium.
+`lighthouse` CLI (installed from the npm registry into DIR on first use, default bench/.lighthouse)
+with the system Chromium on each page, passing the session cookie for the signed-in ones, ``--runs`` times (3 by
+default). It prints one row of scores per page (each category's median over the runs), stops the server and
+deletes the temp folder. Needs node/npm and /usr/bin/chromium.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,10 +28,14 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_PAGES = ["/", "/login", "/signup"]
-LEARNER_PAGES = ["/home", "/courses", "<lesson>", "/leagues", "/progress", "/feed", "/notifications",
-                 "/account/notifications"]
+COURSE = "spanish-for-english-speakers"
+# The main pages (issue 12): landing, log-in, the Learn tab and the course map (the path), a lesson, and the
+# other tabs of the phone's bar (Practice, Leagues, Friends, Profile). ``--pages`` audits others.
+MAIN_PAGES = ["/", "/login", "/home", f"/courses/{COURSE}", "<lesson>", "/practice", "/leagues", "/feed",
+              "/account"]
 EMAIL, PASSWORD = "lighthouse@example.com", "lighthouse-bench-1"
 BUDGET = 95
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
 RUN_TIMEOUT = 180  # seconds for one page: every run stops by itself
 
@@ -71,9 +77,8 @@ def sign_in(base: str) -> tuple[str, str]:
     session.post(f"{base}/login", data={"csrf_token": token(session.get(f"{base}/login").text), "email": EMAIL,
                                         "password": PASSWORD}, timeout=30)
     courses = session.get(f"{base}/courses", timeout=30).text
-    session.post(f"{base}/courses/spanish-for-english-speakers/enroll", data={"csrf_token": token(courses)},
-                 timeout=30)
-    course = session.get(f"{base}/courses/spanish-for-english-speakers", timeout=30).text
+    session.post(f"{base}/courses/{COURSE}/enroll", data={"csrf_token": token(courses)}, timeout=30)
+    course = session.get(f"{base}/courses/{COURSE}", timeout=30).text
     skill = re.search(r"/skills/(\d+)", course).group(1)  # type: ignore[union-attr]
     page = session.get(f"{base}/skills/{skill}", timeout=30).text
     started = session.post(f"{base}/skills/{skill}/lessons", data={"csrf_token": token(page)},
@@ -101,7 +106,12 @@ def audit(cli: Path, url: str, out: Path, headers: Path | None) -> dict[str, obj
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", help="comma-separated paths (default: every main page)")
-    parser.add_argument("--lighthouse-dir", type=Path, default=Path.home() / ".cache" / "puchi-lighthouse")
+    parser.add_argument("--lighthouse-dir", type=Path, default=ROOT / "bench" / ".lighthouse",
+                        help="where the npm lighthouse CLI is installed (git ignores bench/.lighthouse)")
+    parser.add_argument("--reports", type=Path, help="keep each page's JSON report in this folder")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs per page; each category's median is printed (Lighthouse's advice for variance: "
+                             "performance moves with the machine's load)")
     options = parser.parse_args()
     cli = lighthouse_cli(options.lighthouse_dir)
 
@@ -128,15 +138,24 @@ def main() -> None:
         cookie, lesson = sign_in(base)
         headers = folder / "headers.json"
         headers.write_text(json.dumps({"Cookie": cookie}))
-        pages = options.pages.split(",") if options.pages else PUBLIC_PAGES + LEARNER_PAGES
+        pages = options.pages.split(",") if options.pages else MAIN_PAGES
         print(f"{'page':<24} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5}  (mobile; budget ≥ {BUDGET})")
         worst = 100
         for path in pages:
             target = lesson if path == "<lesson>" else path
             signed_in = path not in PUBLIC_PAGES
             log(f"auditing {target}")
-            row = audit(cli, base + target, folder / "report.json", headers if signed_in else None)
-            values = [row.get(key) for key in ("performance", "accessibility", "best-practices", "seo")]
+            runs = [audit(cli, base + target, folder / "report.json", headers if signed_in else None)
+                    for _run in range(max(1, options.runs))]
+            row: dict[str, object] = {"final": runs[-1]["final"]}
+            for key in CATEGORIES:
+                scored = [value for run in runs if isinstance(value := run.get(key), int)]
+                row[key] = statistics.median_low(scored) if scored else None
+            if options.reports:
+                options.reports.mkdir(parents=True, exist_ok=True)
+                name = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-") or "landing"
+                shutil.copy(folder / "report.json", options.reports / f"{name}.json")
+            values = [row.get(key) for key in CATEGORIES]
             worst = min([worst] + [v for v in values if isinstance(v, int)])
             moved = "" if str(row["final"]).endswith(target) else f"  → {row['final']}"
             print(f"{target:<24} " + " ".join(f"{'-' if v is None else v:>5}" for v in values) + moved)

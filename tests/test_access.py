@@ -23,7 +23,7 @@ from puchi.core.db import action, db, now
 from puchi.core.events import Event
 from puchi.learning import lessons
 from puchi.learning import services as learning
-from puchi.learning.models import Course, Skill
+from puchi.learning.models import Course, Skill, Unit
 from puchi.notifications import channels
 from puchi.notifications.models import Delivery, Notification
 from puchi.social import messages
@@ -108,6 +108,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/courses/<slug>/practice"):                          (302, 302, 404, 404),
     ("GET", "/skills/<int:skill_id>"):                             (302, 200, 403, 403),
     ("POST", "/skills/<int:skill_id>/lessons"):                    (302, 302, 403, 403),
+    ("POST", "/units/<int:unit_id>/test-out"):                     (302, 302, 404, 404),  # enrolled learners only
     ("GET", "/lessons/<int:session_id>"):                          (302, 200, 404, 404),
     ("POST", "/lessons/<int:session_id>/answer"):                  (302, 422, 404, 404),  # no answer sent: refused
     ("GET", "/dictionary"):                                        (302, 200, 200, 200),
@@ -246,6 +247,8 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         skill_id = db.session.scalar(select(Skill.id).join(Course).where(Course.slug == spanish,
                                                                          Skill.path_position == 0))
         session_id = lessons.start_lesson(ana, skill_id).id
+        unit_id = db.session.scalar(select(Unit.id).join(Course).where(Course.slug == spanish)
+                                    .order_by(Unit.position).offset(1).limit(1))  # a unit to jump to
         notification = db.session.scalars(select(Notification).where(Notification.user_id == ana.id)).first()
         assert notification is not None, "Ben's follow notified Ana"
         with action():
@@ -279,7 +282,7 @@ def world(app, client, logged_in, spanish) -> World:  # noqa: F811 - the fixture
         ids = {"notification_id": notification.id, "event_id": achievement.id, "delivery_id": failed.id,
                "invoice_id": receipt.id, "invitation_id": 1, "membership_id": 1, "identity_id": google.id,
                "device_id": device.id, "passkey_id": passkey.id,
-               "login_session_id": login_session_id, "message_id": message_id}
+               "login_session_id": login_session_id, "message_id": message_id, "unit_id": unit_id}
         tokens = {
             "verify-email": account_tokens.make_token(account_tokens.VERIFY_EMAIL, ana.id, "ana.new@example.com"),
             "reset-password": accounts.reset_token_for(ana),

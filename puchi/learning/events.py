@@ -12,7 +12,7 @@ from puchi.learning.models import SessionKind
 
 __all__ = ["CourseDraftEdited", "CourseEnrolled", "CourseExported", "CourseImported", "CoursePublished",
            "ItemMediaChanged", "ItemReviewed", "LessonCompleted", "PlacementCompleted", "SessionKind",
-           "Verdict"]
+           "UnitTestedOut", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,15 @@ class PlacementCompleted(DomainEvent):
     questions: int
     correct: int
     skills_placed: int
+
+
+@dataclass(frozen=True)
+class UnitTestedOut(DomainEvent):
+    """A learner passed a unit's "jump here" test: every skill before the unit is passed, so the unit is open.
+    Actor: the learner; subject: ``("unit", id)`` (the unit jumped to)."""
+
+    name = "unit.tested_out"
+    course_id: int
+    skills_passed: tuple[int, ...]  # the skills marked passed (those before the unit that were not yet)
+    mistakes: int
+    steps: int

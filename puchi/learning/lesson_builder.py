@@ -257,3 +257,22 @@ def _no_item_twice_in_a_row(steps: list[Step]) -> list[Step]:
         index = next((i for i, s in enumerate(remaining) if not (s.items & previous)), 0)
         ordered.append(remaining.pop(index))
     return ordered
+
+
+TEST_OUT_STEPS = 12
+
+
+def build_test_out(skills_items: Sequence[Sequence[Item]], pool: Sequence[Item], course: Course,
+                   vocabulary: Sequence[str], seed: int, count: int = TEST_OUT_STEPS) -> list[Step]:
+    """A "jump here" test over the skills a learner would skip: ``count`` items drawn in turn from each skill
+    (the last skills first, so the skills nearest the unit are always asked), each once, at the levels that ask
+    for more than recognition (choose the word in the course's language, arrange tiles, type the meaning)."""
+    rng = random.Random(seed)
+    queues = [rng.sample(list(items), len(items)) for items in reversed(skills_items) if items]
+    chosen: list[Item] = []
+    while len(chosen) < count and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < count:
+                chosen.append(queue.pop())
+    rng.shuffle(chosen)
+    return [exercises.step_for_level(item, rng.choice((1, 2)), pool, course, vocabulary, rng) for item in chosen]

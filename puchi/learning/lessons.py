@@ -16,7 +16,16 @@ from puchi.core import events, hooks
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
-from puchi.learning import difficulty_jobs, exercises, grading, lesson_builder, lexicon, scheduler, services
+from puchi.learning import (
+    difficulty_jobs,
+    exercises,
+    grading,
+    lesson_builder,
+    lexicon,
+    scheduler,
+    services,
+    test_outs,
+)
 from puchi.learning.events import ItemReviewed, LessonCompleted
 from puchi.learning.grading import Mistake, Verdict
 from puchi.learning.models import (
@@ -88,6 +97,7 @@ class StepView:
     right_choice: str = ""  # after answering a multiple-choice step: the choice that was right
     match_answers: tuple[str, ...] = ()  # a match step's right partner of each left word (tap-to-match checks pairs)
     teach: Item | None = None  # a new item met for the first time: introduced (word, meaning, audio) before it is asked
+    mistakes_left: int | None = None  # a test-out: wrong answers it still allows (None for other sessions)
 
     @property
     def completed(self) -> bool:
@@ -256,7 +266,8 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
                         total_steps=total, done_steps=done, prompt_language=course.target_language,
                         answer_language=course.target_language, answer_language_name=course.target_language_name,
                         answer_in_target=True, word_hints={}, show_special_characters=False, romanisation="",
-                        another_answer="")
+                        another_answer="", mistakes_left=test_outs.mistakes_left(session)
+                        if session.kind == test_outs.TEST_OUT else None)
     in_target = step.answer_side == TARGET
     prompt_language = course.source_language if step.prompt_side == SOURCE else course.target_language
     prompt_words = exercises.split_words(step.prompt, prompt_language) if step.prompt else []
@@ -285,6 +296,7 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
         match_answers=tuple(items[i].translation for i in step.item_ids if i in items)
         if step.type is exercises.MATCH else (),
         teach=item if feedback is None and _first_meeting(session, index, step) else None,
+        mistakes_left=test_outs.mistakes_left(session) if session.kind == test_outs.TEST_OUT else None,
     )
 
 
@@ -389,14 +401,17 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     elif verdict is Verdict.WRONG:
         session.wrong_count += 1
 
-    if item is not None and verdict is not Verdict.SKIPPED and step.type is not exercises.MATCH:
+    testing = session.kind == test_outs.TEST_OUT  # a test-out rates its items only when passed, and never retries
+    if item is not None and verdict is not Verdict.SKIPPED and step.type is not exercises.MATCH and not testing:
         _review_item(user, item, step, verdict, duration, len(answer), current, session.kind, attempt)
     retries = sum(1 for s in session.steps if s.retry)
-    if allow_retry and verdict is Verdict.WRONG and not step.retry and retries < MAX_RETRIES:
+    if allow_retry and not testing and verdict is Verdict.WRONG and not step.retry and retries < MAX_RETRIES:
         session.steps = [*session.steps, lesson_builder.retry_step(
             step, item, _retry_pool(course, item), course, _vocabulary(course), seed=session.id * 1000 + step_index)]
     session.position = step_index + 1
-    if session.position >= len(session.steps):
+    if testing:
+        test_outs.settle(user, session, course, current)
+    elif session.position >= len(session.steps):
         _complete(user, session, course, current)
     return AnswerResult(session=session, step_index=step_index, step=step, verdict=verdict, expected=expected,
                         segments=segments, answer=answer, mistake=mistake, focus=focus, slip=slip)

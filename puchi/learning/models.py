@@ -24,6 +24,7 @@ class SessionKind(StrEnum):
 
     LESSON = "lesson"  # new items of a skill, with some reviews
     PRACTICE = "practice"  # a review of what is due across the course
+    TEST_OUT = "test_out"  # "jump here": a test on the skills before a unit; passing opens the unit
 
 
 # --- Content ---------------------------------------------------------------------------------------

@@ -213,21 +213,34 @@ class CourseMap:
     @property
     def next_skill(self) -> SkillState | None:
         """Where "continue" leads: the first open skill that still has words the learner has not met, so each
-        lesson brings new words; once every word of every open skill is met, the first one not yet mastered."""
+        lesson brings new words; once every word of every open skill is met, the first one not yet mastered.
+        A skill passed (level 1 or more) by a "jump here" test-out may have words never met: it is not where
+        the learner goes on, the unit they jumped to is."""
         open_skills = [s for s in self.skills if s.state in {AVAILABLE, IN_PROGRESS}]
-        # A skill passed (level 1 or more, e.g. by a placement test) is not where new words come from.
-        unmet = (s for s in open_skills if s.introduced < s.skill.item_count and s.level == 0)
+        unmet = (s for s in open_skills if not s.level and s.introduced < s.skill.item_count)
         return next(unmet, None) or next(iter(open_skills), None)
 
     @property
     def due_total(self) -> int:
         return sum(s.due for s in self.skills)
 
+    @property
+    def jump_units(self) -> set[int]:
+        """Units a "jump here" test-out is offered at: each after the first whose first skill is still locked
+        (see ``test_outs``)."""
+        if not self.enrolled:
+            return set()
+        return {unit.id for n, (unit, states) in enumerate(self.units) if n and states and states[0].state == LOCKED}
+
+
+def lessons_per_level(item_count: int) -> int:
+    """Lessons in one round that covers every item of a skill once."""
+    return max(1, math.ceil(item_count / NEW_PER_LESSON))
+
 
 def level_for(lessons_completed: int, item_count: int) -> int:
     """Crowns: one level per round of lessons that covers every item of the skill once."""
-    lessons_per_level = max(1, math.ceil(item_count / NEW_PER_LESSON))
-    return min(MAX_LEVEL, lessons_completed // lessons_per_level)
+    return min(MAX_LEVEL, lessons_completed // lessons_per_level(item_count))
 
 
 def course_map(user: User, course: Course) -> CourseMap:

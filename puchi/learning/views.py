@@ -19,7 +19,7 @@ from puchi.core.errors import Conflict, Forbidden, Invalid
 from puchi.core.extensions import limiter
 from puchi.core.htmx import render_page
 from puchi.core.inputs import MAX_INT32, accepts_json, json_body, parse_int
-from puchi.learning import exercises, lessons, placement, search, services, speech
+from puchi.learning import exercises, lessons, placement, search, services, speech, test_outs
 from puchi.learning.forms import AnswerForm
 
 bp = Blueprint("learning", __name__)
@@ -95,6 +95,17 @@ def start_lesson(skill_id: int) -> ResponseReturnValue:
     return redirect(url_for("learning.lesson", session_id=session.id))
 
 
+@bp.post("/units/<int:unit_id>/test-out")
+@login_required
+def start_test_out(unit_id: int) -> ResponseReturnValue:
+    """ "Jump here": start (or resume) the test on the skills before this unit."""
+    try:
+        session = test_outs.start_test_out(_user(), unit_id)
+    except Conflict:
+        return redirect(url_for("learning.course_map", slug=test_outs.course_slug(unit_id)))
+    return redirect(url_for("learning.lesson", session_id=session.id))
+
+
 @bp.post("/courses/<slug>/practice")
 @login_required
 def start_practice(slug: str) -> ResponseReturnValue:
@@ -112,7 +123,7 @@ def lesson(session_id: int) -> ResponseReturnValue:
     session = lessons.get_session_for(_user(), session_id)
     summary = lessons.summary(_user(), session_id) if session.status == lessons.COMPLETED else None
     return render_page("learning/lesson.html", "exercise", summary=summary, view=lessons.step_view(session),
-                       out_of_hearts=lessons.hearts_refusal(_user(), session))
+                       out_of_hearts=lessons.hearts_refusal(_user(), session), test_out=test_outs.result(session))
 
 
 @bp.post("/lessons/<int:session_id>/answer")

@@ -26,6 +26,7 @@ def push_table(payload: dict[str, Any]) -> None:
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         for standing in table.standings:
             with force_locale(locales.get(standing.user_id, "en")):
-                html = render_block("progress/leagues.html", "league_table", table=replace(table, me=standing),
+                html = render_block("progress/leagues.html", "league_table",
+                                    table=replace(table, me=standing, tier=standing.tier),
                                     tier_names=services.tier_names(), oob=True)
             realtime.publish(standing.user_id, html, topic="league")

@@ -299,7 +299,12 @@ function start(root) {
     });
   }
   const say = root.querySelector("form [data-say]");
-  if (say && form && !form.querySelector("[disabled]")) speak(say, { fromTap: false });
+  // Speaking by itself waits for the learner's first interaction with the page (browsers are removing
+  // speechSynthesis.speak() without user activation); a recording may try, the speaker button plays it if not.
+  const activated = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+  if (say && form && !form.querySelector("[disabled]") && (activated || say.dataset.audio)) {
+    speak(say, { fromTap: false });
+  }
   // A listening step with no recording on a device with no voice for the language: the text at once.
   const listen = form && form.querySelector("[data-no-voice]") && form.querySelector("[data-say]:not(.teach-listen)");
   if (listen && !listen.dataset.audio) {

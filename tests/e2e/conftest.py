@@ -93,6 +93,9 @@ def tile_words(step, answer: str) -> list[str]:
     """The tiles of ``step`` that spell ``answer``, in order (longest first at each point)."""
     words, rest = [], answer
     while rest:
+        if not any(rest.startswith(t) for t in step.tiles):  # punctuation, which no tile carries
+            rest = rest[1:].lstrip(" ")
+            continue
         word = max((t for t in step.tiles if rest.startswith(t)), key=len)
         words.append(word)
         rest = rest[len(word):].lstrip(" ")

@@ -127,6 +127,28 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
         page.locator("[data-continue]").click()
     page.locator(".lesson-reward").wait_for()
     check("lesson: complete")
+    page.goto("/courses")  # "Jump here?": the test-out of a later unit, played to its end (the result screen)
+    page.get_by_role("link", name="Continue").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    page.get_by_role("button", name="Jump here?").last.click()
+    page.wait_for_url(re.compile(r"/lessons/\d+$"))
+    page.wait_for_selector("#exercise[data-ready]", state="attached")
+    check("test-out: exercise")
+    for _ in range(20):
+        page.locator("form[data-exercise]:not([data-locked]), .test-out-result").first.wait_for()
+        if page.locator(".test-out-result").count():
+            break
+        form = page.locator("form[data-exercise]")
+        if form.locator("input[type=radio]").count():
+            form.locator("input[type=radio]").first.check()
+        elif form.locator("[data-tile-line]").count() and form.locator("[data-tile-line]").is_visible():
+            form.locator("[data-tile]").first.click()
+        else:
+            form.locator("input.answer-input").fill("x")
+        form.get_by_role("button", name="Check").click()
+        page.locator(".feedback").wait_for()
+        page.locator("[data-continue]").click()
+    check("test-out: result")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
                 "/achievements",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",

@@ -1,6 +1,8 @@
 """Weekly leagues: cohorts of about thirty, a live table, promotion and demotion when the week ends."""
 
+import os
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -222,3 +224,129 @@ def test_the_league_page_says_how_long_is_left_and_why_a_learner_is_alone(app, e
     assert re.search(r"<time datetime=\"[^\"]+\" title=\"[^\"]+\">\d+ (days?|hours?) left</time>", page), page
     assert "Ends " not in page
     assert "You are the first in this week" in page and "#1 of 1" not in page
+
+
+# --- Filling cohorts when few learners are active -------------------------------------------------------------
+
+TUESDAY = datetime(2026, 5, 5, 12, tzinfo=UTC)
+
+
+def _join_one_by_one(app, ids: list[int], at: datetime = TUESDAY) -> None:
+    """Each learner's first XP of the week in a lesson of their own, one after another."""
+    for user_id in ids:
+        _earn(app, {user_id: 10}, at)
+
+
+def _cohorts(app, week: date = MONDAY) -> dict[int, list[tuple[int, int]]]:
+    """cohort id → [(user id, member's tier)] in joining order."""
+    with app.app_context():
+        rows = db.session.execute(select(LeagueMembership.cohort_id, LeagueMembership.user_id, LeagueMembership.tier)
+                                  .where(LeagueMembership.week_start == week).order_by(LeagueMembership.id)).all()
+        sizes = dict(db.session.execute(select(LeagueCohort.id, LeagueCohort.size)
+                                        .where(LeagueCohort.week_start == week)).all())
+    cohorts: dict[int, list[tuple[int, int]]] = {}
+    for cohort_id, user_id, tier in rows:
+        cohorts.setdefault(cohort_id, []).append((user_id, tier))
+    assert {c: len(m) for c, m in cohorts.items()} == sizes, "each cohort's size counts its members"
+    return cohorts
+
+
+def test_a_learner_of_a_quiet_tier_shares_a_cohort_with_the_nearest_tier(app):
+    gold = _learners(app, 1, tier=3, prefix="gold")
+    ruby = _learners(app, 1, tier=5, prefix="ruby")
+    silver = _learners(app, 1, tier=2, prefix="silver")
+    _join_one_by_one(app, gold + ruby + silver)
+    cohorts = _cohorts(app)
+    assert list(cohorts.values()) == [[(gold[0], 3), (ruby[0], 5), (silver[0], 2)]]
+    with app.app_context():
+        table = leagues.table_for(ruby[0], at=TUESDAY)
+    assert table.tier == 5 and len(table.standings) == 3, "each member sees their own league's name"
+    assert {s.user_id: s.tier for s in table.standings} == {gold[0]: 3, ruby[0]: 5, silver[0]: 2}
+
+
+def test_a_full_tier_makes_room_next_door_and_nobody_waits_alone(app):
+    bronze = _learners(app, leagues.COHORT_SIZE + 1, tier=1, prefix="bronze")
+    diamond = _learners(app, 1, tier=10, prefix="diamond")
+    _join_one_by_one(app, bronze[:leagues.COHORT_SIZE])  # one full bronze cohort
+    _join_one_by_one(app, diamond)  # every cohort is full: a new one, of the diamond tier
+    _join_one_by_one(app, bronze[leagues.COHORT_SIZE:])  # the next learner keeps them company
+    members = sorted(_cohorts(app).values(), key=len)
+    assert members[0] == [(diamond[0], 10), (bronze[-1], 1)]
+    assert len(members[1]) == leagues.COHORT_SIZE
+
+
+def test_own_tier_first_then_the_nearest_lower_tier_on_a_tie(app):
+    low = _learners(app, 1, tier=3, prefix="low")
+    high = _learners(app, 1, tier=5, prefix="high")
+    middle = _learners(app, 1, tier=4, prefix="middle")
+    with app.app_context(), action():  # two cohorts with room, of tiers 3 and 5 (as if each tier had others)
+        for user_id, tier in ((low[0], 3), (high[0], 5)):
+            cohort = LeagueCohort(week_start=MONDAY, tier=tier, size=1)
+            db.session.add(cohort)
+            db.session.flush()
+            db.session.add(LeagueMembership(user_id=user_id, cohort_id=cohort.id, week_start=MONDAY, tier=tier,
+                                            xp=0, joined_at=now()))
+    _join_one_by_one(app, middle)
+    cohorts = _cohorts(app)
+    assert [(middle[0], 4)] == [m for members in cohorts.values() for m in members if m[1] == 4]
+    assert next(members for members in cohorts.values() if (middle[0], 4) in members)[0] == (low[0], 3)
+
+
+def test_placement_is_deterministic_and_never_leaves_two_learners_alone(app):
+    import random
+
+    rng = random.Random(12)
+    tiers = [rng.choice((1, 1, 1, 2, 2, 3, 6, 9, 10)) for _ in range(80)]
+    ids = [_learners(app, 1, tier=tier, prefix=f"r{n}-")[0] for n, tier in enumerate(tiers)]
+    for n, user_id in enumerate(ids):
+        _join_one_by_one(app, [user_id])
+        sizes = sorted(len(m) for m in _cohorts(app).values())
+        assert sizes.count(1) <= 1, f"after join {n}: two learners alone ({sizes})"
+        if n and sizes[0] == 1:
+            assert all(size == leagues.COHORT_SIZE for size in sizes[1:]), sizes
+    first_week = [[tiers[ids.index(u)] for u, _ in m] for m in _cohorts(app).values()]
+    # The same joins in the same order, next week, give the same cohorts.
+    _join_one_by_one(app, ids, at=TUESDAY + timedelta(days=7))
+    next_week = [[tiers[ids.index(u)] for u, _ in m] for m in _cohorts(app, MONDAY + timedelta(days=7)).values()]
+    assert first_week == next_week and sorted(map(len, first_week)) == [20, 30, 30]
+
+
+def test_closing_a_merged_cohort_moves_each_member_from_their_own_tier(app):
+    gold = _learners(app, 1, tier=3, prefix="gold")
+    ruby = _learners(app, 1, tier=5, prefix="ruby")
+    _earn(app, {gold[0]: 10}, TUESDAY)
+    _earn(app, {ruby[0]: 50}, TUESDAY)
+    with app.app_context():
+        assert leagues.close_finished_weeks(at=datetime(2026, 5, 11, tzinfo=UTC)) == 1
+        tiers = dict(db.session.execute(select(ProgressProfile.user_id, ProgressProfile.league_tier)).all())
+    assert tiers[ruby[0]] == 6 and tiers[gold[0]] == 3
+
+
+@pytest.mark.skipif(os.environ.get("PUCHI_TEST_DB") != "postgresql",
+                    reason="concurrent writers need PostgreSQL (SQLite runs one writer at a time)")
+def test_learners_joining_at_once_share_one_cohort(app):
+    """Twelve learners of two tiers earn their first XP of the week at the same moment, in twelve threads: one
+    cohort of twelve, not several half-empty ones."""
+    ids = _learners(app, 6, tier=2, prefix="a") + _learners(app, 6, tier=7, prefix="b")
+    barrier = threading.Barrier(len(ids))
+    failures: list[str] = []
+
+    def join(user_id: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                with action():
+                    leagues.add_xp(db.session.get(ProgressProfile, user_id), 10, TUESDAY)
+            except Exception as error:  # the outcome is what is asserted
+                failures.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=join, args=(user_id,)) for user_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    cohorts = _cohorts(app)
+    assert [len(m) for m in cohorts.values()] == [12]
