@@ -510,19 +510,6 @@ def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration:
                   actor_id=user.id, subject=("item", item.id))
 
 
-def credit_test_out(user: User, items: list[Item], current: datetime) -> dict[int, str]:
-    """A passed test-out (a skill or checkpoint tested out of) covered ``items``: each is rated Easy in FSRS, once
-    per learner-day and only when new or due, like every review (``scheduler.review_test_out``). Returns item id →
-    the review kind it made (``practice``: the card was left alone). Does not commit: call it inside the
-    test-out's action."""
-    kinds = {}
-    for item in sorted(items, key=lambda i: i.id):  # one lock order, whoever else reviews these cards
-        card, weights = _locked_card(user, item, current)
-        kinds[item.id] = scheduler.review_test_out(card, at=current, timezone=user.timezone,
-                                                   desired_retention=user.desired_retention, weights=weights)
-    return kinds
-
-
 def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, list[float] | None]:
     """The learner's card of the item (made if missing), locked for an update, with the FSRS weights to schedule it
     with: fitted to this learner, else to the course, else None (FSRS's defaults)."""
