@@ -4,7 +4,6 @@ const SHELL_CACHE = `puchi-shell-${VERSION}`;
 const STATIC_CACHE = `puchi-static-${VERSION}`;
 const PRECACHE = {{ precache|tojson }};
 const OFFLINE_URL = {{ url_for("pwa.offline")|tojson }};
-const NAVIGATION_TIMEOUT_MS = 4000;
 // Recordings of downloaded lessons (static/js/offline.js fills it); kept across versions, as the lessons are.
 const AUDIO_CACHE = "puchi-audio";
 const RECORDING = /^\/(media\/|items\/\d+\/speech\/)/;
@@ -30,6 +29,10 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// Past this, a page that has not started to arrive is taken for a connection that is up but carries nothing
+// ("lie-fi"). Long enough for a slow page on a slow network, which is still the page, not the offline one.
+const NAVIGATION_TIMEOUT_MS = 15000;
+
 function withTimeout(promise, ms) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("timeout")), ms);
@@ -37,14 +40,19 @@ function withTimeout(promise, ms) {
   });
 }
 
+async function offlinePage(request) {
+  const cached = await caches.match(request.url, { ignoreSearch: true });
+  return cached || (await caches.match(OFFLINE_URL)) || Response.error();
+}
+
 async function navigate(request) {
-  // Network first, with a timeout; pages hold personal data, so they are never cached: offline, the
-  // offline page (which links to downloaded lessons) stands in.
+  // Network only (pages hold personal data, so they are never cached). Offline, or when the network fails or
+  // stays silent, the offline page (which links to downloaded lessons) stands in.
+  if (self.navigator.onLine === false) return offlinePage(request);
   try {
     return await withTimeout(fetch(request), NAVIGATION_TIMEOUT_MS);
   } catch (error) {
-    const cached = await caches.match(request.url, { ignoreSearch: true });
-    return cached || (await caches.match(OFFLINE_URL)) || Response.error();
+    return offlinePage(request);
   }
 }
 

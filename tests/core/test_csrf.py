@@ -19,11 +19,12 @@ from tests.conftest import DEFAULT_PASSWORD, csrf_token, post_form
 from tests.test_access import ACCESS, ANONYMOUS, WHO
 
 # Every POST a visitor is sent to log in for (from the access table: 302 to /login for a visitor). The
-# language switch answers a visitor with a 302 of its own, and an emailed link's button is no such POST: its
+# language switch answers a visitor with a 302 of its own, trying a course is open to visitors (it makes them a
+# guest; a bad token is refused like any other form's, below), and an emailed link's button is no such POST: its
 # token is the credential, and it redirects to log in after its work.
 LOGIN_ONLY_POSTS = sorted(rule for (method, rule), expected in ACCESS.items()
                           if method == "POST" and expected[WHO.index(ANONYMOUS)] == 302
-                          and rule not in {"/language"} and "<token>" not in rule)
+                          and rule not in {"/language", "/try/<slug>"} and "<token>" not in rule)
 
 
 def _url(rule: str) -> str:
@@ -38,6 +39,15 @@ def test_a_visitor_without_a_good_token_is_sent_to_log_in_first(client, rule, to
     response = client.post(_url(rule), data=data)
     assert response.status_code == 302, response.text[:300]
     assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_a_visitor_trying_a_course_without_a_good_token_is_refused_and_no_guest_is_made(app, client, token):
+    data = {} if token is None else {"csrf_token": token}
+    response = client.post("/try/spanish-for-english-speakers", data=data)
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_login_only_views_are_recognised_also_through_their_blueprint(app):
