@@ -885,10 +885,10 @@ def recent_events_of(viewer: User, user_id: int, limit: int = 20) -> list[events
     return sorted(unique.values(), key=lambda event: event.id, reverse=True)[:limit]
 
 
-def _target_for(actor: User, user_id: int) -> User:
-    """Inside an action: the account a staff action is about, locked. Staff never act on themselves, and only
-    an admin acts on an admin. :raises Forbidden, Conflict, NotFound."""
-    require_capability(actor, Capability.LEARNERS)
+def _target_for(actor: User, user_id: int, capability: Capability = Capability.LEARNERS) -> User:
+    """Inside an action: the account a staff action needing ``capability`` is about, locked. Staff never act on
+    themselves, and only an admin acts on an admin. :raises Forbidden, Conflict, NotFound."""
+    require_capability(actor, capability)
     if user_id == actor.id:
         raise Conflict(_l("You cannot do this to your own account."), code="own_account")
     user = db.session.get(User, user_id, with_for_update=True)
@@ -929,12 +929,7 @@ def hide_profile_in_action(actor: User, user_id: int, report_id: int) -> User:
     """Inside the caller's action (moderation resolving a report): hide what the learner wrote on their profile
     from other learners (they see :data:`~puchi.accounts.models.HIDDEN_NAME`); the owner is shown why and what to
     change. Hiding a hidden profile again records nothing new. :raises Forbidden, Conflict, NotFound."""
-    require_capability(actor, Capability.MODERATION)
-    if user_id == actor.id:
-        raise Conflict(_l("You cannot do this to your own account."), code="own_account")
-    user = db.session.get(User, user_id, with_for_update=True)
-    if user is None or user.deleted_at is not None:
-        raise NotFound
+    user = _target_for(actor, user_id, Capability.MODERATION)
     if user.profile_hidden_at is None:
         user.profile_hidden_at = now()
         events.record(ProfileHidden(report_id=report_id), actor_id=actor.id, subject=("user", user.id))
@@ -955,12 +950,7 @@ def lift_profile_hide_in_action(user: User) -> bool:
 def unhide_profile(actor: User, user_id: int) -> bool:
     """Support shows a hidden profile again (the hide was a mistake); returns whether it was hidden.
     :raises Forbidden, Conflict, NotFound."""
-    require_capability(actor, Capability.MODERATION)
-    if user_id == actor.id:
-        raise Conflict(_l("You cannot do this to your own account."), code="own_account")
-    user = db.session.get(User, user_id, with_for_update=True)
-    if user is None or user.deleted_at is not None:
-        raise NotFound
+    user = _target_for(actor, user_id, Capability.MODERATION)
     if user.profile_hidden_at is None:
         return False
     user.profile_hidden_at = None

@@ -218,7 +218,7 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
     last_answered = {item_id: at for item_id, at in db.session.execute(
         select(Attempt.item_id, func.max(Attempt.created_at))
         .where(Attempt.user_id == user.id, Attempt.item_id.in_(list(cards.keys())))
-        .group_by(Attempt.item_id)).tuples() if item_id is not None} if cards else {}
+        .group_by(Attempt.item_id)).all() if item_id is not None} if cards else {}
     predictor = difficulty_jobs.predictor_for(user.id, cards.values(), [*(i.id for i in skill_items), *cards],
                                               current, user.desired_retention)
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
