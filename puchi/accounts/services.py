@@ -939,22 +939,22 @@ def hide_profile_in_action(actor: User, user_id: int, report_id: int) -> User:
 def lift_profile_hide_in_action(user: User) -> bool:
     """Inside the caller's action: the owner changed what was hidden (their name or username), so others see
     their profile again. Returns whether it was hidden."""
-    if user.profile_hidden_at is None:
-        return False
-    user.profile_hidden_at = None
-    events.record(ProfileUnhidden(by="owner"), actor_id=user.id, subject=("user", user.id))
-    return True
+    return _unhide(user, by="owner", actor_id=user.id)
 
 
 @action
 def unhide_profile(actor: User, user_id: int) -> bool:
     """Support shows a hidden profile again (the hide was a mistake); returns whether it was hidden.
     :raises Forbidden, Conflict, NotFound."""
-    user = _target_for(actor, user_id, Capability.MODERATION)
+    return _unhide(_target_for(actor, user_id, Capability.MODERATION), by="staff", actor_id=actor.id)
+
+
+def _unhide(user: User, *, by: str, actor_id: int) -> bool:
+    """Others see the profile again; returns whether it was hidden (recorded only then)."""
     if user.profile_hidden_at is None:
         return False
     user.profile_hidden_at = None
-    events.record(ProfileUnhidden(by="staff"), actor_id=actor.id, subject=("user", user.id))
+    events.record(ProfileUnhidden(by=by), actor_id=actor_id, subject=("user", user.id))
     return True
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from puchi.accounts import deletion
 from puchi.accounts.models import User
@@ -24,6 +24,7 @@ from puchi.learning import services as learning
 from puchi.learning.models import LessonLearnerDay, LessonSession
 from tests.accounts.mfa_support import enrol_totp
 from tests.learning.conftest import SPANISH, first_skill_id, right_answer, spanish  # noqa: F401 - fixture
+from tests.learning.test_query_counts import counting_queries
 
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 31)
 DAYS = Range(FIRST, LAST)
@@ -214,28 +215,12 @@ def test_the_page_shows_the_same_figures_as_the_sessions(app, staff_client, usag
     assert funnel["Lessons completed"] == str(sum(raw_completions.values()))
 
 
-@contextmanager
-def _counting(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_usage_page_costs_the_same_queries_whatever_the_data(app, staff_client, make_user, usage_world):
     client, _ = staff_client("admin", email="boss@example.com")
     client.get(f"/admin/analytics?{QUERY}")  # warm: anything loaded once per process
 
     def page_queries(query: str) -> int:
-        with _counting(app) as statements:
+        with counting_queries(app) as statements:
             assert client.get(f"/admin/analytics?{query}").status_code == 200
         return len(statements)
 
