@@ -221,7 +221,7 @@ def running_provider() -> Iterator[OidcProvider]:
     provider = OidcProvider()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
     provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield provider
