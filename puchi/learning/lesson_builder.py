@@ -22,7 +22,7 @@ PRACTICE_ITEMS = 10
 TARGET_SUCCESS = (0.80, 0.85)
 TOP_LEVEL = 3
 CHOICE_POOL = 3  # reviews are chosen among this many times the slots, the most urgent first …
-URGENCY_WEIGHT = 0.01  # … each place down the order of urgency weighing as 1 % off the aim
+URGENCY_WEIGHT = 0.002  # … each place down the order of urgency weighing as 0.2 % off the aim
 HEADROOM = 0.05  # chances at the easiest exercise aim this much above the band's middle
 # A due review is asked as production (typed, or arranged: never a pick among choices, where a guess passes for
 # recall) whenever the model gives the learner at least the chance a blind pick among the choices has: below
@@ -68,14 +68,18 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
     rng = random.Random(seed)
     predictor = material.predicting()
     new_items = [i for i in material.skill_items if i.id not in material.cards][:NEW_PER_LESSON]
-    reviews = _review_choice(material, exclude={i.id for i in new_items},
-                             prefer_skill={i.skill_id for i in material.skill_items},
-                             count=REVIEWS_PER_LESSON if new_items else NEW_PER_LESSON + REVIEWS_PER_LESSON)
 
     # Meet each new item by recognising it, then use it again later in the lesson, as hard as the learner can.
     first_chances = predictor.probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in new_items])
     for item, chance in zip(new_items, first_chances, strict=True):
         predictor.seen_in_lesson(item.id, difficulty.CHOOSE_MEANING, chance)
+    # A new item is nearly always right, met just after its teach card and again soon after: the reviews make
+    # up for it, chosen weaker, so that the lesson as a whole lands in the band.
+    count = REVIEWS_PER_LESSON if new_items else NEW_PER_LESSON + REVIEWS_PER_LESSON
+    new_steps = [*first_chances, *_second_sight_chances(predictor, new_items, material.target)]
+    reviews = _review_choice(material, exclude={i.id for i in new_items},
+                             prefer_skill={i.skill_id for i in material.skill_items}, count=count,
+                             aim=review_aim(material.target, new_steps, count))
     levels = plan_levels(predictor, [*[(i, 1) for i in new_items], *[(i, 0) for i in reviews]], material.target,
                          fixed=first_chances, starts=due_starts(material, predictor, reviews))
     first_round = [exercises.step_for_level(i, 0, material.pool, material.course, material.vocabulary, rng)
@@ -95,7 +99,8 @@ def build_lesson(material: LessonMaterial, seed: int) -> list[Step]:
 def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     """A review of what is due across the course (or, when nothing is, of the weakest items)."""
     rng = random.Random(seed)
-    reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS)
+    reviews = _review_choice(material, exclude=set(), prefer_skill=set(), count=PRACTICE_ITEMS,
+                             aim=review_aim(material.target, (), PRACTICE_ITEMS))
     predictor = material.predicting()
     levels = plan_levels(predictor, [(i, 0) for i in reviews], material.target,
                          starts=due_starts(material, predictor, reviews))
@@ -104,6 +109,29 @@ def build_practice(material: LessonMaterial, seed: int) -> list[Step]:
     if len(words) >= exercises.MATCH_PAIRS:
         steps.insert(len(steps) // 2, exercises.match_step(rng.sample(words, len(words)), rng))
     return _no_item_twice_in_a_row(steps)
+
+
+def review_aim(target: tuple[float, float], other_steps: Sequence[float], reviews: int) -> float:
+    """The average chance at the easiest exercise the reviews are chosen to have: what brings a lesson whose
+    other steps have ``other_steps`` chances to the middle of the band, plus ``HEADROOM`` (levels then make
+    the reviews harder)."""
+    middle = sum(target) / 2
+    needed = (middle * (len(other_steps) + reviews) - sum(other_steps)) / reviews if reviews else middle
+    return min(1.0, max(0.0, needed)) + HEADROOM
+
+
+def _second_sight_chances(predictor: difficulty.Predictor, items: Sequence[Item],
+                          target: tuple[float, float]) -> list[float]:
+    """The chance of each new item's second step, at the hardest level the learner gets right ``target[0]`` of
+    the time (as :func:`plan_levels` starts it)."""
+    requests = [(item.id, kind) for item in items for kind in LADDER[item.kind == WORD]]
+    flat = predictor.probabilities(requests)
+    result = []
+    for n in range(len(items)):
+        chances = flat[n * (TOP_LEVEL + 1):(n + 1) * (TOP_LEVEL + 1)]
+        ready = [chance for chance in chances if chance >= target[0]]
+        result.append(ready[-1] if ready else chances[0])
+    return result
 
 
 def production_level(item: Item) -> int:
@@ -194,14 +222,14 @@ def retry_step(step: Step, item: Item | None, material_pool: Sequence[Item], cou
 
 
 def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill: set[int],
-                   count: int) -> list[Item]:
+                   count: int, aim: float) -> list[Item]:
     """Items to review, in order of urgency: due items (the weakest first), then the items practised longest ago
     (so lessons on a skill whose words are all met go round all of them instead of the same few).
 
     The most urgent quarter is always taken; the rest is chosen among the next most urgent (and, when due items
-    are many, some not due) so that the items' chances at their easiest exercise average a little above the
-    target band (the levels then bring the lesson into it): a struggling learner gets some items they know among
-    the weak ones, a strong one the weakest."""
+    are many, some not due) so that the items' chances at their easiest exercise average ``aim``
+    (:func:`review_aim`; the levels then bring the lesson into the band): a struggling learner gets some items
+    they know among the weak ones, a strong one the weakest."""
     candidates = [i for i in material.review_items if i.id not in exclude and i.id in material.cards]
     epoch = datetime.min.replace(tzinfo=material.now.tzinfo)
 
@@ -223,7 +251,6 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     if len(must) + len(pool) <= count:
         return must + pool
     chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in [*must, *pool]])
-    aim = sum(material.target) / 2 + HEADROOM
     total = sum(chances[:len(must)])
     chosen = list(must)
     remaining = list(range(len(pool)))

@@ -9,12 +9,13 @@ import random
 from datetime import timedelta
 
 import pytest
+from fsrs import Rating
 from sqlalchemy import func, select
 
 from puchi.config import _band
 from puchi.core.db import db, now
 from puchi.core.outbox import OutboxMessage
-from puchi.learning import difficulty, difficulty_jobs, lesson_builder
+from puchi.learning import difficulty, difficulty_jobs, lesson_builder, scheduler
 from puchi.learning.models import WORD, Attempt, Course, DifficultyModel, Item, LessonSession
 from tests.learning.conftest import answer, first_skill_id, lesson_state, right_answer, start_lesson, wrong_answer
 
@@ -93,6 +94,51 @@ def test_a_due_review_is_asked_in_production_when_the_learner_has_a_fair_chance_
     assert levels[1] == 2  # the other steps make room for it
     alone = lesson_builder.plan_levels(_prior({1: young}), [(_word(1), 0)], (0.80, 0.85), starts=starts)
     assert alone[1] < 2  # nothing else can: the band wins
+
+
+def test_reviews_make_up_for_the_new_items_of_a_lesson_which_are_nearly_always_right():
+    """Met just after its teach card, a new item is right almost every time: a lesson of four new items (eight
+    steps) aims its four reviews much lower than a practice of reviews alone, so the lesson lands in the band."""
+    band = (0.80, 0.85)
+    practice = lesson_builder.review_aim(band, (), 10)
+    lesson = lesson_builder.review_aim(band, [0.99] * 8, 4)
+    assert practice == pytest.approx(0.825 + lesson_builder.HEADROOM)
+    assert lesson == pytest.approx((0.825 * 12 - 0.99 * 8) / 4 + lesson_builder.HEADROOM)
+    assert lesson < practice - 0.3
+
+
+def _material(strong: int, weak: int, skill_items=()) -> lesson_builder.LessonMaterial:
+    """A learner with ``strong`` words reviewed twice, the last time yesterday (not due, well remembered), and
+    ``weak`` words met once three weeks ago (due, fading)."""
+    at = now()
+    words = [_word(n) for n in range(1, strong + weak + 1)]
+    cards = {}
+    for word in words:
+        card = scheduler.new_card(1, word, at - timedelta(days=21))
+        scheduler.review(card, Rating.Good, at - timedelta(days=21), 0.9)
+        if word.id <= strong:
+            scheduler.review(card, Rating.Good, at - timedelta(days=1), 0.9)
+        cards[word.id] = card
+    course = Course(id=1, slug="es", title="Spanish", target_language="es", target_language_name="Spanish",
+                    source_language="en", source_language_name="English")
+    return lesson_builder.LessonMaterial(course=course, skill_items=list(skill_items), cards=cards,
+                                         review_items=words, pool=words, now=at)
+
+
+def _mean_chance(material: lesson_builder.LessonMaterial, items) -> float:
+    chances = material.predicting().probabilities([(i.id, difficulty.CHOOSE_MEANING) for i in items])
+    return sum(chances) / len(chances)
+
+
+def test_a_low_aim_picks_the_weak_reviews_and_a_high_one_mixes_in_words_the_learner_knows():
+    material = _material(strong=12, weak=12)
+    low = lesson_builder._review_choice(material, exclude=set(), prefer_skill=set(), count=4, aim=0.5)
+    high = lesson_builder._review_choice(material, exclude=set(), prefer_skill=set(), count=4, aim=0.95)
+    assert all(item.id > 12 for item in low)  # all due and fading
+    assert any(item.id <= 12 for item in high)  # the most urgent quarter, then words known well
+    assert _mean_chance(material, low) < _mean_chance(material, high)
+    practice = [s.item_id for s in lesson_builder.build_practice(material, seed=1) if s.review]
+    assert any(n <= 12 for n in practice) and any(n > 12 for n in practice)  # a practice mixes both
 
 
 def test_the_band_is_read_from_puchi_target_success():
