@@ -6,8 +6,10 @@ SQLite file. Redis and the SMTP sink are started once per session on free loopba
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -519,8 +521,10 @@ class WorkerProcess:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
+        # A session of its own: RQ's scheduler is a forked child, which must end with the worker. Left behind
+        # (a killed worker's), it went on moving a later test's scheduled retries into the queue.
         self.process = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=self.env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -530,11 +534,18 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self._kill_group()
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.kill()
+            self._kill_group()
             self.process.wait(timeout=10)
+
+    def _kill_group(self) -> None:
+        """SIGKILL to every process the worker started (its scheduler), as a crash of the machine would."""
+        if self.process:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

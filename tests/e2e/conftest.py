@@ -59,6 +59,23 @@ def log_in_on_page(page, email: str, password: str = "correct-horse-battery") ->
     page.wait_for_url(re.compile(r"/home$"))
 
 
+def download_lessons(page, make_user, email: str, name: str) -> None:
+    """A new learner starts the Spanish course and downloads its lessons, on a page the service worker controls."""
+    import re
+
+    from tests.conftest import wait_until
+
+    make_user(email, display_name=name)
+    log_in_on_page(page, email)
+    page.goto("/courses")
+    page.get_by_role("button", name="Start this course").first.click()
+    page.wait_for_url(re.compile(r"/courses/"))
+    # The worker takes control of the page it was installed from (clients.claim): no reload needed.
+    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
+    page.get_by_role("button", name="Download lessons for offline").click()
+    page.get_by_text("2 lessons ready to play offline").wait_for()
+
+
 def answer_right_with_the_mouse(page, app, index: int, step: dict) -> None:
     """Answer step ``index`` of the lesson on the page correctly, as a person with a mouse would, and check."""
     from tests.learning.conftest import right_answer

@@ -38,6 +38,10 @@ def test_the_phone_shell_is_one_row_on_top_and_tabs_at_the_bottom(browser, live_
         header = page.locator(".site-header").bounding_box()
         assert header["height"] <= 64, f"the top bar takes {header['height']} px"
         assert page.locator("#stats_bar").is_visible() and page.locator(".bell").is_visible()
+        # Each fact of the Today card is one line, its icon beside its text (the league's too, a block of its own).
+        trophy = page.locator(".progress-facts .icon--trophy").bounding_box()
+        league = page.locator(".progress-facts .league-position a").bounding_box()
+        assert league["y"] <= trophy["y"] + trophy["height"] / 2 <= league["y"] + league["height"], (trophy, league)
 
         nav = page.get_by_role("navigation", name="Main")
         box = nav.bounding_box()

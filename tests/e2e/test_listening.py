@@ -8,7 +8,7 @@ import pytest
 
 from puchi.core.db import db
 from tests.conftest import wait_until
-from tests.e2e.conftest import got_it, log_in_on_page
+from tests.e2e.conftest import download_lessons, got_it, log_in_on_page
 from tests.learning.conftest import first_skill_id
 
 pytestmark = pytest.mark.e2e
@@ -80,14 +80,7 @@ def test_the_servers_recording_plays_in_an_audio_element(page, app, live_server,
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng (scripts/test installs it)")
 @pytest.mark.parametrize("app_settings", ["espeak-ng"], indirect=True)
 def test_downloaded_lessons_bring_their_recordings_for_offline_play(page, app, live_server, make_user, spanish):
-    make_user("ivo@example.com", display_name="Ivo")
-    log_in_on_page(page, "ivo@example.com")
-    page.goto("/courses")
-    page.get_by_role("button", name="Start this course").first.click()
-    page.wait_for_url(re.compile(r"/courses/"))
-    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
-    page.get_by_role("button", name="Download lessons for offline").click()
-    page.get_by_text("2 lessons ready to play offline").wait_for()
+    download_lessons(page, make_user, "ivo@example.com", "Ivo")
     kept = page.evaluate("async () => (await (await caches.open('puchi-audio')).keys()).map((r) => r.url)")
     assert kept and all(re.search(r"/items/\d+/speech/[0-9a-f]{24}$", url) for url in kept)
 

@@ -9,7 +9,7 @@ from puchi.core.db import db
 from puchi.learning.models import LessonSession
 from puchi.progress.models import XpEntry
 from tests.conftest import wait_until
-from tests.e2e.conftest import answer_right_with_the_mouse, log_in_on_page
+from tests.e2e.conftest import answer_right_with_the_mouse, download_lessons
 
 pytestmark = pytest.mark.e2e
 
@@ -21,25 +21,22 @@ def _xp_entries(app) -> int:
         return count
 
 
-def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_server, make_user, spanish):
-    make_user("kai@example.com", display_name="Kai")
-    log_in_on_page(page, "kai@example.com")
-    page.goto("/courses")
-    page.get_by_role("button", name="Start this course").first.click()
-    page.wait_for_url(re.compile(r"/courses/"))
-    page.reload()  # now controlled by the service worker, which precached the offline player
-    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
-
-    downloads = []
-    page.on("request", lambda r: downloads.append(r.url) if r.url.endswith("/offline") and r.method == "POST" else None)
-    page.get_by_role("button", name="Download lessons for offline").click()
-    page.get_by_text("2 lessons ready to play offline").wait_for()
-    assert len(downloads) == 1
+def _first_offline_lesson(app):
+    """The steps and id of the first lesson downloaded."""
     with app.app_context():
         session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")
                                     .order_by(LessonSession.id))
         steps, session_id = session.steps, session.id
         db.session.remove()
+        return steps, session_id
+
+
+def test_a_downloaded_lesson_is_played_offline_and_synced_once(page, app, live_server, make_user, spanish):
+    downloads = []
+    page.on("request", lambda r: downloads.append(r.url) if r.url.endswith("/offline") and r.method == "POST" else None)
+    download_lessons(page, make_user, "kai@example.com", "Kai")
+    assert len(downloads) == 1
+    steps, session_id = _first_offline_lesson(app)
 
     page.context.set_offline(True)
     try:
@@ -74,20 +71,8 @@ def _attempts(app, session_id) -> int:
 
 def test_opened_offline_the_lessons_show_at_once_and_the_answers_sync_without_a_reload(
         page, app, live_server, make_user, spanish):
-    make_user("ines@example.com", display_name="Inés")
-    log_in_on_page(page, "ines@example.com")
-    page.goto("/courses")
-    page.get_by_role("button", name="Start this course").first.click()
-    page.wait_for_url(re.compile(r"/courses/"))
-    # The worker takes control of the page it was installed from (clients.claim): no reload needed.
-    assert wait_until(lambda: page.evaluate("() => !!navigator.serviceWorker.controller"), timeout=10)
-    page.get_by_role("button", name="Download lessons for offline").click()
-    page.get_by_text("2 lessons ready to play offline").wait_for()
-    with app.app_context():
-        session = db.session.scalar(select(LessonSession).where(LessonSession.status == "offline")
-                                    .order_by(LessonSession.id))
-        steps, session_id = session.steps, session.id
-        db.session.remove()
+    download_lessons(page, make_user, "ines@example.com", "Inés")
+    steps, session_id = _first_offline_lesson(app)
 
     page.context.set_offline(True)
     try:
