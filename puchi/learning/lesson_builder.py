@@ -124,14 +124,20 @@ def _second_sight_chances(predictor: difficulty.Predictor, items: Sequence[Item]
                           target: tuple[float, float]) -> list[float]:
     """The chance of each new item's second step, at the hardest level the learner gets right ``target[0]`` of
     the time (as :func:`plan_levels` starts it)."""
-    requests = [(item.id, kind) for item in items for kind in LADDER[item.kind == WORD]]
-    flat = predictor.probabilities(requests)
-    result = []
-    for n in range(len(items)):
-        chances = flat[n * (TOP_LEVEL + 1):(n + 1) * (TOP_LEVEL + 1)]
-        ready = [chance for chance in chances if chance >= target[0]]
-        result.append(ready[-1] if ready else chances[0])
-    return result
+    ladders = _ladder_chances(predictor, items)
+    return [ladders[item.id][_hardest_ready(ladders[item.id], 0, target)] for item in items]
+
+
+def _ladder_chances(predictor: difficulty.Predictor, items: Sequence[Item]) -> dict[int, list[float]]:
+    """Item id → the model's chance at each level of the item's ladder, in one batch."""
+    flat = predictor.probabilities([(item.id, kind) for item in items for kind in LADDER[item.kind == WORD]])
+    return {item.id: flat[n * (TOP_LEVEL + 1):(n + 1) * (TOP_LEVEL + 1)] for n, item in enumerate(items)}
+
+
+def _hardest_ready(chances: Sequence[float], lowest: int, target: tuple[float, float]) -> int:
+    """The hardest level from ``lowest`` up that the learner gets right ``target[0]`` of the time, else ``lowest``."""
+    ready = [level for level in range(lowest, TOP_LEVEL + 1) if chances[level] >= target[0]]
+    return max(ready) if ready else lowest
 
 
 def production_level(item: Item) -> int:
@@ -169,14 +175,10 @@ def plan_levels(predictor: difficulty.Predictor, entries: Sequence[tuple[Item, i
     starts = starts or {}
     if not entries:
         return {}
-    requests = [(item.id, kind) for item, _ in entries for kind in LADDER[item.kind == WORD]]
-    flat = predictor.probabilities(requests)
-    chances = {item.id: flat[n * (TOP_LEVEL + 1):(n + 1) * (TOP_LEVEL + 1)] for n, (item, _) in enumerate(entries)}
+    chances = _ladder_chances(predictor, [item for item, _ in entries])
     lowest = {item.id: min(start, TOP_LEVEL) for item, start in entries}
-    levels = {}
-    for item, _ in entries:
-        ready = [level for level in range(lowest[item.id], TOP_LEVEL + 1) if chances[item.id][level] >= target[0]]
-        levels[item.id] = max(max(ready) if ready else lowest[item.id], starts.get(item.id, 0))
+    levels = {item.id: max(_hardest_ready(chances[item.id], lowest[item.id], target), starts.get(item.id, 0))
+              for item, _ in entries}
     fixed_chances = list(fixed)
     steps = len(levels) + len(fixed_chances)
 
