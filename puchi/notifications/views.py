@@ -68,13 +68,22 @@ def _same_site(origin: str, host: str) -> bool:
     return parts.netloc in allowed or (":" not in host and parts.hostname == host)
 
 
+@bp.before_request
+def refuse_foreign_sockets() -> ResponseReturnValue | None:
+    """The live channel is refused at the handshake (403, no socket accepted) to anyone but a signed-in learner
+    on one of this site's pages. Accepting and then closing it raced: a close frame that arrived with the
+    handshake's answer stayed unread by the client until the next bytes came."""
+    if request.endpoint != "notifications.live":
+        return None
+    if current_user.is_authenticated and _same_site(request.headers.get("Origin", ""), request.host):
+        return None
+    return "", 403
+
+
 @sock.route("/ws", bp=bp)
 def live(socket: Any) -> None:
-    """The learner's real-time channel: authenticated by the session cookie, from this site's pages only."""
-    origin = request.headers.get("Origin", "")
-    if not current_user.is_authenticated or not _same_site(origin, request.host):
-        socket.close(reason=1008, message="forbidden")
-        return
+    """The learner's real-time channel: authenticated by the session cookie, from this site's pages only
+    (checked before the handshake by :func:`refuse_foreign_sockets`)."""
     stay_connected(socket, _user(), frozenset(request.args.getlist("watch")) & realtime.topics())
 
 
