@@ -7,8 +7,9 @@ learner's retention target, and how many items are known per hour of study, agai
 What it drives: the **pure functions of** ``puchi/learning/scheduler.py`` that the lesson service calls for every
 answer (no database, no app: a temp SQLite database would be about 50 times slower), on transient ``Card`` and
 ``Item`` rows: ``review_answer`` (one review per item per learner-day, practice otherwise; ratings by exercise
-kind and hints; FSRS with the seeded fuzz, the learner's fitted weights when ``--fit-every`` fits them with
-``puchi/learning/fitting.py``), ``day_end`` (what is due on the learner's day), and the lesson builder's choice of
+kind and hints; FSRS with the seeded fuzz, the course's fitted weights, and the learner's own when ``--fit-every``
+fits them with ``puchi/learning/fitting.py`` and they predict the learner's newest reviews better, as the job keeps
+them: "own fits kept" counts those), ``day_end`` (what is due on the learner's day), and the lesson builder's choice of
 exercise for the day's due reviews (``lesson_builder.production_starts`` and ``plan_levels``: production wherever
 the P(correct) model gives the learner a fair chance, within the target band). The P(correct) model here is the
 one training would learn in this world (``WorldModel``: from the scheduler's R, a hint or a guess);
@@ -38,7 +39,11 @@ moment of each of the scheduler's due reviews, averaged: what FSRS's desired ret
 answer was right, which a guess or a hint can make it) against the target, items known at the last day
 (expected recall summed over the items),
 minutes studied, items known per hour, and the same for the Leitner baseline (boxes of 1, 2, 4, 8, 16, 32 days;
-right moves up a box, wrong or hinted back to the first).
+right moves up a box, wrong or hinted back to the first; its first two boxes are picks among choices, the rest
+typed; "leitner-typed" types every due review, as Puchi's builder nearly always does: the same exercises, only
+the intervals differ) and for the oracle (``OraclePolicy``: the learner's true recall, every due review typed).
+The oracle's recall at due sits under its target: it reviews on the first day recall is under it, a day's
+forgetting later.
 """
 
 from __future__ import annotations
@@ -171,6 +176,8 @@ class Outcome:
     known: float = 0.0
     seconds: float = 0.0
     reviews: list[tuple[int, int, int]] = field(default_factory=list)  # (item, day, rating) for fitting
+    fits: int = 0  # the learner's own fits judged, and kept
+    fits_kept: int = 0
 
 
 class Policy(Protocol):
@@ -278,13 +285,44 @@ class LeitnerPolicy:
         return 3 if verdict is not Verdict.WRONG else 1
 
 
+class OraclePolicy:
+    """The ceiling of any scheduler aiming at a retention target: it reads the learner's true memory and reviews
+    each item the first day its recall is under the target, typed (as Puchi's builder asks nearly every due
+    review). It shows how much of what is left to gain is scheduling, and how much is the cost of the exercises."""
+
+    def __init__(self, memory: Sequence[Memory], target: float) -> None:
+        self.memory, self.target = memory, target
+        self.last_day: dict[int, int] = {}
+
+    def due(self, item: int, at: datetime, day: int) -> bool:
+        return self.memory[item].recall(day) < self.target
+
+    def urgency(self, item: int) -> float:
+        return self.memory[item].recall(self.last_day.get(item, 0))
+
+    def level(self, item: int) -> int:
+        return 2
+
+    def counts(self, item: int, at: datetime) -> bool:
+        return True
+
+    def answer(self, item: int, verdict: Verdict, exercise: str, seconds: float, hinted: bool, at: datetime,
+               day: int) -> int | None:
+        if self.last_day.get(item) == day:
+            return None
+        self.last_day[item] = day
+        return 3 if verdict is not Verdict.WRONG else 1
+
+
 def simulate_learner(truth: str, scheduler_name: str, target: float, items: int, days: int, new_per_day: int,
                      seed: int, fit_every: int, prior: list[float] | None = None,
                      production_reviews: bool = False) -> Outcome:
     rng = random.Random(seed)
     memory = memories(truth, items, rng)
     timezone = ZONES[seed % len(ZONES)]
-    policy: Policy = LeitnerPolicy(items) if scheduler_name == "leitner" else PuchiPolicy(items, target, timezone)
+    policy: Policy = (LeitnerPolicy(items) if scheduler_name.startswith("leitner") else OraclePolicy(memory, target)
+                      if scheduler_name == "oracle" else PuchiPolicy(items, target, timezone))
+    production_reviews = production_reviews or scheduler_name == "leitner-typed"
     if isinstance(policy, PuchiPolicy):
         policy.weights = prior
     outcome = Outcome()
@@ -321,8 +359,12 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
               .astimezone(UTC))
         if fit_every and day and day % fit_every == 0 and isinstance(policy, PuchiPolicy):
             histories = _histories(outcome.reviews)  # the job refits as the log grows, once it is long enough
-            if fitting.review_count(histories) >= fitting.MIN_REVIEWS:
-                policy.weights = fitting.fit(histories) or policy.weights
+            if fitting.review_count(histories) >= fitting.MIN_REVIEWS:  # kept only if it predicts better
+                choice = fitting.fit_if_better(histories, [prior] * len(histories))
+                if not math.isnan(choice.fit_loss):
+                    policy.weights = choice.weights or prior
+                    outcome.fits_kept += choice.weights is not None
+                    outcome.fits += 1
         due = sorted((i for i in introduced if policy.due(i, at, day)), key=policy.urgency)
         retries: list[int] = []
         if production_reviews:
@@ -330,7 +372,7 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
         elif isinstance(policy, PuchiPolicy):
             kinds = policy.due_exercises(due, at) if due else {}
         else:
-            kinds = {i: TRANSLATE if policy.level(i) > 1 else CHOOSE for i in due}
+            kinds = {i: TRANSLATE if policy.level(i) > 1 else CHOOSE for i in due}  # Leitner's, the oracle's
         for item in due:
             if not study(item, kinds[item], at, day, due_review=True):
                 retries.append(item)
@@ -366,6 +408,8 @@ class Row:
     due_reviews: int
     known: float
     minutes: float
+    fits: int = 0
+    fits_kept: int = 0
 
     @property
     def known_per_hour(self) -> float:
@@ -375,15 +419,17 @@ class Row:
 def run_config(truth: str, scheduler_name: str, target: float, learners: int, items: int, days: int,
                new_per_day: int, seed: int, fit_every: int, prior: list[float] | None,
                production_reviews: bool = False) -> Row:
-    outcomes = [simulate_learner(truth, "leitner" if scheduler_name == "leitner" else "puchi", target, items, days,
-                                 new_per_day, seed * 100_003 + n, fit_every if scheduler_name == "fitted" else 0,
+    name = scheduler_name if scheduler_name in ("leitner", "leitner-typed", "oracle") else "puchi"
+    outcomes = [simulate_learner(truth, name, target, items, days, new_per_day, seed * 100_003 + n,
+                                 fit_every if scheduler_name == "fitted" else 0,
                                  prior if scheduler_name == "fitted" else None, production_reviews)
                 for n in range(learners)]
     due = sum(o.due_reviews for o in outcomes)
     return Row(truth=truth, scheduler=scheduler_name, target=target,
                recall_at_due=sum(o.due_recalled for o in outcomes) / due if due else float("nan"),
                due_reviews=due, known=sum(o.known for o in outcomes) / learners,
-               minutes=sum(o.seconds for o in outcomes) / 60 / learners)
+               minutes=sum(o.seconds for o in outcomes) / 60 / learners, fits=sum(o.fits for o in outcomes),
+               fits_kept=sum(o.fits_kept for o in outcomes))
 
 
 def course_prior(truth: str, learners: int, items: int, days: int, new_per_day: int, seed: int,
@@ -406,9 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--targets", default="0.80,0.85,0.90,0.95")
     parser.add_argument("--production-reviews", action="store_true",
                         help="every due review typed (never a pick among choices, where a guess looks like recall)")
-    parser.add_argument("--variants", default="fitted",
+    parser.add_argument("--variants", default="fitted,oracle",
                         help="Puchi's scheduler with FSRS's default weights, and/or fitted ones (a course prior from "
-                             "an earlier cohort, then the learner's own)")
+                             "an earlier cohort, then the learner's own), and/or the oracle (true recall, typed)")
     parser.add_argument("--fit-every", type=int, default=10,
                         help="every this many days, refit each learner's FSRS weights to their reviews once they have "
                              f"{fitting.MIN_REVIEWS} (default 10)")
@@ -417,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     targets = [float(t) for t in args.targets.split(",")]
-    variants = [v for v in args.variants.split(",") if v in ("default", "fitted")]
+    variants = [v for v in args.variants.split(",") if v in ("default", "fitted", "oracle")]
     half = max(1, args.learners // 2)
     truths = ("fsrs6", "hlr")
     began = time.monotonic()
@@ -432,19 +478,21 @@ def main(argv: list[str] | None = None) -> int:
                                           args.new_per_day, args.seed, args.production_reviews) for truth in truths}
             priors = {truth: future.result() for truth, future in futures.items()}
         configs = [(truth, name, target) for truth in truths
-                   for name, target in [*((v, t) for v in variants for t in targets), ("leitner", 0.0)]]
+                   for name, target in [*((v, t) for v in variants for t in targets), ("leitner", 0.0),
+                                        *([] if args.production_reviews else [("leitner-typed", 0.0)])]]
         jobs = [pool.submit(run_config, truth, name, target, half, args.items, args.days, args.new_per_day,
                             args.seed, args.fit_every, priors[truth], args.production_reviews)
                 for truth, name, target in configs]
         rows = [job.result() for job in jobs]
-    print(f"{'truth':<6} {'scheduler':<9} {'target':>6} {'recall@due':>10} {'off':>6} {'due revs':>8} "
-          f"{'known@end':>9} {'minutes':>8} {'known/hour':>10}")
+    print(f"{'truth':<6} {'scheduler':<13} {'target':>6} {'recall@due':>10} {'off':>6} {'due revs':>8} "
+          f"{'known@end':>9} {'minutes':>8} {'known/hour':>10} {'own fits kept':>13}")
     for row in rows:
-        puchi = row.scheduler != "leitner"
+        puchi = not row.scheduler.startswith("leitner")  # Puchi's, or the oracle's, with a target
         target = f"{row.target:.2f}" if puchi else "-"
         off = f"{row.recall_at_due - row.target:+.3f}" if puchi else "-"
-        print(f"{row.truth:<6} {row.scheduler:<9} {target:>6} {row.recall_at_due:>10.3f} {off:>6} "
-              f"{row.due_reviews:>8} {row.known:>9.1f} {row.minutes:>8.1f} {row.known_per_hour:>10.1f}")
+        print(f"{row.truth:<6} {row.scheduler:<13} {target:>6} {row.recall_at_due:>10.3f} {off:>6} "
+              f"{row.due_reviews:>8} {row.known:>9.1f} {row.minutes:>8.1f} {row.known_per_hour:>10.1f} "
+              f"{f'{row.fits_kept}/{row.fits}' if row.fits else '-':>13}")
     print(f"({time.monotonic() - began:.0f} s)", file=sys.stderr)
     return 0
 

@@ -2,7 +2,9 @@
 
 A chore (every minute, ``periodic``) looks at the learners who answered in the last hour: one with at least
 ``fitting.MIN_REVIEWS`` reviews and no weights yet, or ``REFIT_GROWTH`` more reviews than their last fit saw, gets
-an outbox job ``learning.fit_learner`` (an RQ job with Redis, inline without). The same for their courses, with
+an outbox job ``learning.fit_learner`` (an RQ job with Redis, inline without), which keeps the fit only if it
+predicts the learner's newest reviews better than their course's weights (``fitting.fit_if_better``). The same
+for their courses, with
 ``fitting.MIN_COURSE_REVIEWS``: the course's weights are the prior for its learners who have too few reviews of
 their own. The chore claims the fit by writing the review count it will see, so a minute later it does not ask
 again; the job fits (outside any transaction: it is CPU work) and stores the weights. ``lessons._review_item``
@@ -11,6 +13,7 @@ schedules with them from the next answer on.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,19 +83,24 @@ def _claim(model: type[LearnerFsrsParameters] | type[CourseFsrsParameters], key:
 
 
 def fit_learner(payload: dict[str, Any]) -> None:
-    """The job: fit one learner's weights to their whole review log and store them."""
+    """The job: fit one learner's weights to their review log, and keep them only if they predict the learner's
+    newest reviews better than the weights that schedule them now (their courses', else FSRS's defaults).
+    Refused, the learner's row keeps no weights of its own: the course's schedule them."""
     user = db.session.get(User, int(payload["user_id"]))
     if user is None:
         return
-    histories = learner_histories(user)
-    weights = fitting.fit(histories)  # seconds of CPU at most, outside any transaction
-    if weights is None:
-        return
+    histories, course_ids = learner_histories(user)
+    priors = dict(db.session.execute(
+        select(CourseFsrsParameters.course_id, CourseFsrsParameters.weights)
+        .where(CourseFsrsParameters.course_id.in_(set(course_ids)))).all())
+    choice = fitting.fit_if_better(histories, [priors.get(course_id) or None for course_id in course_ids])
+    if math.isnan(choice.fit_loss):
+        return  # nothing to judge a fit by yet
     with action():
         _claim(LearnerFsrsParameters, "user_id", user.id, fitting.review_count(histories), now())
         row = db.session.scalar(select(LearnerFsrsParameters).where(LearnerFsrsParameters.user_id == user.id))
         assert row is not None
-        row.weights, row.fitted_at = weights, now()
+        row.weights, row.fitted_at = choice.weights or [], now()
 
 
 def fit_course(payload: dict[str, Any]) -> None:
@@ -109,14 +117,17 @@ def fit_course(payload: dict[str, Any]) -> None:
         row.weights, row.fitted_at = weights, now()
 
 
-def learner_histories(user: User) -> list[list[tuple[int, int]]]:
-    """The learner's FSRS reviews per item, as (their calendar day number, the rating a fit learns from)."""
+def learner_histories(user: User) -> tuple[list[list[tuple[int, int]]], list[int]]:
+    """The learner's FSRS reviews per item, as (their calendar day number, the rating a fit learns from), and
+    each item's course."""
     rows = db.session.execute(
-        select(Attempt.item_id, Attempt.created_at, Attempt.rating, Attempt.hinted)
-        .where(Attempt.user_id == user.id, Attempt.review_kind.in_(_COUNTED), Attempt.rating.is_not(None),
-               Attempt.item_id.is_not(None))
-        .order_by(Attempt.item_id, Attempt.created_at, Attempt.id))
-    return _histories(((item_id, user.timezone, at, rating, hinted) for item_id, at, rating, hinted in rows))
+        select(Attempt.item_id, Item.course_id, Attempt.created_at, Attempt.rating, Attempt.hinted)
+        .join(Item, Item.id == Attempt.item_id)
+        .where(Attempt.user_id == user.id, Attempt.review_kind.in_(_COUNTED), Attempt.rating.is_not(None))
+        .order_by(Attempt.item_id, Attempt.created_at, Attempt.id)).all()
+    courses = {item_id: course_id for item_id, course_id, *_ in rows}
+    histories = _histories(((item_id, user.timezone, at, rating, hinted) for item_id, _, at, rating, hinted in rows))
+    return histories, [courses[item_id] for item_id in dict.fromkeys(item_id for item_id, *_ in rows)]
 
 
 def course_histories(course_id: int) -> list[list[tuple[int, int]]]:

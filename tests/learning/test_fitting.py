@@ -1,6 +1,7 @@
 """FSRS fitted to the learner: their review log, once long enough, gives them weights of their own (and a course's
 log gives its learners a prior); the scheduler uses them; the statistics page shows what they really remember."""
 
+import math
 import random
 import re
 from datetime import UTC, datetime, timedelta
@@ -62,6 +63,40 @@ def test_a_hinted_answer_is_fitted_as_not_recalled():
     assert fitting.fit_rating(2, hinted=True) == 1
 
 
+# --- A learner's own fit is kept only if it predicts them better ----------------------------------------------
+
+def test_a_learners_own_fit_is_kept_when_it_predicts_their_newest_reviews_better():
+    mine = _histories(80, 7, seed=3)
+    choice = fitting.fit_if_better(mine, [_slow_forgetting()] * len(mine))  # a prior that forgets far too slowly
+    assert choice.fit_loss < choice.baseline_loss
+    assert choice.weights is not None and choice.weights != _slow_forgetting()
+    assert all(low <= w <= high for w, low, high in zip(choice.weights, LOWER_BOUNDS_PARAMETERS,
+                                                        UPPER_BOUNDS_PARAMETERS, strict=True))
+
+
+def test_a_course_prior_from_many_learners_like_them_beats_a_fit_to_a_few_hundred_reviews():
+    pooled = fitting.fit(_histories(1500, 7, seed=11))
+    mine = _histories(80, 7, seed=3)
+    choice = fitting.fit_if_better(mine, [pooled] * len(mine))
+    assert choice.baseline_loss < choice.fit_loss
+    assert choice.weights is None  # the course's weights go on scheduling them
+
+
+def test_each_card_is_judged_against_the_weights_that_schedule_it():
+    mine = _histories(80, 7, seed=3)
+    pooled = fitting.fit(_histories(1500, 7, seed=11))
+    half = len(mine) // 2
+    mixed = fitting.fit_if_better(mine, [pooled] * half + [None] * (len(mine) - half))
+    alone = fitting.fit_if_better(mine, [pooled] * len(mine))
+    defaults = fitting.fit_if_better(mine, [None] * len(mine))
+    assert alone.baseline_loss < mixed.baseline_loss < defaults.baseline_loss
+
+
+def test_nothing_to_judge_a_fit_by_without_a_card_seen_twice():
+    choice = fitting.fit_if_better([[(0, 3)], [(2, 1)]], [None, None])
+    assert choice.weights is None and math.isnan(choice.fit_loss)
+
+
 # --- The job: from the review log to stored weights -----------------------------------------------------------
 
 def _review_log(app, user_id: int, due_reviews: int, *, at: datetime = NOW) -> None:
@@ -109,6 +144,22 @@ def test_a_learner_with_a_long_enough_log_gets_weights_of_their_own_once(app, ma
     assert mine is not None and len(mine.weights) == len(DEFAULT_PARAMETERS)
     assert mine.review_count >= fitting.MIN_REVIEWS
     assert _weights(app, ben.id) is None  # too few reviews to fit
+
+
+def test_a_learner_whose_course_prior_predicts_them_better_keeps_no_weights_of_their_own(app, make_user, spanish):
+    ana = make_user(email="ana@example.com")
+    with app.app_context():
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == SPANISH))
+        db.session.add(CourseFsrsParameters(course_id=course_id, weights=fitting.fit(_histories(1500, 7, seed=11)),
+                                            review_count=9000, fitted_at=NOW))
+        db.session.commit()
+    _review_log(app, ana.id, fitting.MIN_REVIEWS + 50)
+    with app.app_context():
+        assert fitting_jobs.queue_fits(NOW) == 1
+        assert fitting_jobs.queue_fits(NOW + timedelta(minutes=1)) == 0  # judged: not asked again until it grows
+    mine = _weights(app, ana.id)
+    assert mine is not None and mine.weights == []  # the course's weights schedule her (lessons._review_item)
+    assert mine.review_count >= fitting.MIN_REVIEWS
 
 
 def test_a_course_with_a_long_enough_log_gets_a_prior_for_its_learners(app, make_user, spanish):
