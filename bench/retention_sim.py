@@ -41,9 +41,8 @@ answer was right, which a guess or a hint can make it) against the target, items
 minutes studied, items known per hour, and the same for the Leitner baseline (boxes of 1, 2, 4, 8, 16, 32 days;
 right moves up a box, wrong or hinted back to the first; its first two boxes are picks among choices, the rest
 typed; "leitner-typed" types every due review, as Puchi's builder nearly always does: the same exercises, only
-the intervals differ) and for the oracle (``OraclePolicy``: the learner's true recall, every due review typed).
-The oracle's recall at due sits under its target: it reviews on the first day recall is under it, a day's
-forgetting later.
+the intervals differ) and for the oracle (``OraclePolicy``: the learner's true recall, every due review typed,
+on the day nearest the target: what once-a-day study allows).
 """
 
 from __future__ import annotations
@@ -287,15 +286,18 @@ class LeitnerPolicy:
 
 class OraclePolicy:
     """The ceiling of any scheduler aiming at a retention target: it reads the learner's true memory and reviews
-    each item the first day its recall is under the target, typed (as Puchi's builder asks nearly every due
-    review). It shows how much of what is left to gain is scheduling, and how much is the cost of the exercises."""
+    each item on the day its recall is nearest the target (the last day over it, or the first under it), typed (as
+    Puchi's builder asks nearly every due review). It shows how much of what is left to gain is scheduling, and
+    how much is the cost of the exercises or of studying once a day (an item that loses more in a day than the
+    gap to the target comes back under it, whoever schedules it)."""
 
     def __init__(self, memory: Sequence[Memory], target: float) -> None:
         self.memory, self.target = memory, target
         self.last_day: dict[int, int] = {}
 
     def due(self, item: int, at: datetime, day: int) -> bool:
-        return self.memory[item].recall(day) < self.target
+        today, tomorrow = self.memory[item].recall(day), self.memory[item].recall(day + 1)
+        return today < self.target or (tomorrow < self.target and self.target - tomorrow > today - self.target)
 
     def urgency(self, item: int) -> float:
         return self.memory[item].recall(self.last_day.get(item, 0))
