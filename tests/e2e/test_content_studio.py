@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.accounts.mfa_support import enrol_totp
 from tests.admin.conftest import staff_client  # noqa: F401 - fixture
 from tests.e2e.conftest import log_in_on_page
 from tests.e2e.test_accessibility import axe_violations
+
+pytestmark = pytest.mark.e2e
 
 TYPO, FIXED = "¡Hola! ¿Qué tal?", "¡Hola! ¿Qué tal hoy?"
 
