@@ -251,13 +251,29 @@ class WorldModel(difficulty.Model):
         return result
 
 
-class LeitnerPolicy:
+class OncePerDay:
+    """A baseline's first answer to an item on a day is its review; later ones that day are practice."""
+
+    def __init__(self) -> None:
+        self.last_day: dict[int, int] = {}
+
+    def counts(self, item: int, at: datetime) -> bool:
+        return True
+
+    def first_today(self, item: int, day: int) -> bool:
+        if self.last_day.get(item) == day:
+            return False
+        self.last_day[item] = day
+        return True
+
+
+class LeitnerPolicy(OncePerDay):
     """Fixed intervals: boxes of 1, 2, 4, 8, 16 and 32 days; right (unhinted) moves up, else back to the first."""
 
     def __init__(self, items: int) -> None:
+        super().__init__()
         self.box: dict[int, int] = {}
         self.next_day: dict[int, int] = {}
-        self.last_day: dict[int, int] = {}
 
     def due(self, item: int, at: datetime, day: int) -> bool:
         return self.next_day[item] <= day
@@ -268,15 +284,11 @@ class LeitnerPolicy:
     def level(self, item: int) -> int:
         return min(3, self.box.get(item, 0))
 
-    def counts(self, item: int, at: datetime) -> bool:
-        return True
-
     def answer(self, item: int, verdict: Verdict, exercise: str, seconds: float, hinted: bool, at: datetime,
                day: int) -> int | None:
-        if self.last_day.get(item) == day:
+        if not self.first_today(item, day):
             return None
         first = item not in self.box
-        self.last_day[item] = day
         box = self.box.get(item, 0)
         box = 0 if verdict is Verdict.WRONG or hinted else (box if first else min(box + 1, len(LEITNER_DAYS) - 1))
         self.box[item] = box
@@ -284,7 +296,7 @@ class LeitnerPolicy:
         return 3 if verdict is not Verdict.WRONG else 1
 
 
-class OraclePolicy:
+class OraclePolicy(OncePerDay):
     """The ceiling of any scheduler aiming at a retention target: it reads the learner's true memory and reviews
     each item on the day its recall is nearest the target (the last day over it, or the first under it), typed (as
     Puchi's builder asks nearly every due review). It shows how much of what is left to gain is scheduling, and
@@ -292,27 +304,23 @@ class OraclePolicy:
     gap to the target comes back under it, whoever schedules it)."""
 
     def __init__(self, memory: Sequence[Memory], target: float) -> None:
+        super().__init__()
         self.memory, self.target = memory, target
-        self.last_day: dict[int, int] = {}
 
     def due(self, item: int, at: datetime, day: int) -> bool:
         today, tomorrow = self.memory[item].recall(day), self.memory[item].recall(day + 1)
         return today < self.target or (tomorrow < self.target and self.target - tomorrow > today - self.target)
 
     def urgency(self, item: int) -> float:
-        return self.memory[item].recall(self.last_day.get(item, 0))
+        return self.last_day[item]  # the longest unseen first
 
     def level(self, item: int) -> int:
         return 2
 
-    def counts(self, item: int, at: datetime) -> bool:
-        return True
-
     def answer(self, item: int, verdict: Verdict, exercise: str, seconds: float, hinted: bool, at: datetime,
                day: int) -> int | None:
-        if self.last_day.get(item) == day:
+        if not self.first_today(item, day):
             return None
-        self.last_day[item] = day
         return 3 if verdict is not Verdict.WRONG else 1
 
 
