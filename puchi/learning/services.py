@@ -50,8 +50,10 @@ from puchi.learning.models import (
     Attempt,
     Card,
     Course,
+    CourseFsrsParameters,
     DictionaryEntry,
     Enrollment,
+    LearnerFsrsParameters,
     Skill,
     SkillProgress,
     Unit,
@@ -363,6 +365,9 @@ def answer_accuracy(user_id: int) -> Select[str, int, int]:
             .group_by(Attempt.exercise_type).order_by(Attempt.exercise_type))
 
 
+SCHEDULE_OWN, SCHEDULE_COURSE, SCHEDULE_STANDARD = "own", "course", "standard"
+
+
 @dataclass(frozen=True)
 class MeasuredRetention:
     """How much of what came due the learner really remembered, against the retention they aim for."""
@@ -370,6 +375,9 @@ class MeasuredRetention:
     reviews: int  # due reviews in the period (a new word's first sight and practice aside)
     recalled: int  # ... answered right without a hint
     target: float  # the learner's desired retention (0..1)
+    # Whose memory model schedules their reviews: fitted to their own answers (SCHEDULE_OWN), to those of everyone
+    # in a course of theirs (SCHEDULE_COURSE), or FSRS's standard one.
+    schedule: str = SCHEDULE_STANDARD
 
     @property
     def share(self) -> float | None:
@@ -381,13 +389,25 @@ RETENTION_DAYS = 30
 
 def measured_retention(user: User, at: datetime, days: int = RETENTION_DAYS) -> MeasuredRetention:
     """The share of the learner's due reviews of the last ``days`` days they recalled (right or almost, with no
-    hint), with their target. One query."""
+    hint), with their target and whose memory model schedules them. Two or three queries."""
     recalled = case((Attempt.rating > 1, case((Attempt.hinted.is_(False), 1), else_=0)), else_=0)
     row = db.session.execute(
         select(func.count(Attempt.id), func.coalesce(func.sum(recalled), 0))
         .where(Attempt.user_id == user.id, Attempt.review_kind == REVIEW_DUE,
                Attempt.created_at >= at - timedelta(days=days))).one()
-    return MeasuredRetention(reviews=int(row[0] or 0), recalled=int(row[1] or 0), target=user.desired_retention)
+    return MeasuredRetention(reviews=int(row[0] or 0), recalled=int(row[1] or 0), target=user.desired_retention,
+                             schedule=_schedule(user))
+
+
+def _schedule(user: User) -> str:
+    """As ``lessons`` schedules a card: the learner's own fitted weights (a row with none is a fit that did not
+    predict them better than their course's), else their course's, else FSRS's."""
+    if db.session.scalar(select(LearnerFsrsParameters.weights).where(LearnerFsrsParameters.user_id == user.id)):
+        return SCHEDULE_OWN
+    priors = db.session.scalars(select(CourseFsrsParameters.weights)
+                                .join(Enrollment, Enrollment.course_id == CourseFsrsParameters.course_id)
+                                .where(Enrollment.user_id == user.id))
+    return SCHEDULE_COURSE if any(priors) else SCHEDULE_STANDARD
 
 
 # --- Contributions to other pages ------------------------------------------------------------------------

@@ -269,3 +269,31 @@ def test_the_statistics_page_shows_measured_retention_against_the_target(app, le
     share = re.search(r'data-retention="([0-9.]+)"', page)
     assert share and 0 < float(share.group(1)) <= 1
     assert re.search(r"you remembered \d+% without a hint\. You aim for 90%\.", page)
+
+
+def _schedule_shown(client) -> str:
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/progress").text
+    shown = re.search(r'data-schedule="(\w+)">\s*([^<]+?)\s*</p>', page)
+    assert shown, "the statistics page says what schedules the reviews"
+    return f"{shown.group(1)}: {shown.group(2)}"
+
+
+def test_the_statistics_page_says_whose_memory_model_schedules_the_reviews(app, learner_on_monday):
+    client, user = learner_on_monday
+    assert _schedule_shown(client).startswith("standard: When words come back is worked out from FSRS's standard")
+    with app.app_context():
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == SPANISH))
+        db.session.add(CourseFsrsParameters(course_id=course_id, weights=_slow_forgetting(), review_count=5000,
+                                            fitted_at=NOW))
+        # A fit of her own that did not predict her better than the course's: no weights.
+        db.session.add(LearnerFsrsParameters(user_id=user.id, weights=[], review_count=500, fitted_at=NOW))
+        db.session.commit()
+    assert _schedule_shown(client).startswith("course: When words come back is worked out from a memory model "
+                                              "fitted to the answers of everyone in your course.")
+    with app.app_context():
+        mine = db.session.scalar(select(LearnerFsrsParameters).where(LearnerFsrsParameters.user_id == user.id))
+        mine.weights = _slow_forgetting()
+        db.session.commit()
+    assert _schedule_shown(client) == ("own: When words come back is worked out from a memory model fitted to your "
+                                       "own answers.")
