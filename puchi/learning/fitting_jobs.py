@@ -4,11 +4,11 @@ A chore (every minute, ``periodic``) looks at the learners who answered in the l
 ``fitting.MIN_REVIEWS`` reviews and no weights yet, or ``REFIT_GROWTH`` more reviews than their last fit saw, gets
 an outbox job ``learning.fit_learner`` (an RQ job with Redis, inline without), which keeps the fit only if it
 predicts the learner's newest reviews better than their course's weights (``fitting.fit_if_better``). The same
-for their courses, with
-``fitting.MIN_COURSE_REVIEWS``: the course's weights are the prior for its learners who have too few reviews of
-their own. The chore claims the fit by writing the review count it will see, so a minute later it does not ask
-again; the job fits (outside any transaction: it is CPU work) and stores the weights. ``lessons._review_item``
-schedules with them from the next answer on.
+for their courses, with ``fitting.MIN_COURSE_REVIEWS``: the course's weights are the prior for its learners who
+have too few reviews of their own (or whose own fit does not predict them better). The chore claims the fit by
+writing the review count it will see, so a minute later it does not ask again; the job fits (outside any
+transaction: it is CPU work) and stores the weights. ``lessons._review_item`` schedules with them from the next
+answer on.
 """
 
 from __future__ import annotations
