@@ -297,11 +297,11 @@ class LeitnerPolicy(OncePerDay):
 
 
 class OraclePolicy(OncePerDay):
-    """The ceiling of any scheduler aiming at a retention target: it reads the learner's true memory and reviews
-    each item on the day its recall is nearest the target (the last day over it, or the first under it), typed (as
-    Puchi's builder asks nearly every due review). It shows how much of what is left to gain is scheduling, and
-    how much is the cost of the exercises or of studying once a day (an item that loses more in a day than the
-    gap to the target comes back under it, whoever schedules it)."""
+    """A scheduler that aims at the retention target knowing the learner's true memory: it reviews each item on
+    the day its recall is nearest the target (the last day over it, or the first under it), typed (as Puchi's
+    builder asks nearly every due review). It shows what aiming at the target allows with one session a day (an
+    item that loses more in a day than its gap to the target comes back under it, whoever schedules it), and what
+    the exercises cost; it is not the most items known per hour (reviewing later than the target can be cheaper)."""
 
     def __init__(self, memory: Sequence[Memory], target: float) -> None:
         super().__init__()
