@@ -79,7 +79,7 @@ def fit_if_better(histories: Sequence[History], baselines: Sequence[Sequence[flo
     by_baseline: dict[tuple[float, ...], list[History]] = {}
     for history, baseline in zip(histories, baselines, strict=True):
         by_baseline.setdefault(tuple(baseline or DEFAULT_PARAMETERS), []).append(history)
-    fit_loss = _log_loss(trial, histories, since)
+    fit_loss = _mean_log_loss([(trial, histories)], since)
     baseline_loss = _mean_log_loss([(list(weights), group) for weights, group in by_baseline.items()], since)
     if not fit_loss < baseline_loss:  # NaN (nothing held out) keeps the baseline too
         return FitChoice(weights=None, fit_loss=fit_loss, baseline_loss=baseline_loss)
@@ -101,10 +101,6 @@ def _fsrs_items(histories: Sequence[History], since: int | None = None) -> list[
             if len(reviews) >= 2 and (since is None or day >= since):
                 items.append(FSRSItem(list(reviews)))
     return items
-
-
-def _log_loss(weights: Sequence[float], histories: Sequence[History], since: int) -> float:
-    return _mean_log_loss([(list(weights), histories)], since)
 
 
 def _mean_log_loss(groups: Sequence[tuple[list[float], Sequence[History]]], since: int) -> float:

@@ -124,10 +124,11 @@ def learner_histories(user: User) -> tuple[list[list[tuple[int, int]]], list[int
         select(Attempt.item_id, Item.course_id, Attempt.created_at, Attempt.rating, Attempt.hinted)
         .join(Item, Item.id == Attempt.item_id)
         .where(Attempt.user_id == user.id, Attempt.review_kind.in_(_COUNTED), Attempt.rating.is_not(None))
-        .order_by(Attempt.item_id, Attempt.created_at, Attempt.id)).all()
-    courses = {item_id: course_id for item_id, course_id, *_ in rows}
-    histories = _histories(((item_id, user.timezone, at, rating, hinted) for item_id, _, at, rating, hinted in rows))
-    return histories, [courses[item_id] for item_id in dict.fromkeys(item_id for item_id, *_ in rows)]
+        .order_by(Attempt.item_id, Attempt.created_at, Attempt.id))
+    # Keyed by (course, item), so each history's course comes with it.
+    by_card = _by_card((((course_id, item_id), user.timezone, at, rating, hinted)
+                        for item_id, course_id, at, rating, hinted in rows))
+    return list(by_card.values()), [course_id for course_id, _item_id in by_card]
 
 
 def course_histories(course_id: int) -> list[list[tuple[int, int]]]:
@@ -136,13 +137,14 @@ def course_histories(course_id: int) -> list[list[tuple[int, int]]]:
         .join(Item, Item.id == Attempt.item_id).join(User, User.id == Attempt.user_id)
         .where(Item.course_id == course_id, Attempt.review_kind.in_(_COUNTED), Attempt.rating.is_not(None))
         .order_by(Attempt.user_id, Attempt.item_id, Attempt.created_at, Attempt.id))
-    return _histories((((user_id, item_id), zone, at, rating, hinted)
-                       for user_id, item_id, zone, at, rating, hinted in rows))
+    return list(_by_card((((user_id, item_id), zone, at, rating, hinted)
+                          for user_id, item_id, zone, at, rating, hinted in rows)).values())
 
 
-def _histories(rows: Any) -> list[list[tuple[int, int]]]:
+def _by_card(rows: Any) -> dict[Any, list[tuple[int, int]]]:
+    """Each card's reviews as (the learner's calendar day number, the rating a fit learns from), by card key."""
     by_card: dict[Any, list[tuple[int, int]]] = {}
     for card, zone, at, rating, hinted in rows:
         day = scheduler.local_day(at, zone).toordinal()
         by_card.setdefault(card, []).append((day, fitting.fit_rating(int(rating), bool(hinted))))
-    return list(by_card.values())
+    return by_card
