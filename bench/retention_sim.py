@@ -36,7 +36,10 @@ else wrong. Time: recognition 4 s, production 8 s, a hint 3 s more, reading the 
 
 Printed per ground truth and scheduler: recall at due reviews (the ground truth's probability of recall at the
 moment of each of the scheduler's due reviews, averaged: what FSRS's desired retention promises; not whether the
-answer was right, which a guess or a hint can make it) against the target, items known at the last day
+answer was right, which a guess or a hint can make it) against the target; the share of those reviews where the
+target could be met (``target_reachable``: the item's recall a day after its last sight was at least the target;
+when it was not, one review a day brings it back under the target whoever schedules it) and the recall at them;
+items known at the last day
 (expected recall summed over the items),
 minutes studied, items known per hour, and the same for the Leitner baseline (boxes of 1, 2, 4, 8, 16, 32 days;
 right moves up a box, wrong or hinted back to the first; its first two boxes are picks among choices, the rest
@@ -80,6 +83,8 @@ LEITNER_DAYS = (1, 2, 4, 8, 16, 32)
 # --- Ground truths ---------------------------------------------------------------------------------------------
 
 class Memory(Protocol):
+    last_day: int | None  # the day of the last sight
+
     def recall(self, day: int) -> float: ...
     def learn(self, day: int, recalled: bool) -> None: ...
 
@@ -172,6 +177,8 @@ def memories(truth: str, items: int, rng: random.Random) -> list[Memory]:
 class Outcome:
     due_reviews: int = 0
     due_recalled: float = 0.0  # the ground truth's recall at each due review, summed
+    reachable_reviews: int = 0  # due reviews of items whose recall a day after their last sight met the target
+    reachable_recalled: float = 0.0
     known: float = 0.0
     seconds: float = 0.0
     reviews: list[tuple[int, int, int]] = field(default_factory=list)  # (item, day, rating) for fitting
@@ -360,6 +367,9 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
             if due_review:
                 outcome.due_reviews += 1
                 outcome.due_recalled += chance
+                if target_reachable(memory[item], target):
+                    outcome.reachable_reviews += 1
+                    outcome.reachable_recalled += chance
         memory[item].learn(day, recalled)  # the feedback teaches what was forgotten
         return verdict is not Verdict.WRONG
 
@@ -400,6 +410,13 @@ def simulate_learner(truth: str, scheduler_name: str, target: float, items: int,
     return outcome
 
 
+def target_reachable(memory: Memory, target: float) -> bool:
+    """Whether once-a-day study could review the item at the target: its recall a day after its last sight is at
+    least the target. When it is not, the item comes back under the target whoever schedules it (the next day is
+    the soonest: one review per item per learner-day)."""
+    return memory.last_day is not None and memory.recall(memory.last_day + 1) >= target
+
+
 def _histories(reviews: list[tuple[int, int, int]]) -> list[list[tuple[int, int]]]:
     by_item: dict[int, list[tuple[int, int]]] = {}
     for item, day, rating in reviews:
@@ -416,6 +433,8 @@ class Row:
     target: float
     recall_at_due: float
     due_reviews: int
+    recall_where_reachable: float  # recall at the due reviews where the target could be met (target_reachable)
+    reachable_reviews: int
     known: float
     minutes: float
     fits: int = 0
@@ -435,9 +454,13 @@ def run_config(truth: str, scheduler_name: str, target: float, learners: int, it
                                  prior if scheduler_name == "fitted" else None, production_reviews)
                 for n in range(learners)]
     due = sum(o.due_reviews for o in outcomes)
+    reachable = sum(o.reachable_reviews for o in outcomes)
     return Row(truth=truth, scheduler=scheduler_name, target=target,
                recall_at_due=sum(o.due_recalled for o in outcomes) / due if due else float("nan"),
-               due_reviews=due, known=sum(o.known for o in outcomes) / learners,
+               due_reviews=due,
+               recall_where_reachable=(sum(o.reachable_recalled for o in outcomes) / reachable if reachable
+                                       else float("nan")),
+               reachable_reviews=reachable, known=sum(o.known for o in outcomes) / learners,
                minutes=sum(o.seconds for o in outcomes) / 60 / learners, fits=sum(o.fits for o in outcomes),
                fits_kept=sum(o.fits_kept for o in outcomes))
 
@@ -495,13 +518,18 @@ def main(argv: list[str] | None = None) -> int:
                 for truth, name, target in configs]
         rows = [job.result() for job in jobs]
     print(f"{'truth':<6} {'scheduler':<13} {'target':>6} {'recall@due':>10} {'off':>6} {'due revs':>8} "
+          f"{'reachable':>9} {'recall there':>12} {'off':>6} "
           f"{'known@end':>9} {'minutes':>8} {'known/hour':>10} {'own fits kept':>13}")
     for row in rows:
         puchi = not row.scheduler.startswith("leitner")  # Puchi's, or the oracle's, with a target
         target = f"{row.target:.2f}" if puchi else "-"
         off = f"{row.recall_at_due - row.target:+.3f}" if puchi else "-"
+        share = f"{100 * row.reachable_reviews / row.due_reviews:.0f}%" if puchi and row.due_reviews else "-"
+        there = f"{row.recall_where_reachable:.3f}" if puchi else "-"
+        off_there = f"{row.recall_where_reachable - row.target:+.3f}" if puchi else "-"
         print(f"{row.truth:<6} {row.scheduler:<13} {target:>6} {row.recall_at_due:>10.3f} {off:>6} "
-              f"{row.due_reviews:>8} {row.known:>9.1f} {row.minutes:>8.1f} {row.known_per_hour:>10.1f} "
+              f"{row.due_reviews:>8} {share:>9} {there:>12} {off_there:>6} "
+              f"{row.known:>9.1f} {row.minutes:>8.1f} {row.known_per_hour:>10.1f} "
               f"{f'{row.fits_kept}/{row.fits}' if row.fits else '-':>13}")
     print(f"({time.monotonic() - began:.0f} s)", file=sys.stderr)
     return 0

@@ -51,6 +51,7 @@ class LessonMaterial:
     authored: Sequence[AuthoredExercise] = ()
     now: datetime = field(default_factory=lambda: datetime.now().astimezone())
     desired_retention: float = 0.9
+    weights: scheduler.Weights | None = None  # the FSRS weights that schedule these cards (card_weights.chosen)
     timezone: str = "UTC"  # the learner's: due dates are compared in their calendar days
     last_answered: Mapping[int, datetime] = field(default_factory=dict)  # item id → the learner's last answer
     predictor: difficulty.Predictor | None = None  # P(correct); None: the prior, from the cards alone
@@ -238,7 +239,7 @@ def _review_choice(material: LessonMaterial, *, exclude: set[int], prefer_skill:
     def urgency(item: Item) -> tuple[int, int, datetime, float]:
         card = material.cards[item.id]
         due = scheduler.is_due(card, material.now, material.timezone)
-        weakness = scheduler.retrievability(card, material.now, material.desired_retention)
+        weakness = scheduler.retrievability(card, material.now, material.desired_retention, material.weights)
         last_seen = epoch if due else (material.last_answered.get(item.id) or card.last_reviewed_at or epoch)
         return (0 if due else 1, 0 if item.skill_id in prefer_skill else 1, last_seen, weakness)
 

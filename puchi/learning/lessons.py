@@ -17,6 +17,7 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, Forbidden, Invalid, NotFound
 from puchi.core.upserts import insert_if_missing, insert_or_add
 from puchi.learning import (
+    card_weights,
     difficulty_jobs,
     exercises,
     grading,
@@ -34,12 +35,10 @@ from puchi.learning.models import (
     AuthoredExercise,
     Card,
     Course,
-    CourseFsrsParameters,
     DictionaryEntry,
     Enrollment,
     Item,
     ItemDayStats,
-    LearnerFsrsParameters,
     LessonLearnerDay,
     LessonSession,
     SessionKind,
@@ -198,8 +197,10 @@ def _lock_enrolment(user: User, course_id: int) -> None:
 
 def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder.LessonMaterial:
     """Load what the builder needs in a fixed number of queries, whatever the course size."""
-    cards = {c.item_id: c for c in db.session.scalars(
-        select(Card).where(Card.user_id == user.id, Card.course_id == course.id))}
+    rows = db.session.execute(
+        card_weights.cards_with_weights().where(Card.user_id == user.id, Card.course_id == course.id)).all()
+    cards = {card.item_id: card for card, _, _ in rows}
+    weights = card_weights.chosen(rows[0][1], rows[0][2]) if rows else None  # one learner, one course
     skill_items = list(db.session.scalars(select(Item).where(Item.skill_id == skill.id).order_by(Item.position))
                        ) if skill else []
     review_items = list(db.session.scalars(select(Item).where(Item.id.in_(cards.keys())))) if cards else []
@@ -224,6 +225,7 @@ def _material(user: User, course: Course, skill: Skill | None) -> lesson_builder
     return lesson_builder.LessonMaterial(course=course, skill_items=skill_items, cards=cards,
                                          review_items=review_items, pool=pool, vocabulary=vocabulary,
                                          authored=authored, now=current, desired_retention=user.desired_retention,
+                                         weights=weights,
                                          timezone=user.timezone, last_answered=last_answered, predictor=predictor,
                                          target=current_app.config["TARGET_SUCCESS"])
 
@@ -510,7 +512,7 @@ def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration:
                   actor_id=user.id, subject=("item", item.id))
 
 
-def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, list[float] | None]:
+def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, scheduler.Weights | None]:
     """The learner's card of the item (made if missing), locked for an update, with the FSRS weights to schedule it
     with: fitted to this learner, else to the course, else None (FSRS's defaults)."""
     # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
@@ -518,15 +520,11 @@ def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, list[
     insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
                       skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
                       correct_streak=0, created_at=current)
-    # The card, locked, with the FSRS weights fitted to this learner (else to the course; else FSRS's defaults).
     card, mine, course_prior = db.session.execute(
-        select(Card, LearnerFsrsParameters.weights, CourseFsrsParameters.weights)
-        .outerjoin(LearnerFsrsParameters, LearnerFsrsParameters.user_id == Card.user_id)
-        .outerjoin(CourseFsrsParameters, CourseFsrsParameters.course_id == Card.course_id)
-        .where(Card.user_id == user.id, Card.item_id == item.id)
+        card_weights.cards_with_weights().where(Card.user_id == user.id, Card.item_id == item.id)
         .with_for_update(of=Card).execution_options(populate_existing=True)).one()
     assert card is not None
-    return card, mine or course_prior or None
+    return card, card_weights.chosen(mine, course_prior)
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:

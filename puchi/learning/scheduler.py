@@ -203,12 +203,14 @@ def _fuzzed(interval: timedelta, seed: tuple[int, int]) -> timedelta:
     return timedelta(days=random.Random(f"{seed[0]}:{seed[1]}").randint(low, high))
 
 
-def retrievability(card: Card, at: datetime, desired_retention: float = 0.9) -> float:
-    """The chance the learner remembers the item now (0..1); a card never reviewed counts as 0."""
+def retrievability(card: Card, at: datetime, desired_retention: float = 0.9,
+                   weights: Sequence[float] | None = None) -> float:
+    """The chance the learner remembers the item now (0..1), by the forgetting curve of the weights that schedule
+    the card (``card_weights.chosen``; None: FSRS's defaults); a card never reviewed counts as 0."""
     if not card.reviews:
         return 0.0
-    return float(scheduler(desired_retention).get_card_retrievability(FsrsCard.from_dict(_stored(card)),
-                                                                         at.astimezone(UTC)))
+    return float(scheduler(desired_retention, tuple(weights) if weights else None).get_card_retrievability(
+        FsrsCard.from_dict(_stored(card)), at.astimezone(UTC)))
 
 
 def knowledge_level(card: Card | None) -> int:

@@ -23,7 +23,7 @@ from puchi.core.db import action, db, now
 from puchi.core.errors import Forbidden, NotFound
 from puchi.core.periods import Range
 from puchi.core.upserts import insert_if_missing
-from puchi.learning import analytics, scheduler, search
+from puchi.learning import analytics, card_weights, scheduler, search
 from puchi.learning.analytics import Accuracy as Accuracy
 from puchi.learning.analytics import LessonActivity as LessonActivity
 from puchi.learning.course_transfer import ARCHIVE_FIELD as ARCHIVE_FIELD
@@ -346,11 +346,14 @@ class WordMemory:
 
 
 def words_learned(user: User, at: datetime) -> list[WordMemory]:
-    """Every word the learner has reviewed at least once, with how well they remember it at ``at`` and how well
-    it is known (the measure lessons use to pick exercises). One query."""
-    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention),
+    """Every word the learner has reviewed at least once, with how well they remember it at ``at`` (by the
+    forgetting curve that schedules it) and how well it is known (the measure lessons use to pick exercises).
+    One query."""
+    rows = db.session.execute(card_weights.cards_with_weights().where(Card.user_id == user.id, Card.reviews > 0))
+    return [WordMemory(card.course_id, scheduler.retrievability(card, at, user.desired_retention,
+                                                                card_weights.chosen(mine, course_prior)),
                        scheduler.knowledge_level(card))
-            for card in db.session.scalars(select(Card).where(Card.user_id == user.id, Card.reviews > 0))]
+            for card, mine, course_prior in rows]
 
 
 _RIGHT = (Verdict.CORRECT.value, Verdict.ALMOST.value)  # an "almost" counts as right
@@ -400,8 +403,8 @@ def measured_retention(user: User, at: datetime, days: int = RETENTION_DAYS) -> 
 
 
 def _schedule(user: User) -> str:
-    """As ``lessons`` schedules a card: the learner's own fitted weights (a row with none is a fit that did not
-    predict them better than their course's), else their course's, else FSRS's."""
+    """As ``card_weights.chosen`` picks a card's weights: the learner's own fitted weights (a row with none is a
+    fit that did not predict them better than their course's), else their course's, else FSRS's."""
     if db.session.scalar(select(LearnerFsrsParameters.weights).where(LearnerFsrsParameters.user_id == user.id)):
         return SCHEDULE_OWN
     priors = db.session.scalars(select(CourseFsrsParameters.weights)

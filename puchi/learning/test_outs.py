@@ -27,7 +27,7 @@ from puchi.core import events
 from puchi.core.db import action, db, now
 from puchi.core.errors import Conflict, NotFound
 from puchi.core.upserts import insert_if_missing
-from puchi.learning import exercises, lesson_builder, scheduler, services
+from puchi.learning import card_weights, exercises, lesson_builder, scheduler, services
 from puchi.learning.events import LessonCompleted, UnitTestedOut
 from puchi.learning.grading import Verdict
 from puchi.learning.models import (
@@ -35,11 +35,9 @@ from puchi.learning.models import (
     Attempt,
     Card,
     Course,
-    CourseFsrsParameters,
     DictionaryEntry,
     Enrollment,
     Item,
-    LearnerFsrsParameters,
     LessonSession,
     SessionKind,
     Skill,
@@ -194,14 +192,11 @@ def _rate_items(user: User, session: LessonSession, current: datetime) -> None:
                           skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
                           correct_streak=0, created_at=current)
     rows = db.session.execute(
-        select(Card, LearnerFsrsParameters.weights, CourseFsrsParameters.weights)
-        .outerjoin(LearnerFsrsParameters, LearnerFsrsParameters.user_id == Card.user_id)
-        .outerjoin(CourseFsrsParameters, CourseFsrsParameters.course_id == Card.course_id)
-        .where(Card.user_id == user.id, Card.item_id.in_(list(items)))
+        card_weights.cards_with_weights().where(Card.user_id == user.id, Card.item_id.in_(list(items)))
         .order_by(Card.item_id).with_for_update(of=Card).execution_options(populate_existing=True)).all()
     for card, mine, course_prior in rows:
         attempt = first_attempt[card.item_id]
-        weights = mine or course_prior or None
+        weights = card_weights.chosen(mine, course_prior)
         if attempt.verdict == Verdict.WRONG.value:  # Again, by the rule every answer follows
             kind, rating = scheduler.review_answer(
                 card, Verdict.WRONG, attempt.exercise_type, attempt.duration_ms, len(attempt.answer),

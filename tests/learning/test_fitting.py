@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from puchi.accounts.models import User
 from puchi.core.db import db
-from puchi.learning import fitting, fitting_jobs, services
+from puchi.learning import card_weights, fitting, fitting_jobs, services
 from puchi.learning.models import (
     REVIEW_DUE,
     REVIEW_FIRST,
@@ -225,6 +225,40 @@ def test_without_fitted_weights_fsrs_defaults_schedule(app, learner_on_monday):
     client, _user = learner_on_monday
     dues = _first_answers(app, client)
     assert dues and all(due < NOW + timedelta(days=5) for due in dues.values())
+
+
+def test_a_card_is_scheduled_by_the_learners_weights_else_its_courses_else_fsrs_defaults():
+    mine, course = [0.5] * 21, [0.7] * 21
+    assert card_weights.chosen(mine, course) == tuple(mine)
+    assert card_weights.chosen([], course) == tuple(course)  # her own fit did not predict her better
+    assert card_weights.chosen(None, course) == tuple(course)
+    assert card_weights.chosen(None, None) is None
+
+
+def _fsrs6_recall(days: float, stability: float, decay: float) -> float:
+    """FSRS-6's forgetting curve, as its paper writes it."""
+    factor = 0.9 ** (-1 / decay) - 1
+    return (1 + factor * days / stability) ** -decay
+
+
+def test_how_well_a_word_is_remembered_follows_the_forgetting_curve_that_schedules_it(app, learner_on_monday):
+    client, user = learner_on_monday
+    _first_answers(app, client)
+    later = NOW + timedelta(days=12)
+    with app.app_context():
+        user = db.session.get(User, user.id)
+        stabilities = sorted(card.stability for card in db.session.scalars(select(Card)))
+        standard = sorted(word.recall for word in services.words_learned(user, later))  # both rise with stability
+        steep = list(DEFAULT_PARAMETERS)
+        steep[20] = 0.8  # the steepest decay FSRS-6 allows: a word is forgotten sooner after its stability
+        db.session.add(LearnerFsrsParameters(user_id=user.id, weights=steep, review_count=500, fitted_at=NOW))
+        db.session.commit()
+        own = sorted(word.recall for word in services.words_learned(user, later))
+    assert stabilities and len(standard) == len(own) == len(stabilities)
+    for stability, by_default, by_hers in zip(stabilities, standard, own, strict=True):
+        assert by_default == pytest.approx(_fsrs6_recall(12, stability, DEFAULT_PARAMETERS[20]), abs=1e-6)
+        assert by_hers == pytest.approx(_fsrs6_recall(12, stability, 0.8), abs=1e-6)
+        assert by_hers < by_default
 
 
 # --- Measured retention ----------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SCHEDULERS = ("default", "fitted", "oracle", "leitner", "leitner-typed")
 ROW = re.compile(r"^(fsrs6|hlr)\s+(default|fitted|oracle|leitner|leitner-typed)\s+(\S+)\s+([\d.]+)\s+(\S+)\s+(\d+)"
-                 r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(-|\d+/\d+)$")
+                 r"\s+(-|\d+%)\s+(-|[\d.]+|nan)\s+(\S+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(-|\d+/\d+)$")
 
 
 def test_a_tiny_simulation_prints_recall_knowledge_and_time_for_every_scheduler():
@@ -23,14 +23,17 @@ def test_a_tiny_simulation_prints_recall_knowledge_and_time_for_every_scheduler(
     assert len(rows) == len(lines) == 2 * (3 * 2 + 2), run.stdout
     assert {(truth, scheduler) for truth, scheduler, *_ in rows} == {
         (truth, scheduler) for truth in ("fsrs6", "hlr") for scheduler in SCHEDULERS}
-    for _truth, scheduler, target, recall, _off, due_reviews, known, minutes, per_hour, fits in rows:
+    for (_truth, scheduler, target, recall, _off, due_reviews, reachable, recall_there, _off_there, known, minutes,
+         per_hour, fits) in rows:
         assert 0.0 <= float(recall) <= 1.0 and int(due_reviews) > 0
         assert 0.0 < float(known) <= 20.0  # of 20 items
         assert float(minutes) > 0 and float(per_hour) > 0
         if scheduler.startswith("leitner"):
-            assert target == "-"
+            assert target == reachable == recall_there == "-"
         else:
-            assert float(target) in (0.8, 0.9)
+            assert float(target) in (0.8, 0.9) and 0 <= int(reachable.rstrip("%")) <= 100
+            if reachable != "0%":  # the reviews the target could be met at are a part of them
+                assert 0.0 <= float(recall_there) <= 1.0
         if fits != "-":  # the learner's own fits, judged and kept: only the fitted scheduler fits
             kept, judged = map(int, fits.split("/"))
             assert scheduler == "fitted" and 0 <= kept <= judged
@@ -65,3 +68,15 @@ def test_the_oracle_reviews_on_the_day_true_recall_is_nearest_the_target():
     # Aiming at 0.60: day 1 is 0.17 over, day 2 0.01 under: not before day 2.
     oracle = sim.OraclePolicy([memory], target=0.60)
     assert [oracle.due(0, at, day) for day in (1, 2)] == [False, True]
+
+
+def test_a_due_review_could_meet_the_target_only_if_recall_a_day_after_the_last_sight_did():
+    sim = _bench_module()
+    memory = sim.HlrMemory(bias=0.0)
+    assert not sim.target_reachable(memory, 0.5)  # never seen
+    memory.learn(0, recalled=True)  # recall 0.77 on day 1: the soonest review, one a day, is under 0.80
+    assert sim.target_reachable(memory, 0.75)
+    assert not sim.target_reachable(memory, 0.80)
+    memory.learn(1, recalled=True)  # one more right answer: a half-life of 2^2.23 = 4.7 days, 0.86 a day later
+    assert sim.target_reachable(memory, 0.85)
+    assert not sim.target_reachable(memory, 0.90)
