@@ -442,7 +442,9 @@ def prior_predictor(cards: Mapping[int, CardState]) -> Predictor:
 
 
 def card_state(card: Card, at: datetime, desired_retention: float) -> CardState:
-    """A stored card's memory at ``at``."""
+    """A stored card's memory at ``at``. Its retrievability is a feature, read with FSRS's default curve as the
+    training replay (``dataset``) reads it, whatever weights schedule the card: the model learns what that
+    feature means, so training and predicting must compute it alike."""
     if not card.reviews:
         return CardState()
     elapsed = (at - card.last_reviewed_at).total_seconds() / 86400 if card.last_reviewed_at else 0.0
