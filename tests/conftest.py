@@ -203,6 +203,10 @@ def _redis_process() -> Iterator[RedisServer]:
         server.start()
         yield server
     finally:
+        from puchi.core import realtime
+
+        for listener in realtime.stop_listeners():  # before Redis goes: it would log reconnection attempts
+            listener.join(timeout=5 * realtime.LISTENER_POLL_SECONDS)
         server.destroy()
 
 

@@ -78,6 +78,8 @@ class LocalSockets:
 sockets = LocalSockets()
 # One listener per Redis URL and process; its event is set while its pattern subscription is live.
 _listening: dict[str, threading.Event] = {}
+_stopping: dict[str, threading.Event] = {}  # set by stop_listeners: the listener of that URL ends
+LISTENER_POLL_SECONDS = 1.0  # how long a listener waits for a message before it looks whether to stop
 _listener_lock = threading.Lock()
 LISTENER_NAME = "puchi-realtime"  # Redis CLIENT LIST shows each process's listener as puchi-realtime-<pid>
 SUBSCRIBE_WAIT_SECONDS = 2.0
@@ -107,25 +109,42 @@ def start_listener(app: Flask, timeout: float = SUBSCRIBE_WAIT_SECONDS) -> bool:
         listening = _listening.get(url)
         if listening is None:
             listening = _listening[url] = threading.Event()
-            threading.Thread(target=_listen, args=(url, listening), name="realtime-listener", daemon=True).start()
+            stopping = _stopping[url] = threading.Event()
+            threading.Thread(target=_listen, args=(url, listening, stopping), name="realtime-listener",
+                             daemon=True).start()
     if listening.wait(timeout):
         return True
     log.warning("real-time listener is not subscribed after %.1fs; this tab may miss fragments", timeout)
     return False
 
 
-def _listen(url: str, listening: threading.Event) -> None:
+def stop_listeners() -> list[threading.Thread]:
+    """End this process's listeners (before their Redis goes away, as the tests' does: a listener left running
+    would only log reconnection attempts). Returns their threads, to join; a later ``start_listener`` starts
+    afresh. Each ends within ``LISTENER_POLL_SECONDS``."""
+    with _listener_lock:
+        for stopping in _stopping.values():
+            stopping.set()
+        _listening.clear()
+        _stopping.clear()
+    return [thread for thread in threading.enumerate() if thread.name == "realtime-listener"]
+
+
+def _listen(url: str, listening: threading.Event, stopping: threading.Event) -> None:
     import os
-    import time
 
     from redis import Redis
 
     backoff = 1.0
-    while True:
+    while not stopping.is_set():
         pubsub = Redis.from_url(url, client_name=f"{LISTENER_NAME}-{os.getpid()}").pubsub()
         try:
             pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
-            for message in pubsub.listen():
+            while not stopping.is_set():
+                # A message is handed on as soon as it comes; the timeout only bounds how late a stop is seen.
+                message = pubsub.get_message(timeout=LISTENER_POLL_SECONDS)
+                if message is None:
+                    continue
                 if message["type"] == "psubscribe":  # Redis confirmed: from now on nothing is missed
                     backoff = 1.0
                     listening.set()
@@ -137,10 +156,14 @@ def _listen(url: str, listening: threading.Event) -> None:
                 user_id = int(channel.removeprefix(CHANNEL_PREFIX))
                 data = json.loads(message["data"])
                 sockets.deliver(user_id, data["html"], data.get("topic"))
+            pubsub.close()
         except Exception:
             listening.clear()
             with contextlib.suppress(Exception):
                 pubsub.close()
+            if stopping.is_set():
+                return
             log.warning("real-time listener lost Redis; reconnecting in %.0fs", backoff)
-            time.sleep(backoff)
+            if stopping.wait(backoff):
+                return
             backoff = min(backoff * 2, 30)
