@@ -1,5 +1,6 @@
 """What billing adds to other pages through core's sections (``hooks.add_section``): the grace-period banner
-on every page of a learner whose renewal failed, and the receipts card on the account page."""
+on every page of a learner whose renewal failed, the receipts card on the account page, and Super's offer on
+the out-of-hearts sheet."""
 
 from __future__ import annotations
 
@@ -36,3 +37,11 @@ def account_receipts(user: Any) -> tuple[str, dict[str, Any]] | None:
     if not count:
         return None
     return "billing/_account_receipts.html", {"count": count}
+
+
+def super_offer(user: Any) -> tuple[str, dict[str, Any]] | None:
+    """"Unlimited hearts with Super" on the out-of-hearts sheet: only while billing is on (else the plans page
+    does not exist here)."""
+    if user is None or not services.configured():
+        return None
+    return "billing/_super_offer.html", {}

@@ -12,6 +12,11 @@ RTL_LOCALES = {"ar", "he", "fa", "ur"}
 LOCALE_COOKIE = "puchi_locale"
 
 
+def direction_of(language: str) -> str:
+    """"rtl" or "ltr": how text in ``language`` (a tag such as "ar" or "pt-BR") runs."""
+    return "rtl" if language.replace("-", "_").split("_")[0].lower() in RTL_LOCALES else "ltr"
+
+
 def supported_locales() -> list[str]:
     return list(current_app.config["SUPPORTED_LOCALES"])
 
@@ -45,6 +50,7 @@ def init_app(app: Flask) -> None:
         locale = str(get_locale() or "en")
         return {
             "current_locale": locale,
-            "text_direction": "rtl" if locale.split("_")[0] in RTL_LOCALES else "ltr",
+            "text_direction": direction_of(locale),
+            "direction_of": direction_of,  # of a course's languages, for text that is not in the page's
             "locale_names": {code: LOCALE_NAMES.get(code, code) for code in supported_locales()},
         }

@@ -54,6 +54,9 @@ MAX_DURATION_MS = 10 * 60 * 1000
 MAX_RETRIES = 6  # wrong answers come back once each, so a hard lesson still ends
 
 
+PAIR_SEPARATOR = " | "  # between a match step's chosen partners in the stored answer
+
+
 @dataclass(frozen=True)
 class AnswerResult:
     session: LessonSession
@@ -70,6 +73,11 @@ class AnswerResult:
     @property
     def finished(self) -> bool:
         return self.session.status == COMPLETED
+
+    @property
+    def pairs(self) -> list[str]:
+        """A match step's answer as the learner gave it: the partner chosen for each left word, in order."""
+        return self.answer.split(PAIR_SEPARATOR) if self.step.type is exercises.MATCH else []
 
 
 @dataclass(frozen=True)
@@ -368,7 +376,7 @@ def _apply_answer(user: User, session: LessonSession, step_index: int, answer: s
     mistake, focus, slip = Mistake.NONE, "", ""
     if step.type is exercises.MATCH:
         verdict, expected, segments = _grade_pairs(step, pairs or [])
-        answer = " | ".join(pairs or [])
+        answer = PAIR_SEPARATOR.join(pairs or [])
     elif (skipped and step.skippable) or (item is None and step.type is not exercises.FILL):
         # A step whose item a publish removed since the lesson began is passed over, not failed.
         verdict, expected, segments = Verdict.SKIPPED, (item.text if item else ""), ()

@@ -77,7 +77,8 @@ def course_map(slug: str) -> ResponseReturnValue:
 @login_required
 def skill(skill_id: int) -> ResponseReturnValue:
     skill, state = services.get_skill_for(_user(), skill_id)
-    return render_page("learning/skill.html", skill=skill, state=state, tips=services.render_tips(skill.tips_markdown))
+    return render_page("learning/skill.html", skill=skill, state=state, tips=services.render_tips(skill.tips_markdown),
+                       course=services.get_course_by_id(skill.course_id))  # tips are in its source language
 
 
 @bp.post("/skills/<int:skill_id>/lessons")

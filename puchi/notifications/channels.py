@@ -78,7 +78,9 @@ def target(notification: Notification) -> str:
         return url_for("social.profile", username=data["username"])
     if kind in ("promoted", "demoted"):
         return url_for("progress.league")
-    if kind in ("achievement", "weekly"):
+    if kind == "achievement":
+        return url_for("progress.achievements_page")
+    if kind == "weekly":
         return url_for("progress.stats")
     if kind in ("reminder", "nudge"):
         return url_for("learning.continue_learning")

@@ -16,7 +16,7 @@ def home_section(user: User) -> tuple[str, dict[str, object]]:
 
 
 def out_of_hearts_section(user: User) -> tuple[str, dict[str, object]]:
-    """The ways back to a lesson when the hearts ran out: refill with gems (price and balance), the time to the
-    next heart, unlimited hearts with premium."""
+    """The ways back to a lesson when the hearts ran out: refill with gems (price and balance), and the time to
+    the next heart (billing adds unlimited hearts with premium, when it is on)."""
     return "progress/_out_of_hearts.html", {"overview": services.overview(user),
                                             "refill_price": rules.SHOP["heart_refill"]}

@@ -50,7 +50,7 @@ def stats_bar() -> dict[str, object]:
 @bp.get("/progress/lesson-reward/<int:session_id>")
 @login_required
 def lesson_reward(session_id: int) -> ResponseReturnValue:
-    """What a finished lesson earned, swapped into its completion screen (and the header, out of band)."""
+    """What a finished lesson earned, swapped into its completion screen."""
     reward = services.lesson_reward(_user(), session_id)
     overview = services.overview(_user())
     return render_page("progress/lesson_reward.html", reward=reward, overview=overview,
@@ -123,3 +123,14 @@ def calendar_weeks(month: date) -> list[list[date | None]]:
 @bp.app_template_global()
 def month_weeks(month: date) -> list[list[date | None]]:
     return calendar_weeks(month)
+
+
+@bp.app_template_global()
+def weekday_names() -> list[tuple[str, str]]:
+    """The calendar's column heads, Monday first as its weeks are: (narrow, wide) names in the current locale."""
+    from babel.dates import get_day_names
+    from flask_babel import get_locale
+
+    locale = get_locale() or "en"
+    narrow, wide = get_day_names("narrow", locale=locale), get_day_names("wide", locale=locale)
+    return [(narrow[day], wide[day]) for day in range(7)]  # babel numbers Monday 0

@@ -1,5 +1,6 @@
 """Premium's perks reach learning through its seams (learning asks; billing's wiring answers): more lessons
-kept for offline play and the practice hub's extra modes, for subscribers and their family alike."""
+kept for offline play and the practice hub's extra modes, for subscribers and their family alike; and Super is
+offered on the out-of-hearts sheet."""
 
 from __future__ import annotations
 
@@ -25,6 +26,35 @@ def _enrolled_client(logged_in, email: str):
     client, user = logged_in(email=email)
     assert post_form(client, "/courses", {}, action=f"/courses/{SPANISH}/enroll").status_code == 302
     return client, user
+
+
+def out_of_hearts_sheet(app, logged_in) -> str:
+    """The page a learner with no hearts left gets on starting a lesson."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select, update
+
+    from puchi.learning.models import Skill
+    from puchi.progress import services as progress
+    from puchi.progress.models import ProgressProfile
+
+    client, user = _enrolled_client(logged_in, "heartless@example.com")
+    with app.app_context():
+        progress.profile_for(user.id)
+        db.session.execute(update(ProgressProfile).where(ProgressProfile.user_id == user.id)
+                           .values(hearts=0, hearts_updated_at=datetime.now(UTC)))
+        db.session.commit()
+        skill_id = db.session.scalar(select(Skill.id).order_by(Skill.id).limit(1))
+    response = post_form(client, f"/skills/{skill_id}", {}, action=f"/skills/{skill_id}/lessons")
+    assert response.status_code == 200 and "Refill for 30 gems" in response.text
+    return response.text
+
+
+def test_the_out_of_hearts_sheet_offers_super_and_its_plans_page(app, client, logged_in,
+                                                                  spanish):  # noqa: F811 - the fixture
+    sheet = out_of_hearts_sheet(app, logged_in)
+    assert "Unlimited hearts with Super" in sheet and 'href="/plans"' in sheet
+    assert client.get("/plans").status_code in (200, 302)  # there (302: sign in first)
 
 
 def _asks(app, user_id: int) -> tuple[bool, bool]:

@@ -1,4 +1,5 @@
-"""Without Stripe's secrets billing is off: the webhook address answers 404 and nobody is premium.
+"""Without Stripe's secrets billing is off: the webhook address answers 404, nobody is premium, and no page offers
+plans that are not there.
 
 404 rather than 503: with no secrets, this deployment has no billing at all (nothing is down that will come
 back by itself), and the address does not exist for it. The problem document's code says so to whoever looks.
@@ -13,6 +14,8 @@ from puchi.billing import services
 from puchi.core.db import db
 from tests import stripe_fake
 from tests.billing.conftest import WEBHOOK
+from tests.billing.test_perk_seams import out_of_hearts_sheet
+from tests.learning.conftest import spanish  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -33,3 +36,9 @@ def test_without_stripe_nobody_is_premium(app, make_user):
     with app.app_context():
         assert not services.configured()
         assert services.entitlements(db.session.get(User, learner.id)) == services.FREE
+
+
+def test_without_stripe_the_out_of_hearts_sheet_offers_no_plans(app, logged_in, spanish):  # noqa: F811
+    sheet = out_of_hearts_sheet(app, logged_in)
+    assert "Unlimited hearts with Super" not in sheet and "/plans" not in sheet
+    assert "Next heart in" in sheet or "Refill for 30 gems" in sheet  # the ways that exist are still there

@@ -14,6 +14,8 @@ pytestmark = pytest.mark.e2e
 
 def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, make_user, spanish):
     make_user("ines@example.com", display_name="Inés")
+    console_errors: list[str] = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     log_in_on_page(page, "ines@example.com")
     page.goto("/courses")
     page.get_by_role("button", name="Start this course").first.click()
@@ -43,6 +45,7 @@ def test_finishing_a_lesson_updates_progress_in_place(page, app, live_server, ma
     # Alone in this week's league so far: the page says so rather than "#1 of 1".
     assert "League: you are the first this week" in reward.locator("#league_position").inner_text()
     page.screenshot(path="test-artifacts/lesson-reward-phone.png", full_page=True)
+    assert [e for e in console_errors if "htmx" in e] == []  # no swap without its target (htmx:oobErrorNoTarget)
     # A lesson is a focused screen without the site header; back on the course its counters are up to date.
     page.get_by_role("link", name="Continue").click()
     page.wait_for_url(re.compile(r"/courses/"))

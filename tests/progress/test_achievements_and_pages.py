@@ -1,9 +1,11 @@
 """Achievements are awarded once with an event and a toast; the home and statistics pages show progress."""
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from puchi.accounts.models import User
 from puchi.core.db import db
 from puchi.core.events import Event
 from puchi.progress import achievements
@@ -68,13 +70,30 @@ def test_the_reward_shows_what_that_lesson_unlocked_even_on_reload_and_the_next_
     assert "<strong>Hard worker</strong>" not in following and "XP" in following
 
 
+def test_the_lesson_that_reaches_the_daily_goal_says_so_once(app, enrolled):
+    learner = enrolled()
+    with app.app_context():
+        db.session.get(User, learner.id).daily_goal = 10
+        db.session.commit()
+    session_id = finish_lesson(app, learner.id)
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    reward = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"}).text
+    assert reward.count("Daily goal reached") == 1 and "Daily goal reached! Well done." in reward
+    assert 'id="stats_bar"' not in reward  # a lesson's screen has no header to refresh
+    # Later the same day the ring alone says it.
+    following = client.get(f"/progress/lesson-reward/{finish_lesson(app, learner.id)}",
+                           headers={"HX-Request": "true"}).text
+    assert following.count("Daily goal reached") == 1 and 'class="goal-done"' in following
+
+
 def test_another_learners_reward_shows_nothing(app, enrolled):
     learner, other = enrolled(), enrolled()
     session_id = finish_lesson(app, learner.id)
     client = app.test_client()
     AuthActions(client).log_in(other.email)
     page = client.get(f"/progress/lesson-reward/{session_id}", headers={"HX-Request": "true"})
-    assert page.status_code == 200 and "XP" not in page.text.split('id="stats_bar"')[0]
+    assert page.status_code == 200 and "XP" not in page.text
 
 
 def test_home_shows_the_goal_ring_streak_hearts_gems_and_league(app, enrolled):
@@ -101,6 +120,19 @@ def test_the_statistics_page_draws_charts_with_text_alternatives(app, enrolled):
     assert "Choose the translation" in page  # accuracy by exercise type
     assert "Streak calendar" in page and "day--active" in page
     assert "words learned" in page
+
+
+def test_the_streak_calendar_heads_its_columns_with_the_days_of_the_week_in_the_learners_language(app, enrolled):
+    learner = enrolled()
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    head = r'<th scope="col"><span aria-hidden="true">(.*?)</span><span class="visually-hidden">(.*?)</span>'
+    heads = re.findall(head, client.get("/progress").text)
+    assert heads == [("M", "Monday"), ("T", "Tuesday"), ("W", "Wednesday"), ("T", "Thursday"), ("F", "Friday"),
+                     ("S", "Saturday"), ("S", "Sunday")]  # its weeks start on Monday
+    client.post("/language", data={"locale": "fr", "csrf_token": _csrf(client)})
+    heads = re.findall(r'<span class="visually-hidden">(\w+)</span></th>', client.get("/progress").text)
+    assert heads[:2] == ["lundi", "mardi"]
 
 
 def test_pages_of_a_learner_with_no_progress_yet_work(app, logged_in):
@@ -136,6 +168,17 @@ def test_the_notification_of_an_achievement_names_it(app):
         assert channels.line(first) == "Achievement unlocked: Hard worker."
         assert channels.line(second) == "Achievement unlocked: On fire, level 2."
         assert channels.line(unknown) == "You unlocked an achievement."
+        assert channels.target(first) == "/achievements"
+
+
+def test_the_notification_centre_names_the_achievement_and_leads_to_the_achievements(app, enrolled):
+    learner = enrolled()
+    finish_lesson(app, learner.id)  # unlocks "Hard worker"
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    centre = client.get("/notifications").text
+    assert "Achievement unlocked: Hard worker." in centre
+    assert 'href="/achievements">See your achievements' in centre
 
 
 def test_the_statistics_page_labels_months_and_localises_its_numbers(app, enrolled):
