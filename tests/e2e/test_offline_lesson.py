@@ -79,11 +79,11 @@ def test_opened_offline_the_lessons_show_at_once_and_the_answers_sync_without_a_
         # The course map's link, followed offline (it was a boosted link whose swapped-in player stayed blank).
         page.get_by_role("link", name="Play an offline lesson").click()
         page.wait_for_url(re.compile(r"/offline/lesson$"))
-        page.wait_for_selector('form[data-exercise] input[name="step"][value="0"]', state="attached", timeout=5000)
+        page.wait_for_selector('form[data-exercise] input[name="step"][value="0"]', state="attached", timeout=15000)
         # The app opened offline (its start page): the downloaded lessons are offered at once.
         page.goto("/home?source=pwa")
         assert page.get_by_role("heading", name="You are offline").is_visible()
-        page.get_by_text("2 lessons ready to play offline").wait_for(timeout=5000)
+        page.get_by_text("2 lessons ready to play offline").wait_for(timeout=15000)
         page.get_by_role("link", name="Play an offline lesson").click()
         page.wait_for_url(re.compile(r"/offline/lesson$"))
         for index, step in enumerate(steps):
