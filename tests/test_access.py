@@ -156,7 +156,7 @@ ACCESS: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("POST", "/account/phone/verify"):                             (302, 422, 422, 422),
     ("POST", "/account/phone/resend"):                             (302, 422, 422, 422),
     ("POST", "/account/phone/remove"):                             (302, 302, 302, 302),
-    ("GET", "/practice"):                                          (302, 302, 302, 302),
+    ("GET", "/practice"):                                          (302, 200, 302, 302),  # enrolled: the modes
     ("GET", "/manifest.webmanifest"):                              (200, 200, 200, 200),
     ("GET", "/sw.js"):                                             (200, 200, 200, 200),
     ("GET", "/offline"):                                           (200, 200, 200, 200),

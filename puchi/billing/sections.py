@@ -1,6 +1,6 @@
 """What billing adds to other pages through core's sections (``hooks.add_section``): the grace-period banner
 on every page of a learner whose renewal failed, the receipts card on the account page, and Super's offer on
-the out-of-hearts sheet."""
+the out-of-hearts sheet and the practice page."""
 
 from __future__ import annotations
 
@@ -45,3 +45,11 @@ def super_offer(user: Any) -> tuple[str, dict[str, Any]] | None:
     if user is None or not services.configured():
         return None
     return "billing/_super_offer.html", {}
+
+
+def super_practice(user: Any) -> tuple[str, dict[str, Any]] | None:
+    """On the practice page: what Super adds to it, for a learner without the extra modes (none while billing is
+    off)."""
+    if user is None or not services.configured() or services.has_extra_practice_modes(user):
+        return None
+    return "billing/_super_practice.html", {}

@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     hooks.add_section(app, "account", plan_status.account_section)
     hooks.add_section(app, "account", sections.account_receipts, order=60)
     hooks.add_section(app, "out_of_hearts", sections.super_offer, order=60)  # after progress's gems and wait
+    hooks.add_section(app, "practice_hub", sections.super_practice)
     if app.config.get("STRIPE_SECRET_KEY") and app.config.get("STRIPE_WEBHOOK_SECRET"):
         for origin in stripe_client.hosted_page_origins(app.config):
             security.allow_form_target(app, origin)  # checkout and portal forms answer with a redirect to Stripe

@@ -147,12 +147,24 @@ def start_lesson(user: User, skill_id: int) -> LessonSession:
     return session
 
 
-@action
-def start_practice(user: User, course_slug: str) -> LessonSession:
-    """A practice session over what is due in the course. Commits.
+DUE, MISTAKES, HARDEST = "due", "mistakes", "hardest"  # practice modes: the first free, the others premium's
+PRACTICE_MODES = (DUE, MISTAKES, HARDEST)
+MISTAKE_DAYS = 30  # "your mistakes": the words answered wrong in this many days
 
-    :raises NotFound: no such course. :raises Conflict: nothing learned yet to practise.
+
+@action
+def start_practice(user: User, course_slug: str, mode: str = DUE) -> LessonSession:
+    """A practice session in the course: over what is due (``DUE``), or, with the extra practice modes
+    (:func:`services.extra_practice_modes`), over the words answered wrong lately (``MISTAKES``) or those the
+    learner forgets most (``HARDEST``). A practice in progress is resumed first. Commits.
+
+    :raises NotFound: no such course or mode. :raises Forbidden: an extra mode without them
+        (``extra_modes_locked``). :raises Conflict: nothing to practise in that mode yet.
     """
+    if mode not in PRACTICE_MODES:
+        raise NotFound
+    if mode != DUE and not services.extra_practice_modes(user):
+        raise Forbidden(_l("This practice is part of Super."), code="extra_modes_locked")
     course = services.get_course(course_slug)
     if services.enrollment_for(user, course) is None:
         raise NotFound
@@ -163,8 +175,12 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
     if existing is not None:
         return existing
     material = _material(user, course, None)
+    if mode != DUE:
+        chosen = _mistaken_items(user, course) if mode == MISTAKES else _hardest_items(material)
+        material.review_items = [item for item in material.review_items if item.id in chosen]
     if not material.review_items:
-        raise Conflict(_l("Finish a lesson first: then there is something to practise."), code="nothing_to_practise")
+        raise Conflict(_l("Finish a lesson first: then there is something to practise.") if mode == DUE else
+                       _l("Nothing to practise here yet: keep learning, and come back."), code="nothing_to_practise")
     session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, status=ACTIVE,
                             steps=[], position=0, started_at=now())
     db.session.add(session)
@@ -172,6 +188,22 @@ def start_practice(user: User, course_slug: str) -> LessonSession:
     _count_started(session)
     session.steps = lesson_builder.build_practice(material, seed=session.id)
     return session
+
+
+def _mistaken_items(user: User, course: Course) -> set[int]:
+    """The course's items the learner answered wrong in the last ``MISTAKE_DAYS`` days."""
+    return {item_id for item_id in db.session.scalars(
+        select(Attempt.item_id).distinct().join(LessonSession, LessonSession.id == Attempt.session_id)
+        .where(Attempt.user_id == user.id, LessonSession.course_id == course.id,
+               Attempt.verdict == Verdict.WRONG.value, Attempt.item_id.is_not(None),
+               Attempt.created_at >= now() - timedelta(days=MISTAKE_DAYS))) if item_id is not None}
+
+
+def _hardest_items(material: lesson_builder.LessonMaterial) -> set[int]:
+    """The items the learner forgets most: forgotten most often, then the least stable, among those met."""
+    met = sorted((card for card in material.cards.values() if card.reviews),
+                 key=lambda card: (-(card.lapses or 0), card.stability or 0.0))
+    return {card.item_id for card in met[:2 * lesson_builder.PRACTICE_ITEMS]}
 
 
 def _learner_day(session: LessonSession) -> dict[str, Any]:

@@ -46,11 +46,15 @@ def continue_learning() -> ResponseReturnValue:
 @bp.get("/practice")
 @login_required
 def practice() -> ResponseReturnValue:
-    """The app's "Practice" shortcut: the active course's map, where practice starts."""
+    """The app's "Practice" tab: the ways to practise the active course (the review of what is due; with the
+    extra practice modes, the learner's mistakes and hardest words)."""
     enrolment = services.active_enrollment(_user())
     if enrolment is None:
         return redirect(url_for("learning.catalog"))
-    return redirect(url_for("learning.course_map", slug=enrolment.course.slug))
+    course = enrolment.course
+    return render_page("learning/practice.html", course=course, due=services.course_map(_user(), course).due_total,
+                       extra_modes=services.extra_practice_modes(_user()),
+                       nothing_to_practise=request.args.get("nothing_to_practise") == "1")
 
 
 @bp.get("/courses")
@@ -110,10 +114,16 @@ def start_test_out(unit_id: int) -> ResponseReturnValue:
 @bp.post("/courses/<slug>/practice")
 @login_required
 def start_practice(slug: str) -> ResponseReturnValue:
+    mode = request.form.get("mode", lessons.DUE)
     try:
-        session = lessons.start_practice(_user(), slug)
+        session = lessons.start_practice(_user(), slug, mode)
     except Conflict:
-        return redirect(url_for("learning.course_map", slug=slug, nothing_to_practise=1))
+        if mode == lessons.DUE:
+            return redirect(url_for("learning.course_map", slug=slug, nothing_to_practise=1))
+        return redirect(url_for("learning.practice", nothing_to_practise=1))
+    except Forbidden as refusal:
+        flash(str(refusal.message), "error")
+        return redirect(url_for("learning.practice"))
     return redirect(url_for("learning.lesson", session_id=session.id))
 
 

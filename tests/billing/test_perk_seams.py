@@ -1,6 +1,6 @@
 """Premium's perks reach learning through its seams (learning asks; billing's wiring answers): more lessons
 kept for offline play and the practice hub's extra modes, for subscribers and their family alike; and Super is
-offered on the out-of-hearts sheet."""
+offered on the out-of-hearts sheet and the practice page."""
 
 from __future__ import annotations
 
@@ -102,3 +102,14 @@ def test_the_seams_hold_each_check_once_per_app(app):
     learning.add_extra_practice_modes_check(app, always)
     learning.add_extra_practice_modes_check(app, always)
     assert app.extensions["puchi.learning.extra_practice_modes_checks"].count(always) == 1
+
+
+def test_the_practice_page_opens_the_extra_modes_to_subscribers_and_shows_the_plans_to_others(
+        app, client, stripe_api, logged_in, spanish):  # noqa: F811 - the fixture
+    free_client, _free = _enrolled_client(logged_in, "free@example.com")
+    page = free_client.get("/practice").text
+    assert "More ways to practise" in page and 'href="/plans"' in page and "Your mistakes" not in page
+    paying_client, paying = _enrolled_client(logged_in, "paying@example.com")
+    subscribe(client, stripe_api, paying.id, price=PRICE_SUPER_MONTHLY)
+    page = paying_client.get("/practice").text
+    assert "Your mistakes" in page and "Hardest words" in page and "More ways to practise" not in page

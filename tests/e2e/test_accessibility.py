@@ -150,7 +150,7 @@ def test_every_page_passes_axe(browser, live_server, app, make_user, spanish, sc
         page.locator("[data-continue]").click()
     check("test-out: result")
     for url in ("/home", "/account", "/account/preferences", "/dictionary?q=hola", "/leagues", "/progress", "/shop",
-                "/achievements",
+                "/achievements", "/practice",
                 "/people?q=an", "/u/ana", "/u/ana/followers", "/notifications", "/account/social",
                 "/account/notifications", "/account/phone", "/messages", "/unsubscribe/not-a-token", "/feed",
                 "/billing/receipts", "/account/security", "/account/privacy",
