@@ -205,8 +205,7 @@ def _redis_process() -> Iterator[RedisServer]:
     finally:
         from puchi.core import realtime
 
-        for listener in realtime.stop_listeners():  # before Redis goes: it would log reconnection attempts
-            listener.join(timeout=5 * realtime.LISTENER_POLL_SECONDS)
+        realtime.stop_listeners()  # before Redis goes: it would log reconnection attempts
         server.destroy()
 
 

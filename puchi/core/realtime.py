@@ -118,16 +118,19 @@ def start_listener(app: Flask, timeout: float = SUBSCRIBE_WAIT_SECONDS) -> bool:
     return False
 
 
-def stop_listeners() -> list[threading.Thread]:
+def stop_listeners(wait: float = 5 * LISTENER_POLL_SECONDS) -> bool:
     """End this process's listeners (before their Redis goes away, as the tests' does: a listener left running
-    would only log reconnection attempts). Returns their threads, to join; a later ``start_listener`` starts
-    afresh. Each ends within ``LISTENER_POLL_SECONDS``."""
+    would only log reconnection attempts), waiting up to ``wait`` seconds for each; True when all have ended.
+    A later ``start_listener`` starts afresh."""
     with _listener_lock:
         for stopping in _stopping.values():
             stopping.set()
         _listening.clear()
         _stopping.clear()
-    return [thread for thread in threading.enumerate() if thread.name == "realtime-listener"]
+    threads = [thread for thread in threading.enumerate() if thread.name == "realtime-listener"]
+    for thread in threads:
+        thread.join(timeout=wait)
+    return not any(thread.is_alive() for thread in threads)
 
 
 def _listen(url: str, listening: threading.Event, stopping: threading.Event) -> None:

@@ -36,17 +36,21 @@ def _listeners_in_redis(redis_url: str) -> list[dict]:
             if client["name"].startswith(f"{realtime.LISTENER_NAME}-") and int(client.get("psub", 0)) > 0]
 
 
-def test_a_published_fragment_reaches_the_learners_tab_through_the_listener(redis_server):
-    app = _app(redis_server.url)
+def _delivered(app: Flask, user_id: int, html: str) -> str:
+    """Publish ``html`` to ``user_id`` through ``app``'s Redis and return what a tab of theirs here received."""
     tab = _Tab()
-    realtime.sockets.add(4242, tab)
+    realtime.sockets.add(user_id, tab)
     try:
         assert realtime.start_listener(app, timeout=10)
         with app.app_context():
-            realtime.publish(4242, "<p id='cheer'>Well done</p>")
-        assert tab.received.get(timeout=10) == "<p id='cheer'>Well done</p>"
+            realtime.publish(user_id, html)
+        return tab.received.get(timeout=10)
     finally:
-        realtime.sockets.remove(4242, tab)
+        realtime.sockets.remove(user_id, tab)
+
+
+def test_a_published_fragment_reaches_the_learners_tab_through_the_listener(redis_server):
+    assert _delivered(_app(redis_server.url), 4242, "<p id='cheer'>Well done</p>") == "<p id='cheer'>Well done</p>"
 
 
 def test_a_stopped_listener_ends_without_a_word_and_a_new_one_starts_on_demand(redis_server, caplog):
@@ -54,11 +58,7 @@ def test_a_stopped_listener_ends_without_a_word_and_a_new_one_starts_on_demand(r
     assert realtime.start_listener(app, timeout=10)
     assert wait_until(lambda: _listeners_in_redis(redis_server.url))
     with caplog.at_level(logging.WARNING, logger="puchi.core.realtime"):
-        threads = realtime.stop_listeners()
-        assert threads
-        for thread in threads:
-            thread.join(timeout=10 * realtime.LISTENER_POLL_SECONDS)
-        assert not any(thread.is_alive() for thread in threads)
+        assert realtime.stop_listeners(wait=10 * realtime.LISTENER_POLL_SECONDS)
     assert wait_until(lambda: not _listeners_in_redis(redis_server.url))
     assert [r.getMessage() for r in caplog.records] == []  # no "lost Redis; reconnecting"
     # The next socket that needs it starts a listener again.
@@ -71,20 +71,14 @@ def test_after_redis_comes_back_the_listener_subscribes_again_and_fragments_flow
 
     server = RedisServer()  # its own Redis, stopped and started again: the session's stays up
     server.start()
-    app, tab = _app(server.url), _Tab()
-    realtime.sockets.add(4343, tab)
+    app = _app(server.url)
     try:
         assert realtime.start_listener(app, timeout=10)
         server.stop()
         server.start()
         # The new Redis sees the listener subscribed again (it retries after 1 s, then 2 s, ...).
         assert wait_until(lambda: _listeners_in_redis(server.url), timeout=30)
-        assert realtime.start_listener(app, timeout=10)
-        with app.app_context():
-            realtime.publish(4343, "<p>back</p>")
-        assert tab.received.get(timeout=10) == "<p>back</p>"
+        assert _delivered(app, 4343, "<p>back</p>") == "<p>back</p>"
     finally:
-        realtime.sockets.remove(4343, tab)
-        for listener in realtime.stop_listeners():
-            listener.join(timeout=10 * realtime.LISTENER_POLL_SECONDS)
+        realtime.stop_listeners()
         server.destroy()
