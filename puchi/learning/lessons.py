@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from puchi.accounts.models import User
@@ -156,7 +156,7 @@ MISTAKE_DAYS = 30  # "your mistakes": the words answered wrong in this many days
 def start_practice(user: User, course_slug: str, mode: str = DUE) -> LessonSession:
     """A practice session in the course: over what is due (``DUE``), or, with the extra practice modes
     (:func:`services.extra_practice_modes`), over the words answered wrong lately (``MISTAKES``) or those the
-    learner forgets most (``HARDEST``). A practice in progress is resumed first. Commits.
+    learner forgets most (``HARDEST``). A practice of that mode in progress is resumed first. Commits.
 
     :raises NotFound: no such course or mode. :raises Forbidden: an extra mode without them
         (``extra_modes_locked``). :raises Conflict: nothing to practise in that mode yet.
@@ -169,9 +169,11 @@ def start_practice(user: User, course_slug: str, mode: str = DUE) -> LessonSessi
     if services.enrollment_for(user, course) is None:
         raise NotFound
     _lock_enrolment(user, course.id)
+    same_mode = (LessonSession.practice_mode == mode if mode != DUE else
+                 or_(LessonSession.practice_mode == DUE, LessonSession.practice_mode.is_(None)))
     existing = db.session.scalar(select(LessonSession).where(
         LessonSession.user_id == user.id, LessonSession.course_id == course.id, LessonSession.status == ACTIVE,
-        LessonSession.kind == PRACTICE).order_by(LessonSession.id.desc()).limit(1))
+        LessonSession.kind == PRACTICE, same_mode).order_by(LessonSession.id.desc()).limit(1))
     if existing is not None:
         return existing
     material = _material(user, course, None)
@@ -181,8 +183,8 @@ def start_practice(user: User, course_slug: str, mode: str = DUE) -> LessonSessi
     if not material.review_items:
         raise Conflict(_l("Finish a lesson first: then there is something to practise.") if mode == DUE else
                        _l("Nothing to practise here yet: keep learning, and come back."), code="nothing_to_practise")
-    session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, status=ACTIVE,
-                            steps=[], position=0, started_at=now())
+    session = LessonSession(user_id=user.id, course_id=course.id, skill_id=None, kind=PRACTICE, practice_mode=mode,
+                            status=ACTIVE, steps=[], position=0, started_at=now())
     db.session.add(session)
     db.session.flush()
     _count_started(session)

@@ -277,6 +277,7 @@ class LessonSession(Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     skill_id: Mapped[int | None] = mapped_column(ForeignKey("skills.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # a SessionKind
+    practice_mode: Mapped[str | None] = mapped_column(String(12))  # a practice's mode (None: due, or not a practice)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed, abandoned
     steps: Mapped[list[Step]] = mapped_column(StepList, default=list)  # replaced whole, never changed in place
     position: Mapped[int] = mapped_column(default=0)  # index of the step being shown

@@ -110,3 +110,18 @@ def test_with_nothing_answered_wrong_the_mistakes_practice_says_so(app, learner)
     refused = _practise(client, "mistakes")
     assert refused.status_code == 302 and refused.headers["Location"].endswith("/practice?nothing_to_practise=1")
     assert "Nothing to practise here yet" in client.get(refused.headers["Location"]).text
+
+
+def test_each_mode_resumes_its_own_practice_and_asking_for_another_starts_that_one(app, learner):
+    learning.add_extra_practice_modes_check(app, lambda user: True)
+    client, _ = learner
+    wrong = _lesson_with_mistakes(app, client)
+    due = _practise(client, "due").headers["Location"]
+    mistakes = _practise(client, "mistakes").headers["Location"]
+    assert mistakes != due and _practice_items(app, mistakes) == wrong  # not the review in progress
+    assert _practise(client, "due").headers["Location"] == due
+    assert _practise(client, "mistakes").headers["Location"] == mistakes
+    with app.app_context():
+        modes = db.session.scalars(select(LessonSession.practice_mode).where(LessonSession.kind == "practice")
+                                   .order_by(LessonSession.id)).all()
+    assert modes == ["due", "mistakes"]
