@@ -283,6 +283,13 @@ def course_map(user: User, course: Course) -> CourseMap:
     return result
 
 
+def due_count(user: User, course: Course) -> int:
+    """How many of the learner's words in the course are due by the end of their day (what the map adds up)."""
+    return db.session.scalar(select(func.count(Card.id)).where(
+        Card.user_id == user.id, Card.course_id == course.id,
+        Card.due_at < scheduler.day_end(now(), user.timezone))) or 0
+
+
 def get_skill_for(user: User, skill_id: int) -> tuple[Skill, SkillState]:
     """The skill and the learner's state on it. :raises NotFound: :raises Forbidden: not enrolled or locked."""
     skill = db.session.get(Skill, skill_id)

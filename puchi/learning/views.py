@@ -52,7 +52,7 @@ def practice() -> ResponseReturnValue:
     if enrolment is None:
         return redirect(url_for("learning.catalog"))
     course = enrolment.course
-    return render_page("learning/practice.html", course=course, due=services.course_map(_user(), course).due_total,
+    return render_page("learning/practice.html", course=course, due=services.due_count(_user(), course),
                        extra_modes=services.extra_practice_modes(_user()),
                        nothing_to_practise=request.args.get("nothing_to_practise") == "1")
 

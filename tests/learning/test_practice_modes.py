@@ -4,13 +4,14 @@ learning's seam), the words answered wrong lately and the words forgotten most."
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from puchi.core.db import db
+from puchi.core.db import db, now
 from puchi.learning import exercises
 from puchi.learning import services as learning
-from puchi.learning.models import Attempt, LessonSession
+from puchi.learning.models import Attempt, Card, LessonSession
 from tests.conftest import post_form
 from tests.learning.conftest import (
     SPANISH,
@@ -119,9 +120,23 @@ def test_each_mode_resumes_its_own_practice_and_asking_for_another_starts_that_o
     due = _practise(client, "due").headers["Location"]
     mistakes = _practise(client, "mistakes").headers["Location"]
     assert mistakes != due and _practice_items(app, mistakes) == wrong  # not the review in progress
+    assert re.search(r"<title>Your mistakes\b", client.get(mistakes).text)
+    assert re.search(r"<title>Practice\b", client.get(due).text)
     assert _practise(client, "due").headers["Location"] == due
     assert _practise(client, "mistakes").headers["Location"] == mistakes
     with app.app_context():
         modes = db.session.scalars(select(LessonSession.practice_mode).where(LessonSession.kind == "practice")
                                    .order_by(LessonSession.id)).all()
     assert modes == ["due", "mistakes"]
+
+
+def test_the_review_says_how_many_words_are_due_today(app, learner):
+    client, user = learner
+    _lesson_with_mistakes(app, client)
+    assert "Nothing is due" in client.get("/practice").text  # a first lesson's words come back another day
+    with app.app_context():
+        cards = db.session.scalars(select(Card).where(Card.user_id == user.id).order_by(Card.id).limit(3)).all()
+        for card in cards:
+            card.due_at = now() - timedelta(hours=1)
+        db.session.commit()
+    assert "3 words are due: go over them before they fade." in client.get("/practice").text

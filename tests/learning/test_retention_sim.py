@@ -1,11 +1,14 @@
 """The retention simulation (bench/retention_sim.py) runs on Puchi's scheduler and prints sane figures."""
 
 import importlib.util
+import math
 import re
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEDULERS = ("default", "fitted", "oracle", "leitner", "leitner-typed")
@@ -80,3 +83,32 @@ def test_a_due_review_could_meet_the_target_only_if_recall_a_day_after_the_last_
     memory.learn(1, recalled=True)  # one more right answer: a half-life of 2^2.23 = 4.7 days, 0.86 a day later
     assert sim.target_reachable(memory, 0.85)
     assert not sim.target_reachable(memory, 0.90)
+
+
+def test_every_sight_is_history_for_hlr_unless_memory_changes_once_a_day():
+    sim = _bench_module()
+    memory, daily = sim.HlrMemory(bias=0.0), sim.HlrMemory(bias=0.0, daily=True)
+    for item in (memory, daily):
+        item.learn(0, recalled=True)  # first sight: a half-life of 2^1.4 = 2.6 days
+        item.learn(0, recalled=True)  # the lesson's second sight, the same day
+    assert (memory.right, daily.right) == (1, 0)
+    assert round(memory.recall(1), 2) == 0.86 and round(daily.recall(1), 2) == 0.77  # 2^(-1/4.7), 2^(-1/2.6)
+    memory.learn(0, recalled=False)  # a wrong answer the same day counts against it too
+    assert memory.wrong == 1
+
+
+def test_fsrs6_memory_follows_its_same_day_equations_unless_memory_changes_once_a_day():
+    sim = _bench_module()
+    weights = tuple(sim.DEFAULT_PARAMETERS)
+    memory, daily = sim.Fsrs6Memory(w=weights, item_difficulty=0.0), sim.Fsrs6Memory(w=weights, item_difficulty=0.0,
+                                                                                     daily=True)
+    for item in (memory, daily):
+        item.learn(0, recalled=True)
+    first = memory.stability
+    memory.learn(0, recalled=True)  # a same-day success never lowers stability (w17–w19, floored at 1)
+    assert memory.stability >= first
+    memory.learn(0, recalled=False)  # a same-day lapse does: S · e^(w17·(1 − 3 + w18)) · S^(−w19)
+    expected = first * math.exp(weights[17] * (-2 + weights[18])) * first ** -weights[19]
+    assert memory.stability == pytest.approx(expected) and memory.stability < first
+    daily.learn(0, recalled=False)
+    assert daily.stability == first  # once a day: the same day changes nothing
