@@ -107,6 +107,15 @@ def test_home_shows_the_goal_ring_streak_hearts_gems_and_league(app, enrolled):
     # Alone in the league so far: said so, never a bare "#1 of 1".
     assert "#1 of 1" not in home and "League: you are the first this week; others join as they learn" in home
     assert "Continue learning" in home
+    assert 'class="goal-ring-goal">/ 20 XP</text>' in home
+
+
+def test_the_goal_ring_says_its_goal_in_the_learners_words(app, enrolled):
+    learner = enrolled(locale="ar")
+    client = app.test_client()
+    AuthActions(client).log_in(learner.email)
+    # Arabic says "of 20" (a slash before a number reads backwards in a right-to-left line).
+    assert 'class="goal-ring-goal">من 20</text>' in client.get("/home").text
 
 
 def test_the_statistics_page_draws_charts_with_text_alternatives(app, enrolled):
