@@ -42,6 +42,8 @@ def select_timezone() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # A global, not only context: the lesson's macros (imported without context) need it too.
+    app.jinja_env.globals["direction_of"] = direction_of  # of a course's languages, for text not in the page's
 
     @app.context_processor
     def locale_context() -> dict[str, object]:
@@ -51,6 +53,5 @@ def init_app(app: Flask) -> None:
         return {
             "current_locale": locale,
             "text_direction": direction_of(locale),
-            "direction_of": direction_of,  # of a course's languages, for text that is not in the page's
             "locale_names": {code: LOCALE_NAMES.get(code, code) for code in supported_locales()},
         }

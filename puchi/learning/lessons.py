@@ -316,10 +316,13 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
     prompt_language = course.source_language if step.prompt_side == SOURCE else course.target_language
     prompt_words = exercises.split_words(step.prompt, prompt_language) if step.prompt else []
     hints = services.hints(course.id, prompt_words, step.prompt_side) if prompt_words else {}
-    # A right answer typed differently from the nearest accepted one shows that one too (a choice is exact).
+    # A right answer worded differently from the nearest accepted one shows that one too (a choice is exact);
+    # not when only case or punctuation differ, which word tiles never carry.
+    answer_language = course.target_language if in_target else course.source_language
     another = (feedback.expected if feedback is not None and feedback.verdict is Verdict.CORRECT
-               and feedback.expected != feedback.answer and step.type not in {exercises.CHOOSE, exercises.MATCH}
-               else "")
+               and step.type not in {exercises.CHOOSE, exercises.MATCH}
+               and grading.normalize(feedback.expected, answer_language)
+               != grading.normalize(feedback.answer, answer_language) else "")
     right_choice = ""
     if feedback is not None and step.choices and (item is not None or step.type is exercises.FILL):
         # (A step whose item a publish removed was passed over: there is no right choice to show.)
@@ -331,7 +334,7 @@ def step_view(session: LessonSession, *, index: int | None = None, feedback: Ans
     return StepView(
         session=session, course=course, index=index, step=step, item=item, feedback=feedback, total_steps=total,
         done_steps=done, prompt_language=prompt_language,
-        answer_language=course.target_language if in_target else course.source_language,
+        answer_language=answer_language,
         answer_language_name=course.target_language_name if in_target else course.source_language_name,
         answer_in_target=in_target, word_hints=hints,
         show_special_characters=in_target and typing and bool(course.special_characters),

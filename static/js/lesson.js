@@ -143,6 +143,7 @@ function setUpTiles(root) {
   line.className = "tile-line";
   line.dataset.tileLine = "";
   line.setAttribute("role", "group");
+  line.dir = bank.dir;  // the answer's language runs its own way, whatever the page's does
   const label = root.querySelector(`label[for="${input.id}"]`);
   if (label) line.setAttribute("aria-label", label.textContent.trim());
   bank.before(line);
@@ -174,8 +175,17 @@ function addTile(root, tile) {
   placed.lang = tile.lang;
   placed.textContent = tile.dataset.tile;
   line.append(placed);
+  const focused = document.activeElement === tile;
   tile.disabled = true;
   syncTiles(root);
+  if (focused) {
+    // Keep the keyboard in the bank (a disabled button drops focus to the page, where Enter would check half
+    // an answer): on the next tile left, else on Check once every tile is placed.
+    const left = [...root.querySelectorAll("[data-tile]:not([disabled])")];
+    const next = left.find((other) => tile.compareDocumentPosition(other) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const check = root.querySelector("[data-check]");
+    (next || left[0] || (check && !check.disabled ? check : placed)).focus();
+  }
   feedbackCue("tile");
 }
 
@@ -406,7 +416,7 @@ document.addEventListener("keydown", (event) => {
     if (continueLink) {
       event.preventDefault();
       continueLink.click();
-    } else if (!(active && active.matches("button:not([disabled]), a"))) {
+    } else if (!(active && active.matches("button:not([disabled]), a, summary"))) {
       // A choice, a text field, a select or the page itself: Enter checks, once there is an answer.
       const check = root.querySelector("[data-check]");
       if (check) {

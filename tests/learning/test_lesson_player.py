@@ -98,7 +98,7 @@ def test_a_wrong_choice_is_marked_and_the_right_one_highlighted(app, learner):
     text = response.text
     assert 'class="feedback feedback--wrong"' in text
     assert "choice choice--picked choice--wrong" in text and "choice choice--right" in text
-    assert f'<span class="correction" lang="en">{right}</span>' in text or right in text
+    assert f'<span class="correction" lang="en" dir="ltr">{right}</span>' in text or right in text
     assert 'data-hearts="4"' in text  # the top bar's hearts follow the answer
     assert _hearts(app, user.id) == 4
 
@@ -219,8 +219,53 @@ def test_a_wrong_choice_is_corrected_with_the_option_as_offered(app, learner):
                     choices=("please", "thank you", "hello", "yes"))
     _make_first_step(app, session_id, step)
     response = answer(client, session_id, 0, {"answer": "please"})
-    assert '<span class="correction" lang="en">thank you</span>' in response.text
+    assert '<span class="correction" lang="en" dir="ltr">thank you</span>' in response.text
     assert "choice choice--right" in response.text and "choice choice--picked choice--wrong" in response.text
+
+
+def test_a_right_answer_in_other_words_is_shown_the_courses_own_but_not_for_case_or_punctuation(app, learner):
+    from puchi.learning.models import Item
+    from puchi.learning.steps import Direction, ExerciseType, Step
+
+    client, _ = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    with app.app_context():
+        from puchi.learning.models import LessonSession
+
+        londres = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
+        dos = db.session.scalar(select(Item).where(Item.text == "dos"))
+        session = db.session.get(LessonSession, session_id)
+        session.steps = [Step(ExerciseType.TRANSLATE, item_id=londres.id, direction=Direction.TO_SOURCE,
+                              prompt=londres.text),
+                         Step(ExerciseType.TRANSLATE, item_id=dos.id, direction=Direction.TO_SOURCE, prompt=dos.text),
+                         *session.steps[2:]]
+        db.session.commit()
+    response = answer(client, session_id, 0, {"answer": "i am from london"})
+    assert 'class="feedback feedback--correct"' in response.text
+    assert "Another right answer" not in response.text  # the same words: only case and the full stop differ
+    response = answer(client, session_id, 1, {"answer": "2"})  # a number in digits is right: the word is shown
+    assert 'class="feedback feedback--correct"' in response.text
+    assert 'Another right answer: <span lang="en" dir="ltr">two</span>' in response.text
+
+
+def test_course_text_runs_its_own_way_in_a_right_to_left_interface(app, learner):
+    from puchi.accounts.models import User
+    from puchi.learning.models import Item
+    from puchi.learning.steps import Direction, ExerciseType, Step
+
+    client, user = learner
+    with app.app_context():
+        db.session.get(User, user.id).locale = "ar"
+        db.session.commit()
+    session_id = start_lesson(client, first_skill_id(app))
+    with app.app_context():
+        londres = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
+        step = Step(ExerciseType.TRANSLATE, item_id=londres.id, direction=Direction.TO_TARGET, prompt="I am from London.")
+    _make_first_step(app, session_id, step)
+    page = client.get(f"/lessons/{session_id}").text
+    assert '<html lang="ar" dir="rtl"' in page
+    assert '<p class="prompt" lang="en" dir="ltr">' in page  # "London." keeps its full stop at its end
+    assert re.search(r'<input class="answer-input" id="answer" name="answer" type="text" lang="es" dir="ltr"', page)
 
 
 def test_a_new_word_is_taught_before_its_first_question_only(app, learner):
