@@ -247,6 +247,36 @@ def test_word_tiles_tap_to_place_and_take_back(browser, live_server, app, make_u
     context.close()
 
 
+def test_word_tiles_by_keyboard_keep_focus_in_the_bank_and_run_the_answers_way_in_arabic(page, app, make_user,
+                                                                                          spanish):
+    from puchi.accounts.models import User
+    from puchi.learning.steps import Direction
+
+    learner, session_id = _start(page, app, make_user)
+    step = _put_tiles_first(app, session_id, Direction.TO_TARGET)
+    with app.app_context():
+        db.session.get(User, learner.id).locale = "ar"  # a right-to-left interface over a Spanish answer
+        db.session.commit()
+    page.reload()
+    got_it(page)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    line = page.locator("[data-tile-line]")
+    assert line.get_attribute("dir") == "ltr" and page.locator(".tiles").get_attribute("dir") == "ltr"
+    page.locator('[data-tile][data-key="1"]').focus()
+    page.keyboard.press("Enter")  # places the tile; the keyboard stays among the tiles left
+    assert line.locator("[data-placed]").count() == 1
+    assert page.evaluate("document.activeElement.matches('[data-tile]:not([disabled])')")
+    page.keyboard.press("Enter")  # another tile, not a check of a one-word answer
+    assert line.locator("[data-placed]").count() == 2 and page.locator(".feedback").count() == 0
+    assert lesson_state(app, session_id).position == 0
+    first, second = (line.locator("[data-placed]").nth(n).bounding_box() for n in (0, 1))
+    assert first["x"] < second["x"]  # Spanish reads left to right, even in an Arabic page
+    page.keyboard.press("Shift+Tab")
+    page.locator("[data-check]").focus()  # after keys, so focus is visible: a ring the button's shadow can't hide
+    assert page.evaluate("getComputedStyle(document.querySelector('[data-check]')).outlineStyle") == "solid"
+    assert len(step.tiles) >= 2
+
+
 def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app, make_user, spanish):
     page.add_init_script("window.__buzz = []; navigator.vibrate = (ms) => { window.__buzz.push(ms); return true; };")
     _learner, session_id = _start(page, app, make_user)
