@@ -285,15 +285,33 @@ function setUpSpeechRecognition(root) {
   const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
   if (!button || !Recognition) return;
   button.hidden = false;
+  const label = button.textContent;
+  const status = root.querySelector("[data-speech-status]");
   button.addEventListener("click", () => {
     const recognition = new Recognition();
     recognition.lang = button.dataset.lang;
+    let heard = false;
     recognition.onresult = (event) => {
+      heard = true;
       const input = answerInput(root);
       if (input) input.value = event.results[0][0].transcript;
       updateCheck(root);
     };
-    recognition.start();
+    // While it listens the button says so; when it heard nothing (no microphone, no permission, silence),
+    // the page says so and the answer field takes the keyboard.
+    recognition.onend = () => {
+      button.disabled = false;
+      button.textContent = label;
+      if (!heard && status) status.textContent = button.dataset.notHeard;
+      if (!heard) answerInput(root)?.focus();
+    };
+    button.disabled = true;
+    button.textContent = button.dataset.listening;
+    try {
+      recognition.start();
+    } catch {
+      recognition.onend();
+    }
   });
 }
 

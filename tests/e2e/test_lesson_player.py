@@ -277,6 +277,51 @@ def test_word_tiles_by_keyboard_keep_focus_in_the_bank_and_run_the_answers_way_i
     assert len(step.tiles) >= 2
 
 
+# The browser's speech recognition talks to a service that cannot exist here: it is replaced at its API, as a
+# browser with no microphone (nothing heard) or one that heard the learner would answer.
+FAKE_RECOGNITION = """
+window.__speech = [];
+window.SpeechRecognition = window.webkitSpeechRecognition = class {
+  start() {
+    const heard = window.__speech.shift();
+    setTimeout(() => {
+      if (heard) this.onresult({results: [[{transcript: heard}]]});
+      else if (this.onerror) this.onerror({error: "no-speech"});
+      this.onend();
+    }, 200);
+  }
+};
+"""
+
+
+def test_speaking_says_it_listens_and_when_it_heard_nothing(page, app, make_user, spanish):
+    from sqlalchemy import select
+
+    from puchi.learning import exercises
+    from puchi.learning.models import Item, LessonSession
+
+    page.add_init_script(FAKE_RECOGNITION)
+    _learner, session_id = _start(page, app, make_user)
+    with app.app_context():
+        session = db.session.get(LessonSession, session_id)
+        item = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
+        session.steps = [exercises.speak_step(item), *session.steps[1:]]
+        db.session.commit()
+    page.reload()
+    got_it(page)
+    speak = page.locator("[data-listen-for-speech]")
+    speak.click()
+    assert speak.is_disabled() and speak.text_content() == "Listening…"
+    status = page.locator("[data-speech-status]")
+    status.filter(has_text="Puchi could not hear you.").wait_for()
+    assert speak.is_enabled() and speak.text_content() == "Start speaking"
+    assert page.evaluate("document.activeElement.id") == "answer"  # the keyboard is the other way
+    page.evaluate("window.__speech.push('Soy de Londres')")
+    speak.click()
+    assert wait_until(lambda: page.input_value("#answer") == "Soy de Londres", timeout=5)
+    assert page.locator("[data-check]").is_enabled()
+
+
 def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app, make_user, spanish):
     page.add_init_script("window.__buzz = []; navigator.vibrate = (ms) => { window.__buzz.push(ms); return true; };")
     _learner, session_id = _start(page, app, make_user)

@@ -260,7 +260,8 @@ def test_course_text_runs_its_own_way_in_a_right_to_left_interface(app, learner)
     session_id = start_lesson(client, first_skill_id(app))
     with app.app_context():
         londres = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
-        step = Step(ExerciseType.TRANSLATE, item_id=londres.id, direction=Direction.TO_TARGET, prompt="I am from London.")
+        step = Step(ExerciseType.TRANSLATE, item_id=londres.id, direction=Direction.TO_TARGET,
+                    prompt="I am from London.")
     _make_first_step(app, session_id, step)
     page = client.get(f"/lessons/{session_id}").text
     assert '<html lang="ar" dir="rtl"' in page
