@@ -130,6 +130,11 @@ function pickMatch(root, chip) {
       c.classList.add("shake");
     }
     feedbackCue("wrong-pair");
+    const status = board.querySelector("[data-match-status]");
+    if (status) {  // said, not only shown: a screen reader hears that the two were not a pair
+      status.textContent = "";
+      status.textContent = status.dataset.notAPair.replace("{left}", left.dataset.word).replace("{right}", right.dataset.value);
+    }
   }
 }
 
@@ -416,6 +421,20 @@ document.addEventListener("click", (event) => {
   event.stopPropagation();
   dialog.showModal();
 }, true);
+
+// The special characters are one stop for Tab; the arrow keys move between them (in the page's direction).
+document.addEventListener("keydown", (event) => {
+  const current = event.target instanceof Element && event.target.closest(".char-button");
+  if (!current || !["ArrowLeft", "ArrowRight", "Home", "End"].includes(event.key)) return;
+  const buttons = [...current.parentElement.querySelectorAll(".char-button")];
+  const forward = (event.key === "ArrowRight") !== (getComputedStyle(current).direction === "rtl");
+  const index = buttons.indexOf(current);
+  const next = event.key === "Home" ? buttons[0] : event.key === "End" ? buttons[buttons.length - 1]
+    : buttons[(index + (forward ? 1 : -1) + buttons.length) % buttons.length];
+  event.preventDefault();
+  for (const button of buttons) button.tabIndex = button === next ? 0 : -1;
+  next.focus();
+});
 
 document.addEventListener("keydown", (event) => {
   const root = lessonRoot();

@@ -178,6 +178,7 @@ def test_tap_to_match_pairs(browser, live_server, app, make_user, spanish, viewp
     board.locator('[data-match="left"][data-pair="0"]').click()
     board.locator(f'[data-match="right"][data-value="{wrong}"]').click()
     assert "shake" in board.locator(f'[data-match="right"][data-value="{wrong}"]').get_attribute("class")
+    assert board.locator("[data-match-status]").text_content() == f"{step.left[0]} and {wrong} are not a pair."
     assert page.locator("#pair_0").input_value() == ""
     check = page.get_by_role("button", name="Check")
     for n in range(len(step.left)):
@@ -320,6 +321,35 @@ def test_speaking_says_it_listens_and_when_it_heard_nothing(page, app, make_user
     speak.click()
     assert wait_until(lambda: page.input_value("#answer") == "Soy de Londres", timeout=5)
     assert page.locator("[data-check]").is_enabled()
+
+
+def test_the_special_characters_are_one_tab_stop_walked_with_the_arrow_keys(page, app, make_user, spanish):
+    from sqlalchemy import select
+
+    from puchi.learning import exercises
+    from puchi.learning.models import Item, LessonSession
+    from puchi.learning.steps import Direction
+
+    _learner, session_id = _start(page, app, make_user)
+    with app.app_context():
+        session = db.session.get(LessonSession, session_id)
+        item = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
+        session.steps = [exercises.translate_step(item, Direction.TO_TARGET), *session.steps[1:]]
+        db.session.commit()
+    page.reload()
+    got_it(page)
+    answer = page.locator("#answer")
+    answer.focus()
+    page.keyboard.press("Tab")  # from the answer to the first character, not past them all
+    chars = page.locator(".char-button")
+    first, second = chars.nth(0).text_content(), chars.nth(1).text_content()
+    assert page.evaluate("document.activeElement.textContent") == first
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.textContent") == second
+    page.keyboard.press("Enter")  # typed into the answer, which takes the keyboard back
+    assert answer.input_value() == second and page.evaluate("document.activeElement.id") == "answer"
+    page.keyboard.press("Tab")  # the stop is now the character last used
+    assert page.evaluate("document.activeElement.textContent") == second
 
 
 def test_a_wrong_answer_sounds_and_vibrates_when_sound_effects_are_on(page, app, make_user, spanish):

@@ -4,6 +4,7 @@ import html
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from puchi.core.db import db
@@ -267,6 +268,41 @@ def test_course_text_runs_its_own_way_in_a_right_to_left_interface(app, learner)
     assert '<html lang="ar" dir="rtl"' in page
     assert '<p class="prompt" lang="en" dir="ltr">' in page  # "London." keeps its full stop at its end
     assert re.search(r'<input class="answer-input" id="answer" name="answer" type="text" lang="es" dir="ltr"', page)
+
+
+@pytest.mark.parametrize("kind", ["choose", "translate", "tiles", "listen", "speak", "fill", "match"])
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_every_kind_of_exercise_renders_its_question_and_its_feedback(app, learner, kind, locale):
+    import random
+
+    from puchi.accounts.models import User
+    from puchi.learning.models import Course, Item, LessonSession
+    from puchi.learning.steps import Direction
+
+    client, user = learner
+    session_id = start_lesson(client, first_skill_id(app))
+    with app.app_context():
+        db.session.get(User, user.id).locale = locale
+        session = db.session.get(LessonSession, session_id)
+        course = db.session.get(Course, session.course_id)
+        pool = list(db.session.scalars(select(Item).where(Item.course_id == course.id).order_by(Item.id).limit(40)))
+        phrase = db.session.scalar(select(Item).where(Item.text == "Soy de Londres."))
+        rng = random.Random(1)
+        vocabulary = [item.text for item in pool]
+        step = {"choose": lambda: exercises.choose_step(pool[0], pool, Direction.TO_SOURCE, rng),
+                "translate": lambda: exercises.translate_step(phrase, Direction.TO_TARGET),
+                "tiles": lambda: exercises.tiles_step(phrase, pool, Direction.TO_TARGET, course, vocabulary, rng),
+                "listen": lambda: exercises.listen_step(phrase),
+                "speak": lambda: exercises.speak_step(phrase),
+                "fill": lambda: exercises.fill_step_from_phrase(phrase, vocabulary, course, rng),
+                "match": lambda: exercises.match_step(pool[:4], rng)}[kind]()
+        assert step is not None
+        session.steps = [step, *session.steps[1:]]
+        db.session.commit()
+    question = client.get(f"/lessons/{session_id}")
+    assert question.status_code == 200 and 'id="exercise-title"' in question.text
+    feedback = answer(client, session_id, 0, wrong_answer(app, step))
+    assert feedback.status_code == 200 and 'class="feedback feedback--' in feedback.text
 
 
 def test_a_new_word_is_taught_before_its_first_question_only(app, learner):
