@@ -560,16 +560,8 @@ def _review_item(user: User, item: Item, step: Step, verdict: Verdict, duration:
 def _locked_card(user: User, item: Item, current: datetime) -> tuple[Card, scheduler.Weights | None]:
     """The learner's card of the item (made if missing), locked for an update, with the FSRS weights to schedule it
     with: fitted to this learner, else to the course, else None (FSRS's defaults)."""
-    # Two tabs can meet the same new item at once: create the card if missing, then lock it for the update.
-    fresh = scheduler.new_card(user.id, item, current)
-    insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
-                      skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
-                      correct_streak=0, created_at=current)
-    card, mine, course_prior = db.session.execute(
-        card_weights.cards_with_weights().where(Card.user_id == user.id, Card.item_id == item.id)
-        .with_for_update(of=Card).execution_options(populate_existing=True)).one()
-    assert card is not None
-    return card, card_weights.chosen(mine, course_prior)
+    ((card, weights),) = card_weights.cards_to_review(user.id, [item], current)
+    return card, weights
 
 
 def _complete(user: User, session: LessonSession, course: Course, current: datetime) -> None:

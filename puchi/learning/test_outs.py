@@ -33,7 +33,6 @@ from puchi.learning.grading import Verdict
 from puchi.learning.models import (
     REVIEW_PRACTICE,
     Attempt,
-    Card,
     Course,
     DictionaryEntry,
     Enrollment,
@@ -185,18 +184,9 @@ def _rate_items(user: User, session: LessonSession, current: datetime) -> None:
             first_attempt.setdefault(attempt.item_id, attempt)
     if not first_attempt:
         return
-    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(first_attempt)))}
-    for item in items.values():
-        fresh = scheduler.new_card(user.id, item, current)
-        insert_if_missing(Card, {"user_id": user.id, "item_id": item.id}, course_id=fresh.course_id,
-                          skill_id=fresh.skill_id, fsrs=fresh.fsrs, due_at=fresh.due_at, reviews=0, lapses=0,
-                          correct_streak=0, created_at=current)
-    rows = db.session.execute(
-        card_weights.cards_with_weights().where(Card.user_id == user.id, Card.item_id.in_(list(items)))
-        .order_by(Card.item_id).with_for_update(of=Card).execution_options(populate_existing=True)).all()
-    for card, mine, course_prior in rows:
+    items = list(db.session.scalars(select(Item).where(Item.id.in_(first_attempt))))
+    for card, weights in card_weights.cards_to_review(user.id, items, current):
         attempt = first_attempt[card.item_id]
-        weights = card_weights.chosen(mine, course_prior)
         if attempt.verdict == Verdict.WRONG.value:  # Again, by the rule every answer follows
             kind, rating = scheduler.review_answer(
                 card, Verdict.WRONG, attempt.exercise_type, attempt.duration_ms, len(attempt.answer),
