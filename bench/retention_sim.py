@@ -32,8 +32,8 @@ Every sight after the first changes memory, as both models say: FSRS-6 by its sa
 success never lowers stability, a lapse does), HLR by counting every practice, right or wrong, as the paper's
 history features do. ``--daily-memory`` keeps the rule the simulation had before: memory changes at most once a
 day (later same-day sights only re-teach a forgotten item), under which an item first seen today is as weak
-tomorrow however often the lesson showed it (and no once-a-day scheduler keeps recall at due reviews within
-0.03 of 0.80 under HLR: ``target_reachable``).
+tomorrow however often the lesson showed it (under HLR even the oracle's recall at due reviews then misses
+0.90 and 0.95 by more than 0.03: ``target_reachable`` counts the reviews no daily schedule could aim).
 
 The learner answers from memory: a recalled item is right (a typed one "almost" 5 % of the time); a forgotten
 one is looked up in the hint 30 % of the time (then right, hinted), guessed among four choices in recognition,
